@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class NegotiationsConfig(AppConfig):
+    name = "negotiations"
+    verbose_name = "Negotiations"
+
+    def ready(self):
+        from . import signals  # noqa: F401

@@ -1,0 +1,103 @@
+"""Dates that keep their precision.
+
+A timeline date is known to the year, the month or the day. It is stored as the
+first day of its period plus a precision, written and read as an EDTF level-0
+string ("2025", "2025-02", "2025-02-23") and shown to readers as people write it
+("2025", "February 2025", "23 February 2025"). Parsing and formatting live here
+and nowhere else.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class DatePrecision(models.TextChoices):
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+
+
+_EDTF = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+
+PARTIAL_DATE_HELP = 'A year, month or day: "2025", "2025-02" or "2025-02-23".'
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    start: datetime.date
+    precision: str = DatePrecision.DAY
+
+    @classmethod
+    def parse(cls, value):
+        """Read an EDTF level-0 string (or a date, or a PartialDate).
+
+        Raises ValidationError with a sentence a journalist understands.
+        """
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            return cls(value, DatePrecision.DAY)
+        if not isinstance(value, str):
+            raise ValidationError(PARTIAL_DATE_HELP, code="invalid")
+        match = _EDTF.match(value.strip())
+        if not match:
+            raise ValidationError(
+                f'"{value[:40]}" is not a date. {PARTIAL_DATE_HELP}', code="invalid"
+            )
+        year, month, day = match["year"], match["month"], match["day"]
+        try:
+            start = datetime.date(int(year), int(month or 1), int(day or 1))
+        except ValueError:
+            raise ValidationError(
+                f'"{value}" is not a date that exists. {PARTIAL_DATE_HELP}', code="invalid"
+            ) from None
+        if int(year) < 1:
+            raise ValidationError(f'"{value}": the year must be 0001 or later.', code="invalid")
+        precision = (
+            DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
+        )
+        return cls(start, precision)
+
+    @property
+    def end(self):
+        """The last day of the period."""
+        if self.precision == DatePrecision.DAY:
+            return self.start
+        if self.precision == DatePrecision.MONTH:
+            next_month = (self.start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+            return next_month - datetime.timedelta(days=1)
+        return self.start.replace(month=12, day=31)
+
+    @property
+    def edtf(self):
+        if self.precision == DatePrecision.YEAR:
+            return f"{self.start.year:04d}"
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.start.year:04d}-{self.start.month:02d}"
+        return self.start.isoformat()
+
+    @property
+    def human(self):
+        if self.precision == DatePrecision.YEAR:
+            return str(self.start.year)
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.start:%B} {self.start.year}"
+        return f"{self.start.day} {self.start:%B} {self.start.year}"
+
+    def __str__(self):
+        return self.edtf
+
+
+def normalize_precision(start, precision):
+    """The first day of the period a (date, precision) pair names."""
+    if precision == DatePrecision.YEAR:
+        return start.replace(month=1, day=1)
+    if precision == DatePrecision.MONTH:
+        return start.replace(day=1)
+    return start

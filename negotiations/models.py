@@ -1,0 +1,806 @@
+"""The negotiation record.
+
+One timeline spine: every dated item of a negotiation is an ``Entry`` row
+(negotiation, date and precision, order within the day, publication, sources,
+version) and each kind adds its own fields in a one-to-one child table (Django
+multi-table inheritance). The timeline is therefore one indexed query over
+``Entry``.
+
+Derived state is never stored twice: a proposal's current status is read from
+its latest status change (``ProposalQuerySet.with_status``). Writes go through
+``negotiations.domain``.
+"""
+
+import zoneinfo
+
+import pycountry
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .dates import DatePrecision, PartialDate
+
+TITLE_MAX = 200
+TEXT_MAX = 10_000
+
+
+def validate_country(value):
+    if value and pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError(
+            f'"{value}" is not an ISO 3166-1 alpha-2 country code (e.g. "UA", "US").',
+            code="invalid_country",
+        )
+
+
+def validate_currency(value):
+    if value and pycountry.currencies.get(alpha_3=value) is None:
+        raise ValidationError(
+            f'"{value}" is not an ISO 4217 currency code (e.g. "USD", "EUR").',
+            code="invalid_currency",
+        )
+
+
+def validate_language(value):
+    if value and pycountry.languages.get(alpha_2=value) is None:
+        raise ValidationError(
+            f'"{value}" is not an ISO 639-1 language code (e.g. "uk", "en").',
+            code="invalid_language",
+        )
+
+
+def validate_timezone(value):
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f'"{value}" is not an IANA time zone (e.g. "Europe/Kyiv").', code="invalid_timezone"
+        )
+
+
+def validate_aliases(value):
+    if not isinstance(value, list) or not all(isinstance(a, str) and a.strip() for a in value):
+        raise ValidationError("Aliases must be a list of names.", code="invalid_aliases")
+    if any(len(alias) > TITLE_MAX for alias in value):
+        raise ValidationError(
+            f"Each alias may have at most {TITLE_MAX} characters.", code="invalid_aliases"
+        )
+
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
+)
+wikidata_validator = RegexValidator(
+    r"^Q[1-9]\d*$", 'A Wikidata id is "Q" followed by digits, e.g. "Q3881".'
+)
+
+
+def long_text(*args, **kwargs):
+    return models.TextField(*args, validators=[MaxLengthValidator(TEXT_MAX)], **kwargs)
+
+
+class RelatedIdsHistory(models.Model):
+    """Base of every historical model: the many-to-many ids as they were at that version.
+
+    One history row per save, relations included, so any version can be restored
+    whole (see ``negotiations.signals``).
+    """
+
+    related_ids = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def tracked_history():
+    return HistoricalRecords(bases=[RelatedIdsHistory])
+
+
+class TrackedModel(models.Model):
+    """Timestamps and the version that guards against lost edits (admin and If-Match)."""
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Actor(TrackedModel):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        GOVERNMENT = "government", "Government"
+        ORGANIZATION = "organization", "Organization"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=TITLE_MAX, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    title = models.CharField(
+        "title or role", max_length=TITLE_MAX, blank=True, help_text="E.g. “President of Ukraine”."
+    )
+    affiliation = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        # Removing a government must not silently detach its officials.
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text="The government or organization this actor speaks for.",
+    )
+    country = models.CharField(
+        max_length=2, blank=True, validators=[validate_country], help_text="ISO 3166-1 alpha-2."
+    )
+    aliases = models.JSONField(
+        default=list, blank=True, validators=[validate_aliases], help_text="Other spellings."
+    )
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[wikidata_validator]
+    )
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(affiliation=F("pk")), name="actor_not_affiliated_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("negotiations:actor", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.pk and self.affiliation_id == self.pk:
+            raise ValidationError({"affiliation": "An actor cannot be affiliated to itself."})
+
+
+class Negotiation(TrackedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        STALLED = "stalled", "Stalled"
+        SUSPENDED = "suspended", "Suspended"
+        CONCLUDED = "concluded", "Concluded"
+        COLLAPSED = "collapsed", "Collapsed"
+
+    title = models.CharField(max_length=TITLE_MAX)
+    slug = models.SlugField(max_length=TITLE_MAX, unique=True)
+    summary = long_text(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    parties = models.ManyToManyField(Actor, blank=True, related_name="negotiations")
+    changed_at = models.DateTimeField(
+        default=timezone.now,
+        db_index=True,
+        editable=False,
+        help_text="Touched by every write in this negotiation: a cheap ETag and cache key.",
+    )
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("negotiations:timeline", kwargs={"slug": self.slug})
+
+
+class Phase(TrackedModel):
+    """A named era of a negotiation ("framework talks", "ratification")."""
+
+    negotiation = models.ForeignKey(Negotiation, on_delete=models.CASCADE, related_name="phases")
+    name = models.CharField(max_length=TITLE_MAX)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Empty while the phase lasts.")
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["negotiation", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="phase_ends_after_it_starts",
+                violation_error_message="A phase cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(TrackedModel):
+    """A cited document. One row per URL, shared by every entry that cites it."""
+
+    url = models.URLField("URL", max_length=2000, unique=True, validators=[http_url_validator])
+    title = models.CharField(max_length=TITLE_MAX * 2, blank=True)
+    publisher = models.CharField(max_length=TITLE_MAX, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+
+    history = tracked_history()
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self):
+        return self.title or self.url
+
+
+class EntryType(models.TextChoices):
+    """The kinds of timeline entry; ``entry.as_<value>`` reaches the child row."""
+
+    PROPOSAL = "proposal", "Proposal"
+    STATUS_CHANGE = "status_change", "Status change"
+    STATEMENT = "statement", "Statement"
+    EVENT = "event", "Event"
+    EXPECTATION = "expectation", "Expectation"
+
+
+class PublicationState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "Ready for review"
+    PUBLISHED = "published", "Published"
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self):
+        """What anonymous readers see: published, and the publish time (if any) reached.
+
+        The one place the visibility rule is written.
+        """
+        return self.filter(
+            Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now()),
+            state=PublicationState.PUBLISHED,
+        )
+
+    def visible_to(self, user):
+        if user is not None and user_may_preview(user):
+            return self
+        return self.published()
+
+    def for_negotiation(self, negotiation):
+        return self.filter(negotiation=negotiation)
+
+    def chronological(self):
+        return self.order_by("date_start", "sequence", "pk")
+
+    def timeline(self):
+        """Every kind joined in, related rows prefetched: a constant number of queries."""
+        return (
+            self.select_related(
+                "negotiation",
+                "as_proposal__proposed_by",
+                "as_proposal__supersedes",
+                "as_status_change__proposal",
+                "as_status_change__actor",
+                "as_statement__actor",
+                "as_statement__proposal",
+                "as_event",
+                "as_expectation__actor",
+            )
+            .prefetch_related("sources", "as_proposal__addressed_to", "as_event__actors")
+            .chronological()
+        )
+
+
+def user_may_preview(user):
+    """Staff who may see drafts: journalists, editors and superusers."""
+    return bool(
+        user.is_authenticated and user.is_staff and user.has_perm("negotiations.view_entry")
+    )
+
+
+class Entry(TrackedModel):
+    """The timeline spine: what every kind of entry shares."""
+
+    M2M_FIELDS = ()  # the kind's own many-to-many fields, set through the domain functions
+
+    negotiation = models.ForeignKey(
+        Negotiation,
+        # Deleting a negotiation would silently delete its whole record.
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    entry_type = models.CharField(max_length=20, choices=EntryType.choices, editable=False)
+    date_start = models.DateField(help_text="First day of the period the date names.")
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    time = models.TimeField(null=True, blank=True)
+    timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone], help_text="IANA name."
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="Order among entries of the same date; later entries come after."
+    )
+    state = models.CharField(
+        max_length=10, choices=PublicationState.choices, default=PublicationState.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A published entry appears at this time; empty means at once.",
+    )
+    key = models.BooleanField("key entry", default=False)
+    sources = models.ManyToManyField(Source, blank=True, related_name="entries")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["date_start", "sequence", "pk"]
+        permissions = [("publish_entry", "Can publish and unpublish entries")]
+        indexes = [
+            models.Index(
+                fields=["negotiation", "date_start", "sequence", "id"], name="entry_timeline"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(time__isnull=True) | Q(date_precision=DatePrecision.DAY),
+                name="entry_time_needs_day_precision",
+                violation_error_message="A time can only be given with a full date (day).",
+            ),
+            models.CheckConstraint(
+                condition=Q(timezone="") | Q(time__isnull=False),
+                name="entry_timezone_needs_time",
+                violation_error_message="A time zone can only be given with a time.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.entry_type = getattr(self, "ENTRY_TYPE", self.entry_type)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.negotiation.get_absolute_url()}#entry-{self.pk}"
+
+    @property
+    def date(self):
+        return PartialDate(self.date_start, self.date_precision)
+
+    @date.setter
+    def date(self, value):
+        parsed = PartialDate.parse(value)
+        self.date_start, self.date_precision = parsed.start, parsed.precision
+
+    @property
+    def published(self):
+        return self.state == PublicationState.PUBLISHED
+
+    @property
+    def specific(self):
+        """The child row (Proposal, Statement, …) of this entry."""
+        if type(self) is not Entry:
+            return self
+        return getattr(self, f"as_{self.entry_type}")
+
+    @property
+    def headline(self):
+        """One line a reader understands."""
+        specific = self.specific
+        if specific is self and type(self) is Entry:
+            return f"{self.get_entry_type_display()} of {self.date.human}"
+        return specific.headline
+
+    @property
+    def actor_ids(self):
+        return self.specific.actor_ids
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    UNDER_DISCUSSION = "under_discussion", "Under discussion"
+    COUNTERED = "countered", "Countered"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUSPENDED = "suspended", "Suspended"
+    SUPERSEDED = "superseded", "Superseded"
+    AGREED_IN_PRINCIPLE = "agreed_in_principle", "Agreed in principle"
+    SIGNED = "signed", "Signed"
+    RATIFIED = "ratified", "Ratified"
+    IN_FORCE = "in_force", "In force"
+    IMPLEMENTED = "implemented", "Implemented"
+    LAPSED = "lapsed", "Lapsed"
+
+    @classmethod
+    def closed(cls):
+        """Statuses after which a proposal is no longer on the table."""
+        return [cls.REJECTED, cls.WITHDRAWN, cls.SUPERSEDED, cls.LAPSED]
+
+
+class ProposalQuerySet(EntryQuerySet):
+    def with_status(self, user=None):
+        """Annotate ``current_status``: the status of the latest status change the user may see.
+
+        Latest means the timeline order (date, then order within the day, then id),
+        so two changes on one day resolve to the later one.
+        """
+        changes = StatusChange.objects.filter(proposal=models.OuterRef("pk")).visible_to(user)
+        latest = changes.order_by("-date_start", "-sequence", "-pk").values("status")[:1]
+        return self.annotate(current_status=models.Subquery(latest))
+
+    def open(self):
+        """Proposals still on the table (requires ``with_status``)."""
+        return self.filter(
+            Q(current_status__isnull=True) | ~Q(current_status__in=ProposalStatus.closed())
+        )
+
+
+class Proposal(Entry):
+    ENTRY_TYPE = EntryType.PROPOSAL
+
+    class Relation(models.TextChoices):
+        SUPERSEDES = "supersedes", "Supersedes"
+        COUNTERS = "counters", "Counters"
+
+    entry_ptr = models.OneToOneField(
+        Entry,
+        parent_link=True,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="as_proposal",
+    )
+    title = models.CharField(max_length=TITLE_MAX)
+    summary = long_text("terms / summary", blank=True)
+    proposed_by = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals"
+    )
+    addressed_to = models.ManyToManyField(Actor, blank=True, related_name="proposals_received")
+    amount = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(
+        max_length=3, blank=True, validators=[validate_currency], help_text="ISO 4217, e.g. USD."
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="successors",
+        help_text="The earlier proposal this one replaces or counters.",
+    )
+    relation = models.CharField(
+        "relation to the earlier proposal",
+        max_length=12,
+        choices=Relation.choices,
+        default=Relation.SUPERSEDES,
+    )
+
+    M2M_FIELDS = ("addressed_to",)
+
+    objects = ProposalQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="proposal_amount_not_negative",
+                violation_error_message="An amount cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=True) & Q(currency=""))
+                | (Q(amount__isnull=False) & ~Q(currency="")),
+                name="proposal_currency_with_amount",
+                violation_error_message="Give a currency exactly when there is an amount.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(supersedes=F("entry_ptr")),
+                name="proposal_not_superseding_itself",
+                violation_error_message="A proposal cannot supersede itself.",
+            ),
+        ]
+
+    @property
+    def headline(self):
+        return self.title
+
+    @property
+    def actor_ids(self):
+        ids = [self.proposed_by_id] if self.proposed_by_id else []
+        return ids + [a.pk for a in self.addressed_to.all() if a.pk not in ids]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.amount is not None and self.amount < 0:
+            errors["amount"] = "An amount cannot be negative."
+        if self.amount is not None and not self.currency:
+            errors["currency"] = "Give the currency of the amount."
+        if self.amount is None and self.currency:
+            errors["amount"] = "A currency was given without an amount."
+        if self.pk and self.supersedes_id == self.pk:
+            errors["supersedes"] = "A proposal cannot supersede itself."
+        if errors:
+            raise ValidationError(errors)
+
+
+class StatusChange(Entry):
+    ENTRY_TYPE = EntryType.STATUS_CHANGE
+
+    entry_ptr = models.OneToOneField(
+        Entry,
+        parent_link=True,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="as_status_change",
+    )
+    # A status change means nothing without its proposal.
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=20, choices=ProposalStatus.choices)
+    actor = models.ForeignKey(
+        Actor,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="status_changes",
+        help_text="Who caused the change.",
+    )
+    note = long_text(blank=True)
+
+    objects = EntryQuerySet.as_manager()
+    history = tracked_history()
+
+    @property
+    def headline(self):
+        return f"{self.proposal.title}: {self.get_status_display().lower()}"
+
+    @property
+    def actor_ids(self):
+        return [self.actor_id] if self.actor_id else []
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    OPPOSES = "opposes", "Opposes"
+    CONDITIONAL = "conditional", "Conditional"
+    NEUTRAL = "neutral", "Neutral"
+
+
+class Statement(Entry):
+    ENTRY_TYPE = EntryType.STATEMENT
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", "Direct quote"
+        PARAPHRASE = "paraphrase", "Paraphrase"
+        REPORTED = "reported", "Reported second-hand"
+        DOCUMENT = "document", "Written document or post"
+
+    entry_ptr = models.OneToOneField(
+        Entry,
+        parent_link=True,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="as_statement",
+    )
+    actor = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="statements", verbose_name="speaker"
+    )
+    text = long_text()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DIRECT)
+    context = long_text(blank=True, help_text="Where and to whom it was said.")
+    proposal = models.ForeignKey(
+        Proposal,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="statements",
+        help_text="The proposal this statement is about.",
+    )
+    stance = models.CharField(
+        max_length=12, choices=Stance.choices, blank=True, help_text="The speaker's stance on it."
+    )
+    original_language = models.CharField(
+        max_length=2, blank=True, validators=[validate_language], help_text="ISO 639-1, e.g. uk."
+    )
+    original_text = long_text(blank=True)
+
+    objects = EntryQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance="") | Q(proposal__isnull=False),
+                name="statement_stance_needs_proposal",
+                violation_error_message="A stance needs the proposal it is about.",
+            ),
+        ]
+
+    @property
+    def headline(self):
+        text = self.text if len(self.text) <= 120 else self.text[:119].rstrip() + "…"
+        if self.kind == self.Kind.DIRECT:
+            return f"{self.actor.name}: “{text}”"
+        return f"{self.actor.name}: {text}"
+
+    @property
+    def actor_ids(self):
+        return [self.actor_id]
+
+    def clean(self):
+        super().clean()
+        if self.stance and not self.proposal_id:
+            raise ValidationError({"stance": "A stance needs the proposal it is about."})
+
+
+class Event(Entry):
+    ENTRY_TYPE = EntryType.EVENT
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        SIGNING = "signing", "Signing"
+        VOTE = "vote", "Vote"
+        DEADLINE = "deadline", "Deadline"
+        ANNOUNCEMENT = "announcement", "Announcement"
+        OTHER = "other", "Other"
+
+    entry_ptr = models.OneToOneField(
+        Entry, parent_link=True, primary_key=True, on_delete=models.CASCADE, related_name="as_event"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(max_length=TITLE_MAX)
+    description = long_text(blank=True)
+    actors = models.ManyToManyField(Actor, blank=True, related_name="events")
+
+    M2M_FIELDS = ("actors",)
+
+    objects = EntryQuerySet.as_manager()
+    history = tracked_history()
+
+    @property
+    def headline(self):
+        return self.title
+
+    @property
+    def actor_ids(self):
+        return [a.pk for a in self.actors.all()]
+
+    @property
+    def is_scheduled(self):
+        return self.date.end >= timezone.localdate()
+
+
+class Expectation(Entry):
+    """An actor's stated expectation or deadline; ``date`` is when it was stated."""
+
+    ENTRY_TYPE = EntryType.EXPECTATION
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Pending"
+        MET = "met", "Met"
+        PARTLY_MET = "partly_met", "Partly met"
+        MISSED = "missed", "Missed"
+        MOOT = "moot", "Moot"
+
+    entry_ptr = models.OneToOneField(
+        Entry,
+        parent_link=True,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="as_expectation",
+    )
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="expectations")
+    text = long_text()
+    due_date_start = models.DateField(null=True, blank=True)
+    due_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    resolved_on = models.DateField(null=True, blank=True)
+    resolution_note = long_text(blank=True)
+
+    objects = EntryQuerySet.as_manager()
+    history = tracked_history()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="pending") | Q(resolved_on__isnull=True),
+                name="expectation_pending_not_resolved",
+                violation_error_message="A pending expectation has no resolution date.",
+            ),
+        ]
+
+    @property
+    def due_date(self):
+        if self.due_date_start is None:
+            return None
+        return PartialDate(self.due_date_start, self.due_date_precision)
+
+    @due_date.setter
+    def due_date(self, value):
+        if value in (None, ""):
+            self.due_date_start, self.due_date_precision = None, DatePrecision.DAY
+            return
+        parsed = PartialDate.parse(value)
+        self.due_date_start, self.due_date_precision = parsed.start, parsed.precision
+
+    @property
+    def headline(self):
+        return f"{self.actor.name} expects: {self.text}"
+
+    @property
+    def actor_ids(self):
+        return [self.actor_id]
+
+    def clean(self):
+        super().clean()
+        if self.outcome == self.Outcome.PENDING and self.resolved_on:
+            raise ValidationError({"resolved_on": "A pending expectation has no resolution date."})
+
+
+ENTRY_MODELS = {
+    model.ENTRY_TYPE: model for model in (Proposal, StatusChange, Statement, Event, Expectation)
+}
+
+
+class Correction(models.Model):
+    """A public correction of an entry: readers see "Corrected on <date>: <note>"."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="corrections")
+    note = long_text()
+    made_at = models.DateTimeField(default=timezone.now)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+
+    def __str__(self):
+        return f"Corrected on {self.made_at:%Y-%m-%d}: {self.note}"
+
+
+class RecordChange(models.Model):
+    """The latest change of each record, for sync clients and "what changed".
+
+    One row per record (kind, id), rewritten at each change: the API's changes
+    feed reads it oldest first, deletions included as tombstones.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        DELETED = "deleted", "Deleted"
+
+    record_type = models.CharField(max_length=20)
+    record_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+    negotiation = models.ForeignKey(
+        Negotiation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id"], name="record_change_one_per_record"
+            ),
+        ]
+        indexes = [models.Index(fields=["changed_at", "id"], name="record_change_order")]
+
+    def __str__(self):
+        return f"{self.record_type} {self.record_id} {self.action} at {self.changed_at}"
