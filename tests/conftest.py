@@ -1,0 +1,33 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def journalist(db):
+    return factories.journalist(username="jane")
+
+
+@pytest.fixture
+def editor(db):
+    return factories.editor(username="eddie")
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def negotiation(db):
+    return factories.NegotiationFactory(slug="talks", title="The talks")
+
+
+@pytest.fixture
+def demo(db):
+    """The seed story, loaded as ``manage.py load_demo`` loads it."""
+    from negotiations.demo import NEGOTIATION_SLUG, load_demo
+    from negotiations.models import Negotiation
+
+    load_demo()
+    return Negotiation.objects.get(slug=NEGOTIATION_SLUG)
