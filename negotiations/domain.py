@@ -222,15 +222,9 @@ def _next_sequence(entry):
     return 0 if last is None else last + 1
 
 
-def check_entry(entry, *, sources):
-    """Everything ``save_entry`` would refuse, as a ValidationError (for forms)."""
-    errors = {}
-    try:
-        entry.full_clean(exclude=["sequence"])
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    for field, messages in _entry_rule_errors(entry, list(sources)).items():
-        errors.setdefault(field, []).extend(messages)
+def check_entry_rules(entry, *, sources):
+    """The rules across records that ``save_entry`` would refuse, for forms to show."""
+    errors = _entry_rule_errors(entry, list(sources))
     if errors:
         raise ValidationError(errors)
 

@@ -77,6 +77,12 @@ wikidata_validator = RegexValidator(
 )
 
 
+class WebAddressField(models.URLField):
+    """A URL that readers can follow: http and https only (never javascript: or data:)."""
+
+    default_validators = [http_url_validator]
+
+
 def long_text(*args, **kwargs):
     return models.TextField(*args, validators=[MaxLengthValidator(TEXT_MAX)], **kwargs)
 
@@ -221,7 +227,7 @@ class Phase(TrackedModel):
 class Source(TrackedModel):
     """A cited document. One row per URL, shared by every entry that cites it."""
 
-    url = models.URLField("URL", max_length=2000, unique=True, validators=[http_url_validator])
+    url = WebAddressField("URL", max_length=2000, unique=True)
     title = models.CharField(max_length=TITLE_MAX * 2, blank=True)
     publisher = models.CharField(max_length=TITLE_MAX, blank=True)
     published_on = models.DateField(null=True, blank=True)

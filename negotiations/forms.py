@@ -1,0 +1,134 @@
+"""Forms shared by the admin: partial dates, aliases, versions and the domain's rules.
+
+The forms only translate input; every rule they report comes from the model's
+validation or from ``negotiations.domain.check_entry``.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import domain
+from .dates import PARTIAL_DATE_HELP, PartialDate
+from .models import StatusChange
+
+
+class PartialDateField(forms.CharField):
+    """A year, month or day typed as people write it in ISO order ("2025-02")."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return PartialDate.parse(value)
+
+    def prepare_value(self, value):
+        return value.edtf if isinstance(value, PartialDate) else value
+
+
+class AliasesField(forms.CharField):
+    """Aliases, one per line."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Other spellings, one per line (e.g. “Zelensky”).")
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        value = super().to_python(value) or ""
+        return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+class VersionedFormMixin:
+    """Refuses a save when the record changed since the form was opened.
+
+    The hidden ``expected_version`` carries the version the editor saw; the
+    domain functions compare it again inside the write (compare-and-swap).
+    """
+
+    def add_version_field(self):
+        self.fields["expected_version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=self.instance.version
+        )
+
+    def clean_expected_version(self):
+        expected = self.cleaned_data.get("expected_version")
+        if self.instance.pk and expected is not None:
+            current = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
+            if current is not None and current.version != expected:
+                raise ValidationError(str(domain.ConflictError(current)), code="conflict")
+        return expected
+
+
+class ActorForm(VersionedFormMixin, forms.ModelForm):
+    aliases = AliasesField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+
+
+class VersionedModelForm(VersionedFormMixin, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_version_field()
+
+
+class EntryForm(VersionedFormMixin, forms.ModelForm):
+    """Base form of every entry kind: a partial ``date`` and the cross-record rules."""
+
+    date = PartialDateField(label="Date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or self.instance.date_start:
+            self.initial.setdefault("date", self.instance.date)
+        self.add_version_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date"):
+            self.instance.date = cleaned["date"]
+        if isinstance(self.instance, StatusChange):
+            # A status change belongs to its proposal's negotiation (in an inline, the
+            # proposal is the parent being saved, perhaps not yet in the database).
+            proposal = cleaned.get("proposal") or getattr(self.instance, "proposal", None)
+            if proposal is not None:
+                self.instance.negotiation = proposal.negotiation
+        return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        sources = self.cleaned_data.get("sources")
+        if sources is None:
+            sources = self.instance.sources.all() if self.instance.pk else []
+        try:
+            domain.check_entry_rules(self.instance, sources=sources)
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class ExpectationForm(EntryForm):
+    due_date = PartialDateField(label="Due date", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.due_date:
+            self.initial.setdefault("due_date", self.instance.due_date)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "due_date" in cleaned:
+            self.instance.due_date = cleaned["due_date"]
+        return cleaned
