@@ -12,17 +12,18 @@ from .dates import PARTIAL_DATE_HELP, PartialDate
 from .models import StatusChange
 
 
-class PartialDateField(forms.CharField):
+class PartialDateField(forms.Field):
     """A year, month or day typed as people write it in ISO order ("2025-02")."""
+
+    widget = forms.TextInput(attrs={"maxlength": 10, "size": 10, "placeholder": "2025-02-23"})
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", PARTIAL_DATE_HELP)
-        kwargs.setdefault("max_length", 10)
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
+        value = (value or "").strip()
+        if not value:
             return None
         return PartialDate.parse(value)
 
@@ -48,42 +49,34 @@ class AliasesField(forms.CharField):
         return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-class VersionedFormMixin:
+class VersionedForm(forms.ModelForm):
     """Refuses a save when the record changed since the form was opened.
 
     The hidden ``expected_version`` carries the version the editor saw; the
     domain functions compare it again inside the write (compare-and-swap).
     """
 
-    def add_version_field(self):
-        self.fields["expected_version"] = forms.IntegerField(
-            widget=forms.HiddenInput, required=False, initial=self.instance.version
-        )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def clean_expected_version(self):
-        expected = self.cleaned_data.get("expected_version")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
             current = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
             if current is not None and current.version != expected:
                 raise ValidationError(str(domain.ConflictError(current)), code="conflict")
-        return expected
+        return cleaned
 
 
-class ActorForm(VersionedFormMixin, forms.ModelForm):
+class ActorForm(VersionedForm):
     aliases = AliasesField()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_version_field()
 
-
-class VersionedModelForm(VersionedFormMixin, forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_version_field()
-
-
-class EntryForm(VersionedFormMixin, forms.ModelForm):
+class EntryForm(VersionedForm):
     """Base form of every entry kind: a partial ``date`` and the cross-record rules."""
 
     date = PartialDateField(label="Date")
@@ -92,7 +85,6 @@ class EntryForm(VersionedFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk or self.instance.date_start:
             self.initial.setdefault("date", self.instance.date)
-        self.add_version_field()
 
     def clean(self):
         cleaned = super().clean()

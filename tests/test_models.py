@@ -49,9 +49,7 @@ def test_amount_cannot_be_negative():
 def test_currency_is_given_exactly_when_there_is_an_amount():
     proposal = ProposalFactory()
     refused_by_database(lambda: Proposal.objects.filter(pk=proposal.pk).update(currency="USD"))
-    refused_by_database(
-        lambda: Proposal.objects.filter(pk=proposal.pk).update(amount=Decimal(500))
-    )
+    refused_by_database(lambda: Proposal.objects.filter(pk=proposal.pk).update(amount=Decimal(500)))
     proposal.amount = Decimal(500)
     with pytest.raises(ValidationError) as error:
         proposal.full_clean()
@@ -87,9 +85,7 @@ def test_a_phase_cannot_end_before_it_starts():
 
 def test_a_stance_needs_a_proposal():
     statement = StatementFactory()
-    refused_by_database(
-        lambda: Statement.objects.filter(pk=statement.pk).update(stance="supports")
-    )
+    refused_by_database(lambda: Statement.objects.filter(pk=statement.pk).update(stance="supports"))
     statement.stance = "supports"
     with pytest.raises(ValidationError) as error:
         statement.full_clean()

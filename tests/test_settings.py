@@ -1,0 +1,75 @@
+"""Settings come from the environment; production refuses to start without a secret key."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def settings_of(module, **env):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DEBUG, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS]))"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS"}
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**environment, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = settings_of("tracker.settings.production")
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable." in result.stderr
+
+
+def test_production_reads_its_configuration_from_the_environment():
+    result = settings_of(
+        "tracker.settings.production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="parley.example.org",
+        DATABASE_URL="postgres://parley@127.0.0.1:5432/parley",
+        DEBUG="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '[false, "django.db.backends.postgresql", ["parley.example.org"]]'
+    )
+
+
+def test_development_defaults_to_sqlite_with_debug_on():
+    result = settings_of("tracker.settings.development")
+    assert result.stdout.strip() == (
+        '[true, "django.db.backends.sqlite3", ["127.0.0.1", "localhost"]]'
+    )
+
+
+def test_production_trusts_the_proxy_for_https():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+            "SECRET_KEY": "y" * 50,
+        },
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
