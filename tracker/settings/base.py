@@ -111,29 +111,59 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Anyone reads (published records only); writes need the role's model permission.
+    "DEFAULT_PERMISSION_CLASSES": ["negotiations.api.permissions.ModelPermissionsOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": ["negotiations.api.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PAGINATION_CLASS": "negotiations.api.pagination.KeysetPagination",
+    "EXCEPTION_HANDLER": "negotiations.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "negotiations.api.throttling.AnonRateThrottle",
+        "negotiations.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_THROTTLE_ANON", "300/min"),
         "user": os.environ.get("API_THROTTLE_USER", "1000/min"),
     },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
-    "DESCRIPTION": "The negotiation record: actors, negotiations, sources and timeline entries.",
+    "DESCRIPTION": (
+        "The negotiation record: actors, negotiations, sources and timeline entries. "
+        "Anyone may read what is published; journalists write with "
+        "`Authorization: Token <key>`, editors also publish and delete. Dates are EDTF "
+        'strings of their own precision ("2025", "2025-02", "2025-02-23"). Every list is '
+        "cursor-paginated: follow `next`. GETs carry an ETag (send it back as "
+        "If-None-Match for a 304, or as If-Match on PUT/PATCH/DELETE for a 412 when stale)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKind": "negotiations.models.Actor.Kind",
+        "NegotiationStatus": "negotiations.models.Negotiation.Status",
+        "ProposalStatus": "negotiations.models.ProposalStatus",
+        "StatementKind": "negotiations.models.Statement.Kind",
+        "Stance": "negotiations.models.Stance",
+        "EventKind": "negotiations.models.Event.Kind",
+        "ExpectationOutcome": "negotiations.models.Expectation.Outcome",
+        "DatePrecision": "negotiations.dates.DatePrecision",
+        "EntryType": "negotiations.models.EntryType",
+    },
 }
 
 # Reads from any origin (embeds, data desks); writes stay same-origin.

@@ -1,0 +1,30 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from negotiations.dates import PARTIAL_DATE_HELP, PartialDate
+
+EDTF_SCHEMA = {
+    "type": "string",
+    "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+    "example": "2025-02",
+    "description": 'EDTF level 0, of its own precision: "2025", "2025-02" or "2025-02-23".',
+}
+
+
+@extend_schema_field(EDTF_SCHEMA)
+class PartialDateField(serializers.Field):
+    """A date known to the year, month or day, as an EDTF string (``negotiations.dates``)."""
+
+    default_error_messages = {"invalid": PARTIAL_DATE_HELP}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return PartialDate.parse(data)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
+
+    def to_representation(self, value):
+        return value.edtf

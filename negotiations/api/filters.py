@@ -1,0 +1,247 @@
+"""List filters: negotiation, actor, kind, status, since/until, q, and ordering."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.filters import OrderingFilter
+
+from negotiations.dates import PartialDate
+from negotiations.models import (
+    Actor,
+    Entry,
+    EntryType,
+    Event,
+    Expectation,
+    Negotiation,
+    Proposal,
+    ProposalStatus,
+    PublicationState,
+    Source,
+    Stance,
+    Statement,
+    StatusChange,
+)
+
+from .fields import EDTF_SCHEMA
+
+
+class AliasOrderingFilter(OrderingFilter):
+    """``?ordering=`` with API names mapped to model fields (``view.ordering_aliases``)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view) or ()
+        aliases = getattr(view, "ordering_aliases", {})
+        mapped = []
+        for term in ordering:
+            sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
+            mapped += [f"{sign}{field}" for field in aliases.get(name, (name,))]
+        return mapped
+
+
+class PartialDateFormField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return PartialDate.parse(value) if value else None
+
+
+@extend_schema_field(EDTF_SCHEMA)
+class SinceFilter(django_filters.Filter):
+    """On or after the start of the period given ("2025", "2025-02", "2025-02-23")."""
+
+    field_class = PartialDateFormField
+
+    def filter(self, qs, value):
+        return qs if value is None else qs.filter(**{f"{self.field_name}__gte": value.start})
+
+
+@extend_schema_field(EDTF_SCHEMA)
+class UntilFilter(SinceFilter):
+    """On or before the end of the period given."""
+
+    def filter(self, qs, value):
+        return qs if value is None else qs.filter(**{f"{self.field_name}__lte": value.end})
+
+
+def search(fields, words):
+    """Every word in at least one of the fields (case-insensitive)."""
+    condition = Q()
+    for word in words.split():
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        condition &= any_field
+    return condition
+
+
+def involving(actor, prefix=""):
+    """Entries an actor takes part in, for the kind ``prefix`` names (all kinds without one)."""
+    addressed = Proposal.addressed_to.through.objects.filter(actor=actor).values("proposal_id")
+    attending = Event.actors.through.objects.filter(actor=actor).values("event_id")
+    by_kind = {
+        "as_proposal__": Q(as_proposal__proposed_by=actor) | Q(pk__in=addressed),
+        "as_status_change__": Q(as_status_change__actor=actor),
+        "as_statement__": Q(as_statement__actor=actor),
+        "as_event__": Q(pk__in=attending),
+        "as_expectation__": Q(as_expectation__actor=actor),
+    }
+    if prefix:
+        return {
+            "proposal": Q(proposed_by=actor) | Q(pk__in=addressed),
+            "event": Q(pk__in=attending),
+        }.get(prefix, Q(actor=actor))
+    condition = Q(pk__in=[])
+    for part in by_kind.values():
+        condition |= part
+    return condition
+
+
+class FilterSet(django_filters.FilterSet):
+    search_fields = ()
+
+    q = django_filters.CharFilter(method="filter_q", label="Search words (all must appear).")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search(self.search_fields, value))
+
+
+class ActorFilterSet(FilterSet):
+    search_fields = ("name", "title", "aliases")
+
+    negotiation = django_filters.ModelChoiceFilter(
+        field_name="negotiations", queryset=Negotiation.objects.all(), label="A party to it."
+    )
+    kind = django_filters.ChoiceFilter(choices=Actor.Kind.choices)
+
+    class Meta:
+        model = Actor
+        fields = ["kind", "country", "affiliation", "negotiation"]
+
+
+class NegotiationFilterSet(FilterSet):
+    search_fields = ("title", "summary")
+
+    actor = django_filters.ModelChoiceFilter(
+        field_name="parties", queryset=Actor.objects.all(), label="A party."
+    )
+    status = django_filters.ChoiceFilter(choices=Negotiation.Status.choices)
+
+    class Meta:
+        model = Negotiation
+        fields = ["status", "actor"]
+
+
+class SourceFilterSet(FilterSet):
+    search_fields = ("url", "title", "publisher")
+
+    since = SinceFilter(field_name="published_on")
+    until = UntilFilter(field_name="published_on")
+    publisher = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Source
+        fields = ["publisher", "since", "until"]
+
+
+class EntryFilterSet(FilterSet):
+    kind_prefix = ""
+
+    negotiation = django_filters.ModelChoiceFilter(queryset=Negotiation.objects.all())
+    actor = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            queryset=Actor.objects.all(), method="filter_actor", label="An actor taking part."
+        )
+    )
+    since = SinceFilter(field_name="date_start")
+    until = UntilFilter(field_name="date_start")
+    key = django_filters.BooleanFilter()
+    published = django_filters.BooleanFilter(method="filter_published")
+
+    def filter_actor(self, queryset, name, value):
+        return queryset.filter(involving(value, self.kind_prefix)) if value else queryset
+
+    def filter_published(self, queryset, name, value):
+        condition = Q(state=PublicationState.PUBLISHED)
+        return queryset.filter(condition if value else ~condition)
+
+
+class ProposalFilterSet(EntryFilterSet):
+    kind_prefix = "proposal"
+    search_fields = ("title", "summary")
+
+    status = django_filters.ChoiceFilter(
+        field_name="current_status", choices=ProposalStatus.choices, label="Current status."
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["negotiation", "proposed_by", "status", "key"]
+
+
+class StatusChangeFilterSet(EntryFilterSet):
+    kind_prefix = "status_change"
+    search_fields = ("note", "proposal__title")
+
+    status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
+
+    class Meta:
+        model = StatusChange
+        fields = ["negotiation", "proposal", "status", "key"]
+
+
+class StatementFilterSet(EntryFilterSet):
+    kind_prefix = "statement"
+    search_fields = ("text", "context")
+
+    kind = django_filters.ChoiceFilter(choices=Statement.Kind.choices)
+    stance = django_filters.ChoiceFilter(choices=Stance.choices)
+
+    class Meta:
+        model = Statement
+        fields = ["negotiation", "proposal", "kind", "stance", "key"]
+
+
+class EventFilterSet(EntryFilterSet):
+    kind_prefix = "event"
+    search_fields = ("title", "description")
+
+    kind = django_filters.ChoiceFilter(choices=Event.Kind.choices)
+
+    class Meta:
+        model = Event
+        fields = ["negotiation", "kind", "key"]
+
+
+class ExpectationFilterSet(EntryFilterSet):
+    kind_prefix = "expectation"
+    search_fields = ("text", "resolution_note")
+
+    outcome = django_filters.ChoiceFilter(choices=Expectation.Outcome.choices)
+
+    class Meta:
+        model = Expectation
+        fields = ["negotiation", "outcome", "key"]
+
+
+class TimelineFilterSet(EntryFilterSet):
+    negotiation = None  # the timeline is one negotiation's
+    search_fields = (
+        "as_proposal__title",
+        "as_proposal__summary",
+        "as_status_change__note",
+        "as_status_change__proposal__title",
+        "as_statement__text",
+        "as_statement__context",
+        "as_event__title",
+        "as_event__description",
+        "as_expectation__text",
+    )
+
+    type = django_filters.MultipleChoiceFilter(
+        field_name="entry_type", choices=EntryType.choices, label="Entry kinds (repeatable)."
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["type", "actor", "since", "until", "key"]

@@ -1,0 +1,448 @@
+"""JSON in and out. Serializers check shapes and types only; every rule is the domain's.
+
+Writes build the model instance from the validated data and hand it to
+``negotiations.domain`` (``save_record``/``save_entry``), which validates it whole
+(``full_clean`` plus the rules across records) and refuses with field-keyed
+errors; these come back as a 400 under the API's field names.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+
+from negotiations import domain
+from negotiations.dates import DatePrecision
+from negotiations.models import (
+    TITLE_MAX,
+    Actor,
+    Correction,
+    EntryType,
+    Event,
+    Expectation,
+    Negotiation,
+    Proposal,
+    ProposalStatus,
+    PublicationState,
+    RecordChange,
+    Source,
+    Statement,
+    StatusChange,
+    http_url_validator,
+)
+
+from .fields import PartialDateField
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+# The API resource (URL name) of each record type of the change log and timeline.
+ROUTE_OF = {
+    "actor": "actor",
+    "negotiation": "negotiation",
+    "source": "source",
+    "proposal": "proposal",
+    "status_change": "status-change",
+    "statement": "statement",
+    "event": "event",
+    "expectation": "expectation",
+}
+
+# Model field names that the API shows under another name.
+ERROR_KEYS = {
+    "date_start": "date",
+    "date_precision": "date",
+    "due_date_start": "due_date",
+    "due_date_precision": "due_date",
+    "state": "published",
+    "__all__": NON_FIELD,
+}
+
+
+def record_url(record_type, pk, request):
+    return reverse(f"api:{ROUTE_OF[record_type]}-detail", kwargs={"pk": pk}, request=request)
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "nullable": True})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as "14:30"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):
+    """Model serializer whose writes go through the domain functions."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # Free text limited by a validator (not max_length): say the limit in the schema too.
+        limits = [v for v in kwargs.get("validators", []) if isinstance(v, MaxLengthValidator)]
+        if limits and "max_length" not in kwargs:
+            kwargs["max_length"] = limits[0].limit_value
+            kwargs["validators"] = [v for v in kwargs["validators"] if v not in limits]
+        return field_class, kwargs
+
+    def create(self, validated_data):
+        validated_data.pop("expected_version", None)
+        return self._write(self.Meta.model(), validated_data, expected_version=None)
+
+    def update(self, instance, validated_data):
+        expected_version = validated_data.pop("expected_version", None)
+        return self._write(instance, validated_data, expected_version=expected_version)
+
+    def _write(self, instance, data, *, expected_version):
+        try:
+            with transaction.atomic():
+                return self.write(instance, data, expected_version=expected_version)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self.api_errors(error)) from None
+
+    def write(self, instance, data, *, expected_version):
+        raise NotImplementedError
+
+    @property
+    def user(self):
+        return self.context["request"].user
+
+    def api_errors(self, error):
+        """The domain's messages, keyed by the API's field names."""
+        if not hasattr(error, "error_dict"):
+            return {NON_FIELD: error.messages}
+        errors = {}
+        for name, messages in error.message_dict.items():
+            key = ERROR_KEYS.get(name, name)
+            if key not in self.fields:
+                key, messages = NON_FIELD, [f"{name}: {message}" for message in messages]
+            errors.setdefault(key, []).extend(messages)
+        return errors
+
+
+def _split_many_to_many(instance, data):
+    names = {field.name for field in instance._meta.many_to_many}
+    return {name: data.pop(name) for name in list(data) if name in names}
+
+
+class RecordSerializer(ApiModelSerializer):
+    """Actors, negotiations and sources: saved with ``domain.save_record``."""
+
+    def write(self, instance, data, *, expected_version):
+        m2m = _split_many_to_many(instance, data)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return domain.save_record(
+            instance, by=self.user, m2m=m2m, expected_version=expected_version
+        )
+
+
+TRACKING_FIELDS = ["version", "created_at", "updated_at"]
+
+
+class ActorSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:actor-detail")
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=TITLE_MAX),
+        required=False,
+        help_text="Other spellings of the name.",
+    )
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "url",
+            "name",
+            "slug",
+            "kind",
+            "title",
+            "affiliation",
+            "country",
+            "aliases",
+            "wikidata_id",
+            *TRACKING_FIELDS,
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+
+class NegotiationSerializer(RecordSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:negotiation-detail")
+    timeline = serializers.HyperlinkedIdentityField(
+        view_name="api:negotiation-timeline", help_text="Every entry, in reading order."
+    )
+
+    class Meta:
+        model = Negotiation
+        fields = [
+            "id",
+            "url",
+            "title",
+            "slug",
+            "summary",
+            "status",
+            "parties",
+            "timeline",
+            "changed_at",
+            *TRACKING_FIELDS,
+        ]
+        read_only_fields = ["changed_at", *TRACKING_FIELDS]
+
+
+class SourceSerializer(RecordSerializer):
+    """A cited document; its ``url`` is the document's address, ``api_url`` this record's."""
+
+    api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "api_url",
+            "url",
+            "title",
+            "publisher",
+            "published_on",
+            *TRACKING_FIELDS,
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+
+class InlineSourceSerializer(serializers.Serializer):
+    """A source as written on an entry: only ``url`` is required; a known URL is reused."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField(max_length=2000, validators=[http_url_validator])
+    title = serializers.CharField(max_length=TITLE_MAX * 2, required=False, allow_blank=True)
+    publisher = serializers.CharField(max_length=TITLE_MAX, required=False, allow_blank=True)
+    published_on = serializers.DateField(required=False, allow_null=True)
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["note", "made_at"]
+        read_only_fields = fields
+
+
+ENTRY_FIELDS = [
+    "id",
+    "url",
+    "type",
+    "negotiation",
+    "date",
+    "date_precision",
+    "key",
+    "published",
+    "sources",
+    "corrections",
+    *TRACKING_FIELDS,
+]
+
+
+class EntrySerializer(ApiModelSerializer):
+    """What every timeline entry shares; saved with ``domain.save_entry``."""
+
+    type = serializers.CharField(source="entry_type", read_only=True)
+    date = PartialDateField()
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, read_only=True)
+    published = serializers.BooleanField(
+        required=False,
+        help_text="Published entries are public; drafts exist only for the newsroom. "
+        "Only editors may publish or unpublish. Default false.",
+    )
+    sources = InlineSourceSerializer(many=True, required=False)
+    corrections = CorrectionSerializer(many=True, read_only=True)
+
+    def write(self, instance, data, *, expected_version):
+        sources = data.pop("sources", None)
+        published = data.pop("published", None)
+        m2m = _split_many_to_many(instance, data)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        if published:
+            instance.state = PublicationState.PUBLISHED
+        elif published is not None and instance.state == PublicationState.PUBLISHED:
+            instance.state = PublicationState.DRAFT
+        if sources is not None:
+            sources = [domain.get_or_create_source(by=self.user, **source) for source in sources]
+        return domain.save_entry(
+            instance, by=self.user, sources=sources, m2m=m2m, expected_version=expected_version
+        )
+
+
+class StatusHistoryItemSerializer(serializers.ModelSerializer):
+    date = PartialDateField()
+
+    class Meta:
+        model = StatusChange
+        fields = ["id", "status", "date", "date_precision", "actor", "note"]
+        read_only_fields = fields
+
+
+class ProposalSerializer(EntrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:proposal-detail")
+    status = serializers.ChoiceField(
+        choices=ProposalStatus.choices,
+        source="current_status",
+        read_only=True,
+        allow_null=True,
+        help_text="The latest status change's status; null until the first one is posted.",
+    )
+    status_history = serializers.SerializerMethodField(
+        help_text="Every status change, oldest first (by date, then entry order)."
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            *ENTRY_FIELDS,
+            "title",
+            "summary",
+            "proposed_by",
+            "addressed_to",
+            "amount",
+            "currency",
+            "supersedes",
+            "relation",
+            "status",
+            "status_history",
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+    @extend_schema_field(StatusHistoryItemSerializer(many=True))
+    def get_status_history(self, proposal):
+        changes = getattr(proposal, "visible_status_changes", None)
+        if changes is None:
+            changes = proposal.status_changes.visible_to(self.user).chronological()
+        return StatusHistoryItemSerializer(changes, many=True).data
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "current_status"):
+            # A proposal just written: read its status as a list would.
+            latest = instance.status_changes.visible_to(self.user).order_by(
+                "-date_start", "-sequence", "-pk"
+            )
+            instance.current_status = latest.values_list("status", flat=True).first()
+        return super().to_representation(instance)
+
+
+class StatusChangeSerializer(EntrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:status-change-detail")
+    negotiation = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The proposal's negotiation."
+    )
+
+    class Meta:
+        model = StatusChange
+        fields = [*ENTRY_FIELDS, "proposal", "status", "actor", "note"]
+        read_only_fields = TRACKING_FIELDS
+
+
+class StatementSerializer(EntrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:statement-detail")
+
+    class Meta:
+        model = Statement
+        fields = [
+            *ENTRY_FIELDS,
+            "actor",
+            "text",
+            "kind",
+            "context",
+            "proposal",
+            "stance",
+            "original_language",
+            "original_text",
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+
+class EventSerializer(EntrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:event-detail")
+    time = ClockTimeField(required=False, allow_null=True, help_text='Time of day, "14:30".')
+
+    class Meta:
+        model = Event
+        fields = [
+            *ENTRY_FIELDS,
+            "kind",
+            "title",
+            "description",
+            "actors",
+            "time",
+            "timezone",
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+
+class ExpectationSerializer(EntrySerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:expectation-detail")
+    date = PartialDateField(help_text="When the expectation was stated.")
+    due_date = PartialDateField(
+        required=False, allow_null=True, help_text="When it is due, in the same format as date."
+    )
+    due_date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Expectation
+        fields = [
+            *ENTRY_FIELDS,
+            "actor",
+            "text",
+            "due_date",
+            "due_date_precision",
+            "outcome",
+            "resolved_on",
+            "resolution_note",
+        ]
+        read_only_fields = TRACKING_FIELDS
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.due_date is None:
+            data["due_date_precision"] = None
+        return data
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    """One item of a negotiation's timeline, whatever its kind."""
+
+    type = serializers.ChoiceField(choices=EntryType.choices, source="entry_type")
+    id = serializers.IntegerField(source="pk")
+    date = PartialDateField()
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    title = serializers.CharField(source="headline", help_text="One line a reader understands.")
+    actors = serializers.ListField(child=serializers.IntegerField(), source="actor_ids")
+    sources = InlineSourceSerializer(many=True)
+    key = serializers.BooleanField()
+    published = serializers.BooleanField()
+    corrections = CorrectionSerializer(many=True)
+    url = serializers.SerializerMethodField(help_text="The entry itself, at its resource.")
+
+    def get_url(self, entry) -> str:
+        return record_url(entry.entry_type, entry.pk, self.context["request"])
+
+
+class ChangeSerializer(serializers.Serializer):
+    """A record's latest change; a deletion is a tombstone with ``deleted_at`` and no ``url``."""
+
+    type = serializers.ChoiceField(choices=list(ROUTE_OF), source="record_type")
+    id = serializers.IntegerField(source="record_id")
+    action = serializers.ChoiceField(choices=RecordChange.Action.choices)
+    changed_at = serializers.DateTimeField(required=False, help_text="Absent on deletions.")
+    deleted_at = serializers.DateTimeField(required=False, help_text="Only on deletions.")
+    url = serializers.URLField(required=False, help_text="Absent on deletions.")
+
+    def to_representation(self, change):
+        at = serializers.DateTimeField().to_representation(change.at)
+        action = change.shown_action
+        data = {"type": change.record_type, "id": change.record_id, "action": action}
+        if action == RecordChange.Action.DELETED:
+            data["deleted_at"] = at
+        else:
+            data["changed_at"] = at
+            data["url"] = record_url(change.record_type, change.record_id, self.context["request"])
+        return data

@@ -1,0 +1,29 @@
+from django.urls import path
+from rest_framework import routers
+
+from . import views
+
+app_name = "api"
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = views.RootView
+
+
+router = Router()
+router.register("actors", views.ActorViewSet, basename="actor")
+router.register("negotiations", views.NegotiationViewSet, basename="negotiation")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("proposals", views.ProposalViewSet, basename="proposal")
+router.register("status-changes", views.StatusChangeViewSet, basename="status-change")
+router.register("statements", views.StatementViewSet, basename="statement")
+router.register("events", views.EventViewSet, basename="event")
+router.register("expectations", views.ExpectationViewSet, basename="expectation")
+router.register("changes", views.ChangeViewSet, basename="change")
+
+urlpatterns = [
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    *router.urls,
+]

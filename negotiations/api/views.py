@@ -1,0 +1,295 @@
+"""The API's ViewSets: querysets with the visibility rule, writes through the domain."""
+
+from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import DateTimeField as DateTimeModelField
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as django_filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import mixins, routers, viewsets
+from rest_framework.decorators import action
+
+from negotiations import domain
+from negotiations.models import (
+    ENTRY_MODELS,
+    Actor,
+    Entry,
+    EntryType,
+    Negotiation,
+    PublicationState,
+    RecordChange,
+    Source,
+    StatusChange,
+    user_may_preview,
+)
+
+from . import filters, serializers
+from .conditional import ConditionalMixin
+from .pagination import KeysetPagination, TimelinePagination
+
+PRECONDITION = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description='The ETag (or "<version>") you read: a stale one gets 412 and nothing changes.',
+)
+ERRORS = {
+    400: OpenApiResponse(description="Bad input: messages keyed by field."),
+    403: OpenApiResponse(description="Your role may not do this."),
+    412: OpenApiResponse(description="The record changed since you read it (If-Match)."),
+}
+
+
+def crud_docs(noun, plural):
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {plural}"),
+        retrieve=extend_schema(summary=f"Read one {noun}"),
+        create=extend_schema(summary=f"Create {noun}", responses={201: None, **ERRORS}),
+        update=extend_schema(
+            summary=f"Replace {noun}", parameters=[PRECONDITION], responses={200: None, **ERRORS}
+        ),
+        partial_update=extend_schema(
+            summary=f"Change {noun}", parameters=[PRECONDITION], responses={200: None, **ERRORS}
+        ),
+        destroy=extend_schema(
+            summary=f"Delete {noun} (editors)",
+            parameters=[PRECONDITION],
+            responses={204: None, 409: OpenApiResponse(description="Still referred to.")},
+        ),
+    )
+
+
+class ApiViewMixin(ConditionalMixin):
+    lookup_value_regex = r"[0-9]+"
+    pagination_class = KeysetPagination
+    filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
+    ordering_aliases = {}
+
+
+class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Create and update through the serializer (and so the domain); delete through the domain."""
+
+    def perform_update(self, serializer):
+        serializer.save(expected_version=self.expected_version(serializer.instance))
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            domain.delete_record(
+                instance, by=self.request.user, expected_version=self.expected_version(instance)
+            )
+
+
+@crud_docs("an actor", "actors")
+class ActorViewSet(RecordViewSet):
+    """People, governments and organizations."""
+
+    queryset = Actor.objects.all()
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filters.ActorFilterSet
+    ordering_fields = ["name", "slug", "created_at", "updated_at", "id"]
+    ordering = ["name"]
+
+
+@crud_docs("a negotiation", "negotiations")
+class NegotiationViewSet(RecordViewSet):
+    serializer_class = serializers.NegotiationSerializer
+    filterset_class = filters.NegotiationFilterSet
+    ordering_fields = ["title", "slug", "changed_at", "created_at", "updated_at", "id"]
+    ordering = ["title"]
+
+    def get_queryset(self):
+        if self.action == "timeline":
+            user = self.request.user
+            return Entry.objects.visible_to(user).timeline().prefetch_related("corrections")
+        return Negotiation.objects.prefetch_related("parties")
+
+    @extend_schema(
+        summary="A negotiation's timeline",
+        description="Every entry kind merged in reading order (date, then order within the "
+        "day). Anonymous readers see published entries only.",
+        responses=serializers.TimelineItemSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=filters.TimelineFilterSet,
+        filter_backends=[django_filters.DjangoFilterBackend],
+        pagination_class=TimelinePagination,
+        serializer_class=serializers.TimelineItemSerializer,
+        ordering=["date_start", "sequence", "pk"],
+    )
+    def timeline(self, request, pk=None):
+        negotiation = get_object_or_404(Negotiation.objects.all(), pk=pk)
+        entries = self.get_queryset().for_negotiation(negotiation)
+        page = self.paginate_queryset(self.filter_queryset(entries))
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+
+@crud_docs("a source", "sources")
+class SourceViewSet(RecordViewSet):
+    """Cited documents, one per URL (entries write theirs inline)."""
+
+    queryset = Source.objects.all()
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filters.SourceFilterSet
+    ordering_fields = ["title", "publisher", "created_at", "updated_at", "id"]
+    ordering = ["-id"]
+
+
+class EntryViewSet(RecordViewSet):
+    """Timeline entries of one kind; anonymous readers see published ones only."""
+
+    ordering_fields = ["date", "created_at", "updated_at", "id"]
+    ordering_aliases = {"date": ("date_start", "sequence")}
+    ordering = ["date_start", "sequence"]
+
+    def get_queryset(self):
+        model = self.serializer_class.Meta.model
+        return (
+            model.objects.visible_to(self.request.user)
+            .prefetch_related("sources", "corrections", *model.M2M_FIELDS)
+            .order_by("date_start", "sequence", "pk")
+        )
+
+
+@crud_docs("a proposal", "proposals")
+class ProposalViewSet(EntryViewSet):
+    serializer_class = serializers.ProposalSerializer
+    filterset_class = filters.ProposalFilterSet
+
+    def get_queryset(self):
+        user = self.request.user
+        changes = StatusChange.objects.visible_to(user).chronological()
+        return (
+            super()
+            .get_queryset()
+            .with_status(user)
+            .prefetch_related(
+                Prefetch("status_changes", queryset=changes, to_attr="visible_status_changes")
+            )
+        )
+
+
+@crud_docs("a status change", "status changes")
+class StatusChangeViewSet(EntryViewSet):
+    """A proposal's status over time; the negotiation is the proposal's."""
+
+    serializer_class = serializers.StatusChangeSerializer
+    filterset_class = filters.StatusChangeFilterSet
+
+
+@crud_docs("a statement", "statements")
+class StatementViewSet(EntryViewSet):
+    serializer_class = serializers.StatementSerializer
+    filterset_class = filters.StatementFilterSet
+
+
+@crud_docs("an event", "events")
+class EventViewSet(EntryViewSet):
+    serializer_class = serializers.EventSerializer
+    filterset_class = filters.EventFilterSet
+
+
+@crud_docs("an expectation", "expectations")
+class ExpectationViewSet(EntryViewSet):
+    serializer_class = serializers.ExpectationSerializer
+    filterset_class = filters.ExpectationFilterSet
+
+
+class ChangesFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="at", lookup_expr="gte", label="ISO 8601 date-time; inclusive."
+    )
+
+    class Meta:
+        model = RecordChange
+        fields = ["since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="What changed",
+        description="Every record created, updated or deleted since `since` (record time, "
+        "not event date), one item per record at its latest change, oldest first. For "
+        "anonymous readers an entry that is not (or no longer) published reads as deleted.",
+    )
+)
+class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = serializers.ChangeSerializer
+    filterset_class = ChangesFilterSet
+    filter_backends = [django_filters.DjangoFilterBackend]
+    ordering = ["at", "id"]
+
+    def get_queryset(self):
+        changes = RecordChange.objects.filter(record_type__in=list(serializers.ROUTE_OF))
+        if user_may_preview(self.request.user):
+            return changes.annotate(at=F("changed_at"), shown_action=F("action"))
+        return public_changes(changes)
+
+
+def public_changes(changes):
+    """The change log as anonymous readers may see it.
+
+    A visible entry reads as changed when it became visible (its publish time, if
+    later); an entry that is not visible reads as deleted, and one that was never
+    published does not appear at all.
+    """
+    entry_types = EntryType.values
+    entry = Entry.objects.filter(pk=OuterRef("record_id"))
+    ever_published = Case(
+        *(
+            When(
+                record_type=kind,
+                then=Exists(
+                    model.history.filter(id=OuterRef("record_id"), state=PublicationState.PUBLISHED)
+                ),
+            )
+            for kind, model in ENTRY_MODELS.items()
+        ),
+        default=Value(True),
+    )
+    return (
+        changes.annotate(
+            ever_published=ever_published,
+            visible=Exists(Entry.objects.published().filter(pk=OuterRef("record_id"))),
+            publish_at=Subquery(entry.values("publish_at")[:1]),
+        )
+        .filter(ever_published=True)
+        .annotate(
+            shown_action=Case(
+                When(Q(record_type__in=entry_types) & Q(visible=False), then=Value("deleted")),
+                default=F("action"),
+            ),
+            at=Case(
+                When(
+                    Q(record_type__in=entry_types, visible=True, publish_at__gt=F("changed_at")),
+                    then=F("publish_at"),
+                ),
+                default=F("changed_at"),
+                output_field=DateTimeModelField(),
+            ),
+        )
+    )
+
+
+class SchemaView(ConditionalMixin, SpectacularAPIView):
+    pass
+
+
+class SwaggerView(ConditionalMixin, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(ConditionalMixin, SpectacularRedocView):
+    pass
+
+
+class RootView(ConditionalMixin, routers.APIRootView):
+    """Parley's REST API v1. Documentation: /api/v1/docs/."""
