@@ -166,7 +166,10 @@ def delete_record(record, *, by, expected_version=None):
             defaults={
                 "action": RecordChange.Action.DELETED,
                 "changed_at": now,
-                "negotiation_id": negotiation_ids[0] if negotiation_ids else None,
+                # A deleted negotiation's own tombstone cannot refer to it.
+                "negotiation_id": None
+                if isinstance(record, Negotiation) or not negotiation_ids
+                else negotiation_ids[0],
             },
         )
         touch_negotiations(negotiation_ids, at=now)

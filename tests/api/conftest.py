@@ -1,0 +1,64 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests import factories
+
+API = "/api/v1/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Throttling counts live in the cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def client_for(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def anon():
+    return client_for()
+
+
+@pytest.fixture
+def reader(db):
+    """Signed in, but in no newsroom role."""
+    return factories.UserFactory(username="reader")
+
+
+@pytest.fixture
+def as_journalist(journalist):
+    return client_for(journalist)
+
+
+@pytest.fixture
+def as_editor(editor):
+    return client_for(editor)
+
+
+@pytest.fixture
+def as_superuser(superuser):
+    return client_for(superuser)
+
+
+def results(response):
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def read_all(client, url):
+    """Every item of a paginated list, following ``next``."""
+    items = []
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200, page.content
+        items += page.json()["results"]
+        url = page.json()["next"]
+    return items
