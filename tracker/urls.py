@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker import health
+
+handler500 = "tracker.health.server_error"
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("negotiations.api.urls")),
     path("", include("negotiations.urls")),

@@ -1,0 +1,53 @@
+"""Liveness, readiness and what readers get while the database is away."""
+
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.defaults import server_error as django_server_error
+
+RETRY_AFTER_SECONDS = 5
+OUTAGE_MESSAGE = "Parley's database is unavailable for a moment. Please try again shortly."
+
+
+@never_cache
+@transaction.non_atomic_requests
+def healthz(request):
+    """The process is up (no database access)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@transaction.non_atomic_requests
+def readyz(request):
+    """The process can serve: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return outage_response(request)
+    return JsonResponse({"status": "ready"})
+
+
+def outage_response(request):
+    if request.path.startswith("/api/") or request.path in {"/readyz", "/readyz/"}:
+        response = JsonResponse({"detail": OUTAGE_MESSAGE}, status=503)
+    else:
+        response = HttpResponse(
+            "<!doctype html><html lang=en><meta charset=utf-8>"
+            "<title>Temporarily unavailable — Parley</title>"
+            f"<h1>Temporarily unavailable</h1><p>{OUTAGE_MESSAGE}</p></html>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request, *args, **kwargs):
+    """A lost database is a 503 with Retry-After, not a 500 (``handler500``)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        return outage_response(request)
+    return django_server_error(request, *args, **kwargs)
