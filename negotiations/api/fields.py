@@ -4,6 +4,17 @@ from rest_framework import serializers
 
 from negotiations.dates import PARTIAL_DATE_HELP, PartialDate
 
+# Ids are 64-bit: larger numbers name nothing (and some databases refuse to compare them).
+MAX_ID = 2**63 - 1
+
+
+def is_possible_id(value):
+    try:
+        return 0 < int(value) <= MAX_ID
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 EDTF_SCHEMA = {
     "type": "string",
     "pattern": "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
@@ -28,3 +39,14 @@ class PartialDateField(serializers.Field):
 
     def to_representation(self, value):
         return value.edtf
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id; an id out of range is unknown, like any other."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int | str) and not isinstance(data, bool) and not is_possible_id(data):
+            if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
+                self.fail("incorrect_type", data_type=type(data).__name__)
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)

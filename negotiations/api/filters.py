@@ -24,7 +24,23 @@ from negotiations.models import (
     StatusChange,
 )
 
-from .fields import EDTF_SCHEMA
+from .fields import EDTF_SCHEMA, is_possible_id
+
+
+class IdChoiceField(django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not is_possible_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.ModelChoiceFilter):
+    """A record by id (an unknown id is a 400)."""
+
+    field_class = IdChoiceField
 
 
 class AliasOrderingFilter(OrderingFilter):
@@ -109,7 +125,8 @@ class FilterSet(django_filters.FilterSet):
 class ActorFilterSet(FilterSet):
     search_fields = ("name", "title", "aliases")
 
-    negotiation = django_filters.ModelChoiceFilter(
+    affiliation = IdFilter(queryset=Actor.objects.all())
+    negotiation = IdFilter(
         field_name="negotiations", queryset=Negotiation.objects.all(), label="A party to it."
     )
     kind = django_filters.ChoiceFilter(choices=Actor.Kind.choices)
@@ -122,9 +139,7 @@ class ActorFilterSet(FilterSet):
 class NegotiationFilterSet(FilterSet):
     search_fields = ("title", "summary")
 
-    actor = django_filters.ModelChoiceFilter(
-        field_name="parties", queryset=Actor.objects.all(), label="A party."
-    )
+    actor = IdFilter(field_name="parties", queryset=Actor.objects.all(), label="A party.")
     status = django_filters.ChoiceFilter(choices=Negotiation.Status.choices)
 
     class Meta:
@@ -147,11 +162,9 @@ class SourceFilterSet(FilterSet):
 class EntryFilterSet(FilterSet):
     kind_prefix = ""
 
-    negotiation = django_filters.ModelChoiceFilter(queryset=Negotiation.objects.all())
-    actor = extend_schema_field(OpenApiTypes.INT)(
-        django_filters.ModelChoiceFilter(
-            queryset=Actor.objects.all(), method="filter_actor", label="An actor taking part."
-        )
+    negotiation = IdFilter(queryset=Negotiation.objects.all())
+    actor = IdFilter(
+        queryset=Actor.objects.all(), method="filter_actor", label="An actor taking part."
     )
     since = SinceFilter(field_name="date_start")
     until = UntilFilter(field_name="date_start")
@@ -170,6 +183,7 @@ class ProposalFilterSet(EntryFilterSet):
     kind_prefix = "proposal"
     search_fields = ("title", "summary")
 
+    proposed_by = IdFilter(queryset=Actor.objects.all())
     status = django_filters.ChoiceFilter(
         field_name="current_status", choices=ProposalStatus.choices, label="Current status."
     )
@@ -183,6 +197,7 @@ class StatusChangeFilterSet(EntryFilterSet):
     kind_prefix = "status_change"
     search_fields = ("note", "proposal__title")
 
+    proposal = IdFilter(queryset=Proposal.objects.all())
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
 
     class Meta:
@@ -195,6 +210,7 @@ class StatementFilterSet(EntryFilterSet):
     search_fields = ("text", "context")
 
     kind = django_filters.ChoiceFilter(choices=Statement.Kind.choices)
+    proposal = IdFilter(queryset=Proposal.objects.all())
     stance = django_filters.ChoiceFilter(choices=Stance.choices)
 
     class Meta:

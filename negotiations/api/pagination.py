@@ -134,7 +134,7 @@ class KeysetPagination(BasePagination):
                 _field_of(queryset, term.lstrip("-")).to_python(value)
                 for term, value in zip(self.ordering, payload["v"], strict=True)
             ]
-            if any(value is None for value in values):
+            if any(value is None or _out_of_range(value) for value in values):
                 raise ValueError
             return {"values": values, "back": bool(payload["b"])}
         except (
@@ -208,3 +208,7 @@ def _encode_value(value):
     if isinstance(value, int | str):
         return value
     return str(value)
+
+
+def _out_of_range(value):
+    return isinstance(value, int) and not -(2**63) <= value < 2**63

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
+from rest_framework.validators import UniqueValidator
 
 from negotiations import domain
 from negotiations.dates import DatePrecision
@@ -34,7 +35,7 @@ from negotiations.models import (
     http_url_validator,
 )
 
-from .fields import PartialDateField
+from .fields import IdRelatedField, PartialDateField
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -73,8 +74,19 @@ class ClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", **kwargs)
 
 
+@extend_schema_field({"type": "string", "format": "uri", "maxLength": 2000})
+class WebAddressField(serializers.CharField):
+    """An http(s) address (one message when it is not one)."""
+
+    def __init__(self, **kwargs):
+        validators = [http_url_validator, *kwargs.pop("validators", [])]
+        super().__init__(max_length=2000, validators=validators, **kwargs)
+
+
 class ApiModelSerializer(serializers.ModelSerializer):
     """Model serializer whose writes go through the domain functions."""
+
+    serializer_related_field = IdRelatedField
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -114,7 +126,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         errors = {}
         for name, messages in error.message_dict.items():
             key = ERROR_KEYS.get(name, name)
-            if key not in self.fields:
+            if key != NON_FIELD and key not in self.fields:
                 key, messages = NON_FIELD, [f"{name}: {message}" for message in messages]
             errors.setdefault(key, []).extend(messages)
         return errors
@@ -193,6 +205,10 @@ class SourceSerializer(RecordSerializer):
     """A cited document; its ``url`` is the document's address, ``api_url`` this record's."""
 
     api_url = serializers.HyperlinkedIdentityField(view_name="api:source-detail")
+    url = WebAddressField(
+        validators=[UniqueValidator(Source.objects.all(), message="This URL is already a source.")],
+        help_text="The document's address (http or https).",
+    )
 
     class Meta:
         model = Source
@@ -212,7 +228,7 @@ class InlineSourceSerializer(serializers.Serializer):
     """A source as written on an entry: only ``url`` is required; a known URL is reused."""
 
     id = serializers.IntegerField(read_only=True)
-    url = serializers.URLField(max_length=2000, validators=[http_url_validator])
+    url = WebAddressField(help_text="The document's address; a known one is reused.")
     title = serializers.CharField(max_length=TITLE_MAX * 2, required=False, allow_blank=True)
     publisher = serializers.CharField(max_length=TITLE_MAX, required=False, allow_blank=True)
     published_on = serializers.DateField(required=False, allow_null=True)

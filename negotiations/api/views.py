@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models import DateTimeField as DateTimeModelField
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
@@ -31,6 +32,7 @@ from negotiations.models import (
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
+from .fields import is_possible_id
 from .pagination import KeysetPagination, TimelinePagination
 
 PRECONDITION = OpenApiParameter(
@@ -70,6 +72,11 @@ class ApiViewMixin(ConditionalMixin):
     pagination_class = KeysetPagination
     filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
     ordering_aliases = {}
+
+    def get_object(self):
+        if not is_possible_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):
+            raise Http404
+        return super().get_object()
 
 
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
@@ -125,6 +132,8 @@ class NegotiationViewSet(RecordViewSet):
         ordering=["date_start", "sequence", "pk"],
     )
     def timeline(self, request, pk=None):
+        if not is_possible_id(pk):
+            raise Http404
         negotiation = get_object_or_404(Negotiation.objects.all(), pk=pk)
         entries = self.get_queryset().for_negotiation(negotiation)
         page = self.paginate_queryset(self.filter_queryset(entries))

@@ -84,7 +84,7 @@ def test_the_seed_story_through_the_api(journalist, editor):
 
     # The editor publishes everything.
     chief = token_client(editor)
-    for kind, _, entry in created:
+    for _, _, entry in created:
         response = chief.patch(entry["url"], {"published": True}, format="json")
         assert response.status_code == 200, response.json()
         assert response.json()["published"] is True

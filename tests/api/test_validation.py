@@ -1,0 +1,275 @@
+"""Bad input gets a 400 with field-keyed messages: never a 500, never half-written data."""
+
+import json
+
+import pytest
+
+from negotiations.models import Entry, Proposal, RecordChange, Source
+from tests import factories
+from tests.api.conftest import API
+
+
+@pytest.fixture
+def speaker(db):
+    return factories.ActorFactory(name="Speaker")
+
+
+def snapshot():
+    return (Entry.objects.count(), Source.objects.count(), RecordChange.objects.count())
+
+
+def proposal(negotiation_, **fields):
+    return {"negotiation": negotiation_.pk, "date": "2025-02", "title": "A plan", **fields}
+
+
+BAD_PROPOSALS = {
+    "impossible date": ({"date": "2025-13-40"}, "date"),
+    "unparseable date": ({"date": "yesterday"}, "date"),
+    "date of the wrong type": ({"date": 20250223}, "date"),
+    "negative amount": ({"amount": "-5", "currency": "USD"}, "amount"),
+    "amount without currency": ({"amount": "5"}, "currency"),
+    "currency without amount": ({"currency": "USD"}, "amount"),
+    "unknown currency": ({"amount": "5", "currency": "ABC"}, "currency"),
+    "amount not a number": ({"amount": "lots", "currency": "USD"}, "amount"),
+    "amount too precise": ({"amount": "1.234", "currency": "USD"}, "amount"),
+    "unknown actor id": ({"proposed_by": 999999}, "proposed_by"),
+    "huge actor id": ({"proposed_by": 10**30}, "proposed_by"),
+    "huge proposal id": ({"supersedes": 10**30}, "supersedes"),
+    "negative proposal id": ({"supersedes": -1}, "supersedes"),
+    "id of the wrong type": ({"supersedes": "first"}, "supersedes"),
+    "unknown ids in a list": ({"addressed_to": [999999]}, "addressed_to"),
+    "ids of the wrong type": ({"addressed_to": "everyone"}, "addressed_to"),
+    "unknown negotiation": ({"negotiation": 999999}, "negotiation"),
+    "over-long title": ({"title": "x" * 201}, "title"),
+    "over-long text": ({"summary": "x" * 10_001}, "summary"),
+    "javascript: source": ({"sources": [{"url": "javascript:alert(1)"}]}, "sources"),
+    "ftp source": ({"sources": [{"url": "ftp://example.org/file"}]}, "sources"),
+    "source without url": ({"sources": [{"title": "No address"}]}, "sources"),
+    "sources not a list": ({"sources": "https://example.org/"}, "sources"),
+    "boolean of the wrong type": ({"key": "perhaps"}, "key"),
+    "relation outside the vocabulary": ({"relation": "replaces"}, "relation"),
+    "unknown published_on": (
+        {"sources": [{"url": "https://example.org/", "published_on": "2025-02"}]},
+        "sources",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_PROPOSALS)
+def test_bad_proposals_are_refused_by_field(case, as_journalist, negotiation):
+    fields, key = BAD_PROPOSALS[case]
+    before = snapshot()
+    response = as_journalist.post(f"{API}proposals/", proposal(negotiation, **fields))
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [key]
+    assert snapshot() == before
+
+
+def test_a_valid_source_is_not_kept_when_the_entry_is_refused(as_journalist, negotiation):
+    """The source would be created first: it must go when the entry's rules refuse it."""
+    before = snapshot()
+    response = as_journalist.post(
+        f"{API}proposals/",
+        proposal(negotiation, amount="5", sources=[{"url": "https://example.org/new"}]),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"currency": ["Give the currency of the amount."]}
+    assert snapshot() == before
+
+
+def test_source_errors_name_the_item(as_journalist, negotiation):
+    sources = [{"url": "https://example.org/ok"}, {"url": "javascript:alert(1)"}]
+    response = as_journalist.post(f"{API}proposals/", proposal(negotiation, sources=sources))
+    assert response.status_code == 400
+    assert response.json() == {
+        "sources": {"1": {"url": ["Enter a web address starting with http:// or https://."]}}
+    }
+
+
+def test_a_statement_about_a_proposal_of_another_negotiation(as_journalist, negotiation, speaker):
+    elsewhere = factories.ProposalFactory()
+    before = snapshot()
+    response = as_journalist.post(
+        f"{API}statements/",
+        {
+            "negotiation": negotiation.pk,
+            "date": "2025-02-23",
+            "actor": speaker.pk,
+            "text": "No.",
+            "proposal": elsewhere.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {"proposal": ["The proposal belongs to another negotiation."]}
+    assert snapshot() == before
+
+
+def test_a_proposal_superseding_itself(as_journalist, negotiation):
+    plan = factories.ProposalFactory(negotiation=negotiation)
+    response = as_journalist.patch(f"{API}proposals/{plan.pk}/", {"supersedes": plan.pk})
+    assert response.status_code == 400
+    assert list(response.json()) == ["supersedes"]
+    plan.refresh_from_db()
+    assert plan.supersedes_id is None
+    assert plan.version == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "key"),
+    [
+        ("status-changes/", {"status": "maybe"}, "status"),
+        ("negotiations/", {"title": "T", "slug": "t", "status": "dormant"}, "status"),
+        ("actors/", {"name": "A", "slug": "a", "kind": "alien"}, "kind"),
+        ("actors/", {"name": "A", "slug": "a", "country": "XX"}, "country"),
+        ("actors/", {"name": "A", "slug": "a", "aliases": "A."}, "aliases"),
+        ("actors/", {"name": "A", "slug": "not a slug"}, "slug"),
+        ("actors/", {"name": "x" * 201, "slug": "a"}, "name"),
+        ("sources/", {"url": "javascript:alert(1)"}, "url"),
+        ("sources/", {"url": "https://example.org/", "published_on": "2025-02-30"}, "url"),
+    ],
+)
+def test_vocabularies_and_formats(path, payload, key, as_journalist, negotiation):
+    if path == "status-changes/":
+        plan = factories.ProposalFactory(negotiation=negotiation)
+        payload = {**payload, "proposal": plan.pk, "date": "2025-02"}
+    if path == "sources/" and "published_on" in payload:
+        key = "published_on"
+    response = as_journalist.post(f"{API}{path}", payload)
+    assert response.status_code == 400, response.content
+    assert key in response.json()
+
+
+def test_statement_stance_vocabulary_and_over_long_text(as_journalist, negotiation, speaker):
+    payload = {"negotiation": negotiation.pk, "date": "2025", "actor": speaker.pk}
+    response = as_journalist.post(
+        f"{API}statements/", {**payload, "text": "y" * 10_001, "stance": "hostile"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"text", "stance"}
+
+
+def test_rules_across_fields_come_back_from_the_domain(as_journalist, negotiation, speaker):
+    response = as_journalist.post(
+        f"{API}events/",
+        {"negotiation": negotiation.pk, "date": "2025-02", "title": "Call", "time": "14:30"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["A time can only be given with a full date (day)."]
+    }
+    assert not Entry.objects.exists()
+
+    response = as_journalist.post(
+        f"{API}expectations/",
+        {
+            "negotiation": negotiation.pk,
+            "date": "2025-02",
+            "actor": speaker.pk,
+            "text": "A deal.",
+            "resolved_on": "2025-03-01",
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {"resolved_on": ["A pending expectation has no resolution date."]}
+
+    response = as_journalist.post(
+        f"{API}expectations/",
+        {
+            "negotiation": negotiation.pk,
+            "date": "2025-02",
+            "actor": speaker.pk,
+            "text": "A deal.",
+            "due_date": "2025-02-30",
+        },
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["due_date"]
+
+
+def test_malformed_json_and_wrong_shapes(as_journalist):
+    for body in ('{"name": "A",', "NaN", '{"name": NaN}'):
+        response = as_journalist.generic(
+            "POST", f"{API}actors/", body, content_type="application/json"
+        )
+        assert response.status_code == 400
+        assert "detail" in response.json()
+
+    response = as_journalist.post(f"{API}actors/", [{"name": "A"}])
+    assert response.status_code == 400
+    assert list(response.json()) == ["non_field_errors"]
+
+    response = as_journalist.post(f"{API}actors/", "just a string")
+    assert response.status_code == 400
+
+
+def test_other_media_types_are_refused(as_journalist):
+    response = as_journalist.post(f"{API}actors/", "name=A&slug=a", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_bodies_over_one_megabyte_get_413(as_journalist, negotiation):
+    body = json.dumps(proposal(negotiation, summary="x" * (1024 * 1024)))
+    response = as_journalist.generic(
+        "POST", f"{API}proposals/", body, content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert not Proposal.objects.exists()
+
+
+def test_mass_assignment_changes_nothing(as_journalist, journalist, negotiation, editor):
+    response = as_journalist.post(
+        f"{API}proposals/",
+        proposal(
+            negotiation,
+            status="signed",
+            version=99,
+            created_by=editor.pk,
+            created_at="2000-01-01T00:00:00Z",
+            updated_at="2000-01-01T00:00:00Z",
+            state="published",
+            entry_type="event",
+            type="event",
+            id=12345,
+            sequence=7,
+        ),
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["version"], body["type"], body["published"]) == (
+        None,
+        1,
+        "proposal",
+        False,
+    )
+    plan = Proposal.objects.get()
+    assert plan.pk != 12345
+    assert plan.created_by == journalist
+    assert plan.created_at.year > 2000
+    assert plan.sequence == 0
+    assert not plan.status_changes.exists()
+
+    response = as_journalist.patch(f"{API}proposals/{plan.pk}/", {"status": "signed", "version": 7})
+    assert response.status_code == 200
+    assert response.json()["status"] is None
+    assert response.json()["version"] == 2
+
+
+def test_bad_list_parameters(anon, negotiation):
+    for query in (
+        "negotiation=abc",
+        "negotiation=999999",
+        f"negotiation={10**30}",
+        "since=yesterday",
+        "until=2025-13",
+        "actor=abc",
+        "page_size=0",
+        "cursor=garbage",
+    ):
+        response = anon.get(f"{API}proposals/?{query}")
+        assert response.status_code == 400, query
+        assert list(response.json()) == [query.split("=")[0]], query
+    for query in (f"proposal={10**30}", "proposal=abc", "proposal=-1"):
+        response = anon.get(f"{API}status-changes/?{query}")
+        assert response.status_code == 400, query
+    assert anon.get(f"{API}proposals/abc/").status_code == 404
+    assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
