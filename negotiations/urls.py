@@ -1,11 +1,21 @@
 from django.urls import path
 
 from . import views
+from .feeds import ActorFeed, NegotiationFeed
 
 app_name = "negotiations"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("negotiations/<slug:slug>/", views.timeline, name="timeline"),
+    path("negotiations/<slug:slug>/changes/", views.changes, name="changes"),
+    path("negotiations/<slug:slug>/next/", views.coming_next, name="next"),
+    path("negotiations/<slug:slug>/positions/", views.positions, name="positions"),
+    path("negotiations/<slug:slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
+    path("negotiations/<slug:slug>/feed/", NegotiationFeed(), name="feed"),
+    path("negotiations/<slug:slug>/calendar.ics", views.calendar, name="calendar"),
+    path("negotiations/<slug:slug>/pictures/lanes.svg", views.lanes_svg, name="lanes_svg"),
+    path("negotiations/<slug:slug>/pictures/amounts.svg", views.amounts_svg, name="amounts_svg"),
     path("actors/<slug:slug>/", views.actor, name="actor"),
+    path("actors/<slug:slug>/feed/", ActorFeed(), name="actor_feed"),
 ]

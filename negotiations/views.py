@@ -1,21 +1,487 @@
+"""Reader pages: server-rendered, readable without JavaScript, cached by change stamp.
+
+Views only wire things together: what is readable, current, open or pending is
+decided in the model layer (``models``, ``selectors``), never here.
+"""
+
+import datetime
+
+from django.db.models import Count, Max
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
 
-from .models import Actor, Entry, Negotiation
+from . import selectors
+from .calendar import negotiation_calendar
+from .charts import svg
+from .exports import timelinejs
+from .models import Actor, Entry, Negotiation, ProposalStatus
+from .reader_filters import SinceForm, TimelineFilterForm
+from .reader_http import Validators, negotiation_validators, respond
+
+SITE_NAME = "Parley"
+EMBED_ENTRY_LIMIT = 30
 
 
-def home(request):
-    return render(request, "negotiations/home.html", {"negotiations": Negotiation.objects.all()})
+# --------------------------------------------------------------------------- #
+# Shared bits
+# --------------------------------------------------------------------------- #
 
 
-def timeline(request, slug):
-    negotiation = get_object_or_404(Negotiation, slug=slug)
-    entries = Entry.objects.visible_to(request.user).for_negotiation(negotiation).timeline()
-    return render(
-        request, "negotiations/timeline.html", {"negotiation": negotiation, "entries": entries}
+def page_meta(request, *, title, description, og_type="website", jsonld=None, path=None):
+    """Title, description, canonical URL, Open Graph and JSON-LD for the base layout."""
+    canonical = request.build_absolute_uri(path or request.path)
+    description = Truncator(" ".join((description or "").split())).chars(200)
+    return {
+        "title": title,
+        "description": description,
+        "canonical": canonical,
+        "og_type": og_type,
+        "site_name": SITE_NAME,
+        "jsonld": jsonld,
+    }
+
+
+def negotiation_links(request, negotiation):
+    slug = {"slug": negotiation.slug}
+    return {
+        "timeline": reverse("negotiations:timeline", kwargs=slug),
+        "changes": reverse("negotiations:changes", kwargs=slug),
+        "next": reverse("negotiations:next", kwargs=slug),
+        "positions": reverse("negotiations:positions", kwargs=slug),
+        "feed": reverse("negotiations:feed", kwargs=slug),
+        "calendar": reverse("negotiations:calendar", kwargs=slug),
+        "embed": reverse("embed:timeline", kwargs=slug),
+        "timelinejs": reverse("embed:timelinejs", kwargs=slug),
+        "lanes_svg": reverse("negotiations:lanes_svg", kwargs=slug),
+        "amounts_svg": reverse("negotiations:amounts_svg", kwargs=slug),
+        "embed_absolute": request.build_absolute_uri(reverse("embed:timeline", kwargs=slug)),
+    }
+
+
+def negotiation_context(request, negotiation, *, current):
+    """What every page of a negotiation shows in its header."""
+    return {
+        "negotiation": negotiation,
+        "parties": list(negotiation.parties.all()),
+        "last_updated": selectors.reader_stamp(negotiation, request.user),
+        "links": negotiation_links(request, negotiation),
+        "current": current,
+        "preview": selectors.is_preview(request.user),
+    }
+
+
+def negotiation_jsonld(request, negotiation, context, *, name):
+    parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": name,
+        "description": negotiation.summary,
+        "url": request.build_absolute_uri(request.path),
+        "dateModified": context["last_updated"].isoformat(),
+        "inLanguage": "en",
+        "isPartOf": {
+            "@type": "WebSite",
+            "name": SITE_NAME,
+            "url": request.build_absolute_uri(reverse("negotiations:home")),
+        },
+        "about": {"@type": "Thing", "name": negotiation.title, "description": negotiation.summary},
+        "mentions": parties,
+    }
+
+
+SCHEMA_TYPES = {
+    Actor.Kind.PERSON: "Person",
+    Actor.Kind.GOVERNMENT: "GovernmentOrganization",
+    Actor.Kind.ORGANIZATION: "Organization",
+    Actor.Kind.OTHER: "Thing",
+}
+
+
+def actor_jsonld(request, actor, *, brief=False):
+    data = {
+        "@type": SCHEMA_TYPES.get(actor.kind, "Thing"),
+        "name": actor.name,
+        "url": request.build_absolute_uri(actor.get_absolute_url()),
+    }
+    if actor.wikidata_id:
+        data["sameAs"] = f"https://www.wikidata.org/wiki/{actor.wikidata_id}"
+    if brief:
+        return data
+    data["@context"] = "https://schema.org"
+    if actor.aliases:
+        data["alternateName"] = actor.aliases
+    if actor.title:
+        data["jobTitle" if actor.kind == Actor.Kind.PERSON else "description"] = actor.title
+    return data
+
+
+def _view(request, negotiation, build):
+    """Respond with the negotiation's validators, or as a private preview for staff."""
+    return respond(
+        request,
+        build,
+        validators=negotiation_validators(negotiation, request),
+        preview=selectors.is_preview(request.user),
     )
 
 
+# --------------------------------------------------------------------------- #
+# Pages
+# --------------------------------------------------------------------------- #
+
+
+@require_safe
+def home(request):
+    found = Negotiation.objects.aggregate(changed=Max("changed_at"), count=Count("pk"))
+    published = Entry.objects.published().aggregate(until=Max("publish_at"))["until"]
+    validators = Validators(
+        found["changed"], published, extra=f"{request.get_full_path()}|{found['count']}"
+    )
+
+    def build():
+        negotiations = selectors.negotiation_list(request.user)
+        meta = page_meta(
+            request,
+            title=f"{SITE_NAME} — where negotiations stand, what changed, what comes next",
+            description="A sourced, always-current record of long negotiations: where each "
+            "stands now, what changed and what comes next, every claim with its source.",
+            jsonld={
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": SITE_NAME,
+                "url": request.build_absolute_uri(reverse("negotiations:home")),
+            },
+        )
+        return render(
+            request,
+            "negotiations/home.html",
+            {
+                "meta": meta,
+                "negotiations": negotiations,
+                "preview": selectors.is_preview(request.user),
+            },
+        )
+
+    return respond(
+        request, build, validators=validators, preview=selectors.is_preview(request.user)
+    )
+
+
+@require_safe
+def timeline(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="timeline")
+        actors = selectors.actors_in(negotiation, request.user)
+        form = TimelineFilterForm(request.GET, actors=actors)
+        filters = form.filters()
+        page = selectors.timeline_page(negotiation, request.user, filters=filters)
+        lanes = svg.lanes(
+            page.entries,
+            context["parties"],
+            title=f"{negotiation.title}: who acted when",
+        )
+        amounts = svg.amounts(
+            page.proposals,
+            closed_statuses=ProposalStatus.closed(),
+            status_labels=selectors.status_label,
+        )
+        context.update(
+            form=form,
+            filtering=bool(filters),
+            page=page,
+            lanes=lanes,
+            amounts=amounts,
+            meta=page_meta(
+                request,
+                title=f"{negotiation.title} — timeline — {SITE_NAME}",
+                description=negotiation.summary or f"The sourced timeline of {negotiation.title}.",
+                og_type="article",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: timeline"
+                ),
+            ),
+        )
+        return render(request, "negotiations/timeline.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
+def changes(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="changes")
+        today = timezone.localdate()
+        form = SinceForm(request.GET or None)
+        since_day = form.day(today)
+        since = timezone.make_aware(datetime.datetime.combine(since_day, datetime.time()))
+        page = selectors.changes_since(negotiation, request.user, since)
+        context.update(
+            form=form,
+            since_day=since_day,
+            presets=[
+                (label, (today - datetime.timedelta(days=days)).isoformat())
+                for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
+            ],
+            page=page,
+            meta=page_meta(
+                request,
+                title=f"What changed in {negotiation.title} — {SITE_NAME}",
+                description=f"New entries, status changes and corrections in "
+                f"{negotiation.title} since a date you choose.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: what changed"
+                ),
+            ),
+        )
+        return render(request, "negotiations/changes.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
+def coming_next(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="next")
+        page = selectors.coming_next(negotiation, request.user)
+        context.update(
+            page=page,
+            meta=page_meta(
+                request,
+                title=f"What comes next in {negotiation.title} — {SITE_NAME}",
+                description=f"Scheduled events, pending expectations and open proposals in "
+                f"{negotiation.title}.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: what comes next"
+                ),
+            ),
+        )
+        return render(request, "negotiations/next.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
+def positions(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="positions")
+        context.update(
+            page=selectors.positions(negotiation, request.user),
+            meta=page_meta(
+                request,
+                title=f"Positions in {negotiation.title} — {SITE_NAME}",
+                description=f"Who stands where on each proposal in {negotiation.title}: "
+                "the latest stated stance, dated and sourced.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: positions"
+                ),
+            ),
+        )
+        return render(request, "negotiations/positions.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
+def proposal(request, slug, pk):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        page = selectors.proposal_page(negotiation, pk, request.user)
+        context = negotiation_context(request, negotiation, current="proposal")
+        item = page.entry.as_proposal
+        context.update(
+            page=page,
+            proposal=item,
+            meta=page_meta(
+                request,
+                title=f"{item.title} — {negotiation.title} — {SITE_NAME}",
+                description=item.summary or f"A proposal in {negotiation.title}.",
+                og_type="article",
+                jsonld=negotiation_jsonld(request, negotiation, context, name=item.title),
+            ),
+        )
+        return render(request, "negotiations/proposal.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
 def actor(request, slug):
-    return render(
-        request, "negotiations/actor.html", {"actor": get_object_or_404(Actor, slug=slug)}
+    person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
+    found = Negotiation.objects.aggregate(changed=Max("changed_at"))
+    published = Entry.objects.published().aggregate(until=Max("publish_at"))["until"]
+    validators = Validators(
+        found["changed"], published, person.updated_at, extra=request.get_full_path()
+    )
+    preview = selectors.is_preview(request.user)
+
+    def build():
+        page = selectors.actor_page(person, request.user)
+        description = person.title or f"What {person.name} said, proposed and expects."
+        return render(
+            request,
+            "negotiations/actor.html",
+            {
+                "actor": person,
+                "page": page,
+                "preview": preview,
+                "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),
+                "meta": page_meta(
+                    request,
+                    title=f"{person.name} — {SITE_NAME}",
+                    description=f"{person.name}: {description} Statements, proposals and "
+                    "stances over time, every one sourced.",
+                    og_type="profile" if person.kind == Actor.Kind.PERSON else "website",
+                    jsonld=actor_jsonld(request, person),
+                ),
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=preview)
+
+
+# --------------------------------------------------------------------------- #
+# Pictures as files (published entries only: shared and cached)
+# --------------------------------------------------------------------------- #
+
+
+def _svg_response(markup):
+    return HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + markup,
+        content_type="image/svg+xml; charset=utf-8",
+    )
+
+
+@require_safe
+def lanes_svg(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        entries = selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation))
+        chart = svg.lanes(
+            list(entries),
+            negotiation.parties.all(),
+            title=f"{negotiation.title}: who acted when",
+            id_prefix="lanes",
+        )
+        return _svg_response(chart.wide.svg)
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+@require_safe
+def amounts_svg(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        charts = svg.amounts(
+            selectors.proposals_with_status(negotiation, None),
+            closed_statuses=ProposalStatus.closed(),
+            status_labels=selectors.status_label,
+        )
+        if not charts:
+            return HttpResponse(status=404)
+        return _svg_response(charts[0].wide.svg)
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Embed: the one page other sites may frame (published entries only)
+# --------------------------------------------------------------------------- #
+
+
+@xframe_options_exempt
+@require_safe
+def embed(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        key_only = request.GET.get("key") == "1"
+        entries = selectors.readable(None).for_negotiation(negotiation)
+        if key_only:
+            entries = entries.filter(key=True)
+        total = entries.count()
+        # The latest entries, shown oldest first.
+        shown = list(selectors.reader_timeline(entries).reverse()[:EMBED_ENTRY_LIMIT])[::-1]
+        trails = selectors.negotiation_trails(negotiation, None)
+        return render(
+            request,
+            "embed/timeline.html",
+            {
+                "negotiation": negotiation,
+                "entries": shown,
+                "total": total,
+                "earlier": total - len(shown),
+                "key_only": key_only,
+                "trails": trails,
+                "last_updated": selectors.reader_stamp(negotiation, None),
+                "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
+                "meta": page_meta(
+                    request,
+                    title=f"{negotiation.title} — {SITE_NAME}",
+                    description=negotiation.summary,
+                    path=negotiation.get_absolute_url(),
+                ),
+            },
+        )
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+@require_safe
+def timelinejs_export(request, slug):
+    """The TimelineJS data (served under /embed/, where other sites may read it)."""
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        root = request.build_absolute_uri("/").rstrip("/")
+        return JsonResponse(
+            timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
+        )
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Calendar (published entries only)
+# --------------------------------------------------------------------------- #
+
+
+@require_safe
+def calendar(request, slug):
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        response = HttpResponse(
+            negotiation_calendar(negotiation, absolute=request.build_absolute_uri),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'inline; filename="{negotiation.slug}.ics"'
+        return response
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
     )

@@ -10,5 +10,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("negotiations.api.urls")),
+    # The one place other sites may frame (and read, with CORS): see negotiations.views.embed.
+    path("embed/", include("negotiations.embed_urls")),
     path("", include("negotiations.urls")),
 ]

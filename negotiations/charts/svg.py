@@ -1,0 +1,562 @@
+"""Pictures of a negotiation, drawn on the server as SVG.
+
+Two pictures, each with a text alternative (``<title>``/``<desc>`` in the SVG, and
+the same facts as lists or tables in the page):
+
+- ``lanes``: the timeline with a lane per party; one mark per entry, placed in the
+  lane of whoever acted (see ``selectors.acting_actors``). Dates are evenly spaced
+  columns, in order: talks cluster in weeks after years of quiet, and a time scale
+  would squeeze the busy weeks into a sliver.
+- ``amounts``: where proposals carry amounts, the amounts over time, one picture per
+  currency.
+
+Both come in a wide (desktop) and a tall (phone) drawing: the page shows one or the
+other with CSS, so text stays readable at 375 px. Styling is done with presentation
+attributes, not CSS, so the same markup works inline and as a standalone .svg file,
+and under a Content Security Policy without inline styles. All text is escaped by the
+template engine.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from ..dates import DatePrecision, PartialDate
+from ..models import EntryType
+from ..selectors import acting_actors
+
+FONT = "system-ui, sans-serif"
+
+KINDS = {
+    EntryType.PROPOSAL: ("diamond", "#1f4e9c", "Proposal"),
+    EntryType.STATUS_CHANGE: ("square", "#6b3a8c", "Status change"),
+    EntryType.STATEMENT: ("circle", "#0f6e5a", "Statement"),
+    EntryType.EVENT: ("triangle", "#8a5a00", "Event"),
+    EntryType.EXPECTATION: ("ring", "#a3361f", "Expectation"),
+}
+
+
+def short_date(date):
+    """ "23 Feb 2025", "Feb 2025", "2025": axis labels."""
+    if date.precision == DatePrecision.YEAR:
+        return str(date.start.year)
+    if date.precision == DatePrecision.MONTH:
+        return f"{date.start:%b} {date.start.year}"
+    return f"{date.start.day} {date.start:%b} {date.start.year}"
+
+
+def wrap(text, width):
+    """Split a label into lines of at most ``width`` characters (at spaces)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+@dataclass
+class Shape:
+    kind: str
+    x: float
+    y: float
+    size: float
+    color: str
+    key: bool = False
+    label: str = ""
+
+    @property
+    def shape(self):
+        return KINDS[self.kind][0]
+
+    @property
+    def points(self):
+        x, y, s = self.x, self.y, self.size
+        if self.shape == "diamond":
+            pts = [(x, y - s * 1.25), (x + s * 1.25, y), (x, y + s * 1.25), (x - s * 1.25, y)]
+        elif self.shape == "triangle":
+            pts = [(x, y - s * 1.2), (x + s * 1.2, y + s), (x - s * 1.2, y + s)]
+        else:
+            return ""
+        return " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
+
+    @property
+    def stroke_width(self):
+        return 2.5 if self.key else 1
+
+    @property
+    def side(self):
+        return round(self.size * 1.8, 1)
+
+    @property
+    def left(self):
+        return round(self.x - self.side / 2, 1)
+
+    @property
+    def top(self):
+        return round(self.y - self.side / 2, 1)
+
+
+@dataclass
+class Lane:
+    key: str
+    label: str
+    url: str = ""
+    entries: list = field(default_factory=list)
+
+
+@dataclass
+class Drawing:
+    width: int
+    height: int
+    svg: str = ""
+
+
+@dataclass
+class LanesChart:
+    title: str
+    description: str
+    lanes: list
+    wide: Drawing
+    tall: Drawing
+    kinds: list
+
+    @property
+    def is_empty(self):
+        return not any(lane.entries for lane in self.lanes)
+
+
+def lanes(entries, parties, *, title, id_prefix="lanes"):
+    """The lanes picture of ``entries`` (timeline order), a lane per party + others."""
+    parties = list(parties)
+    party_ids = {party.pk: index for index, party in enumerate(parties)}
+    chart_lanes = [
+        Lane(key=f"party-{p.pk}", label=p.name, url=p.get_absolute_url()) for p in parties
+    ]
+    others = Lane(key="others", label="Others")
+    placed = []  # (entry, lane index)
+    for entry in entries:
+        indexes = set()
+        for actor in acting_actors(entry):
+            if actor.pk in party_ids:
+                indexes.add(party_ids[actor.pk])
+            elif actor.affiliation_id in party_ids:
+                indexes.add(party_ids[actor.affiliation_id])
+            else:
+                indexes.add(len(parties))
+        for index in sorted(indexes or {len(parties)}):
+            placed.append((entry, index))
+            (chart_lanes[index] if index < len(parties) else others).entries.append(entry)
+    if others.entries or not chart_lanes:
+        chart_lanes.append(others)
+
+    dates = []
+    for entry in entries:
+        date = PartialDate(entry.date_start, entry.date_precision)
+        if not dates or dates[-1] != date:
+            dates.append(date)
+    columns = {date: index for index, date in enumerate(dates)}
+    cells = {}
+    for entry, lane in placed:
+        column = columns[PartialDate(entry.date_start, entry.date_precision)]
+        cells.setdefault((column, lane), []).append(entry)
+
+    kinds = [kind for kind in KINDS if any(e.entry_type == kind for e in entries)]
+    legend = [{"kind": kind, "label": KINDS[kind][2], "color": KINDS[kind][1]} for kind in kinds]
+    description = lanes_description(entries, chart_lanes, dates)
+    context = {
+        "title": title,
+        "description": description,
+        "font": FONT,
+        "legend": legend,
+    }
+    wide = _draw_wide(chart_lanes, dates, cells, legend, context, f"{id_prefix}-wide")
+    tall = _draw_tall(chart_lanes, dates, cells, legend, context, f"{id_prefix}-tall")
+    return LanesChart(
+        title=title,
+        description=description,
+        lanes=chart_lanes,
+        wide=wide,
+        tall=tall,
+        kinds=legend,
+    )
+
+
+def lanes_description(entries, chart_lanes, dates):
+    if not entries:
+        return "No entries to draw."
+    span = (
+        f"from {dates[0].human} to {dates[-1].human}" if len(dates) > 1 else f"on {dates[0].human}"
+    )
+    counts = "; ".join(
+        f"{lane.label}: {len(lane.entries)} {'entry' if len(lane.entries) == 1 else 'entries'}"
+        for lane in chart_lanes
+    )
+    key = sum(1 for entry in entries if entry.key)
+    key_text = (
+        f" {key} key {'entry is' if key == 1 else 'entries are'} drawn larger." if key else ""
+    )
+    return (
+        f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'} {span}, in a lane for "
+        f"whoever acted. {counts}.{key_text} Dates are evenly spaced columns, not to scale."
+    )
+
+
+def _marks(cells, position, spread):
+    """Place the marks of every cell; ``position(column, lane)`` is the cell's centre and
+    ``spread`` the room (px) along x for the marks of one cell."""
+    marks = []
+    for (column, lane), cell_entries in cells.items():
+        cx, cy = position(column, lane)
+        count = len(cell_entries)
+        step = min(15.0, max(spread - 10, 0) / max(count - 1, 1)) if count > 1 else 0
+        for index, entry in enumerate(cell_entries):
+            _shape, color, kind_label = KINDS[entry.entry_type]
+            date = PartialDate(entry.date_start, entry.date_precision)
+            marks.append(
+                Shape(
+                    kind=entry.entry_type,
+                    x=round(cx + (index - (count - 1) / 2) * step, 1),
+                    y=round(cy, 1),
+                    size=8 if entry.key else 6,
+                    color=color,
+                    key=entry.key,
+                    label=f"{date.human} — {kind_label}: {entry.headline}",
+                )
+            )
+    return marks
+
+
+def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
+    left, right, top, lane_height, bottom = 220, 20, 44, 54, 52
+    width = 960
+    plot = width - left - right
+    column_width = plot / max(len(dates), 1)
+    height = top + lane_height * len(chart_lanes) + bottom
+    label_every = max(1, round(105 / column_width + 0.49))
+
+    def position(column, lane):
+        return left + column_width * (column + 0.5), top + lane_height * (lane + 0.5)
+
+    lanes_drawn = []
+    for index, lane in enumerate(chart_lanes):
+        lines = wrap(lane.label, 28)[:2]
+        middle = top + lane_height * (index + 0.5)
+        lanes_drawn.append(
+            {
+                "y": top + lane_height * index,
+                "text_y": round(middle + 4 - 8 * (len(lines) - 1), 1),
+                "lines": lines,
+                "shade": index % 2 == 0,
+            }
+        )
+    plot_bottom = top + lane_height * len(chart_lanes)
+    ticks = [
+        {
+            "x": round(left + column_width * (index + 0.5), 1),
+            "label": short_date(date) if index % label_every == 0 else "",
+            "label_y": plot_bottom + 20,
+        }
+        for index, date in enumerate(dates)
+    ]
+    drawing = Drawing(width=width, height=height)
+    drawing.svg = mark_safe(
+        render_to_string(
+            "charts/lanes_wide.svg",
+            {
+                **context,
+                "id": prefix,
+                "width": width,
+                "height": height,
+                "left": left,
+                "right": width - right,
+                "top": top,
+                "plot_bottom": plot_bottom,
+                "lane_height": lane_height,
+                "lanes": lanes_drawn,
+                "ticks": ticks,
+                "marks": _marks(cells, position, column_width),
+                "legend": _legend_items(
+                    [*legend, KEY_LEGEND], [(left + 130 * n, 20) for n in range(len(legend) + 1)]
+                ),
+            },
+        )
+    )
+    return drawing
+
+
+def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
+    width, left, right, row_height = 360, 92, 8, 34
+    lane_width = (width - left - right) / max(len(chart_lanes), 1)
+    chars = max(8, int(lane_width / 6.2))
+    label_lines = [wrap(lane.label, chars)[:4] for lane in chart_lanes]
+    legend_rows = (len(legend) + 1 + 2) // 3
+    legend_height = 22 * legend_rows + 8
+    header = legend_height + 14 * max((len(lines) for lines in label_lines), default=1) + 12
+    top = header
+    height = top + row_height * max(len(dates), 1) + 12
+
+    def position(column, lane):
+        return left + lane_width * (lane + 0.5), top + row_height * (column + 0.5)
+
+    lanes_drawn = [
+        {
+            "x": round(left + lane_width * index, 1),
+            "mid": round(left + lane_width * (index + 0.5), 1),
+            "lines": [
+                {"text": line, "y": legend_height + 14 * (n + 1)}
+                for n, line in enumerate(label_lines[index])
+            ],
+            "shade": index % 2 == 0,
+        }
+        for index, lane in enumerate(chart_lanes)
+    ]
+    ticks = [
+        {
+            "y": round(top + row_height * (index + 0.5), 1),
+            "label": short_date(date),
+            "label_x": left - 6,
+        }
+        for index, date in enumerate(dates)
+    ]
+    items = [*legend, KEY_LEGEND]
+    legend_items = _legend_items(
+        items, [(10 + 116 * (n % 3), 14 + 22 * (n // 3)) for n in range(len(items))]
+    )
+    drawing = Drawing(width=width, height=height)
+    drawing.svg = mark_safe(
+        render_to_string(
+            "charts/lanes_tall.svg",
+            {
+                **context,
+                "id": prefix,
+                "width": width,
+                "height": height,
+                "left": left,
+                "right": width - right,
+                "top": top,
+                "lane_width": round(lane_width, 1),
+                "lane_top": top - 6,
+                "lane_height": height - 12 - (top - 6),
+                "lanes": lanes_drawn,
+                "ticks": ticks,
+                "marks": _marks(cells, position, lane_width),
+                "legend": legend_items,
+            },
+        )
+    )
+    return drawing
+
+
+KEY_LEGEND = {"kind": "key", "label": "Key entry", "color": "#111111"}
+
+
+def _legend_items(items, positions):
+    """Legend entries with their shape's geometry and their label's position."""
+    placed = []
+    for item, (x, y) in zip(items, positions, strict=True):
+        placed.append(
+            {
+                **item,
+                "x": x,
+                "y": y,
+                "text_x": x + 12,
+                "text_y": y + 4,
+                "square_x": x - 5,
+                "square_y": y - 5,
+                "diamond": f"{x},{y - 6} {x + 6},{y} {x},{y + 6} {x - 6},{y}",
+                "triangle": f"{x},{y - 6} {x + 6},{y + 5} {x - 6},{y + 5}",
+            }
+        )
+    return placed
+
+
+# --------------------------------------------------------------------------- #
+# Amounts over time
+# --------------------------------------------------------------------------- #
+
+SCALES = [
+    (Decimal(10) ** 12, "trillion", "tn"),
+    (Decimal(10) ** 9, "billion", "bn"),
+    (Decimal(10) ** 6, "million", "m"),
+]
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "UAH": "₴"}
+
+
+def _number(value):
+    text = f"{value:,.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_amount(amount, currency, *, short=False):
+    """ "$500 billion" (or "$500bn" when short); "1,250 CHF" below a million."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    symbol = SYMBOLS.get(currency)
+    for scale, word, abbreviation in SCALES:
+        if amount >= scale:
+            number = _number(amount / scale)
+            unit = abbreviation if short else f" {word}"
+            return f"{symbol}{number}{unit}" if symbol else f"{number}{unit} {currency}"
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+
+
+def format_amount_exact(amount, currency):
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return f"{number} {currency}"
+
+
+def _nice_step(maximum, ticks=4):
+    if maximum <= 0:
+        return Decimal(1)
+    raw = maximum / ticks
+    magnitude = Decimal(10) ** (len(str(int(raw))) - 1) if raw >= 1 else Decimal(1)
+    for factor in (1, 2, 2.5, 5, 10):
+        step = magnitude * Decimal(str(factor))
+        if step >= raw:
+            return step
+    return magnitude * 10
+
+
+@dataclass
+class AmountsChart:
+    currency: str
+    title: str
+    description: str
+    rows: list  # [{"proposal", "date", "amount", "status", "closed"}]
+    wide: Drawing
+    tall: Drawing
+
+
+def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts"):
+    """One picture per currency of the proposals that carry an amount (timeline order).
+
+    ``proposals`` carry ``current_status`` (``ProposalQuerySet.with_status``).
+    """
+    by_currency = {}
+    for proposal in proposals:
+        if proposal.amount is not None:
+            by_currency.setdefault(proposal.currency, []).append(proposal)
+    charts = []
+    for currency, items in by_currency.items():
+        rows = [
+            {
+                "proposal": proposal,
+                "date": PartialDate(proposal.date_start, proposal.date_precision),
+                "amount": format_amount(proposal.amount, currency),
+                "short": format_amount(proposal.amount, currency, short=True),
+                "exact": format_amount_exact(proposal.amount, currency),
+                "status": status_labels(proposal.current_status),
+                "closed": proposal.current_status in closed_statuses,
+            }
+            for proposal in items
+        ]
+        title = f"Amounts proposed over time ({currency})"
+        description = "; ".join(
+            f"{row['date'].human}: {row['proposal'].title}, {row['amount']} ({row['status']})"
+            for row in rows
+        )
+        description = (
+            f"{len(rows)} {'proposal' if len(rows) == 1 else 'proposals'} with an amount in "
+            f"{currency}. {description}. Filled marks are still on the table; hollow marks "
+            "no longer are."
+        )
+        prefix = f"{id_prefix}-{currency.lower()}"
+        charts.append(
+            AmountsChart(
+                currency=currency,
+                title=title,
+                description=description,
+                rows=rows,
+                wide=_draw_amounts(rows, title, description, prefix, "wide", 640),
+                tall=_draw_amounts(rows, title, description, prefix, "tall", 360),
+            )
+        )
+    return charts
+
+
+def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
+    left, right, top, bottom = 64, 16, 48, 48
+    plot_width, plot_height = width - left - right, height - top - bottom
+    maximum = max(Decimal(row["proposal"].amount) for row in rows)
+    step = _nice_step(maximum)
+    count = int((maximum / step).to_integral_value(rounding=ROUND_CEILING)) or 1
+    ceiling = step * count
+    currency = rows[0]["proposal"].currency
+
+    def y_of(value):
+        return round(top + plot_height - float(Decimal(value) / ceiling) * plot_height, 1)
+
+    dates = []
+    for row in rows:
+        if not dates or dates[-1] != row["date"]:
+            dates.append(row["date"])
+    column_width = plot_width / len(dates)
+    columns = {date: index for index, date in enumerate(dates)}
+    seen = {}
+    points = []
+    for row in rows:
+        column = columns[row["date"]]
+        offset = seen.get(column, 0)
+        seen[column] = offset + 1
+        x = round(left + column_width * (column + 0.5) + offset * 14, 1)
+        y = y_of(row["proposal"].amount)
+        points.append(
+            {
+                "x": x,
+                "y": y,
+                "label_y": round(y - 12, 1),
+                "closed": row["closed"],
+                "label": row["short"],
+                "title": f"{row['date'].human} — {row['proposal'].title}: {row['amount']} "
+                f"({row['status']})",
+            }
+        )
+    gridlines = [
+        {"y": y_of(step * n), "label": format_amount(step * n, currency, short=True)}
+        for n in range(count + 1)
+    ]
+    ticks = [
+        {"x": round(left + column_width * (index + 0.5), 1), "label": short_date(date)}
+        for index, date in enumerate(dates)
+    ]
+    return Drawing(
+        width=width,
+        height=height,
+        svg=mark_safe(
+            render_to_string(
+                "charts/amounts.svg",
+                {
+                    "id": f"{prefix}-{variant}",
+                    "variant": variant,
+                    "title": title,
+                    "description": description,
+                    "font": FONT,
+                    "width": width,
+                    "height": height,
+                    "left": left,
+                    "right": width - right,
+                    "top": top,
+                    "bottom": top + plot_height,
+                    "tick_y": top + plot_height + 20,
+                    "label_x": left - 8,
+                    "legend": {"x1": left + 4, "t1": left + 16, "x2": left + 164, "t2": left + 176},
+                    "gridlines": gridlines,
+                    "ticks": ticks,
+                    "points": points,
+                    "color": KINDS[EntryType.PROPOSAL][1],
+                },
+            )
+        ),
+    )

@@ -1,0 +1,75 @@
+"""A negotiation as TimelineJS data (https://timeline.knightlab.com/docs/json-format.html).
+
+Published entries only. TimelineJS shows ``headline`` and ``text`` as HTML, so every
+entered word is escaped here (a headline) or rendered by the escaping templates (a
+text); phases become eras.
+"""
+
+from django.utils import timezone
+from django.utils.html import escape
+
+from . import selectors
+from .dates import DatePrecision, PartialDate
+from .selectors import syndicated_html
+
+
+def tl_date(date, *, display=True):
+    """A TimelineJS date object for a PartialDate, keeping its precision."""
+    value = {"year": date.start.year}
+    if date.precision in (DatePrecision.MONTH, DatePrecision.DAY):
+        value["month"] = date.start.month
+    if date.precision == DatePrecision.DAY:
+        value["day"] = date.start.day
+    if display:
+        value["display_date"] = date.human
+    return value
+
+
+def _absolute_links(html, root):
+    return html.replace('href="/', f'href="{root}/')
+
+
+def timelinejs(negotiation, *, root):
+    """The TimelineJS document; ``root`` ("https://host") makes links absolute."""
+    entries = list(selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation)))
+    selectors.decorate(entries, selectors.negotiation_trails(negotiation, None))
+    events = []
+    for entry in entries:
+        text = syndicated_html(entry)
+        events.append(
+            {
+                "unique_id": f"entry-{entry.pk}",
+                "start_date": tl_date(entry.date),
+                "display_date": entry.date.human,
+                "text": {
+                    "headline": escape(entry.headline),
+                    "text": _absolute_links(text, root).strip(),
+                },
+                "group": entry.get_entry_type_display(),
+                "autolink": False,
+                **({"background": {"color": "#fff6dc"}} if entry.key else {}),
+            }
+        )
+    today = timezone.localdate()
+    last = max([today, *(entry.date.end for entry in entries)])
+    eras = [
+        {
+            "start_date": tl_date(PartialDate(phase.starts_on), display=False),
+            "end_date": tl_date(PartialDate(phase.ends_on or last), display=False),
+            "text": {"headline": escape(phase.name)},
+        }
+        for phase in negotiation.phases.all()
+    ]
+    return {
+        "title": {
+            "text": {
+                "headline": escape(negotiation.title),
+                "text": f"<p>{escape(negotiation.summary)}</p>"
+                f'<p><a href="{root}{negotiation.get_absolute_url()}">The sourced timeline '
+                "on Parley</a></p>",
+            }
+        },
+        "events": events,
+        "eras": eras,
+        "scale": "human",
+    }

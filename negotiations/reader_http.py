@@ -1,0 +1,92 @@
+"""HTTP caching of reader pages, feeds and exports.
+
+A negotiation's ``changed_at`` moves with every write in it, so it is the cache key:
+the ETag is built from it, from the latest publish time already reached (a scheduled
+entry appears without a write) and from today's date (what is "scheduled" or
+"overdue" changes at midnight). Staff previews show drafts: they are marked as such
+and sent ``Cache-Control: private, no-store``, without validators.
+"""
+
+import datetime
+import hashlib
+import time
+
+from django.utils import timezone
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date
+
+# Pages change with the code too: a new deployment gets new validators.
+CODE_STAMP = str(time.time_ns())
+MAX_AGE = 60
+
+
+class Validators:
+    def __init__(self, *moments, extra=""):
+        today = timezone.localdate()
+        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+        known = [moment for moment in moments if moment is not None]
+        self.last_modified = max([*known, midnight])
+        parts = [CODE_STAMP, today.isoformat(), extra, *(m.isoformat() for m in known)]
+        digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+        self.etag = f'W/"{digest}"'
+
+    @property
+    def timestamp(self):
+        return int(self.last_modified.timestamp())
+
+
+def negotiation_validators(negotiation, request, *, extra=""):
+    return Validators(
+        negotiation.changed_at,
+        getattr(negotiation, "published_until", None),
+        extra=f"{request.get_full_path()}|{extra}",
+    )
+
+
+def not_modified(request, validators):
+    """A 304 (with the validators) when the client's copy is current, else None."""
+    response = get_conditional_response(
+        request, etag=validators.etag, last_modified=validators.timestamp
+    )
+    if response is not None and response.status_code == 304:
+        apply_public(response, validators)
+    return response
+
+
+def apply_public(response, validators):
+    response["ETag"] = validators.etag
+    response["Last-Modified"] = http_date(validators.timestamp)
+    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    return response
+
+
+def apply_private(response):
+    """Previews of drafts: never stored by any cache."""
+    if hasattr(response, "headers"):
+        for header in ("ETag", "Last-Modified", "Expires"):
+            if header in response:
+                del response[header]
+    patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def respond(request, build, *, validators, preview):
+    """Send ``build()``'s response with the right caching headers.
+
+    Readers get ETag/Last-Modified and a 304 when their copy is current; staff
+    previews are private and never stored.
+    """
+    if preview:
+        return apply_private(build())
+    cached = not_modified(request, validators)
+    if cached is not None:
+        return cached
+    response = build()
+    if response.status_code == 200:
+        apply_public(response, validators)
+    return response

@@ -1,0 +1,87 @@
+"""Presentation helpers for the reader pages. No rules here: only wording and markup."""
+
+import json
+
+from django import template
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+
+from ..charts.svg import format_amount, format_amount_exact
+from ..dates import PartialDate
+from ..models import ProposalStatus
+
+register = template.Library()
+
+# Characters that could end a <script> block or start markup, as in ``json_script``.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def money(proposal):
+    """A proposal's amount as people say it: "$500 billion"."""
+    return format_amount(proposal.amount, proposal.currency)
+
+
+@register.filter
+def money_exact(proposal):
+    return format_amount_exact(proposal.amount, proposal.currency)
+
+
+@register.simple_tag
+def partial_date(date):
+    """``<time datetime="2025-02">February 2025</time>`` for a PartialDate or a date."""
+    if date is None:
+        return ""
+    if not isinstance(date, PartialDate):
+        date = PartialDate.parse(date)
+    return format_html('<time datetime="{}">{}</time>', date.edtf, date.human)
+
+
+@register.filter
+def day(value):
+    """A date or datetime as "23 February 2025"."""
+    if value is None:
+        return ""
+    if hasattr(value, "date"):
+        from django.utils import timezone
+
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return f"{value.day} {value:%B} {value.year}"
+
+
+@register.filter
+def status_label(status):
+    return ProposalStatus(status).label if status else "No status recorded"
+
+
+@register.filter
+def is_closed(status):
+    return status in ProposalStatus.closed()
+
+
+@register.filter
+def lookup(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def jsonld(data):
+    """schema.org metadata as a JSON-LD block (a data block: never executed)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True).translate(_JSON_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, name):
+    """The current query string without one parameter (to clear one filter)."""
+    request = context["request"]
+    params = [(k, v) for k, v in request.GET.items() if k != name and v]
+    return "?" + urlencode(params) if params else "?"
+
+
+@register.filter
+def plural(count, words):
+    """``{{ n|plural:"entry,entries" }}`` → "1 entry", "3 entries"."""
+    one, many = words.split(",")
+    return f"{count} {one if count == 1 else many}"

@@ -1,0 +1,67 @@
+/* Parley: small enhancements only. Every page works without this file.
+ *
+ * "Since your last visit": the timeline page remembers, in this browser only, the day
+ * a reader last opened it, and offers the "what changed" page since that day.
+ * Nothing is sent anywhere. Loaded with `defer`; no inline scripts (CSP-friendly).
+ */
+(function () {
+  "use strict";
+
+  function today() {
+    var now = new Date();
+    var month = String(now.getMonth() + 1).padStart(2, "0");
+    var day = String(now.getDate()).padStart(2, "0");
+    return now.getFullYear() + "-" + month + "-" + day;
+  }
+
+  function storage() {
+    try {
+      var probe = "parley:probe";
+      window.localStorage.setItem(probe, probe);
+      window.localStorage.removeItem(probe);
+      return window.localStorage;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function humanDate(iso) {
+    var parts = iso.split("-");
+    var date = new Date(Number(parts[0]), Number(parts[1]) - 1, Number(parts[2]));
+    return date.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" });
+  }
+
+  function lastVisit() {
+    var store = storage();
+    if (!store) {
+      return;
+    }
+    var markers = document.querySelectorAll("[data-last-visit]");
+    markers.forEach(function (marker) {
+      var key = "parley:visits:" + marker.getAttribute("data-slug");
+      var latest = store.getItem(key + ":latest");
+      var current = today();
+      // A visit on an earlier day becomes "your last visit" for the whole of today.
+      if (!marker.hasAttribute("data-keep") && latest !== current) {
+        if (latest) {
+          store.setItem(key + ":before", latest);
+        }
+        store.setItem(key + ":latest", current);
+      }
+      var before = store.getItem(key + ":before");
+      if (before && /^\d{4}-\d{2}-\d{2}$/.test(before) && before < current) {
+        var link = marker.querySelector("a");
+        link.href = marker.getAttribute("data-changes-url") + "?since=" + before;
+        link.textContent = (marker.hasAttribute("data-keep") ? "Since your last visit" :
+          "What changed since your last visit") + " (" + humanDate(before) + ")";
+        marker.hidden = false;
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", lastVisit);
+  } else {
+    lastVisit();
+  }
+})();
