@@ -5,14 +5,20 @@ admin obeys the same rules, rights, versions and history as the API.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import domain
-from .forms import ActorForm, EntryForm, ExpectationForm, VersionedForm
+from . import domain, history
+from .forms import ActorForm, EntryForm, ExpectationForm, QuickAddForm, VersionedForm
 from .models import (
     Actor,
     Correction,
@@ -32,7 +38,169 @@ from .models import (
 ENTRY_FORM_EXCLUDE = ("date_start", "date_precision", "sequence")
 
 
-class DomainAdmin(SimpleHistoryAdmin):
+class HistoryMixin:
+    """History with readable diffs, restore of any version and of deleted records.
+
+    django-simple-history's history list stays; its "revert" form is replaced by a
+    restore page that shows what restoring changes and calls
+    ``domain.restore_version``, so a restore is an ordinary versioned save.
+    """
+
+    object_history_list_template = "admin/negotiations/object_history_list.html"
+    change_list_template = "admin/negotiations/change_list.html"
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("deleted/", view(self.deleted_view), name=f"{prefix}_deleted"),
+            path(
+                "<path:object_id>/history/<int:version_id>/diff/",
+                view(self.diff_view),
+                name=f"{prefix}_history_diff",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def _version_or_404(self, object_id, version_id):
+        return get_object_or_404(
+            self.model.history.model,
+            **{self.opts.pk.attname: unquote(object_id), "history_id": version_id},
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"deleted_url": self._url("deleted"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    def history_view(self, request, object_id, extra_context=None):
+        pk = unquote(object_id)
+        latest = domain.latest_version(self.model, pk)
+        extra = {
+            "latest_version_id": latest.history_id if latest else None,
+            "deleted": not self.model._base_manager.filter(pk=pk).exists(),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=extra)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Readable changes of each row against the one before it (dates, names, texts)."""
+        rows = list(historical_records)
+        for newer, older in zip(rows, [*rows[1:], None], strict=True):
+            if older is None:
+                older = history.previous_version(newer)
+            newer.readable_changes = (
+                [] if newer.history_type == "-" else history.diff_versions(older, newer)
+            )
+
+    def diff_view(self, request, object_id, version_id):
+        """Two versions side by side: what changed from the older to the newer."""
+        version = self._version_or_404(object_id, version_id)
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        against = request.GET.get("against", "")
+        if against.isdigit():
+            other = self._version_or_404(object_id, int(against))
+        else:
+            other = history.previous_version(version)
+        older, newer = (other, version)
+        if other is not None and other.history_id > version.history_id:
+            older, newer = version, other
+        versions = self.model.history.filter(**{self.opts.pk.attname: unquote(object_id)})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes to {history.describe(newer)}",
+            "opts": self.opts,
+            "object_id": unquote(object_id),
+            "older": older,
+            "newer": newer,
+            "changes": history.diff_versions(older, newer),
+            "versions": versions.select_related("history_user").order_by("-history_id"),
+            "history_url": self._url("history", unquote(object_id)),
+        }
+        return TemplateResponse(request, "admin/negotiations/history_diff.html", context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Restore a version (of a live or a deleted record) through the domain."""
+        version = self._version_or_404(object_id, version_id)
+        pk = unquote(object_id)
+        current = self.model._base_manager.filter(pk=pk).first()
+        if not self.has_view_or_change_permission(request, current):
+            raise PermissionDenied
+        if current is not None:
+            may_restore = self.has_change_permission(request, current)
+        else:
+            may_restore = self.has_delete_permission(request)
+        if request.method == "POST":
+            if not may_restore:
+                raise PermissionDenied
+            restored = self._restore(request, version, current)
+            if restored is not None:
+                return redirect(self._url("change", restored.pk))
+            current = self.model._base_manager.filter(pk=pk).first()
+        latest = domain.latest_version(self.model, pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Restore {history.describe(version)}",
+            "opts": self.opts,
+            "object_id": pk,
+            "version": version,
+            "current": current,
+            "changes": history.diff_versions(latest, version) if current is not None else [],
+            "may_restore": may_restore,
+            "history_url": self._url("history", pk),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/negotiations/restore.html", context)
+
+    def _restore(self, request, version, current):
+        expected = None
+        if current is not None:
+            try:
+                expected = int(request.POST.get("expected_version", ""))
+            except ValueError:
+                self.message_user(
+                    request,
+                    "The restore form was incomplete; nothing was restored. Open it again.",
+                    messages.ERROR,
+                )
+                return None
+        try:
+            record = domain.restore_version(version, by=request.user, expected_version=expected)
+        except (domain.ConflictError, PermissionDenied) as error:
+            self.message_user(request, str(error), messages.ERROR)
+        except ValidationError as error:
+            reason = " ".join(error.messages)
+            self.message_user(request, f"Nothing was restored: {reason}", messages.ERROR)
+        else:
+            when = f"{version.history_date:%Y-%m-%d %H:%M} UTC"
+            self.message_user(
+                request,
+                f"“{record}” is back as it was on {when}; the restore is a new version "
+                "in its history.",
+                messages.SUCCESS,
+            )
+            return record
+        return None
+
+    def deleted_view(self, request):
+        """Deleted records of this kind, each with its history and a way back."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deleted {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "tombstones": history.deleted_records(self.model),
+            "may_restore": self.has_delete_permission(request),
+            "changelist_url": self._url("changelist"),
+        }
+        return TemplateResponse(request, "admin/negotiations/deleted.html", context)
+
+
+class DomainAdmin(HistoryMixin, SimpleHistoryAdmin):
     """Saves and deletes records through the domain functions."""
 
     form = VersionedForm
@@ -137,6 +305,48 @@ publish_entries = _publication_action(PublicationState.PUBLISHED, "Publish selec
 unpublish_entries = _publication_action(PublicationState.DRAFT, "Unpublish selected entries")
 
 
+@admin.action(description="Mark selected entries ready for review", permissions=["review"])
+def submit_for_review(modeladmin, request, queryset):
+    done, refused = 0, []
+    for entry in queryset:
+        try:
+            with transaction.atomic():
+                domain.submit_for_review(entry, by=request.user)
+            done += 1
+        except (ValidationError, PermissionDenied) as error:
+            refused.append(f"“{entry}”: {' '.join(getattr(error, 'messages', [str(error)]))}")
+    if done:
+        modeladmin.message_user(request, f"{done} entries now ready for review.", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, f"Not changed — {line}", messages.ERROR)
+
+
+class PublicationFilter(admin.SimpleListFilter):
+    """Where each entry stands in the workflow; "scheduled" waits for its publish time."""
+
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("review", "Ready for review"),
+            ("scheduled", "Scheduled"),
+            ("live", "Published and visible"),
+        ]
+
+    def queryset(self, request, queryset):
+        visible = Entry.objects.published().values("pk")
+        value = self.value()
+        if value in (PublicationState.DRAFT, PublicationState.REVIEW):
+            return queryset.filter(state=value)
+        if value == "scheduled":
+            return queryset.filter(state=PublicationState.PUBLISHED).exclude(pk__in=visible)
+        if value == "live":
+            return queryset.filter(pk__in=visible)
+        return queryset
+
+
 class PublicationRightsMixin:
     """Only those who may publish see "published" among the states or set a publish time."""
 
@@ -159,11 +369,11 @@ class PublicationRightsMixin:
 class EntryAdminMixin(PublicationRightsMixin):
     """What every entry kind's admin shares: filters, partial dates, rights, actions."""
 
-    list_filter = ["negotiation", "state", "key", "date_precision"]
+    list_filter = ["negotiation", PublicationFilter, "key", "date_precision"]
     date_hierarchy = "date_start"
     list_select_related = ["negotiation"]
     autocomplete_fields = ["sources"]
-    actions = [publish_entries, unpublish_entries]
+    actions = [submit_for_review, publish_entries, unpublish_entries]
     readonly_fields = ["created_by", "created_at", "updated_at", "version"]
 
     def get_exclude(self, request, obj=None):
@@ -172,12 +382,53 @@ class EntryAdminMixin(PublicationRightsMixin):
     def has_publish_permission(self, request):
         return domain.may_publish(request.user)
 
+    def has_review_permission(self, request):
+        return request.user.has_perm("negotiations.change_entry")
+
+    def get_queryset(self, request):
+        # Whether readers see the entry now: the visibility rule, read from its one place.
+        visible = Entry.objects.published().filter(pk=OuterRef("pk"))
+        return super().get_queryset(request).annotate(visible_now=Exists(visible))
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if "state" in columns:
+            columns[columns.index("state")] = "publication"
+        elif "publication" not in columns:
+            columns.append("publication")
+        return columns
+
+    @admin.display(description="publication", ordering="state")
+    def publication(self, obj):
+        if obj.state != PublicationState.PUBLISHED:
+            return obj.get_state_display()
+        if getattr(obj, "visible_now", True):
+            return "Published"
+        when = timezone.localtime(obj.publish_at)
+        return f"Scheduled for {when:%Y-%m-%d %H:%M} {when.tzname()}"
+
+    def _offers_correction(self, request, obj):
+        return obj is not None and domain.may_correct(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if self._offers_correction(request, obj):
+            form = type(form.__name__, (form,), {"offer_correction": True})
+        return form
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not self._offers_correction(request, obj) and "correction_note" in fields:
+            fields.remove("correction_note")
+        return fields
+
     def save_model(self, request, obj, form, change):
         m2m = {
             name: form.cleaned_data[name] for name in obj.M2M_FIELDS if name in form.cleaned_data
         }
-        domain.save_entry(
+        domain.correct_entry(
             obj,
+            note=form.cleaned_data.get("correction_note", "") if change else "",
             by=request.user,
             sources=form.cleaned_data.get("sources"),
             m2m=m2m,
@@ -196,7 +447,10 @@ class EntryAdminMixin(PublicationRightsMixin):
             entry = inline_form.instance
             if entry in entries:
                 domain.save_entry(
-                    entry, by=request.user, sources=inline_form.cleaned_data.get("sources")
+                    entry,
+                    by=request.user,
+                    sources=inline_form.cleaned_data.get("sources"),
+                    expected_version=inline_form.cleaned_data.get("expected_version"),
                 )
 
     def delete_model(self, request, obj):
@@ -234,7 +488,7 @@ class StatusChangeInline(PublicationRightsMixin, admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(EntryAdminMixin, SimpleHistoryAdmin):
+class ProposalAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["title", "partial_date", "negotiation", "proposed_by", "amount", "currency"]
     search_fields = ["title", "summary"]
@@ -243,7 +497,7 @@ class ProposalAdmin(EntryAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(EntryAdminMixin, SimpleHistoryAdmin):
+class StatusChangeAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["proposal", "status", "partial_date", "actor", "state"]
     list_filter = ["status", *EntryAdminMixin.list_filter]
@@ -256,7 +510,7 @@ class StatusChangeAdmin(EntryAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(EntryAdminMixin, SimpleHistoryAdmin):
+class StatementAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["actor", "short_text", "kind", "partial_date", "negotiation", "state"]
     list_filter = ["kind", "stance", *EntryAdminMixin.list_filter]
@@ -270,7 +524,7 @@ class StatementAdmin(EntryAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(EntryAdminMixin, SimpleHistoryAdmin):
+class EventAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["title", "kind", "partial_date", "negotiation", "state"]
     list_filter = ["kind", *EntryAdminMixin.list_filter]
@@ -279,7 +533,7 @@ class EventAdmin(EntryAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Expectation)
-class ExpectationAdmin(EntryAdminMixin, SimpleHistoryAdmin):
+class ExpectationAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = ExpectationForm
     list_display = ["actor", "text", "partial_date", "outcome", "negotiation", "state"]
     list_filter = ["outcome", *EntryAdminMixin.list_filter]
@@ -296,7 +550,8 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
     """Every kind in one list: the timeline as journalists work on it."""
 
     list_display = ["headline_link", "entry_type", "partial_date", "negotiation", "state", "key"]
-    list_filter = ["negotiation", "entry_type", "state", "key"]
+    list_filter = ["negotiation", "entry_type", PublicationFilter, "key"]
+    change_list_template = "admin/negotiations/change_list.html"
     search_fields = [
         "as_proposal__title",
         "as_statement__text",
@@ -318,6 +573,73 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # and edited as their kind: the list links there
+
+    def get_urls(self):
+        quick_add = path(
+            "quick-add/",
+            self.admin_site.admin_view(self.quick_add_view),
+            name="negotiations_entry_quick_add",
+        )
+        return [quick_add, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"quick_add_url": reverse("admin:negotiations_entry_quick_add")}
+        return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
+
+    def quick_add_view(self, request):
+        """On deadline: a statement or a status change from a source URL, in one step."""
+        user = request.user
+        allowed = {
+            kind: user.has_perm(f"negotiations.add_{model._meta.model_name}")
+            for kind, model in domain.QUICK_ADD_KINDS.items()
+        }
+        if not any(allowed.values()):
+            raise PermissionDenied
+        widgets = {
+            "speaker": AutocompleteSelect(Statement._meta.get_field("actor"), self.admin_site),
+            "proposal": AutocompleteSelect(
+                StatusChange._meta.get_field("proposal"), self.admin_site
+            ),
+        }
+        form = QuickAddForm(
+            request.POST if request.method == "POST" else None,
+            may_publish=domain.may_publish(user),
+            widgets=widgets,
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            if not allowed.get(data["kind"]):
+                form.add_error("kind", "You may not add this kind of entry.")
+            else:
+                try:
+                    entry = domain.quick_add(by=user, **data)
+                except ValidationError as error:
+                    form.add_domain_errors(error)
+                except PermissionDenied as error:
+                    form.add_error(None, str(error))
+                else:
+                    url = reverse(
+                        f"admin:negotiations_{entry._meta.model_name}_change", args=[entry.pk]
+                    )
+                    self.message_user(
+                        request,
+                        format_html(
+                            'Logged <a href="{}">{}</a> ({}). Add the next one below.',
+                            url,
+                            entry,
+                            entry.get_state_display().lower(),
+                        ),
+                        messages.SUCCESS,
+                    )
+                    return redirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Quick add",
+            "opts": self.opts,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/negotiations/quick_add.html", context)
 
     @admin.display(description="entry", ordering="date_start")
     def headline_link(self, obj):

@@ -6,6 +6,8 @@ records, publication rights, optimistic locking by ``version``, the history user
 the change log and the negotiation's change stamp.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -14,6 +16,7 @@ from .dates import PartialDate
 from .models import (
     Correction,
     Entry,
+    EntryType,
     Event,
     Expectation,
     Negotiation,
@@ -143,22 +146,41 @@ def save_record(record, *, by, m2m=None, expected_version=None):
 
 
 def delete_record(record, *, by, expected_version=None):
-    """Delete any record, leaving a history row and a tombstone in the change log."""
+    """Delete any record, leaving a history row and a tombstone in the change log.
+
+    Only users with the model's delete permission (Editors) may delete; ``by=None``
+    is the system. The history row keeps everything needed to bring the record
+    back (``restore_deleted``): its relations and, for an entry, its corrections.
+    """
+    if isinstance(record, Entry):
+        # The kind's own row carries the history (the spine has none).
+        record = record.specific
+    if not may_delete(by, type(record)):
+        raise PermissionDenied(
+            f"Only editors can delete {record._meta.verbose_name_plural}; nothing was deleted."
+        )
     with transaction.atomic():
         if expected_version is not None:
             _claim_version(record, expected_version)
         negotiation_ids = _negotiation_ids_of(record)
         record_type, record_pk = record_type_of(record), record.pk
         if isinstance(record, Proposal):
-            # Its status changes go with it: give them tombstones too.
+            # Its status changes go with it: give them tombstones too, marked so that
+            # bringing the proposal back brings them back.
             for change in record.status_changes.all():
+                change._change_reason = _deleted_with_reason(record)
                 delete_record(change, by=by)
+        corrections = _corrections_snapshot(record) if isinstance(record, Entry) else None
         record._history_user = _history_user(by)
         record._pending_related_ids = {
             field.name: list(getattr(record, field.name).values_list("pk", flat=True))
             for field in record._meta.many_to_many
         }
         record.delete()
+        if corrections:
+            tombstone = latest_version(type(record), record_pk)
+            tombstone.related_ids = {**tombstone.related_ids, "corrections": corrections}
+            tombstone.save(update_fields=["related_ids"])
         now = timezone.now()
         RecordChange.objects.update_or_create(
             record_type=record_type,
@@ -232,11 +254,13 @@ def check_entry_rules(entry, *, sources):
         raise ValidationError(errors)
 
 
-def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None):
+def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None, keep_sequence=False):
     """Create or update a timeline entry of any kind.
 
     ``sources`` (Source rows) replaces the entry's sources when given. Only users
     who may publish can save an entry as published or change a published one's state.
+    ``keep_sequence`` keeps the entry's order within its day as given (restores and
+    imports put an entry back where it was) instead of placing it after the others.
     """
     if isinstance(entry, StatusChange) and entry.proposal_id and not entry.negotiation_id:
         entry.negotiation_id = entry.proposal.negotiation_id
@@ -247,7 +271,7 @@ def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None):
     _check_publication_right(entry, by)
     if creating and entry.created_by_id is None and by is not None and by.is_authenticated:
         entry.created_by = by
-    if creating or _date_moved(entry):
+    if (creating or _date_moved(entry)) and not keep_sequence:
         entry.sequence = _next_sequence(entry) if entry.negotiation_id else 0
     return _store(
         entry,
@@ -355,9 +379,20 @@ def resolve_expectation(expectation, *, outcome, resolved_on, by, note=""):
     return save_entry(expectation, by=by)
 
 
-def add_correction(entry, *, note, by):
-    """Mark an edit as a public correction ("Corrected on <date>: <note>")."""
-    correction = Correction(entry=entry, note=note, made_by=by)
+def add_correction(entry, *, note, by, made_at=None):
+    """Mark an edit as a public correction ("Corrected on <date>: <note>").
+
+    Only users who may correct (Editors) can; ``by=None`` is the system, and
+    ``made_at`` keeps the original time when a record is restored or imported.
+    """
+    if by is not None and not may_correct(by):
+        raise PermissionDenied("Only editors can publish corrections.")
+    correction = Correction(
+        entry=entry,
+        note=(note or "").strip(),
+        made_by=_history_user(by),
+        made_at=made_at or timezone.now(),
+    )
     correction.full_clean()
     with transaction.atomic():
         correction.save()
@@ -365,3 +400,332 @@ def add_correction(entry, *, note, by):
         _log_change(entry, RecordChange.Action.UPDATED, negotiation_id=entry.negotiation_id, at=now)
         touch_negotiations([entry.negotiation_id], at=now)
     return correction
+
+
+# --------------------------------------------------------------------------- #
+# Rights
+# --------------------------------------------------------------------------- #
+
+CORRECT_PERMISSION = "negotiations.add_correction"
+
+
+def may_correct(user):
+    return user is not None and user.has_perm(CORRECT_PERMISSION)
+
+
+def may_delete(user, model):
+    """Whether ``user`` may delete (and so bring back) records of ``model``; None is the system."""
+    if user is None:
+        return True
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")
+
+
+# --------------------------------------------------------------------------- #
+# Publication workflow: draft → ready for review → published (maybe scheduled)
+# --------------------------------------------------------------------------- #
+
+
+def submit_for_review(entry, *, by):
+    """A journalist hands a draft to the editors; a published entry is left as it is."""
+    entry = entry.specific
+    if entry.state == PublicationState.PUBLISHED:
+        raise ValidationError(
+            {"state": "This entry is already published; unpublish it to send it back for review."}
+        )
+    return set_publication(entry, state=PublicationState.REVIEW, by=by)
+
+
+# --------------------------------------------------------------------------- #
+# Corrections
+# --------------------------------------------------------------------------- #
+
+
+def correct_entry(entry, *, note, by, sources=None, m2m=None, expected_version=None):
+    """Save an edit of an entry; with a note, the edit is a public correction.
+
+    Without a note (a silent typo fix) it is an ordinary save and no correction is
+    recorded. With one, the save and the correction are one transaction, and only
+    users who may correct may make it.
+    """
+    note = (note or "").strip()
+    if note and by is not None and not may_correct(by):
+        raise PermissionDenied("Only editors can publish corrections; nothing was saved.")
+    with transaction.atomic():
+        entry = save_entry(
+            entry, by=by, sources=sources, m2m=m2m, expected_version=expected_version
+        )
+        if note:
+            add_correction(entry, note=note, by=by)
+    return entry
+
+
+# --------------------------------------------------------------------------- #
+# History: restore any version, bring deleted records back
+# --------------------------------------------------------------------------- #
+
+
+def latest_version(model, pk):
+    """The newest history row of a record (its tombstone when it was deleted), or None."""
+    return (
+        model.history.filter(**{model._meta.pk.attname: pk})
+        .select_related("history_user")
+        .order_by("-history_id")
+        .first()
+    )
+
+
+def _deleted_with_reason(proposal):
+    return f"Deleted with proposal #{proposal.pk}"
+
+
+def _corrections_snapshot(entry):
+    return [
+        {
+            "note": correction.note,
+            "made_at": correction.made_at.isoformat(),
+            "made_by": correction.made_by_id,
+        }
+        for correction in entry.corrections.order_by("made_at", "pk")
+    ]
+
+
+def _history_content(version):
+    """What a history row says about the record's content (not its bookkeeping)."""
+    fields = {
+        field.attname: getattr(version, field.attname)
+        for field in version.tracked_fields
+        if field.editable and field.name != "sequence"
+    }
+    related = {
+        field.name: sorted(version.related_ids.get(field.name, []))
+        for field in version.instance_type._meta.many_to_many
+    }
+    return fields, related
+
+
+def _missing_relations(version, record):
+    """Errors for the rows a version points to that no longer exist."""
+    model = type(record)
+    errors = {}
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or field.primary_key or field.one_to_one:
+            continue
+        value = getattr(record, field.attname)
+        if value is None:
+            continue
+        if not field.related_model._base_manager.filter(pk=value).exists():
+            if field.remote_field.on_delete is models.SET_NULL and not field.editable:
+                setattr(record, field.attname, None)  # bookkeeping such as "created by"
+                continue
+            name = field.related_model._meta.verbose_name
+            errors[field.name] = [
+                f"The {field.verbose_name} of that version ({name} #{value}) no longer exists: "
+                f"bring it back first."
+            ]
+    related = {}
+    for field in model._meta.many_to_many:
+        if field.name not in version.related_ids:
+            continue
+        ids = version.related_ids[field.name]
+        found = field.related_model._base_manager.in_bulk(ids)
+        gone = [str(pk) for pk in ids if pk not in found]
+        if gone:
+            name = field.related_model._meta.verbose_name_plural
+            errors[field.name] = [
+                f"Some {name} of that version no longer exist (#{', #'.join(gone)}): "
+                f"bring them back first."
+            ]
+        related[field.name] = [found[pk] for pk in ids if pk in found]
+    return errors, related
+
+
+def restore_version(version, *, by, expected_version=None):
+    """Make an earlier version (a history row) the current one, as a new version.
+
+    Goes through ``save_entry`` / ``save_record``, so the rules, the publication
+    rights, the version check, history, change log and stamps all apply; the new
+    history row says which version was restored. A version of a deleted record
+    brings the record back under its old id (only for those who may delete it),
+    with its corrections and, for a proposal, the status changes deleted with it.
+    """
+    model = version.instance_type
+    record = version.instance
+    current = model._base_manager.filter(pk=record.pk).first()
+    latest = latest_version(model, record.pk)
+    deleted = current is None
+    if deleted:
+        if not may_delete(by, model):
+            raise PermissionDenied(
+                f"Only editors can bring back deleted {model._meta.verbose_name_plural}."
+            )
+        record._state.adding = True
+        record.version = max(latest.version, version.version) + 1
+    else:
+        if expected_version is not None and current.version != expected_version:
+            raise ConflictError(current)
+        if _history_content(version) == _history_content(latest):
+            return current  # already the current content: nothing to write
+        record._state.adding = False
+        record.version = current.version
+        record.created_at = current.created_at
+    errors, related = _missing_relations(version, record)
+    if errors:
+        raise ValidationError(errors)
+    when = f"{version.history_date:%Y-%m-%d %H:%M} UTC"
+    record._change_reason = f"Restored the version of {when}" + (" (was deleted)" * deleted)
+    with transaction.atomic():
+        if isinstance(record, Entry):
+            sources = related.pop("sources", None)
+            save_entry(
+                record,
+                by=by,
+                sources=sources,
+                m2m=related,
+                expected_version=None if deleted else expected_version,
+                keep_sequence=True,
+            )
+            if deleted:
+                _restore_corrections(record, latest)
+            if deleted and isinstance(record, Proposal):
+                _restore_status_changes_deleted_with(record, by=by)
+        else:
+            save_record(record, by=by, m2m=related, expected_version=expected_version)
+    return record
+
+
+def restore_deleted(model, pk, *, by):
+    """Bring a deleted record back as it was when it was deleted."""
+    tombstone = latest_version(model, pk)
+    if tombstone is None or tombstone.history_type != "-":
+        raise ValidationError(
+            f"{model._meta.verbose_name.capitalize()} #{pk} is not a deleted record."
+        )
+    if model._base_manager.filter(pk=pk).exists():
+        raise ValidationError(f"{model._meta.verbose_name.capitalize()} #{pk} exists already.")
+    return restore_version(tombstone, by=by)
+
+
+def _restore_corrections(entry, tombstone):
+    from django.contrib.auth import get_user_model
+
+    snapshot = (tombstone.related_ids or {}).get("corrections", []) if tombstone else []
+    users = get_user_model()._base_manager.in_bulk([c["made_by"] for c in snapshot])
+    for item in snapshot:
+        Correction.objects.create(
+            entry=entry,
+            note=item["note"],
+            made_at=datetime.datetime.fromisoformat(item["made_at"]),
+            made_by=users.get(item["made_by"]),
+        )
+
+
+def _restore_status_changes_deleted_with(proposal, *, by):
+    reason = _deleted_with_reason(proposal)
+    ids = (
+        StatusChange.history.filter(
+            proposal_id=proposal.pk, history_type="-", history_change_reason=reason
+        )
+        .values_list("entry_ptr_id", flat=True)
+        .distinct()
+    )
+    for pk in sorted(set(ids)):
+        tombstone = latest_version(StatusChange, pk)
+        if tombstone.history_change_reason == reason and tombstone.history_type == "-":
+            restore_version(tombstone, by=by)
+
+
+# --------------------------------------------------------------------------- #
+# Quick add: a statement or a status change from a source URL, on deadline
+# --------------------------------------------------------------------------- #
+
+QUICK_ADD_KINDS = {
+    EntryType.STATEMENT: Statement,
+    EntryType.STATUS_CHANGE: StatusChange,
+}
+
+# Which quick-add argument a model field's error belongs to.
+_QUICK_ADD_ERROR_KEYS = {
+    "actor": "speaker",
+    "note": "text",
+    "kind": "statement_kind",
+    "date_start": "date",
+    "date_precision": "date",
+    "sources": "source_url",
+}
+
+
+def quick_add(
+    *,
+    kind,
+    source_url,
+    date,
+    by,
+    negotiation=None,
+    speaker=None,
+    text="",
+    proposal=None,
+    status="",
+    statement_kind=Statement.Kind.DIRECT,
+    state=PublicationState.DRAFT,
+    source_title="",
+):
+    """Log a statement or a status change citing a source URL, in one transaction.
+
+    The source is reused when its URL is known and created otherwise; if the entry
+    is refused, the new source is not kept either. Errors are keyed by the argument
+    that caused them (``speaker``, ``text``, ``source_url``, …).
+    """
+    model = QUICK_ADD_KINDS.get(kind)
+    errors = {}
+    if model is None:
+        errors["kind"] = ["Quick add logs a statement or a status change."]
+    if model is Statement and speaker is None:
+        errors["speaker"] = ["A statement needs its speaker."]
+    if model is Statement and negotiation is None:
+        errors["negotiation"] = ["Choose the negotiation the statement belongs to."]
+    if model is StatusChange and proposal is None:
+        errors["proposal"] = ["A status change needs the proposal whose status changed."]
+    if model is StatusChange and not status:
+        errors["status"] = ["Choose the proposal's new status."]
+    if not (source_url or "").strip():
+        errors["source_url"] = ["Give the address of the source."]
+    try:
+        partial_date = PartialDate.parse(date)
+    except ValidationError as error:
+        errors["date"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+    if model is Statement:
+        entry = Statement(
+            negotiation=negotiation, actor=speaker, text=text or "", kind=statement_kind
+        )
+    else:
+        entry = StatusChange(
+            negotiation=negotiation or proposal.negotiation,
+            proposal=proposal,
+            status=status,
+            actor=speaker,
+            note=text or "",
+        )
+    entry.date = partial_date
+    entry.state = state
+    with transaction.atomic():
+        try:
+            source = get_or_create_source(url=source_url, by=by, title=source_title or "")
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    "source_title" if field == "title" else "source_url": messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+        try:
+            return save_entry(entry, by=by, sources=[source])
+        except ValidationError as error:
+            remapped = {}
+            for field, messages in error.message_dict.items():
+                key = _QUICK_ADD_ERROR_KEYS.get(field, field)
+                remapped.setdefault(key, []).extend(messages)
+            raise ValidationError(remapped) from None

@@ -9,7 +9,18 @@ from django.core.exceptions import ValidationError
 
 from . import domain
 from .dates import PARTIAL_DATE_HELP, PartialDate
-from .models import StatusChange
+from .models import (
+    Actor,
+    EntryType,
+    Negotiation,
+    Proposal,
+    ProposalStatus,
+    PublicationState,
+    Statement,
+    StatusChange,
+)
+
+QUICK_ADD = [(EntryType.STATEMENT, Statement), (EntryType.STATUS_CHANGE, StatusChange)]
 
 
 class PartialDateField(forms.Field):
@@ -77,14 +88,29 @@ class ActorForm(VersionedForm):
 
 
 class EntryForm(VersionedForm):
-    """Base form of every entry kind: a partial ``date`` and the cross-record rules."""
+    """Base form of every entry kind: a partial ``date`` and the cross-record rules.
+
+    Editing an entry, those who may correct see ``correction_note``: filled in, the
+    edit is published as a correction; left empty, it stays a silent fix.
+    """
 
     date = PartialDateField(label="Date")
+    correction_note = forms.CharField(
+        label="Correction note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only for a correction readers should know about: shown publicly as "
+        "“Corrected on <date>: <note>”. Leave empty for a silent fix of a typo.",
+    )
+    # Set by the admin for users who may correct, when an existing entry is edited.
+    offer_correction = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk or self.instance.date_start:
             self.initial.setdefault("date", self.instance.date)
+        if not (self.offer_correction and self.instance.pk):
+            self.fields.pop("correction_note", None)
 
     def clean(self):
         cleaned = super().clean()
@@ -124,3 +150,73 @@ class ExpectationForm(EntryForm):
         if "due_date" in cleaned:
             self.instance.due_date = cleaned["due_date"]
         return cleaned
+
+
+class QuickAddForm(forms.Form):
+    """The on-deadline form: a statement or a status change from a source URL.
+
+    It only reads the input; ``domain.quick_add`` decides what is valid and its
+    errors come back keyed by these field names.
+    """
+
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=[(kind, model._meta.verbose_name.capitalize()) for kind, model in QUICK_ADD],
+        widget=forms.RadioSelect,
+        initial=EntryType.STATEMENT,
+    )
+    source_url = forms.URLField(
+        label="Source URL",
+        max_length=2000,
+        assume_scheme="https",
+        help_text="A known address is reused; a new one becomes a source.",
+    )
+    source_title = forms.CharField(
+        label="Source title", required=False, max_length=400, help_text="For a new source."
+    )
+    negotiation = forms.ModelChoiceField(
+        Negotiation.objects.all(),
+        required=False,
+        help_text="For a status change, the proposal's negotiation is used.",
+    )
+    date = PartialDateField(label="Date")
+    speaker = forms.ModelChoiceField(
+        Actor.objects.all(),
+        required=False,
+        help_text="Who said it (for a status change: who caused it, if known).",
+    )
+    text = forms.CharField(
+        label="Text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The statement, or a note on the status change.",
+    )
+    statement_kind = forms.ChoiceField(
+        label="Kind of statement", choices=Statement.Kind.choices, initial=Statement.Kind.DIRECT
+    )
+    proposal = forms.ModelChoiceField(
+        Proposal.objects.all(), required=False, help_text="For a status change."
+    )
+    status = forms.ChoiceField(
+        label="New status",
+        choices=[("", "---------"), *ProposalStatus.choices],
+        required=False,
+        help_text="For a status change.",
+    )
+    state = forms.ChoiceField(
+        label="Publication", choices=PublicationState.choices, initial=PublicationState.DRAFT
+    )
+
+    def __init__(self, *args, may_publish=False, widgets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not may_publish:
+            self.fields["state"].choices = [
+                choice for choice in PublicationState.choices if choice[0] != "published"
+            ]
+        for name, widget in (widgets or {}).items():
+            self.fields[name].widget = widget
+
+    def add_domain_errors(self, error):
+        """Show the domain's refusal on the fields it names (the rest above the form)."""
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
