@@ -15,12 +15,19 @@ from .models import EntryType
 TEXT_MAX = 200
 
 
-class PartialDateField(forms.CharField):
+class PartialDateField(forms.Field):
+    """A year, a month or a day as typed ("2025", "2025-02", "2025-02-23")."""
+
+    widget = forms.TextInput
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": "10", "autocomplete": "off"}
+
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip()
         if not value:
             return None
-        return PartialDate.parse(value)
+        return PartialDate.parse(value[:40])
 
 
 class TimelineFilterForm(forms.Form):
@@ -45,7 +52,6 @@ class TimelineFilterForm(forms.Form):
             self.fields[name] = PartialDateField(
                 label=label,
                 required=False,
-                max_length=10,
                 help_text="2025, 2025-02 or 2025-02-23",
             )
         self.order_fields(["actor", "kind", "from", "to", "q"])

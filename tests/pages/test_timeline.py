@@ -1,0 +1,150 @@
+"""The timeline page: where things stand, entries by era and date, each kind, sources."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from negotiations import domain
+from negotiations.models import Entry, Negotiation, Statement
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response):
+    """The page as a reader reads it: tags removed, whitespace collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace("&#x27;", "'")
+    return re.sub(r" ([,.;:])", r"\1", text)
+
+
+def section(response, element_id):
+    html = response.content.decode()
+    start = html.index(f'id="{element_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.fixture
+def page(client, demo):
+    return client.get(demo.get_absolute_url())
+
+
+def test_the_demo_timeline_shows_quotes_speakers_and_sources(page):
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "“That will be paid off by ten generations of Ukrainians.”" in text
+    assert "— Volodymyr Zelenskyy, President of Ukraine" in text
+    assert "Direct quote" in text and "Paraphrase" in text
+    assert "Written document or post" in text
+    html = page.content.decode()
+    assert html.count('href="https://apnews.com/article/ukraine-us-minerals-deal') == 17
+    assert "Associated Press, 25 February 2025" in text
+
+
+def test_partial_dates_are_written_as_people_write_them(page):
+    html = page.content.decode()
+    assert '<time datetime="2025-02">February 2025</time>' in html
+    assert '<time datetime="2024">2024</time>' in html
+    assert '<time datetime="2025-02-23">23 February 2025</time>' in html
+
+
+def test_each_kind_is_drawn_its_own_way(page):
+    html = page.content.decode()
+    for kind in ["proposal", "status_change", "statement", "event", "expectation"]:
+        assert f'class="entry kind-{kind}' in html
+    text = text_of(page)
+    # A status change reads "X → Y" (and "X changed to Y" to a screen reader); the first
+    # status of each of the two proposals has no "X".
+    assert re.search(
+        r'<span class="status">Rejected</span>\s*<span aria-hidden="true">→</span>'
+        r'<span class="visually-hidden">changed to</span>\s*<span class="status[^"]*">Withdrawn',
+        html,
+    )
+    assert html.count('<span aria-hidden="true">→</span>') == 2
+    assert "$500 billion" in text  # the proposal with its amount
+    assert "Steve Witkoff expects: A deal on Ukraine's mineral resources" in text
+    assert "Due 2 March 2025 · Pending" in text  # the expectation with its outcome
+    assert "Opposes U.S. demand: $500 billion in mineral profits" in text  # a stance
+
+
+def test_key_entries_are_marked_in_words_not_only_colour(page):
+    assert page.content.decode().count('<span class="badge badge-key">Key entry</span>') == 3
+
+
+def test_every_entry_has_a_permalink_anchor(page, demo):
+    html = page.content.decode()
+    for entry in Entry.objects.filter(negotiation=demo):
+        assert f'id="entry-{entry.pk}"' in html
+        assert f'href="/negotiations/{demo.slug}/#entry-{entry.pk}"' in html
+
+
+def test_phases_are_shown_as_eras_in_order(page):
+    titles = re.findall(r'<h3 class="era-title" id="era-\d+">([^<]+)', page.content.decode())
+    assert [t.strip() for t in titles] == [
+        "Earlier",
+        "Ukraine&#x27;s offer",
+        "The $500 billion demand",
+        "Closing in on a deal",
+    ]
+
+
+def test_where_things_stand(page):
+    standing = section(page, "standing-title")
+    assert "Minerals partnership to strengthen Kyiv" in standing
+    assert '<span class="status status-proposed">Proposed</span> since' in standing
+    # The $500 billion demand was withdrawn: it is no longer on the table.
+    assert "U.S. demand" not in standing
+    assert "Steve Witkoff expects" in standing
+    assert '<time datetime="2025-03-02">2 March 2025</time>' in standing
+    assert "Overdue" in standing
+
+
+def test_corrections_are_shown_on_the_entry_and_in_the_log(client, demo):
+    statement = Statement.objects.get(negotiation=demo, actor__slug="andriy-yermak")
+    domain.add_correction(
+        statement, note="The quote was attributed to the wrong official.", by=factories.editor()
+    )
+    response = client.get(demo.get_absolute_url())
+    entry = response.content.decode().split(f'id="entry-{statement.pk}"')[1].split("</article>")[0]
+    assert "Corrected on" in entry and "The quote was attributed to the wrong official." in entry
+    log = section(response, "corrections-title")
+    assert "The quote was attributed to the wrong official." in log
+    assert f"#entry-{statement.pk}" in log
+
+
+def test_no_corrections_says_so(page):
+    assert "No corrections so far." in section(page, "corrections-title")
+
+
+def test_feed_and_calendar_are_advertised(page, demo):
+    html = page.content.decode()
+    head = html.split("</head>")[0]
+    feed = reverse("negotiations:feed", args=[demo.slug])
+    calendar = reverse("negotiations:calendar", args=[demo.slug])
+    assert '<link rel="alternate" type="application/atom+xml"' in head and feed in head
+    body = html.split("<body>")[1]
+    assert f'<a href="{calendar}" type="text/calendar">Calendar (.ics)</a>' in body
+
+
+def test_an_unknown_negotiation_is_a_404(client, db):
+    assert client.get("/negotiations/nothing-here/").status_code == 404
+
+
+def test_an_empty_negotiation_says_so(client, negotiation):
+    response = client.get(negotiation.get_absolute_url())
+    assert response.status_code == 200
+    assert "No entries yet." in text_of(response)
+    assert "No proposal is on the table." in text_of(response)
+
+
+def test_home_lists_negotiations_with_state_latest_change_and_update(client, demo):
+    factories.NegotiationFactory(title="Other talks", status=Negotiation.Status.STALLED)
+    response = client.get("/")
+    text = text_of(response)
+    assert "US–Ukraine minerals deal" in text and "Other talks" in text
+    assert "Active" in text and "Stalled" in text
+    assert "17 entries" in text and "0 entries" in text
+    assert "Latest: 23 February 2025 — Steve Witkoff expects" in text
+    assert "Updated" in text
