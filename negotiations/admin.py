@@ -200,7 +200,26 @@ class HistoryMixin:
         return TemplateResponse(request, "admin/negotiations/deleted.html", context)
 
 
-class DomainAdmin(HistoryMixin, SimpleHistoryAdmin):
+class DomainErrorsMixin:
+    """A save the domain refuses after the form was valid is explained, never a 500.
+
+    The form already refuses a stale version; this catches the rare race where
+    someone saves between the form's check and the write (the compare-and-swap in
+    the domain wins): nothing was written, and the editor reads who changed it.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (domain.ConflictError, PermissionDenied, ValidationError) as error:
+            if request.method != "POST":
+                raise
+            reason = " ".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, f"Nothing was saved. {reason}", messages.ERROR)
+            return redirect(request.get_full_path())
+
+
+class DomainAdmin(DomainErrorsMixin, HistoryMixin, SimpleHistoryAdmin):
     """Saves and deletes records through the domain functions."""
 
     form = VersionedForm
@@ -366,7 +385,7 @@ class PublicationRightsMixin:
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class EntryAdminMixin(PublicationRightsMixin):
+class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
     """What every entry kind's admin shares: filters, partial dates, rights, actions."""
 
     list_filter = ["negotiation", PublicationFilter, "key", "date_precision"]
@@ -471,7 +490,7 @@ class StatusChangeInline(PublicationRightsMixin, admin.TabularInline):
     fk_name = "proposal"
     form = EntryForm
     extra = 1
-    fields = ["date", "status", "actor", "note", "state", "sources"]
+    fields = ["date", "status", "actor", "note", "state", "sources", "expected_version"]
     autocomplete_fields = ["actor", "sources"]
     verbose_name_plural = "status history (the latest is the current status)"
 

@@ -214,7 +214,9 @@ class QuickAddForm(forms.Form):
                 choice for choice in PublicationState.choices if choice[0] != "published"
             ]
         for name, widget in (widgets or {}).items():
-            self.fields[name].widget = widget
+            field = self.fields[name]
+            widget.choices, widget.is_required = field.choices, field.required
+            field.widget = widget
 
     def add_domain_errors(self, error):
         """Show the domain's refusal on the fields it names (the rest above the form)."""

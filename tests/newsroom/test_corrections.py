@@ -1,0 +1,107 @@
+"""Corrections: an editor marks an edit as a public correction; a silent fix stays silent."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from negotiations import domain
+from negotiations.models import Correction, PublicationState, Statement
+from tests.factories import StatementFactory
+from tests.newsroom.helpers import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(entry):
+    return reverse(f"admin:negotiations_{entry._meta.model_name}_change", args=[entry.pk])
+
+
+def test_an_editor_marks_an_edit_as_a_correction(client, editor):
+    statement = StatementFactory(text="A $400 billion demand.")
+    client.force_login(editor)
+    page = client.get(change_url(statement))
+    assert "correction_note" in page.context["adminform"].form.fields
+    response = client.post(
+        change_url(statement),
+        form_data(
+            page,
+            text="A $500 billion demand.",
+            correction_note="An earlier version gave the amount as $400 billion.",
+        ),
+    )
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert statement.text == "A $500 billion demand."
+    correction = Correction.objects.get()
+    assert (correction.entry_id, correction.made_by) == (statement.pk, editor)
+    assert str(correction).endswith(": An earlier version gave the amount as $400 billion.")
+    # The edit and the correction are one version in the history.
+    assert statement.history.count() == 2
+
+
+def test_a_silent_typo_fix_creates_no_correction(client, editor):
+    statement = StatementFactory(text="Ten generatoins.")
+    client.force_login(editor)
+    page = client.get(change_url(statement))
+    client.post(change_url(statement), form_data(page, text="Ten generations."))
+    assert Statement.objects.get(pk=statement.pk).text == "Ten generations."
+    assert not Correction.objects.exists()
+
+
+def test_journalists_are_not_offered_corrections_and_cannot_sneak_one_in(client, journalist):
+    statement = StatementFactory(state=PublicationState.DRAFT, text="Ten generatoins.")
+    client.force_login(journalist)
+    page = client.get(change_url(statement))
+    assert "correction_note" not in page.context["adminform"].form.fields
+    response = client.post(
+        change_url(statement),
+        form_data(page, text="Ten generations.", correction_note="Sneaky."),
+    )
+    assert response.status_code == 302
+    assert Statement.objects.get(pk=statement.pk).text == "Ten generations."
+    assert not Correction.objects.exists()
+
+
+def test_a_new_entry_offers_no_correction(client, editor):
+    client.force_login(editor)
+    page = client.get(reverse("admin:negotiations_statement_add"))
+    assert "correction_note" not in page.context["adminform"].form.fields
+
+
+def test_a_correction_on_a_stale_form_is_refused_with_nothing_written(client, editor, superuser):
+    statement = StatementFactory(text="Original.")
+    client.force_login(editor)
+    page = client.get(change_url(statement))
+    statement.text = "Changed meanwhile."
+    domain.save_entry(statement, by=superuser)
+    response = client.post(
+        change_url(statement), form_data(page, text="Mine.", correction_note="We erred.")
+    )
+    assert response.status_code == 200
+    assert "was changed by root" in response.text
+    assert Statement.objects.get(pk=statement.pk).text == "Changed meanwhile."
+    assert not Correction.objects.exists()
+
+
+def test_only_editors_correct_through_the_domain(journalist, editor):
+    statement = StatementFactory(text="Original.")
+    statement.text = "Changed."
+    with pytest.raises(PermissionDenied):
+        domain.correct_entry(statement, note="We erred.", by=journalist)
+    assert Statement.objects.get(pk=statement.pk).text == "Original."
+    with pytest.raises(PermissionDenied):
+        domain.add_correction(statement, note="We erred.", by=journalist)
+    assert not Correction.objects.exists()
+
+    domain.correct_entry(statement, note="We erred.", by=editor)
+    assert Statement.objects.get(pk=statement.pk).text == "Changed."
+    assert Correction.objects.get().made_by == editor
+
+
+def test_readers_see_the_correction_on_the_timeline(client, editor):
+    statement = StatementFactory(text="Corrected text.")
+    domain.correct_entry(statement, note="The date was wrong.", by=editor)
+    page = client.get(statement.negotiation.get_absolute_url())
+    assert page.status_code == 200
+    assert "The date was wrong." in page.text
+    assert "Corrected on" in page.text
