@@ -393,7 +393,8 @@ def add_correction(entry, *, note, by, made_at=None):
         made_by=_history_user(by),
         made_at=made_at or timezone.now(),
     )
-    correction.full_clean()
+    # Who made it is bookkeeping (none for the system), not something to validate.
+    correction.full_clean(exclude=["made_by"])
     with transaction.atomic():
         correction.save()
         now = timezone.now()
