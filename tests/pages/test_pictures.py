@@ -1,0 +1,101 @@
+"""Pictures drawn on the server as SVG, each with a text alternative."""
+
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from negotiations.charts.svg import format_amount, format_amount_exact
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(client, name, negotiation):
+    response = client.get(reverse(f"negotiations:{name}", args=[negotiation.slug]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    return ET.fromstring(response.content)
+
+
+def test_the_lanes_picture_has_a_lane_per_party_and_a_mark_per_entry(client, demo):
+    root = svg_of(client, "lanes_svg", demo)
+    assert root.get("role") == "img"
+    labelled = root.get("aria-labelledby").split()
+    texts = {el.get("id"): el.text for el in root.iter() if el.get("id") in labelled}
+    assert texts["lanes-wide-title"] == "US–Ukraine minerals deal: who acted when"
+    description = texts["lanes-wide-desc"]
+    assert description.startswith("17 entries from 24 February 2022 to 23 February 2025")
+    assert "Government of Ukraine: 9 entries" in description
+    assert "Government of the United States: 7 entries" in description
+    assert "Others: 3 entries" in description
+    lanes = [
+        "".join(t.text for t in text.iter(f"{SVG}tspan"))
+        for text in root.iter(f"{SVG}text")
+        if text.get("font-weight") == "600"
+    ]
+    assert lanes == ["Government of Ukraine", "Government of the UnitedStates", "Others"]
+    marks = [g for g in root.iter(f"{SVG}g") if "mark" in (g.get("class") or "")]
+    # 17 entries; the invasion (Ukraine and Russia) and the talks (both parties) twice.
+    assert len(marks) == 19
+    assert all(g.find(f"{SVG}title").text for g in marks)
+
+
+def test_the_amounts_picture(client, demo):
+    root = svg_of(client, "amounts_svg", demo)
+    description = root.find(f"{SVG}desc").text
+    assert "February 2025: U.S. demand: $500 billion in mineral profits, $500 billion" in (
+        description
+    )
+    assert "(Withdrawn)" in description
+    labels = [t.text for t in root.iter(f"{SVG}text")]
+    assert "$500bn" in labels and "$0" in labels
+    # Every mark lies inside the drawing.
+    for circle in root.iter(f"{SVG}circle"):
+        assert 0 <= float(circle.get("cy")) <= float(root.get("height"))
+
+
+def test_no_amounts_no_amounts_picture(client, negotiation):
+    factories.ProposalFactory(negotiation=negotiation)
+    response = client.get(reverse("negotiations:amounts_svg", args=[negotiation.slug]))
+    assert response.status_code == 404
+    html = client.get(negotiation.get_absolute_url()).content.decode()
+    assert "Amounts proposed over time" not in html
+
+
+def test_the_page_gives_the_pictures_in_words(client, demo):
+    html = client.get(demo.get_absolute_url()).content.decode()
+    assert html.count('role="img"') == 4  # wide and tall drawings of two pictures
+    words = html.split("<summary>The picture in words</summary>")[1].split("</details>")[0]
+    assert '<p class="lane-name">Government of Ukraine</p>' in words
+    assert re.search(r'<a href="#entry-\d+">February 2025: Volodymyr Zelenskyy', words)
+    table = html.split("<summary>The amounts as a table</summary>")[1].split("</details>")[0]
+    assert '<th scope="row">' in table and "$500 billion" in table and "Withdrawn" in table
+
+
+def test_several_amounts_and_currencies(client, negotiation):
+    for amount, currency in [(1_500_000_000, "USD"), (3_000_000_000, "USD"), (250, "CHF")]:
+        factories.ProposalFactory(negotiation=negotiation, amount=amount, currency=currency)
+    html = client.get(negotiation.get_absolute_url()).content.decode()
+    assert "Amounts proposed over time (USD)" in html
+    assert "Amounts proposed over time (CHF)" in html
+    assert "$1.5bn" in html and "$3bn" in html
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "spoken", "exact"),
+    [
+        (Decimal("500000000000.00"), "USD", "$500 billion", "500,000,000,000 USD"),
+        (Decimal("1500000"), "EUR", "€1.5 million", "1,500,000 EUR"),
+        (Decimal("2000000000000"), "UAH", "₴2 trillion", "2,000,000,000,000 UAH"),
+        (Decimal("1250.50"), "CHF", "1,250.50 CHF", "1,250.50 CHF"),
+        (Decimal("7"), "USD", "$7", "7 USD"),
+    ],
+)
+def test_amounts_are_written_as_people_say_them(amount, currency, spoken, exact):
+    assert format_amount(amount, currency) == spoken
+    assert format_amount_exact(amount, currency) == exact
