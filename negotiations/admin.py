@@ -676,6 +676,14 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            domain.change_correction(obj, note=obj.note, by=request.user)
         else:
             domain.add_correction(obj.entry, note=obj.note, by=request.user)
+
+    def delete_model(self, request, obj):
+        domain.delete_correction(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for correction in queryset.select_related("entry"):
+                domain.delete_correction(correction, by=request.user)

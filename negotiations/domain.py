@@ -730,3 +730,31 @@ def quick_add(
                 key = _QUICK_ADD_ERROR_KEYS.get(field, field)
                 remapped.setdefault(key, []).extend(messages)
             raise ValidationError(remapped) from None
+
+
+def change_correction(correction, *, note, by):
+    """Reword a published correction; the entry shows as changed to sync clients."""
+    if by is not None and not may_correct(by):
+        raise PermissionDenied("Only editors can change corrections.")
+    correction.note = (note or "").strip()
+    correction.full_clean(exclude=["made_by"])
+    with transaction.atomic():
+        correction.save(update_fields=["note"])
+        _touch_entry(correction.entry)
+    return correction
+
+
+def delete_correction(correction, *, by):
+    """Withdraw a correction (one made in error); the entry shows as changed."""
+    if by is not None and not by.has_perm("negotiations.delete_correction"):
+        raise PermissionDenied("Only editors can delete corrections.")
+    entry = correction.entry
+    with transaction.atomic():
+        correction.delete()
+        _touch_entry(entry)
+
+
+def _touch_entry(entry):
+    now = timezone.now()
+    _log_change(entry, RecordChange.Action.UPDATED, negotiation_id=entry.negotiation_id, at=now)
+    touch_negotiations([entry.negotiation_id], at=now)

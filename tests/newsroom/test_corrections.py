@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from negotiations import domain
-from negotiations.models import Correction, PublicationState, Statement
+from negotiations.models import Correction, PublicationState, RecordChange, Statement
 from tests.factories import StatementFactory
 from tests.newsroom.helpers import form_data
 
@@ -105,3 +105,30 @@ def test_readers_see_the_correction_on_the_timeline(client, editor):
     assert page.status_code == 200
     assert "The date was wrong." in page.text
     assert "Corrected on" in page.text
+
+
+def test_rewording_or_withdrawing_a_correction_marks_the_entry_changed(client, editor, journalist):
+    statement = StatementFactory()
+    correction = domain.add_correction(statement, note="Wrong dat.", by=editor)
+    change_log = RecordChange.objects.get(record_type="statement", record_id=statement.pk)
+    before = change_log.changed_at
+    url = reverse("admin:negotiations_correction_change", args=[correction.pk])
+
+    client.force_login(journalist)
+    assert client.post(url, {"entry": statement.pk, "note": "Nope."}).status_code == 403
+
+    client.force_login(editor)
+    response = client.post(url, {"entry": statement.pk, "note": "Wrong date."})
+    assert response.status_code == 302
+    assert Correction.objects.get().note == "Wrong date."
+    change_log.refresh_from_db()
+    assert change_log.changed_at > before
+
+    client.post(
+        reverse("admin:negotiations_correction_delete", args=[correction.pk]), {"post": "yes"}
+    )
+    assert not Correction.objects.exists()
+    with pytest.raises(PermissionDenied):
+        domain.delete_correction(
+            domain.add_correction(statement, note="x", by=editor), by=journalist
+        )
