@@ -46,6 +46,7 @@ class HistoryMixin:
     ``domain.restore_version``, so a restore is an ordinary versioned save.
     """
 
+    object_history_template = "admin/negotiations/object_history.html"
     object_history_list_template = "admin/negotiations/object_history_list.html"
     change_list_template = "admin/negotiations/change_list.html"
 

@@ -98,7 +98,11 @@ def version_values(version, cache=None):
             precision_name, label = PARTIAL_DATES[field.name]
             precision = getattr(version, precision_name)
             partial = PartialDate(raw, precision) if raw else None
-            shown = f"{partial.human} ({partial.edtf})" if partial else EMPTY
+            shown = EMPTY
+            if partial:
+                shown = partial.human
+                if partial.human != partial.edtf:
+                    shown += f" ({partial.edtf})"
             values[label] = (label, shown, partial.edtf if partial else None, False)
             continue
         is_text = isinstance(field, models.CharField | models.TextField) and not field.choices
