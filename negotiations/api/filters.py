@@ -1,5 +1,7 @@
 """List filters: negotiation, actor, kind, status, since/until, q, and ordering."""
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -54,6 +56,23 @@ class AliasOrderingFilter(OrderingFilter):
             sign, name = ("-", term[1:]) if term.startswith("-") else ("", term)
             mapped += [f"{sign}{field}" for field in aliases.get(name, (name,))]
         return mapped
+
+
+class InstantFormField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time that exists in UTC too (else a 400, not an overflow)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError:
+                raise forms.ValidationError("This date-time is out of range.") from None
+        return value
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantFormField
 
 
 class PartialDateFormField(forms.CharField):
@@ -116,10 +135,12 @@ def involving(actor, prefix=""):
 class FilterSet(django_filters.FilterSet):
     search_fields = ()
 
-    q = django_filters.CharFilter(method="filter_q", label="Search words (all must appear).")
+    q = django_filters.CharFilter(
+        method="filter_q", max_length=200, label="Search words (all must appear, at most 10)."
+    )
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(search(self.search_fields, value))
+        return queryset.filter(search(self.search_fields, " ".join(value.split()[:10])))
 
 
 class ActorFilterSet(FilterSet):

@@ -9,6 +9,7 @@ makes it total.
 
 import base64
 import binascii
+import datetime
 import json
 
 from django.core.exceptions import FieldDoesNotExist
@@ -211,4 +212,10 @@ def _encode_value(value):
 
 
 def _out_of_range(value):
+    if isinstance(value, datetime.datetime):
+        try:
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            return True
+        return False
     return isinstance(value, int) and not -(2**63) <= value < 2**63

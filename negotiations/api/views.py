@@ -213,7 +213,7 @@ class ExpectationViewSet(EntryViewSet):
 
 
 class ChangesFilterSet(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
+    since = filters.InstantFilter(
         field_name="at", lookup_expr="gte", label="ISO 8601 date-time; inclusive."
     )
 

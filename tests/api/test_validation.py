@@ -273,3 +273,21 @@ def test_bad_list_parameters(anon, negotiation):
         assert response.status_code == 400, query
     assert anon.get(f"{API}proposals/abc/").status_code == 404
     assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
+
+
+def test_out_of_range_times_and_over_long_searches(anon, db):
+    for since in ("9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00%2B23:00"):
+        response = anon.get(f"{API}changes/?since={since}")
+        assert response.status_code == 400
+        assert list(response.json()) == ["since"]
+    response = anon.get(f"{API}events/?q=" + "+".join(["a"] * 1200))
+    assert response.status_code == 400
+    assert list(response.json()) == ["q"]
+    assert anon.get(f"{API}events/?q=" + "+".join(["a"] * 50)).status_code == 200
+
+
+def test_an_actor_affiliated_to_itself(as_journalist, db):
+    actor = factories.ActorFactory()
+    response = as_journalist.patch(f"{API}actors/{actor.pk}/", {"affiliation": actor.pk})
+    assert response.status_code == 400
+    assert response.json() == {"affiliation": ["An actor cannot be affiliated to itself."]}
