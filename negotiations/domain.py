@@ -565,7 +565,7 @@ def restore_version(version, *, by, expected_version=None):
     else:
         if expected_version is not None and current.version != expected_version:
             raise ConflictError(current)
-        if _history_content(version) == _history_content(latest):
+        if latest is not None and _history_content(version) == _history_content(latest):
             return current  # already the current content: nothing to write
         record._state.adding = False
         record.version = current.version
