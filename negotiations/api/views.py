@@ -48,16 +48,20 @@ ERRORS = {
 }
 
 
-def crud_docs(noun, plural):
+def crud_docs(noun, plural, serializer):
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}"),
         retrieve=extend_schema(summary=f"Read one {noun}"),
-        create=extend_schema(summary=f"Create {noun}", responses={201: None, **ERRORS}),
+        create=extend_schema(summary=f"Create {noun}", responses={201: serializer, **ERRORS}),
         update=extend_schema(
-            summary=f"Replace {noun}", parameters=[PRECONDITION], responses={200: None, **ERRORS}
+            summary=f"Replace {noun}",
+            parameters=[PRECONDITION],
+            responses={200: serializer, **ERRORS},
         ),
         partial_update=extend_schema(
-            summary=f"Change {noun}", parameters=[PRECONDITION], responses={200: None, **ERRORS}
+            summary=f"Change {noun}",
+            parameters=[PRECONDITION],
+            responses={200: serializer, **ERRORS},
         ),
         destroy=extend_schema(
             summary=f"Delete {noun} (editors)",
@@ -92,7 +96,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
             )
 
 
-@crud_docs("an actor", "actors")
+@crud_docs("an actor", "actors", serializers.ActorSerializer)
 class ActorViewSet(RecordViewSet):
     """People, governments and organizations."""
 
@@ -103,7 +107,7 @@ class ActorViewSet(RecordViewSet):
     ordering = ["name"]
 
 
-@crud_docs("a negotiation", "negotiations")
+@crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
 class NegotiationViewSet(RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
     filterset_class = filters.NegotiationFilterSet
@@ -141,7 +145,7 @@ class NegotiationViewSet(RecordViewSet):
         return self.get_paginated_response(serializer.data)
 
 
-@crud_docs("a source", "sources")
+@crud_docs("a source", "sources", serializers.SourceSerializer)
 class SourceViewSet(RecordViewSet):
     """Cited documents, one per URL (entries write theirs inline)."""
 
@@ -168,7 +172,7 @@ class EntryViewSet(RecordViewSet):
         )
 
 
-@crud_docs("a proposal", "proposals")
+@crud_docs("a proposal", "proposals", serializers.ProposalSerializer)
 class ProposalViewSet(EntryViewSet):
     serializer_class = serializers.ProposalSerializer
     filterset_class = filters.ProposalFilterSet
@@ -186,7 +190,7 @@ class ProposalViewSet(EntryViewSet):
         )
 
 
-@crud_docs("a status change", "status changes")
+@crud_docs("a status change", "status changes", serializers.StatusChangeSerializer)
 class StatusChangeViewSet(EntryViewSet):
     """A proposal's status over time; the negotiation is the proposal's."""
 
@@ -194,19 +198,19 @@ class StatusChangeViewSet(EntryViewSet):
     filterset_class = filters.StatusChangeFilterSet
 
 
-@crud_docs("a statement", "statements")
+@crud_docs("a statement", "statements", serializers.StatementSerializer)
 class StatementViewSet(EntryViewSet):
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilterSet
 
 
-@crud_docs("an event", "events")
+@crud_docs("an event", "events", serializers.EventSerializer)
 class EventViewSet(EntryViewSet):
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
 
 
-@crud_docs("an expectation", "expectations")
+@crud_docs("an expectation", "expectations", serializers.ExpectationSerializer)
 class ExpectationViewSet(EntryViewSet):
     serializer_class = serializers.ExpectationSerializer
     filterset_class = filters.ExpectationFilterSet

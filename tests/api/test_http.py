@@ -120,6 +120,10 @@ def test_the_schema_is_valid_openapi(anon, db):
     }
     page = schema["components"]["schemas"]["PaginatedProposalList"]
     assert set(page["properties"]) == {"next", "previous", "results"}
+    created = paths["/api/v1/proposals/"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Proposal"
+    }
     proposal = schema["components"]["schemas"]["Proposal"]["properties"]
     assert proposal["status"]["readOnly"] is True
     assert "status" not in schema["components"]["schemas"]["ProposalRequest"]["properties"]
