@@ -645,7 +645,7 @@ class Position:
 class PositionsPage:
     actors: list
     proposals: list
-    rows: list  # [(actor, [Position | None per proposal])]
+    rows: list  # [(actor, [(proposal, Position | None) per proposal])]
 
 
 def positions(negotiation, user):
@@ -680,8 +680,19 @@ def positions(negotiation, user):
     discussed = {proposal_id for _, proposal_id in latest}
     proposals = [p for p in proposals if p.pk in discussed]
     ordered = sorted(actors.values(), key=lambda a: a.name)
-    rows = [(actor, [latest.get((actor.pk, p.pk)) for p in proposals]) for actor in ordered]
+    rows = [(actor, [(p, latest.get((actor.pk, p.pk))) for p in proposals]) for actor in ordered]
     return PositionsPage(actors=ordered, proposals=proposals, rows=rows)
+
+
+def embed_entries(negotiation, *, key_only=False, limit=30):
+    """The latest published entries (oldest first) for the embed, and how many in all."""
+    entries = readable(None).for_negotiation(negotiation)
+    if key_only:
+        entries = entries.filter(key=True)
+    total = entries.count()
+    shown = list(reader_timeline(entries).reverse()[:limit])[::-1]
+    decorate(shown, negotiation_trails(negotiation, None))
+    return shown, total
 
 
 # --------------------------------------------------------------------------- #

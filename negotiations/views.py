@@ -416,13 +416,9 @@ def embed(request, slug):
 
     def build():
         key_only = request.GET.get("key") == "1"
-        entries = selectors.readable(None).for_negotiation(negotiation)
-        if key_only:
-            entries = entries.filter(key=True)
-        total = entries.count()
-        # The latest entries, shown oldest first.
-        shown = list(selectors.reader_timeline(entries).reverse()[:EMBED_ENTRY_LIMIT])[::-1]
-        trails = selectors.negotiation_trails(negotiation, None)
+        shown, total = selectors.embed_entries(
+            negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT
+        )
         return render(
             request,
             "embed/timeline.html",
@@ -432,7 +428,6 @@ def embed(request, slug):
                 "total": total,
                 "earlier": total - len(shown),
                 "key_only": key_only,
-                "trails": trails,
                 "last_updated": selectors.reader_stamp(negotiation, None),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
                 "meta": page_meta(

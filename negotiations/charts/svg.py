@@ -294,7 +294,7 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
 def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
     width, left, right, row_height = 360, 92, 8, 34
     lane_width = (width - left - right) / max(len(chart_lanes), 1)
-    chars = max(8, int(lane_width / 6.2))
+    chars = max(8, int(lane_width / 7.4))
     label_lines = [wrap(lane.label, chars)[:4] for lane in chart_lanes]
     legend_rows = (len(legend) + 1 + 2) // 3
     legend_height = 22 * legend_rows + 8
@@ -487,7 +487,8 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts"):
 
 
 def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
-    left, right, top, bottom = 64, 16, 48, 48
+    narrow = width < 500  # the legend takes two lines
+    left, right, top, bottom = 64, 16, 66 if narrow else 48, 48
     plot_width, plot_height = width - left - right, height - top - bottom
     maximum = max(Decimal(row["proposal"].amount) for row in rows)
     step = _nice_step(maximum)
@@ -551,7 +552,13 @@ def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
                     "bottom": top + plot_height,
                     "tick_y": top + plot_height + 20,
                     "label_x": left - 8,
-                    "legend": {"x1": left + 4, "t1": left + 16, "x2": left + 164, "t2": left + 176},
+                    "legend": {
+                        "x1": left + 4,
+                        "t1": left + 16,
+                        "x2": left + 4 if narrow else left + 164,
+                        "t2": left + 16 if narrow else left + 176,
+                        "y2": 38 if narrow else 16,
+                    },
                     "gridlines": gridlines,
                     "ticks": ticks,
                     "points": points,

@@ -25,6 +25,8 @@ def test_the_embed_is_a_compact_sourced_timeline(client, demo):
     assert f'<link rel="canonical" href="http://testserver{demo.get_absolute_url()}">' in html
     assert "The full sourced timeline on Parley" in html
     assert 'class="site-header"' not in html
+    minerals = html.split("Minerals partnership to strengthen Kyiv")[1].split("</article>")[0]
+    assert 'Status now: <span class="status status-proposed">Proposed</span>' in minerals
 
 
 def test_the_embed_can_show_key_entries_only(client, demo):

@@ -1,0 +1,211 @@
+"""What readers see, in real headless Chromium: the demo story, filters, keyboard use,
+phone widths, accessibility (axe-core), screenshots of every page type."""
+
+import datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from negotiations.models import Proposal
+
+from .conftest import DESKTOP, PHONE, SCREENSHOTS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+SERIOUS = {"serious", "critical"}
+
+
+def page_types(site):
+    negotiation = site["negotiation"]
+    slug = negotiation.slug
+    proposal = Proposal.objects.get(negotiation=negotiation, amount__isnull=False)
+    return {
+        "home": "/",
+        "timeline": f"/negotiations/{slug}/",
+        "timeline-filtered": f"/negotiations/{slug}/?actor=government-of-ukraine&kind=statement",
+        "changes": f"/negotiations/{slug}/changes/?since=2020-01-01",
+        "next": f"/negotiations/{slug}/next/",
+        "positions": f"/negotiations/{slug}/positions/",
+        "proposal": f"/negotiations/{slug}/proposals/{proposal.pk}/",
+        "actor": "/actors/volodymyr-zelenskyy/",
+        "embed": f"/embed/negotiations/{slug}/",
+    }
+
+
+def entries_shown(page):
+    return page.locator("article.entry").count()
+
+
+def test_the_demo_timeline_renders_its_quotes_and_sources(tab, site):
+    reader = tab()
+    page = reader.open(site["negotiation"].get_absolute_url())
+    assert page.locator("h1").inner_text() == "US–Ukraine minerals deal"
+    assert page.get_by_role("heading", name="Where things stand").is_visible()
+    quote = page.locator("blockquote.quote", has_text="ten generations of Ukrainians")
+    assert quote.is_visible()
+    assert "Volodymyr Zelenskyy" in quote.locator("xpath=..").inner_text()
+    assert entries_shown(page) == 17
+    sources = page.locator(".sources a[href^='https://apnews.com/']")
+    assert sources.count() == 17
+    assert sources.first.is_visible()
+    assert page.locator(".badge-key").count() == 3
+    assert page.locator("svg.chart-wide[role=img]").first.is_visible()
+    assert not page.locator("svg.chart-tall").first.is_visible()
+    assert reader.errors == [] and reader.outside_requests == []
+
+
+def test_each_filter_changes_what_is_shown(tab, site):
+    reader = tab()
+    page = reader.open(site["negotiation"].get_absolute_url())
+    everything = entries_shown(page)
+
+    def apply(actor="", kind="", start="", end="", q=""):
+        """Fill in the form of the page shown (it keeps the last values) and send it."""
+        form = page.get_by_role("search", name="Filter the timeline")
+        form.get_by_label("Who").select_option(actor)
+        form.get_by_label("Kind").select_option(kind)
+        form.get_by_label("From").fill(start)
+        form.get_by_label("To").fill(end)
+        form.get_by_label("Words").fill(q)
+        with page.expect_navigation():
+            form.get_by_role("button", name="Show").click()
+        return entries_shown(page)
+
+    by_actor = apply(actor="donald-trump")
+    assert 0 < by_actor < everything and "actor=donald-trump" in page.url
+    timeline = page.locator("section.timeline")
+    assert timeline.get_by_text("Trump said he wanted a deal").is_visible()
+    by_kind = apply(kind="event")
+    assert 0 < by_kind < everything and "kind=event" in page.url
+    assert set(page.locator("article.entry .kind-label").all_inner_texts()) == {"EVENT"}
+    by_date = apply(start="2025-02-23", end="2025-02-23")
+    assert 0 < by_date < everything and "from=2025-02-23" in page.url
+    assert timeline.get_by_text("Russia launches its full-scale invasion").count() == 0
+    by_text = apply(q="lithium")
+    assert by_text == 1 and "q=lithium" in page.url
+    assert timeline.get_by_text("It can be lithium.").is_visible()
+    assert page.url.endswith("?q=lithium")  # empty fields are left out of the URL
+    # The filtered URL is shareable: opened anew, it shows the same.
+    shared = tab().open(page.url.removeprefix(reader.base_url))
+    assert entries_shown(shared) == 1
+    page.get_by_role("link", name="Clear filters").click()
+    assert entries_shown(page) == everything
+    assert reader.errors == [] and reader.outside_requests == []
+
+
+def test_the_timeline_is_usable_by_keyboard(tab, site):
+    reader = tab()
+    page = reader.open(site["negotiation"].get_absolute_url())
+
+    def focused():
+        return page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return {tag: e.tagName, id: e.id, text: (e.innerText || '').trim(),"
+            " outline: getComputedStyle(e).outlineStyle, top: e.getBoundingClientRect().top}; }"
+        )
+
+    page.keyboard.press("Tab")
+    skip = focused()
+    assert skip["text"] == "Skip to content" and skip["top"] >= 0
+    assert skip["outline"] != "none"  # a visible focus ring
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    assert focused()["id"] == "main"
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if focused()["id"] == "id_kind":
+            break
+    else:
+        pytest.fail("The kind filter cannot be reached with Tab")
+    assert focused()["outline"] != "none"
+    page.keyboard.press("ArrowDown")  # "Proposal"
+    page.keyboard.press("ArrowDown")  # "Status change"
+    page.keyboard.press("ArrowDown")  # "Statement"
+    page.keyboard.press("Tab")  # From
+    page.keyboard.press("Tab")  # To
+    page.keyboard.press("Tab")  # Words
+    assert focused()["id"] == "id_q"
+    page.keyboard.type("table")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**kind=statement**")
+    assert "q=table" in page.url
+    assert entries_shown(page) == 1
+    # The picture's words open from the keyboard.
+    summary = page.locator("summary", has_text="The picture in words")
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("details.chart-words").first.get_attribute("open") is not None
+    assert reader.errors == [] and reader.outside_requests == []
+
+
+def test_it_works_without_javascript(tab, site):
+    reader = tab(javascript=False)
+    page = reader.open(site["negotiation"].get_absolute_url())
+    form = page.get_by_role("search", name="Filter the timeline")
+    form.get_by_label("Kind").select_option("expectation")
+    form.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+    assert entries_shown(page) == 1
+    assert not page.locator("[data-last-visit]").is_visible()
+    assert page.get_by_role("link", name="Calendar (.ics)").first.is_visible()
+
+
+def test_since_your_last_visit_is_remembered_in_the_browser(tab, site):
+    reader = tab()
+    slug = site["negotiation"].slug
+    page = reader.open(site["negotiation"].get_absolute_url())
+    assert not page.locator("p[data-last-visit]").is_visible()  # a first visit
+    page.evaluate(
+        f"localStorage.setItem('parley:visits:{slug}:latest', '2025-01-01')"
+    )  # as if the last visit was long ago
+    page.reload()
+    link = page.get_by_role("link", name="What changed since your last visit (1 January 2025)")
+    assert link.is_visible()
+    link.click()
+    page.wait_for_url("**/changes/?since=2025-01-01")
+    assert page.get_by_text("Changes since 1 January 2025, newest first.").is_visible()
+    # Still offered on a second look the same day.
+    page.goto(reader.base_url + site["negotiation"].get_absolute_url())
+    assert page.locator("p[data-last-visit]").is_visible()
+    assert reader.errors == [] and reader.outside_requests == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_type_renders_cleanly_and_fits(tab, site, viewport):
+    """No console errors, nothing from outside, no sideways scrolling; screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reader = tab(viewport=viewport)
+    for name, path in page_types(site).items():
+        page = reader.open(path)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {viewport['width']}px"
+        page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
+    assert reader.errors == [], reader.errors
+    assert reader.outside_requests == [], reader.outside_requests
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_axe_finds_no_serious_or_critical_violations(tab, site, viewport):
+    axe = Axe()
+    reader = tab(viewport=viewport)
+    problems = {}
+    for name, path in page_types(site).items():
+        page = reader.open(path)
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+        if serious:
+            problems[name] = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in serious
+            ]
+    assert problems == {}
+    assert reader.outside_requests == []  # axe-core runs from the package, not a CDN
+
+
+def test_pages_are_current(site):
+    """Guard: the demo dates these tests rely on are in the past."""
+    assert datetime.date.today() > datetime.date(2025, 3, 2)
