@@ -23,8 +23,9 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py demo_accounts
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## The whole suite on SQLite (or on DATABASE_URL when set)
+## The whole suite on SQLite (or on DATABASE_URL when set), browser tests included
 test: $(INSTALLED)
+	scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
 ## The whole suite on a throwaway PostgreSQL 15 cluster
