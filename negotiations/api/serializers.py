@@ -288,11 +288,12 @@ class EntrySerializer(ApiModelSerializer):
 
 
 class StatusHistoryItemSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:status-change-detail")
     date = PartialDateField()
 
     class Meta:
         model = StatusChange
-        fields = ["id", "status", "date", "date_precision", "actor", "note"]
+        fields = ["id", "status", "date", "date_precision", "actor", "note", "url"]
         read_only_fields = fields
 
 
@@ -331,7 +332,7 @@ class ProposalSerializer(EntrySerializer):
         changes = getattr(proposal, "visible_status_changes", None)
         if changes is None:
             changes = proposal.status_changes.visible_to(self.user).chronological()
-        return StatusHistoryItemSerializer(changes, many=True).data
+        return StatusHistoryItemSerializer(changes, many=True, context=self.context).data
 
     def to_representation(self, instance):
         if not hasattr(instance, "current_status"):

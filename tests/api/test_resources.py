@@ -89,6 +89,9 @@ def test_a_proposal_has_no_status_until_the_first_status_change(as_journalist, n
         ("proposed", "2025-02", "month"),
         ("rejected", "2025-02-20", "day"),
     ]
+    first = plan["status_history"][0]
+    assert first["url"] == f"http://testserver/api/v1/status-changes/{first['id']}/"
+    assert first["actor"] == actor.pk
     assert results(as_journalist.get(f"{API}proposals/?status=rejected"))[0]["id"] == plan["id"]
     assert results(as_journalist.get(f"{API}proposals/?status=signed")) == []
 
