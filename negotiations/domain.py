@@ -273,6 +273,7 @@ def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None, keep
         entry.created_by = by
     if (creating or _date_moved(entry)) and not keep_sequence:
         entry.sequence = _next_sequence(entry) if entry.negotiation_id else 0
+    entry.search_text = entry.build_search_text()
     return _store(
         entry,
         by=by,

@@ -29,6 +29,7 @@ HIDDEN_FIELDS = {
     "version",
     "sequence",
     "created_by",
+    "search_text",  # derived, and not kept in history
 }
 # Stored as two columns, read as one partial date.
 PARTIAL_DATES = {

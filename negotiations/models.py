@@ -15,9 +15,11 @@ import zoneinfo
 
 import pycountry
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -100,8 +102,13 @@ class RelatedIdsHistory(models.Model):
         abstract = True
 
 
-def tracked_history():
-    return HistoricalRecords(bases=[RelatedIdsHistory])
+def tracked_history(**options):
+    return HistoricalRecords(bases=[RelatedIdsHistory], **options)
+
+
+def entry_history():
+    # ``search_text`` is derived from the other fields: not worth a copy per version.
+    return tracked_history(excluded_fields=["search_text"])
 
 
 class TrackedModel(models.Model):
@@ -257,6 +264,9 @@ class PublicationState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+SEARCH_CONFIG = "english"
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self):
         """What anonymous readers see: published, and the publish time (if any) reached.
@@ -275,6 +285,25 @@ class EntryQuerySet(models.QuerySet):
 
     def for_negotiation(self, negotiation):
         return self.filter(negotiation=negotiation)
+
+    def search(self, text):
+        """Entries matching every word of ``text``.
+
+        On PostgreSQL a web-search query over the stored ``search_text``, answered by
+        the GIN index ``entry_search`` (same expression); elsewhere every word as a
+        case-insensitive substring.
+        """
+        text = (text or "").strip()
+        if not text:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            return self.alias(
+                search_vector=SearchVector("search_text", config=SEARCH_CONFIG)
+            ).filter(search_vector=SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch"))
+        matches = self
+        for word in text.split():
+            matches = matches.filter(search_text__icontains=word)
+        return matches
 
     def chronological(self):
         return self.order_by("date_start", "sequence", "pk")
@@ -309,6 +338,7 @@ class Entry(TrackedModel):
     """The timeline spine: what every kind of entry shares."""
 
     M2M_FIELDS = ()  # the kind's own many-to-many fields, set through the domain functions
+    SEARCH_FIELDS = ()  # the kind's own texts, besides its headline, that search finds
 
     negotiation = models.ForeignKey(
         Negotiation,
@@ -346,6 +376,12 @@ class Entry(TrackedModel):
         related_name="+",
         editable=False,
     )
+    search_text = models.TextField(
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Derived from the entry's own texts by the domain functions, for search.",
+    )
 
     objects = EntryQuerySet.as_manager()
 
@@ -357,6 +393,8 @@ class Entry(TrackedModel):
             models.Index(
                 fields=["negotiation", "date_start", "sequence", "id"], name="entry_timeline"
             ),
+            # Created on PostgreSQL only (migration 0003); SQLite searches by substring.
+            GinIndex(SearchVector("search_text", config=SEARCH_CONFIG), name="entry_search"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -412,6 +450,11 @@ class Entry(TrackedModel):
     @property
     def actor_ids(self):
         return self.specific.actor_ids
+
+    def build_search_text(self):
+        specific = self.specific
+        texts = [specific.headline, *(getattr(specific, name) for name in specific.SEARCH_FIELDS)]
+        return "\n".join(text for text in texts if text)
 
 
 class ProposalStatus(models.TextChoices):
@@ -493,9 +536,10 @@ class Proposal(Entry):
     )
 
     M2M_FIELDS = ("addressed_to",)
+    SEARCH_FIELDS = ("summary",)
 
     objects = ProposalQuerySet.as_manager()
-    history = tracked_history()
+    history = entry_history()
 
     class Meta:
         constraints = [
@@ -543,6 +587,7 @@ class Proposal(Entry):
 
 class StatusChange(Entry):
     ENTRY_TYPE = EntryType.STATUS_CHANGE
+    SEARCH_FIELDS = ("note",)
 
     entry_ptr = models.OneToOneField(
         Entry,
@@ -565,7 +610,7 @@ class StatusChange(Entry):
     note = long_text(blank=True)
 
     objects = EntryQuerySet.as_manager()
-    history = tracked_history()
+    history = entry_history()
 
     @property
     def headline(self):
@@ -585,6 +630,7 @@ class Stance(models.TextChoices):
 
 class Statement(Entry):
     ENTRY_TYPE = EntryType.STATEMENT
+    SEARCH_FIELDS = ("text", "context", "original_text")
 
     class Kind(models.TextChoices):
         DIRECT = "direct", "Direct quote"
@@ -622,7 +668,7 @@ class Statement(Entry):
     original_text = long_text(blank=True)
 
     objects = EntryQuerySet.as_manager()
-    history = tracked_history()
+    history = entry_history()
 
     class Meta:
         constraints = [
@@ -671,9 +717,10 @@ class Event(Entry):
     actors = models.ManyToManyField(Actor, blank=True, related_name="events")
 
     M2M_FIELDS = ("actors",)
+    SEARCH_FIELDS = ("description",)
 
     objects = EntryQuerySet.as_manager()
-    history = tracked_history()
+    history = entry_history()
 
     @property
     def headline(self):
@@ -692,6 +739,7 @@ class Expectation(Entry):
     """An actor's stated expectation or deadline; ``date`` is when it was stated."""
 
     ENTRY_TYPE = EntryType.EXPECTATION
+    SEARCH_FIELDS = ("resolution_note",)
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -718,7 +766,7 @@ class Expectation(Entry):
     resolution_note = long_text(blank=True)
 
     objects = EntryQuerySet.as_manager()
-    history = tracked_history()
+    history = entry_history()
 
     class Meta:
         constraints = [

@@ -1,0 +1,70 @@
+"""Full-text search over every kind of entry, one stored text per entry."""
+
+import pytest
+from django.db import connection
+
+from negotiations import domain
+from negotiations.models import Entry
+from tests.factories import (
+    ActorFactory,
+    EventFactory,
+    ProposalFactory,
+    StatementFactory,
+    StatusChangeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def found(text, negotiation=None):
+    entries = Entry.objects.published().search(text)
+    if negotiation is not None:
+        entries = entries.for_negotiation(negotiation)
+    return sorted(entries.values_list("pk", flat=True))
+
+
+def test_search_finds_every_kind_by_its_own_words(negotiation):
+    proposal = ProposalFactory(negotiation=negotiation, title="Minerals fund", summary="Lithium.")
+    change = StatusChangeFactory(proposal=proposal, note="Taken off the table.")
+    statement = StatementFactory(
+        negotiation=negotiation,
+        actor=ActorFactory(name="Volodymyr Zelenskyy"),
+        text="Ten generations of Ukrainians would pay.",
+    )
+    event = EventFactory(negotiation=negotiation, title="Forum", description="Titanium talk.")
+    assert found("lithium") == [proposal.pk]
+    assert found("table") == [change.pk]
+    assert found("generations") == [statement.pk]
+    assert found("Zelenskyy") == [statement.pk]
+    assert found("titanium") == [event.pk]
+    assert found("minerals") == sorted([proposal.pk, change.pk])
+
+
+def test_every_word_must_match():
+    statement = StatementFactory(text="Lithium and titanium.")
+    StatementFactory(text="Only lithium.")
+    assert found("lithium titanium") == [statement.pk]
+
+
+def test_an_edit_is_searchable_at_once(journalist):
+    statement = StatementFactory(text="Before.")
+    statement.text = "Uranium after the edit."
+    domain.save_entry(statement, by=None)
+    assert found("uranium") == [statement.pk]
+    assert found("before") == []
+
+
+def test_an_empty_query_filters_nothing():
+    StatementFactory()
+    assert Entry.objects.search("  ").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
+def test_postgres_answers_search_from_the_gin_index(negotiation):
+    StatementFactory(negotiation=negotiation, text="Lithium.")
+    query = Entry.objects.published().search("lithium")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plan = query.explain()
+        cursor.execute("RESET enable_seqscan")
+    assert "entry_search" in plan
