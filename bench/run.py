@@ -1,0 +1,306 @@
+"""Benchmark Parley under gunicorn and PostgreSQL, against the framework's own floor.
+
+    make bench                      # = scripts/with-postgres.sh .venv/bin/python -m bench.run
+    make bench BENCH_ARGS="--duration 5 --no-record"
+
+Generates the synthetic record (bench/generate.py) if absent, serves Parley under
+gunicorn with the bench settings (production plus a bare view and a query
+counter) on 127.0.0.1, warms up, then drives each endpoint with wrk from
+loopback for a fixed duration. Prints one table and records it in bench/README.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+HOST = "127.0.0.1"
+README = ROOT / "bench" / "README.md"
+START_MARK = "<!-- bench:results:start -->"
+END_MARK = "<!-- bench:results:end -->"
+
+WRK_SCRIPT = r"""
+local body_file = os.getenv("BENCH_BODY_FILE")
+if body_file and body_file ~= "" then
+  local f = io.open(body_file, "r")
+  wrk.method = "POST"
+  wrk.body = f:read("*a")
+  f:close()
+end
+for header in string.gmatch(os.getenv("BENCH_HEADERS") or "", "[^\n]+") do
+  local name, value = string.match(header, "^([^:]+):%s*(.*)$")
+  wrk.headers[name] = value
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx_3xx": %d, "socket_errors": %d, '
+    .. '"p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Benchmark Parley against a bare Django view.")
+    parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--no-record", action="store_true", help="do not rewrite bench/README.md")
+    args = parser.parse_args(argv)
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("The benchmark runs on PostgreSQL: start it with `make bench`.")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: `apt-get install -y wrk` (make bench does this).")
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tracker.settings.bench",
+        "PYTHONPATH": str(ROOT),
+    }
+    manage = [PYTHON, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run(
+        [PYTHON, "-m", "bench.generate", "--entries", str(args.entries)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+    )
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    setup = json.loads(
+        subprocess.run(
+            [PYTHON, "-m", "bench.setup"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+    )
+
+    base = f"http://{HOST}:{args.port}"
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "tracker.wsgi:application",
+            "--bind",
+            f"{HOST}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"{base}/bench/bare/")
+        endpoints = build_endpoints(base, setup)
+        rows = [measure(endpoint, args) for endpoint in endpoints]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    table = render(rows, args, setup)
+    print(table)
+    if not args.no_record:
+        record(table)
+    return 0
+
+
+def wait_until_up(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"gunicorn did not answer at {url} within {timeout} s.")
+
+
+def fetch(url, headers=None, data=None):
+    request = urllib.request.Request(url, headers=headers or {}, data=data)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def build_endpoints(base, setup):
+    """The endpoints of issue 6, with what each needs resolved by real requests."""
+    negotiation_id = setup["negotiation_id"]
+    timeline = f"{base}/api/v1/negotiations/{negotiation_id}/timeline/"
+    first_page = f"{timeline}?page_size=50"
+    _, headers, _ = fetch(first_page)
+    etag = headers.get("ETag", "")
+    auth = {"Authorization": f"Token {setup['token']}", "Content-Type": "application/json"}
+    statement = json.dumps(
+        {
+            "negotiation": negotiation_id,
+            "actor": setup["actor_id"],
+            "date": "2025-02-23",
+            "kind": "direct",
+            "text": "We expect a deal this week.",
+            "sources": [{"url": "https://news.example.org/bench/1"}],
+        }
+    )
+    return [
+        {"name": "bare Django view (reference)", "url": f"{base}/bench/bare/", "reference": True},
+        {
+            "name": "static file (reference)",
+            "url": f"{base}{setup['static_url']}",
+            "reference": True,
+        },
+        {"name": "timeline API, first page (50)", "url": first_page, "nocache": True},
+        {
+            "name": "timeline API, deep page (~90,000)",
+            "url": deep_page(base, first_page, setup),
+            "nocache": True,
+        },
+        {
+            "name": "timeline HTML page",
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "nocache": True,
+        },
+        {
+            "name": "If-None-Match → 304",
+            "url": first_page,
+            "headers": {"If-None-Match": etag},
+            "expect": 304,
+        },
+        {"name": "anonymous, served from cache", "url": first_page},
+        {
+            "name": "text search (q=lithium)",
+            "url": f"{timeline}?q=lithium&page_size=50",
+            "nocache": True,
+        },
+        {
+            "name": "write: create statement",
+            "url": f"{base}/api/v1/statements/",
+            "headers": auth,
+            "body": statement,
+            "expect": 201,
+        },
+    ]
+
+
+def deep_page(base, first_page, setup):
+    """Walk the cursor to the page holding entry ~90,000 (its URL stays fixed afterwards)."""
+    target = int(setup["entries"] * 0.9)
+    url = first_page.replace("page_size=50", "page_size=500")
+    seen = 0
+    while seen + 500 < target:
+        _, _, body = fetch(url)
+        page = json.loads(body)
+        seen += len(page["results"])
+        if not page.get("next"):
+            break
+        url = page["next"]
+    return url.replace("page_size=500", "page_size=50")
+
+
+def measure(endpoint, args):
+    headers = dict(endpoint.get("headers", {}))
+    url = endpoint["url"]
+    if endpoint.get("nocache"):
+        # Honoured only under the bench settings: measures the path behind the cache.
+        headers["X-Bench-Bypass-Cache"] = "1"
+    status, response_headers, _ = fetch(url, headers, endpoint.get("body", "").encode() or None)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "report.lua"
+        script.write_text(WRK_SCRIPT)
+        body_file = ""
+        if endpoint.get("body"):
+            body_file = str(Path(folder) / "body.json")
+            Path(body_file).write_text(endpoint["body"])
+        wrk_env = {
+            **os.environ,
+            "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items()),
+            "BENCH_BODY_FILE": body_file,
+        }
+
+        def wrk(seconds):
+            result = subprocess.run(
+                ["wrk", "-t1", f"-c{args.connections}", f"-d{seconds}s", "-s", str(script), url],
+                env=wrk_env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return json.loads(result.stdout.strip().splitlines()[-1])
+
+        wrk(args.warmup)
+        report = wrk(args.duration)
+    seconds = report["duration_us"] / 1e6
+    return {
+        **endpoint,
+        "status": status,
+        "rps": report["requests"] / seconds,
+        "p50_ms": report["p50_us"] / 1000,
+        "p95_ms": report["p95_us"] / 1000,
+        "p99_ms": report["p99_us"] / 1000,
+        "errors": report["non_2xx_3xx"] + report["socket_errors"],
+        "queries": response_headers.get("X-Queries", "–"),
+        "count_star": response_headers.get("X-Count-Queries", "0"),
+        "cache": response_headers.get("X-Cache", ""),
+    }
+
+
+def render(rows, args, setup):
+    bare = rows[0]["rps"]
+    lines = [
+        f"Run of {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
+        f"{setup['entries']:,} entries; gunicorn {args.workers} workers; wrk 1 thread, "
+        f"{args.connections} connections, {args.warmup} s warm-up + {args.duration} s.",
+        "",
+        "| endpoint | status | req/s | × bare | p50 ms | p95 ms | p99 ms | queries | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['name']} | {row['status']} | {row['rps']:,.0f} | {row['rps'] / bare:.2f} "
+            f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
+            f"| {row['queries']} | {row['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{platform.node() or 'host'} ({cpu or platform.machine()}, {os.cpu_count()} cores)"
+
+
+def record(table):
+    text = README.read_text()
+    start, end = text.index(START_MARK) + len(START_MARK), text.index(END_MARK)
+    README.write_text(text[:start] + "\n" + table + "\n" + text[end:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

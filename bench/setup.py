@@ -1,0 +1,35 @@
+"""Prepare what the load needs and print it as JSON: ids, a journalist's token, a static URL."""
+
+import json
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings.bench")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from negotiations.models import Actor, Entry, Negotiation  # noqa: E402
+from negotiations.roles import JOURNALISTS  # noqa: E402
+
+negotiation = Negotiation.objects.get(slug="bench-large")
+user, _ = get_user_model().objects.get_or_create(username="bench-journalist", is_staff=True)
+user.groups.add(Group.objects.get(name=JOURNALISTS))
+token, _ = Token.objects.get_or_create(user=user)
+print(
+    json.dumps(
+        {
+            "negotiation_id": negotiation.pk,
+            "slug": negotiation.slug,
+            "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
+            "token": token.key,
+            "static_url": staticfiles_storage.url("admin/css/base.css"),
+            "entries": Entry.objects.filter(negotiation=negotiation).count(),
+        }
+    )
+)
