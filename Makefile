@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-postgres lint format migrations check ci clean
+.PHONY: install run serve test test-postgres bench lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(INSTALLED)
 ## The whole suite on a throwaway PostgreSQL 15 cluster
 test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
+
+## The benchmark under gunicorn and PostgreSQL (bench/README.md); BENCH_ARGS="--duration 5"
+bench: $(INSTALLED)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	scripts/with-postgres.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
