@@ -140,7 +140,10 @@ class FilterSet(django_filters.FilterSet):
     )
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(search(self.search_fields, " ".join(value.split()[:10])))
+        words = " ".join(value.split()[:10])
+        if hasattr(queryset, "search"):  # entries: the model's one full-text search
+            return queryset.search(words)
+        return queryset.filter(search(self.search_fields, words))
 
 
 class ActorFilterSet(FilterSet):
@@ -202,7 +205,6 @@ class EntryFilterSet(FilterSet):
 
 class ProposalFilterSet(EntryFilterSet):
     kind_prefix = "proposal"
-    search_fields = ("title", "summary")
 
     proposed_by = IdFilter(queryset=Actor.objects.all())
     status = django_filters.ChoiceFilter(
@@ -216,7 +218,6 @@ class ProposalFilterSet(EntryFilterSet):
 
 class StatusChangeFilterSet(EntryFilterSet):
     kind_prefix = "status_change"
-    search_fields = ("note", "proposal__title")
 
     proposal = IdFilter(queryset=Proposal.objects.all())
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
@@ -228,7 +229,6 @@ class StatusChangeFilterSet(EntryFilterSet):
 
 class StatementFilterSet(EntryFilterSet):
     kind_prefix = "statement"
-    search_fields = ("text", "context")
 
     kind = django_filters.ChoiceFilter(choices=Statement.Kind.choices)
     proposal = IdFilter(queryset=Proposal.objects.all())
@@ -241,7 +241,6 @@ class StatementFilterSet(EntryFilterSet):
 
 class EventFilterSet(EntryFilterSet):
     kind_prefix = "event"
-    search_fields = ("title", "description")
 
     kind = django_filters.ChoiceFilter(choices=Event.Kind.choices)
 
@@ -252,7 +251,6 @@ class EventFilterSet(EntryFilterSet):
 
 class ExpectationFilterSet(EntryFilterSet):
     kind_prefix = "expectation"
-    search_fields = ("text", "resolution_note")
 
     outcome = django_filters.ChoiceFilter(choices=Expectation.Outcome.choices)
 
@@ -263,18 +261,6 @@ class ExpectationFilterSet(EntryFilterSet):
 
 class TimelineFilterSet(EntryFilterSet):
     negotiation = None  # the timeline is one negotiation's
-    search_fields = (
-        "as_proposal__title",
-        "as_proposal__summary",
-        "as_status_change__note",
-        "as_status_change__proposal__title",
-        "as_statement__text",
-        "as_statement__context",
-        "as_event__title",
-        "as_event__description",
-        "as_expectation__text",
-    )
-
     type = django_filters.MultipleChoiceFilter(
         field_name="entry_type", choices=EntryType.choices, label="Entry kinds (repeatable)."
     )
