@@ -170,6 +170,7 @@ SPECTACULAR_SETTINGS = {
 # Reads from any origin (embeds, data desks); writes stay same-origin.
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Last-Modified"]
 CORS_URLS_REGEX = r"^/(api|embed)/.*$"
 
 CACHES = {
