@@ -39,7 +39,13 @@ class TimelineFilterForm(forms.Form):
         required=False,
         choices=[("", "Every kind"), *EntryType.choices],
     )
-    q = forms.CharField(label="Words", required=False, max_length=TEXT_MAX, strip=True)
+    q = forms.CharField(
+        label="Words",
+        required=False,
+        max_length=TEXT_MAX,
+        strip=True,
+        help_text="Entries with every word",
+    )
 
     def __init__(self, data=None, *, actors=()):
         super().__init__(data or None)

@@ -2,15 +2,22 @@
 
 A negotiation's ``changed_at`` moves with every write in it, so it is the cache key:
 the ETag is built from it, from the latest publish time already reached (a scheduled
-entry appears without a write) and from today's date (what is "scheduled" or
-"overdue" changes at midnight). Staff previews show drafts: they are marked as such
-and sent ``Cache-Control: private, no-store``, without validators.
+entry appears without a write), from today's date (what is "scheduled" or "overdue"
+changes at midnight), from the address asked for and from the code's deployment.
+
+Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
+304. What was rendered for readers is also kept in Django's cache under the same
+validators, so a page is rendered once per change, not once per reader. Staff previews
+show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
+validators, and never stored.
 """
 
 import datetime
 import hashlib
 import time
 
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
     get_conditional_response,
@@ -22,6 +29,8 @@ from django.utils.http import http_date
 # Pages change with the code too: a new deployment gets new validators.
 CODE_STAMP = str(time.time_ns())
 MAX_AGE = 60
+STORE_SECONDS = 10 * 60
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 class Validators:
@@ -86,7 +95,18 @@ def respond(request, build, *, validators, preview):
     cached = not_modified(request, validators)
     if cached is not None:
         return cached
-    response = build()
+    address = f"{request.build_absolute_uri()}|{validators.etag}"
+    key = "parley:reader:" + hashlib.sha256(address.encode()).hexdigest()
+    stored = cache.get(key)
+    if stored is not None:
+        response = HttpResponse(stored["content"])
+        for header, value in stored["headers"].items():
+            response[header] = value
+    else:
+        response = build()
+        if response.status_code == 200 and not response.streaming:
+            headers = {h: response[h] for h in KEPT_HEADERS if h in response}
+            cache.set(key, {"content": response.content, "headers": headers}, STORE_SECONDS)
     if response.status_code == 200:
         apply_public(response, validators)
     return response

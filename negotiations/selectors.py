@@ -161,23 +161,6 @@ def overlapping(start=None, end=None):
     return condition
 
 
-def containing_text(text):
-    """Entries whose words, or speaker's or actor's name, contain the text."""
-    return (
-        Q(as_proposal__title__icontains=text)
-        | Q(as_proposal__summary__icontains=text)
-        | Q(as_status_change__note__icontains=text)
-        | Q(as_status_change__proposal__title__icontains=text)
-        | Q(as_statement__text__icontains=text)
-        | Q(as_statement__context__icontains=text)
-        | Q(as_statement__actor__name__icontains=text)
-        | Q(as_event__title__icontains=text)
-        | Q(as_event__description__icontains=text)
-        | Q(as_expectation__text__icontains=text)
-        | Q(as_expectation__actor__name__icontains=text)
-    )
-
-
 def filtered(queryset, *, actor=None, kind=None, start=None, end=None, text=None):
     if actor is not None:
         queryset = queryset.filter(involving(actor))
@@ -186,7 +169,7 @@ def filtered(queryset, *, actor=None, kind=None, start=None, end=None, text=None
     if start is not None or end is not None:
         queryset = queryset.filter(overlapping(start, end))
     if text:
-        queryset = queryset.filter(containing_text(text))
+        queryset = queryset.search(text)  # the model's one full-text search
     return queryset
 
 

@@ -89,9 +89,12 @@ class Tab:
 @pytest.fixture
 def site(live_server, transactional_db):
     """The demo story, served by a live server on 127.0.0.1."""
+    from django.core.cache import cache
+
     from negotiations.demo import NEGOTIATION_SLUG, load_demo
     from negotiations.models import Negotiation
 
+    cache.clear()  # rendered pages are kept under their validators
     load_demo()
     negotiation = Negotiation.objects.get(slug=NEGOTIATION_SLUG)
     return {"url": live_server.url, "negotiation": negotiation}

@@ -2,12 +2,22 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from negotiations import domain
 from negotiations.models import ProposalStatus, Stance
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def forget_rendered_pages():
+    """Pages are kept in the cache under their validators; tests freezing time could
+    otherwise share a validator. Start each test with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

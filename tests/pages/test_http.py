@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from negotiations import domain
 from tests import factories
@@ -82,6 +84,27 @@ def test_the_validators_change_with_the_day(client, urls):
     with time_machine.travel(datetime.datetime(2099, 1, 2, 0, 1, tzinfo=datetime.UTC)):
         after = client.get(urls["next"], HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
+
+
+def test_readers_after_the_first_get_the_stored_page(client, urls, negotiation):
+    first = client.get(urls["timeline"])
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(urls["timeline"])
+    assert second.content == first.content
+    assert second["Content-Type"] == "text/html; charset=utf-8"
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(selects) == 1  # the negotiation and its validators: nothing is rendered
+    calendar = client.get(urls["calendar"])
+    again = client.get(urls["calendar"])
+    assert again["Content-Disposition"] == calendar["Content-Disposition"]
+    assert again["Content-Type"] == "text/calendar; charset=utf-8"
+
+
+def test_previews_are_never_stored(staff_client, client, urls, negotiation):
+    factories.EventFactory(negotiation=negotiation, title="Draft news", state="draft")
+    assert "Draft news" in staff_client.get(urls["timeline"]).content.decode()
+    assert "Draft news" not in client.get(urls["timeline"]).content.decode()
+    assert "Draft news" in staff_client.get(urls["timeline"]).content.decode()
 
 
 def test_filters_have_their_own_validators(client, urls, negotiation):
