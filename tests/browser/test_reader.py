@@ -209,3 +209,36 @@ def test_axe_finds_no_serious_or_critical_violations(tab, site, viewport):
 def test_pages_are_current(site):
     """Guard: the demo dates these tests rely on are in the past."""
     assert datetime.date.today() > datetime.date(2025, 3, 2)
+
+
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'"
+)
+
+
+def test_pages_work_under_a_strict_content_security_policy(tab, site):
+    """No inline script, style or event handler: a CSP without 'unsafe-inline' (as a
+    later issue will send) blocks nothing on these pages."""
+    reader = tab()
+
+    def with_policy(route):
+        response = route.fetch()
+        headers = dict(response.headers)
+        if headers.get("content-type", "").startswith("text/html"):
+            headers["content-security-policy"] = STRICT_CSP
+        route.fulfill(response=response, headers=headers)
+
+    reader.page.route("**/*", with_policy)
+    names = ["timeline", "proposal", "positions", "embed"]
+    for name in names:
+        page = reader.open(page_types(site)[name])
+        assert page.locator("link[rel=stylesheet]").count() == 1
+        # The stylesheet applied (browsers give the body an 8px margin; ours is 0).
+        assert page.evaluate("getComputedStyle(document.body).marginTop") == "0px", name
+    page = reader.open(page_types(site)["timeline"])
+    slug = site["negotiation"].slug
+    page.evaluate(f"localStorage.setItem('parley:visits:{slug}:latest', '2025-01-01')")
+    page.reload()
+    assert page.locator("p[data-last-visit]").is_visible()  # the script ran
+    assert reader.errors == [], reader.errors
