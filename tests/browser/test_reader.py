@@ -87,7 +87,9 @@ def test_each_filter_changes_what_is_shown(tab, site):
     by_text = apply(q="lithium")
     assert by_text == 1 and "q=lithium" in page.url
     assert timeline.get_by_text("It can be lithium.").is_visible()
-    assert page.url.endswith("?q=lithium")  # empty fields are left out of the URL
+    # Empty fields are left out of the URL; the page opens at the results.
+    assert page.url.endswith("?q=lithium#timeline-title")
+    assert page.evaluate("window.scrollY") > 500
     # The filtered URL is shareable: opened anew, it shows the same.
     shared = tab().open(page.url.removeprefix(reader.base_url))
     assert entries_shown(shared) == 1
