@@ -53,8 +53,9 @@ from .models import (
 def readable(user):
     """Entries this user may read, with flags for the proposals they point at.
 
-    ``linked_proposal_visible`` says whether a statement's proposal (or a proposal's
-    earlier proposal) may be named: pages show the link only then.
+    ``statement_proposal_visible`` (a statement's proposal) and ``supersedes_visible``
+    (a proposal's earlier proposal) say whether that proposal may be named: pages
+    show the link only then.
     """
     visible = Entry.objects.visible_to(user)
     visible_ids = Entry.objects.visible_to(user).values("pk")
