@@ -177,13 +177,13 @@ def prepare_database(env):
 
 
 def make_users(env, **roles):
-    """Users in the given groups (name="Journalists"), each with an API token."""
+    """Staff users in the given groups (name="Journalists"), each with an API token."""
     code = f"""
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 result = {{}}
 for name, group in {roles!r}.items():
-    user, _ = User.objects.get_or_create(username=name)
+    user, _ = User.objects.get_or_create(username=name, defaults={{"is_staff": True}})
     user.groups.add(Group.objects.get(name=group))
     result[name] = Token.objects.get_or_create(user=user)[0].key
 """
