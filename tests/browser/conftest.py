@@ -83,6 +83,8 @@ class Tab:
         return self.page
 
     def close(self):
+        # A route handler still answering a late request must not outlive the page.
+        self.page.unroute_all(behavior="ignoreErrors")
         self.context.close()
 
 

@@ -243,4 +243,5 @@ def test_pages_work_under_a_strict_content_security_policy(tab, site):
     page.evaluate(f"localStorage.setItem('parley:visits:{slug}:latest', '2025-01-01')")
     page.reload()
     assert page.locator("p[data-last-visit]").is_visible()  # the script ran
+    page.unroute_all(behavior="wait")
     assert reader.errors == [], reader.errors
