@@ -175,6 +175,23 @@ class Actor(TrackedModel):
             raise ValidationError({"affiliation": "An actor cannot be affiliated to itself."})
 
 
+class NegotiationQuerySet(models.QuerySet):
+    def with_stamp(self):
+        """Annotate ``published_until``, the latest publish time already reached.
+
+        ``changed_at`` moves with every write in a negotiation, but a scheduled entry
+        appears without one: together they say whether anything readers see changed,
+        in one indexed query (the ETag and cache key of every page and feed).
+        """
+        reached = (
+            Entry.objects.published()
+            .filter(negotiation=models.OuterRef("pk"), publish_at__isnull=False)
+            .order_by("-publish_at")
+            .values("publish_at")[:1]
+        )
+        return self.annotate(published_until=models.Subquery(reached))
+
+
 class Negotiation(TrackedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -195,6 +212,7 @@ class Negotiation(TrackedModel):
         help_text="Touched by every write in this negotiation: a cheap ETag and cache key.",
     )
 
+    objects = NegotiationQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -393,6 +411,12 @@ class Entry(TrackedModel):
             models.Index(
                 fields=["negotiation", "date_start", "sequence", "id"], name="entry_timeline"
             ),
+            # The latest scheduled publication reached (Negotiation.objects.with_stamp()).
+            models.Index(
+                fields=["negotiation", "publish_at"],
+                name="entry_scheduled",
+                condition=Q(publish_at__isnull=False),
+            ),
             # Created on PostgreSQL only (migration 0003); SQLite searches by substring.
             GinIndex(SearchVector("search_text", config=SEARCH_CONFIG), name="entry_search"),
         ]
@@ -561,9 +585,16 @@ class Proposal(Entry):
             ),
         ]
 
+    # What the headline is made of, as lookups from this kind (for lean reads: timeline.py).
+    HEADLINE_INPUTS = {"title": "title"}
+
+    @staticmethod
+    def headline_from(title):
+        return title
+
     @property
     def headline(self):
-        return self.title
+        return self.headline_from(self.title)
 
     @property
     def actor_ids(self):
@@ -612,9 +643,15 @@ class StatusChange(Entry):
     objects = EntryQuerySet.as_manager()
     history = entry_history()
 
+    HEADLINE_INPUTS = {"proposal_title": "proposal__title", "status": "status"}
+
+    @staticmethod
+    def headline_from(proposal_title, status):
+        return f"{proposal_title}: {ProposalStatus(status).label.lower()}"
+
     @property
     def headline(self):
-        return f"{self.proposal.title}: {self.get_status_display().lower()}"
+        return self.headline_from(self.proposal.title, self.status)
 
     @property
     def actor_ids(self):
@@ -679,12 +716,18 @@ class Statement(Entry):
             ),
         ]
 
+    HEADLINE_INPUTS = {"actor_name": "actor__name", "kind": "kind", "text": "text"}
+
+    @staticmethod
+    def headline_from(actor_name, kind, text):
+        text = text if len(text) <= 120 else text[:119].rstrip() + "…"
+        if kind == Statement.Kind.DIRECT:
+            return f"{actor_name}: “{text}”"
+        return f"{actor_name}: {text}"
+
     @property
     def headline(self):
-        text = self.text if len(self.text) <= 120 else self.text[:119].rstrip() + "…"
-        if self.kind == self.Kind.DIRECT:
-            return f"{self.actor.name}: “{text}”"
-        return f"{self.actor.name}: {text}"
+        return self.headline_from(self.actor.name, self.kind, self.text)
 
     @property
     def actor_ids(self):
@@ -722,9 +765,15 @@ class Event(Entry):
     objects = EntryQuerySet.as_manager()
     history = entry_history()
 
+    HEADLINE_INPUTS = {"title": "title"}
+
+    @staticmethod
+    def headline_from(title):
+        return title
+
     @property
     def headline(self):
-        return self.title
+        return self.headline_from(self.title)
 
     @property
     def actor_ids(self):
@@ -791,9 +840,15 @@ class Expectation(Entry):
         parsed = PartialDate.parse(value)
         self.due_date_start, self.due_date_precision = parsed.start, parsed.precision
 
+    HEADLINE_INPUTS = {"actor_name": "actor__name", "text": "text"}
+
+    @staticmethod
+    def headline_from(actor_name, text):
+        return f"{actor_name} expects: {text}"
+
     @property
     def headline(self):
-        return f"{self.actor.name} expects: {self.text}"
+        return self.headline_from(self.actor.name, self.text)
 
     @property
     def actor_ids(self):

@@ -192,6 +192,8 @@ def _flip(term):
 
 
 def _value_of(row, name):
+    if isinstance(row, dict):  # a values() page, such as the lean timeline's
+        return row["id" if name == "pk" else name]
     return row.pk if name == "pk" else getattr(row, name)
 
 

@@ -443,6 +443,52 @@ class TimelineItemSerializer(serializers.Serializer):
         return record_url(entry.entry_type, entry.pk, self.context["request"])
 
 
+def timeline_item_data(item, detail_url):
+    """A ``negotiations.timeline.Item`` in the shape of ``TimelineItemSerializer``.
+
+    The timeline is the hot read path, so items are written out directly rather
+    than field by field; the API tests hold both to the same contract.
+    """
+    made_at = serializers.DateTimeField().to_representation
+    return {
+        "type": item.entry_type,
+        "id": item.id,
+        "date": item.date.edtf,
+        "date_precision": item.date.precision,
+        "title": item.title,
+        "actors": item.actor_ids,
+        "sources": [
+            {
+                **source,
+                "published_on": source["published_on"] and source["published_on"].isoformat(),
+            }
+            for source in item.sources
+        ],
+        "key": item.key,
+        "published": item.published,
+        "corrections": [
+            {"note": correction["note"], "made_at": made_at(correction["made_at"])}
+            for correction in item.corrections
+        ],
+        "url": detail_url(item.entry_type, item.id),
+    }
+
+
+def detail_urls(request):
+    """``(record_type, pk) -> absolute URL``, reversing each route once per request.
+
+    The router puts a record at its list's address plus ``<pk>/``.
+    """
+    prefixes = {}
+
+    def detail_url(record_type, pk):
+        if record_type not in prefixes:
+            prefixes[record_type] = reverse(f"api:{ROUTE_OF[record_type]}-list", request=request)
+        return f"{prefixes[record_type]}{pk}/"
+
+    return detail_url
+
+
 class ChangeSerializer(serializers.Serializer):
     """A record's latest change; a deletion is a tombstone with ``deleted_at`` and no ``url``."""
 

@@ -16,7 +16,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework import mixins, routers, viewsets
 from rest_framework.decorators import action
 
-from negotiations import domain
+from negotiations import domain, timeline
 from negotiations.models import (
     ENTRY_MODELS,
     Actor,
@@ -116,8 +116,7 @@ class NegotiationViewSet(RecordViewSet):
 
     def get_queryset(self):
         if self.action == "timeline":
-            user = self.request.user
-            return Entry.objects.visible_to(user).timeline().prefetch_related("corrections")
+            return Entry.objects.visible_to(self.request.user)
         return Negotiation.objects.prefetch_related("parties")
 
     @extend_schema(
@@ -139,10 +138,12 @@ class NegotiationViewSet(RecordViewSet):
         if not is_possible_id(pk):
             raise Http404
         negotiation = get_object_or_404(Negotiation.objects.all(), pk=pk)
-        entries = self.get_queryset().for_negotiation(negotiation)
-        page = self.paginate_queryset(self.filter_queryset(entries))
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
+        entries = self.filter_queryset(self.get_queryset().for_negotiation(negotiation))
+        page = self.paginate_queryset(timeline.rows(entries))
+        detail_url = serializers.detail_urls(request)
+        return self.get_paginated_response(
+            [serializers.timeline_item_data(item, detail_url) for item in timeline.items(page)]
+        )
 
 
 @crud_docs("a source", "sources", serializers.SourceSerializer)
