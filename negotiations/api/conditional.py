@@ -56,6 +56,8 @@ class ConditionalMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
+        if response.has_header("ETag") or "private" in response.get("Cache-Control", ""):
+            return response  # validated already (negotiations.reader_http): leave it be
         user = getattr(request, "_user", None)  # never authenticate again here
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_cache=True)

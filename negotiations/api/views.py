@@ -12,11 +12,15 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework import mixins, routers, viewsets
 from rest_framework.decorators import action
 
-from negotiations import domain, timeline
+from negotiations import domain, reader_http, timeline
 from negotiations.models import (
     ENTRY_MODELS,
     Actor,
@@ -137,13 +141,30 @@ class NegotiationViewSet(RecordViewSet):
     def timeline(self, request, pk=None):
         if not is_possible_id(pk):
             raise Http404
-        negotiation = get_object_or_404(Negotiation.objects.all(), pk=pk)
+        negotiation = get_object_or_404(Negotiation.objects.with_stamp(), pk=pk)
         entries = self.filter_queryset(self.get_queryset().for_negotiation(negotiation))
-        page = self.paginate_queryset(timeline.rows(entries))
-        detail_url = serializers.detail_urls(request)
-        return self.get_paginated_response(
-            [serializers.timeline_item_data(item, detail_url) for item in timeline.items(page)]
+
+        def build():
+            page = self.paginate_queryset(timeline.rows(entries))
+            detail_url = serializers.detail_urls(request)
+            items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]
+            return self.get_paginated_response(items)
+
+        if user_may_preview(request.user) or request.accepted_renderer.format != "json":
+            return build()  # previews and the browsable API: validated by their bytes
+        # Readers: validated by the negotiation's stamp (one query), rendered once per change.
+        return reader_http.respond(
+            request,
+            lambda: self.rendered(build()),
+            validators=reader_http.negotiation_validators(negotiation, request, extra="api"),
+            preview=False,
         )
+
+    def rendered(self, response):
+        """A DRF response rendered now, so its bytes can be stored and validated."""
+        response = self.finalize_response(self.request, response)
+        response.render()
+        return response
 
 
 @crud_docs("a source", "sources", serializers.SourceSerializer)
@@ -297,8 +318,9 @@ class SchemaView(ConditionalMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(ConditionalMixin, SpectacularSwaggerView):
-    pass
+class SwaggerView(ConditionalMixin, SpectacularSwaggerSplitView):
+    """Swagger UI; its start-up script is a separate request (``?script``), not inline,
+    so the Content Security Policy needs no inline script."""
 
 
 class RedocView(ConditionalMixin, SpectacularRedocView):

@@ -17,3 +17,5 @@ from .production import MIDDLEWARE
 
 ROOT_URLCONF = "bench.urls"
 MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+# Lets the benchmark measure the path behind the anonymous cache (never set elsewhere).
+CACHE_BYPASS_HEADER = "HTTP_X_BENCH_BYPASS_CACHE"
