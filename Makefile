@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-postgres bench lint format migrations check ci clean
+.PHONY: install run serve test test-postgres drills fuzz-long bench lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,18 @@ test: $(INSTALLED)
 ## The whole suite on a throwaway PostgreSQL 15 cluster
 test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
+
+## The drills (docs/operations.md), each on its own throwaway PostgreSQL: database outage,
+## concurrency and load, backup and restore. Longer: DRILL_OUTAGE_ARGS="--outage 60 --cycles 5"
+## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
+drills: $(INSTALLED)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-outage.py $(DRILL_OUTAGE_ARGS)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-load.py $(DRILL_LOAD_ARGS)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-backup.py
+
+## The API fuzzing at length (100 examples per operation, PostgreSQL; PARLEY_FUZZ_EXAMPLES=…)
+fuzz-long: $(INSTALLED)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh scripts/api-fuzz.sh --postgres --long
 
 ## The benchmark under gunicorn and PostgreSQL (bench/README.md); BENCH_ARGS="--duration 5"
 bench: $(INSTALLED)
