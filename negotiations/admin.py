@@ -299,6 +299,17 @@ class SourceAdmin(DomainAdmin):
     search_fields = ["url", "title", "publisher"]
     date_hierarchy = "published_on"
 
+    # No bulk deletion: one at a time, the domain refuses to delete a published entry's
+    # last source and the delete page says why.
+    actions = None
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return redirect("admin:negotiations_source_change", object_id)
+
 
 def _publication_action(state, description):
     @admin.action(description=description, permissions=["publish"])

@@ -159,6 +159,8 @@ def delete_record(record, *, by, expected_version=None):
         raise PermissionDenied(
             f"Only editors can delete {record._meta.verbose_name_plural}; nothing was deleted."
         )
+    if isinstance(record, Source):
+        _check_not_the_last_source(record)
     with transaction.atomic():
         if expected_version is not None:
             _claim_version(record, expected_version)
@@ -195,6 +197,26 @@ def delete_record(record, *, by, expected_version=None):
             },
         )
         touch_negotiations(negotiation_ids, at=now)
+
+
+def _check_not_the_last_source(source):
+    """A published entry cites at least one source: its last one cannot be deleted."""
+    orphaned = (
+        Entry.objects.annotate(cited=models.Count("sources"))  # before the filter: all sources
+        .filter(sources=source, state=PublicationState.PUBLISHED, cited=1)
+        .order_by("pk")
+    )
+    names = [str(entry) for entry in orphaned[:3]]
+    if names:
+        raise ValidationError(
+            {
+                "sources": [
+                    "This source is the only one of published entries ("
+                    + "; ".join(names)
+                    + "): cite another source there first, or unpublish them."
+                ]
+            }
+        )
 
 
 def get_or_create_source(*, url, by=None, **details):

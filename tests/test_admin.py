@@ -278,3 +278,14 @@ def test_deleting_in_the_admin_goes_through_the_domain(client, editor):
     client.post(reverse("admin:negotiations_event_delete", args=[event.pk]), {"post": "yes"})
     assert not Event.objects.exists()
     assert event.history.filter(history_type="-").get().history_user == editor
+
+
+def test_the_last_source_of_a_published_entry_is_kept_and_the_admin_says_why(client, editor):
+    statement = StatementFactory(text="Ten generations.")
+    (source,) = statement.sources.all()
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:negotiations_source_delete", args=[source.pk]), {"post": "yes"}, follow=True
+    )
+    assert "only one of published entries" in response.text
+    assert statement.sources.filter(pk=source.pk).exists()

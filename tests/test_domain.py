@@ -234,3 +234,15 @@ def test_amounts_are_exact_decimals(journalist, negotiation):
     )
     proposal.refresh_from_db()
     assert proposal.amount == Decimal("500000000000")
+
+
+def test_the_last_source_of_a_published_entry_cannot_be_deleted(editor):
+    statement = StatementFactory(text="Ten generations.")
+    (source,) = statement.sources.all()
+    with pytest.raises(ValidationError) as error:
+        domain.delete_record(source, by=editor)
+    assert "only one of published entries" in error.value.message_dict["sources"][0]
+    assert Source.objects.filter(pk=source.pk).exists()
+    domain.save_entry(statement, by=editor, sources=[source, SourceFactory()])
+    domain.delete_record(source, by=editor)
+    assert not Source.objects.filter(pk=source.pk).exists()
