@@ -134,7 +134,13 @@ def main():
             probe.start()
         windows = []
         try:
-            time.sleep(2.0)
+            # Warm up: every client has had answers before the first outage (bounded).
+            warm_until = time.monotonic() + 30
+            while time.monotonic() < warm_until and any(
+                sum(r[2] == 200 for r in probe.results) < 3 for probe in probes
+            ):
+                time.sleep(0.1)
+            time.sleep(1.0)
             for cycle in range(1, args.cycles + 1):
                 stop_begin = time.monotonic()
                 pg.stop(args.stop_mode)
