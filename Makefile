@@ -23,6 +23,15 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py demo_accounts
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## Serve in production: gunicorn with tracker.settings.production, configured from the
+## environment (README: Running in production); binds $(HOST):$(PORT), 127.0.0.1:8000 by default
+serve: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=tracker.settings.production $(BIN)/python manage.py check --deploy
+	DJANGO_SETTINGS_MODULE=tracker.settings.production $(BIN)/python manage.py collectstatic --noinput
+	DJANGO_SETTINGS_MODULE=tracker.settings.production $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=tracker.settings.production exec $(BIN)/gunicorn tracker.wsgi:application \
+		--bind $(HOST):$(PORT) --access-logfile - --graceful-timeout 20
+
 ## The whole suite on SQLite (or on DATABASE_URL when set), browser tests included
 test: $(INSTALLED)
 	scripts/ensure-chromium.sh
