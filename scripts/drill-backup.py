@@ -20,6 +20,7 @@ docs/operations.md describes both paths. A run takes about 40 s.
 """
 
 import hashlib
+import shutil
 import sys
 import tempfile
 import time
@@ -297,6 +298,7 @@ result = [before, statement.pk, Statement.history.filter(id=statement.pk).count(
         for problem in problems:
             say(f"  problem: {problem}")
         fail(f"The backup drill found {len(problems)} problem(s), first: {problems[0]}.")
+    shutil.rmtree(workdir, ignore_errors=True)  # kept when the drill fails
     say(
         f"PASSED: {len(original)} tables / {total_rows} rows restored equal (counts, row "
         "checksums, sequences, schema, JSON export); the JSON export round-trips."

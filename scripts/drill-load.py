@@ -32,6 +32,7 @@ import argparse
 import collections
 import json
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -600,6 +601,7 @@ result = {{
             f"The load drill found {len(problems)} problem(s), first: {problems[0]}. "
             f"Server log: {workdir / 'gunicorn.log'}"
         )
+    shutil.rmtree(workdir, ignore_errors=True)  # kept when the drill fails
     say(
         f"PASSED: {served} requests, 0 5xx, {found['found']}/{found['acknowledged']} "
         f"acknowledged writes found with history, {good_races}/{len(races)} races gave "

@@ -21,6 +21,7 @@ A CI run takes about 30 s; a longer drill: --outage 60 --cycles 5.
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -262,6 +263,7 @@ def main():
             f"The outage drill found {len(unique)} problem(s), first: {unique[0]}. "
             f"gunicorn log: {workdir / 'gunicorn.log'}"
         )
+    shutil.rmtree(workdir, ignore_errors=True)  # kept when the drill fails
     say(
         f"PASSED: {args.cycles} outage(s) of {args.outage:.0f} s answered with 503s within "
         f"{LIMIT_503:.0f} s, recovered by the same processes with no restart."
