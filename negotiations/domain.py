@@ -9,7 +9,7 @@ the change log and the negotiation's change stamp.
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .dates import PartialDate
@@ -91,7 +91,11 @@ def _history_user(user):
 def _claim_version(record, expected_version):
     """Compare-and-swap the version: the one guard against lost edits."""
     model = type(record)
-    claimed = model._base_manager.filter(pk=record.pk, version=expected_version).update(
+    # Update the table that holds the column (Entry for every kind): through a child
+    # model Django would pre-select the ids and drop the version condition from the
+    # UPDATE, and two concurrent saves of the same version would both succeed.
+    owner = model._meta.get_field("version").model
+    claimed = owner._base_manager.filter(pk=record.pk, version=expected_version).update(
         version=expected_version + 1
     )
     if not claimed:
@@ -224,7 +228,14 @@ def get_or_create_source(*, url, by=None, **details):
     url = (url or "").strip()
     source = Source.objects.filter(url=url).first()
     if source is None:
-        return save_record(Source(url=url, **details), by=by)
+        try:
+            with transaction.atomic():
+                return save_record(Source(url=url, **details), by=by)
+        except (IntegrityError, ValidationError):
+            # Someone else cited the same new URL at the same moment: use theirs.
+            source = Source.objects.filter(url=url).first()
+            if source is None:
+                raise
     blanks = {name: value for name, value in details.items() if value and not getattr(source, name)}
     if blanks:
         for name, value in blanks.items():

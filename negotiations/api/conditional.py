@@ -16,7 +16,9 @@ from django.utils.cache import parse_etags, patch_cache_control, patch_vary_head
 
 from .exceptions import PayloadTooLarge, PreconditionFailed
 
-_VERSION_TAG = re.compile(r'^(?:W/)?"(\d+)(?:-[0-9a-f]*)?"$')
+# A version is a 64-bit integer: longer digit strings name no version (and int() of
+# thousands of digits raises ValueError).
+_VERSION_TAG = re.compile(r'^(?:W/)?"(\d{1,19})(?:-[0-9a-f]*)?"$')
 
 
 def version_from_etag(etag):

@@ -2,6 +2,7 @@ import io
 
 from django.conf import settings
 from rest_framework import parsers
+from rest_framework.exceptions import ParseError
 
 from .exceptions import PayloadTooLarge
 
@@ -18,4 +19,8 @@ class JSONParser(parsers.JSONParser):
         raw = stream.read(limit + 1) if stream is not None else b""
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge()
-        return super().parse(io.BytesIO(raw), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(raw), media_type, parser_context)
+        except RecursionError:
+            # json gives up on deep nesting with RecursionError, not ValueError.
+            raise ParseError("JSON parse error - the document is nested too deeply.") from None

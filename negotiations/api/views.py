@@ -90,6 +90,17 @@ class ApiViewMixin(ConditionalMixin):
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """Create and update through the serializer (and so the domain); delete through the domain."""
 
+    def get_object(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Lock the row holding the version for the request's transaction: If-Match and
+            # every rule are then checked against the current record, not a stale read.
+            model = self.get_queryset().model
+            owner = model._meta.get_field("version").model
+            pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+            if is_possible_id(pk):
+                list(owner._base_manager.select_for_update().filter(pk=pk).values_list("pk"))
+        return super().get_object()
+
     def perform_update(self, serializer):
         serializer.save(expected_version=self.expected_version(serializer.instance))
 
