@@ -21,7 +21,8 @@ class DatePrecision(models.TextChoices):
     DAY = "day", "Day"
 
 
-_EDTF = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$")
+# ASCII digits only: "２０２５" is not a year a data desk can sort on.
+_EDTF = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?$", re.ASCII)
 
 PARTIAL_DATE_HELP = 'A year, month or day: "2025", "2025-02" or "2025-02-23".'
 

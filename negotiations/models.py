@@ -32,7 +32,7 @@ TEXT_MAX = 10_000
 
 
 def validate_country(value):
-    if value and pycountry.countries.get(alpha_2=value) is None:
+    if value and (not value.isupper() or pycountry.countries.get(alpha_2=value) is None):
         raise ValidationError(
             f'"{value}" is not an ISO 3166-1 alpha-2 country code (e.g. "UA", "US").',
             code="invalid_country",
@@ -40,7 +40,7 @@ def validate_country(value):
 
 
 def validate_currency(value):
-    if value and pycountry.currencies.get(alpha_3=value) is None:
+    if value and (not value.isupper() or pycountry.currencies.get(alpha_3=value) is None):
         raise ValidationError(
             f'"{value}" is not an ISO 4217 currency code (e.g. "USD", "EUR").',
             code="invalid_currency",
@@ -48,7 +48,7 @@ def validate_currency(value):
 
 
 def validate_language(value):
-    if value and pycountry.languages.get(alpha_2=value) is None:
+    if value and (not value.islower() or pycountry.languages.get(alpha_2=value) is None):
         raise ValidationError(
             f'"{value}" is not an ISO 639-1 language code (e.g. "uk", "en").',
             code="invalid_language",
@@ -287,14 +287,26 @@ SEARCH_CONFIG = "english"
 
 class EntryQuerySet(models.QuerySet):
     def published(self):
-        """What anonymous readers see: published, and the publish time (if any) reached.
+        """What anonymous readers see: published, and the publish time (if any) reached;
+        a status change only while its proposal is too (it reads as the proposal's title).
 
         The one place the visibility rule is written.
         """
-        return self.filter(
-            Q(publish_at__isnull=True) | Q(publish_at__lte=timezone.now()),
-            state=PublicationState.PUBLISHED,
-        )
+        now = timezone.now()
+
+        def live(prefix=""):
+            return Q(**{f"{prefix}state": PublicationState.PUBLISHED}) & (
+                Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now})
+            )
+
+        published = self.filter(live())
+        if self.model is StatusChange:
+            return published.filter(live("proposal__"))
+        if self.model is Entry:
+            return published.filter(
+                ~Q(entry_type=EntryType.STATUS_CHANGE) | live("as_status_change__proposal__")
+            )
+        return published
 
     def visible_to(self, user):
         if user is not None and user_may_preview(user):

@@ -22,7 +22,18 @@ def test_partial_dates_keep_their_precision(text, start, precision, human):
 
 
 @pytest.mark.parametrize(
-    "text", ["2025-13", "2025-02-30", "2025-13-40", "yesterday", "25/02/2025", "", "20255", "0000"]
+    "text",
+    [
+        "2025-13",
+        "2025-02-30",
+        "2025-13-40",
+        "yesterday",
+        "25/02/2025",
+        "",
+        "20255",
+        "0000",
+        "２０２５-٠٢",
+    ],
 )
 def test_impossible_or_unreadable_dates_are_refused_in_words(text):
     with pytest.raises(ValidationError) as error:

@@ -56,8 +56,9 @@ def test_currency_is_given_exactly_when_there_is_an_amount():
     assert error.value.message_dict["currency"] == ["Give the currency of the amount."]
 
 
-def test_unknown_currency_is_refused():
-    proposal = ProposalFactory.build(amount=Decimal(1), currency="XYZ")
+@pytest.mark.parametrize("code", ["XYZ", "usd"])
+def test_unknown_or_lowercase_currency_is_refused(code):
+    proposal = ProposalFactory.build(amount=Decimal(1), currency=code)
     with pytest.raises(ValidationError) as error:
         proposal.full_clean(exclude=["negotiation"])
     assert "ISO 4217" in error.value.message_dict["currency"][0]
@@ -116,6 +117,7 @@ def test_a_time_needs_a_full_date():
     ("field", "value", "words"),
     [
         ("country", "XX", "ISO 3166-1"),
+        ("country", "ua", "ISO 3166-1"),
         ("wikidata_id", "12", "Wikidata"),
         ("aliases", "Zelensky", "list of names"),
     ],
