@@ -435,6 +435,9 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
             return obj.get_state_display()
         if getattr(obj, "visible_now", True):
             return "Published"
+        if obj.publish_at is None or obj.publish_at <= timezone.now():
+            # A status change is shown only with its proposal (EntryQuerySet.published).
+            return "Published, hidden until its proposal is published"
         when = timezone.localtime(obj.publish_at)
         return f"Scheduled for {when:%Y-%m-%d %H:%M} {when.tzname()}"
 
