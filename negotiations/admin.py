@@ -9,7 +9,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, ProtectedError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -218,6 +218,21 @@ class DomainErrorsMixin:
             reason = " ".join(getattr(error, "messages", None) or [str(error)])
             self.message_user(request, f"Nothing was saved. {reason}", messages.ERROR)
             return redirect(request.get_full_path())
+
+    def get_deleted_objects(self, objs, request):
+        """The delete pages (one record, or the bulk action) also say why the domain
+        would refuse (``domain.check_deletable``): as with protected relations, nothing
+        is deleted while there is any reason."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        reasons = []
+        for obj in objs:
+            try:
+                domain.check_deletable(obj)
+            except ValidationError as error:
+                reasons.extend(error.messages)
+            except ProtectedError as error:
+                reasons.append(error.args[0])
+        return deleted, counts, perms_needed, [*protected, *reasons]
 
 
 class DomainAdmin(DomainErrorsMixin, HistoryMixin, SimpleHistoryAdmin):

@@ -10,6 +10,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from .dates import PartialDate
@@ -163,11 +164,12 @@ def delete_record(record, *, by, expected_version=None):
         raise PermissionDenied(
             f"Only editors can delete {record._meta.verbose_name_plural}; nothing was deleted."
         )
-    if isinstance(record, Source):
-        _check_not_the_last_source(record)
+    detachments = check_deletable(record)
     with transaction.atomic():
         if expected_version is not None:
             _claim_version(record, expected_version)
+        for referrer, changes in detachments:
+            _detach(referrer, changes, deleted=record, by=by)
         negotiation_ids = _negotiation_ids_of(record)
         record_type, record_pk = record_type_of(record), record.pk
         if isinstance(record, Proposal):
@@ -201,6 +203,93 @@ def delete_record(record, *, by, expected_version=None):
             },
         )
         touch_negotiations(negotiation_ids, at=now)
+
+
+def _detachments(record):
+    """What deleting ``record`` changes in other content records, without writing.
+
+    The database would silently drop ``record`` from the many-to-many fields that list
+    it (an entry's sources, a proposal's addressees, an event's actors, a
+    negotiation's parties) and set to null the foreign keys declared ``SET_NULL`` (a
+    statement's proposal, a proposal's ``supersedes``): no history row, no version,
+    no change log for those records. ``delete_record`` saves each of them through
+    the domain first instead. Returns ``[(referrer, {field: new value})]``, each
+    referrer as its own kind, the change applied in memory.
+    """
+    found = {}
+    for relation in record._meta.related_objects:
+        if not (relation.many_to_many or relation.on_delete is models.SET_NULL):
+            continue  # PROTECT refuses, CASCADE goes with it (with its own history)
+        model, field = relation.related_model, relation.field
+        if not (issubclass(model, Entry) or hasattr(model, "history")):
+            continue  # bookkeeping (the change log), not content
+        for referrer in model._base_manager.filter(**{field.name: record.pk}).order_by("pk"):
+            if isinstance(referrer, Entry):
+                referrer = referrer.specific
+            referrer, changes = found.setdefault((type(referrer), referrer.pk), (referrer, {}))
+            if relation.many_to_many:
+                kept = getattr(referrer, field.name).exclude(pk=record.pk)
+                changes[field.name] = list(kept.values_list("pk", flat=True))
+            else:
+                setattr(referrer, field.attname, None)
+                changes[field.name] = None
+    return list(found.values())
+
+
+def _blockers(detachments):
+    """The referrers that cannot do without the record (their own rules), with why."""
+    blockers = []
+    for referrer, changes in detachments:
+        errors = {}
+        try:
+            referrer.full_clean()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        if isinstance(referrer, Entry):
+            sources = changes.get("sources")
+            sources = list(referrer.sources.all()) if sources is None else sources
+            errors.update(_entry_rule_errors(referrer, sources))
+        if errors:
+            blockers.append((referrer, " ".join(m for ms in errors.values() for m in ms)))
+    return blockers
+
+
+def _blocked_message(record, blockers):
+    named = "; ".join(f"{r._meta.verbose_name} “{r}”: {why}" for r, why in blockers[:3])
+    return (
+        f"{record._meta.verbose_name.capitalize()} “{record}” is still needed ({named}). "
+        "Change those first; nothing was deleted."
+    )
+
+
+def _detach(referrer, changes, *, deleted, by):
+    """Save ``referrer`` without the deleted record, as a new version with history."""
+    m2m = {name: value for name, value in changes.items() if isinstance(value, list)}
+    referrer._change_reason = f"{deleted._meta.verbose_name.capitalize()} #{deleted.pk} deleted"
+    if isinstance(referrer, Entry):
+        sources = m2m.pop("sources", None)
+        save_entry(referrer, by=by, sources=sources, m2m=m2m, keep_sequence=True)
+    else:
+        save_record(referrer, by=by, m2m=m2m)
+
+
+def check_deletable(record):
+    """Refuse, before anything is written, a deletion that would break another record.
+
+    Raises ValidationError (a published entry's last source) or ProtectedError (the
+    records that cannot do without this one, with why); otherwise returns what the
+    deletion changes elsewhere (``_detachments``). The admin's delete pages ask it
+    first, so they list the reasons instead of deleting.
+    """
+    if isinstance(record, Entry):
+        record = record.specific
+    if isinstance(record, Source):
+        _check_not_the_last_source(record)
+    detachments = _detachments(record)
+    blockers = _blockers(detachments)
+    if blockers:
+        raise ProtectedError(_blocked_message(record, blockers), [r for r, _ in blockers])
+    return detachments
 
 
 def _check_not_the_last_source(source):
