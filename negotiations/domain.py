@@ -518,6 +518,7 @@ def add_correction(entry, *, note, by, made_at=None):
     )
     # Who made it is bookkeeping (none for the system), not something to validate.
     correction.full_clean(exclude=["made_by"])
+    correction._history_user = _history_user(by)
     with transaction.atomic():
         correction.save()
         now = timezone.now()
@@ -710,7 +711,7 @@ def restore_version(version, *, by, expected_version=None):
                 keep_sequence=True,
             )
             if deleted:
-                _restore_corrections(record, latest)
+                _restore_corrections(record, latest, by=by)
             if deleted and isinstance(record, Proposal):
                 _restore_status_changes_deleted_with(record, by=by)
         else:
@@ -730,18 +731,20 @@ def restore_deleted(model, pk, *, by):
     return restore_version(tombstone, by=by)
 
 
-def _restore_corrections(entry, tombstone):
+def _restore_corrections(entry, tombstone, *, by):
     from django.contrib.auth import get_user_model
 
     snapshot = (tombstone.related_ids or {}).get("corrections", []) if tombstone else []
     users = get_user_model()._base_manager.in_bulk([c["made_by"] for c in snapshot])
     for item in snapshot:
-        Correction.objects.create(
+        correction = Correction(
             entry=entry,
             note=item["note"],
             made_at=datetime.datetime.fromisoformat(item["made_at"]),
             made_by=users.get(item["made_by"]),
         )
+        correction._history_user = _history_user(by)  # who brought it back
+        correction.save()
 
 
 def _restore_status_changes_deleted_with(proposal, *, by):
@@ -861,6 +864,7 @@ def change_correction(correction, *, note, by):
         raise PermissionDenied("Only editors can change corrections.")
     correction.note = (note or "").strip()
     correction.full_clean(exclude=["made_by"])
+    correction._history_user = _history_user(by)
     with transaction.atomic():
         correction.save(update_fields=["note"])
         _touch_entry(correction.entry)
@@ -872,6 +876,7 @@ def delete_correction(correction, *, by):
     if by is not None and not by.has_perm("negotiations.delete_correction"):
         raise PermissionDenied("Only editors can delete corrections.")
     entry = correction.entry
+    correction._history_user = _history_user(by)
     with transaction.atomic():
         correction.delete()
         _touch_entry(entry)

@@ -887,6 +887,9 @@ class Correction(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # Readers see it: rewording or withdrawing one is recorded like any other edit.
+    history = tracked_history()
+
     class Meta:
         ordering = ["made_at", "pk"]
 

@@ -283,6 +283,48 @@ def test_admin_quick_add_records_the_entry_and_its_new_source(client, editor, ne
     assert versions(Source.objects.get(url="https://example.org/quick")) == [("+", editor)]
 
 
+def test_corrections_added_reworded_and_withdrawn_in_the_admin(client, editor):
+    statement = factories.StatementFactory()
+    client.force_login(editor)
+    add = reverse("admin:negotiations_correction_add")
+    response = client.post(add, {"entry": statement.pk, "note": "The date was wrong."})
+    assert response.status_code == 302
+    correction = Correction.objects.get()
+    change = reverse("admin:negotiations_correction_change", args=[correction.pk])
+    assert (
+        client.post(change, {"entry": statement.pk, "note": "The day was wrong."}).status_code
+        == 302
+    )
+    delete = reverse("admin:negotiations_correction_delete", args=[correction.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    rows = correction.history.order_by("history_id")
+    assert [(r.history_type, r.history_user, r.note) for r in rows] == [
+        ("+", editor, "The date was wrong."),
+        ("~", editor, "The day was wrong."),
+        ("-", editor, "The day was wrong."),
+    ]
+    assert logged("statement", statement.pk) == "updated"
+
+
+def test_a_correction_made_with_an_edit_and_brought_back_with_its_entry(client, editor):
+    statement = factories.StatementFactory(text="Before")
+    client.force_login(editor)
+    change = admin_url(Statement, "change", statement.pk)
+    data = posted(form_data(client.get(change), text="After", correction_note="Reworded."))
+    assert client.post(change, data).status_code == 302
+    correction = Correction.objects.get()
+    assert versions(correction) == [("+", editor)]
+    assert versions(statement)[-1] == ("~", editor)
+
+    pk = statement.pk
+    domain.delete_record(statement, by=editor)
+    assert versions(correction)[-1][0] == "-"  # went with its entry
+    domain.restore_deleted(Statement, pk, by=editor)
+    back = Correction.objects.get()
+    assert back.note == "Reworded."
+    assert versions(back) == [("+", editor)]
+
+
 # --------------------------------------------------------------------------- #
 # Management commands
 # --------------------------------------------------------------------------- #
