@@ -176,7 +176,7 @@ class Actor(TrackedModel):
 
 
 class NegotiationQuerySet(models.QuerySet):
-    def with_stamp(self):
+    def with_stamp(self, at=None):
         """Annotate ``published_until``, the latest publish time already reached.
 
         ``changed_at`` moves with every write in a negotiation, but a scheduled entry
@@ -184,7 +184,7 @@ class NegotiationQuerySet(models.QuerySet):
         in one indexed query (the ETag and cache key of every page and feed).
         """
         reached = (
-            Entry.objects.published()
+            Entry.objects.published(at=at)
             .filter(negotiation=models.OuterRef("pk"), publish_at__isnull=False)
             .order_by("-publish_at")
             .values("publish_at")[:1]
@@ -286,13 +286,13 @@ SEARCH_CONFIG = "english"
 
 
 class EntryQuerySet(models.QuerySet):
-    def published(self):
+    def published(self, at=None):
         """What anonymous readers see: published, and the publish time (if any) reached;
         a status change only while its proposal is too (it reads as the proposal's title).
 
-        The one place the visibility rule is written.
+        The one place the visibility rule is written. ``at`` defaults to now.
         """
-        now = timezone.now()
+        now = at or timezone.now()
 
         def live(prefix=""):
             return Q(**{f"{prefix}state": PublicationState.PUBLISHED}) & (

@@ -10,6 +10,10 @@ Readers get the ETag, Last-Modified and a short public max-age; a current copy g
 validators, so a page is rendered once per change, not once per reader. Staff previews
 show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
 validators, and never stored.
+
+Repeat anonymous requests do not even reach the view: ``AnonymousCacheMiddleware``
+recognises an address whose copy was stored, reads the negotiation's stamp with one
+precompiled query and answers with the 304 or the stored copy.
 """
 
 import datetime
@@ -18,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
@@ -50,6 +55,9 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 class Validators:
+    negotiation_id = None  # set for a negotiation's outputs: what the middleware re-checks
+    route_extra = ""
+
     def __init__(self, *moments, extra=""):
         today = timezone.localdate()
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
@@ -65,11 +73,67 @@ class Validators:
 
 
 def negotiation_validators(negotiation, request, *, extra=""):
-    return Validators(
-        negotiation.changed_at,
-        getattr(negotiation, "published_until", None),
-        extra=f"{request.get_full_path()}|{extra}",
+    return stamp_validators(
+        negotiation.pk,
+        (negotiation.changed_at, getattr(negotiation, "published_until", None)),
+        request,
+        extra=extra,
     )
+
+
+def stamp_validators(negotiation_id, stamp, request, *, extra=""):
+    validators = Validators(*stamp, extra=f"{request.get_full_path()}|{extra}")
+    validators.negotiation_id, validators.route_extra = negotiation_id, extra
+    return validators
+
+
+class StampQuery:
+    """``Negotiation.objects.with_stamp()`` for one negotiation, compiled once per process.
+
+    Building that query through the ORM costs several times more than running it, and
+    the anonymous fast path runs it on every request: its SQL is made once from the
+    ORM's own definition (the visibility rule stays written once) with sentinel values,
+    and each call only swaps in the negotiation and the current time.
+    """
+
+    PK = -7_734_001
+    AT = datetime.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
+
+    def __init__(self):
+        self.compiled = None
+
+    def __call__(self, negotiation_id):
+        """``(changed_at, published_until)``, or None for an unknown negotiation."""
+        if self.compiled is None:
+            from .models import Negotiation
+
+            query = (
+                Negotiation.objects.with_stamp(at=self.AT)
+                .filter(pk=self.PK)
+                .values_list("changed_at", "published_until")
+            )
+            self.compiled = query.query.sql_with_params()
+        sql, params = self.compiled
+        adapt = connection.ops.adapt_datetimefield_value  # SQLite compiles times to text
+        sentinel, now = adapt(self.AT), adapt(timezone.now())
+        params = [now if value == sentinel else value for value in params]
+        params = [negotiation_id if value == self.PK else value for value in params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        return None if row is None else tuple(_moment(value) for value in row)
+
+
+def _moment(value):
+    """A stored time as the ORM reads it (SQLite hands raw cursors a string)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+stamp_of = StampQuery()
 
 
 def not_modified(request, validators):
@@ -83,6 +147,8 @@ def not_modified(request, validators):
 
 
 def apply_public(response, validators):
+    # What readers get differs from what the signed-in and API clients asking HTML get.
+    patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
     response["ETag"] = validators.etag
     response["Last-Modified"] = http_date(validators.timestamp)
     response["Cache-Control"] = PUBLIC_CACHE_CONTROL
@@ -117,18 +183,94 @@ def respond(request, build, *, validators, preview):
     cached = not_modified(request, validators)
     if cached is not None:
         return cached
-    address = f"{request.build_absolute_uri()}|{validators.etag}"
-    key = "parley:reader:" + hashlib.sha256(address.encode()).hexdigest()
+    key = _stored_key(request, validators)
     stored = None if _bypasses_cache(request) else cache.get(key)
     if stored is not None:
-        response = HttpResponse(stored["content"])
-        for header, value in stored["headers"].items():
-            response[header] = value
+        response = _from_store(stored)
     else:
         response = build()
         if response.status_code == 200 and not response.streaming:
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
             cache.set(key, {"content": response.content, "headers": headers}, STORE_SECONDS)
+    if response.status_code == 200 and validators.negotiation_id is not None:
+        # For AnonymousCacheMiddleware, which records it once the view's decorators ran.
+        response.parley_route = (validators.negotiation_id, validators.route_extra)
     if response.status_code == 200:
         apply_public(response, validators)
+    return response
+
+
+def _stored_key(request, validators):
+    address = f"{request.build_absolute_uri()}|{validators.etag}"
+    return "parley:reader:" + hashlib.sha256(address.encode()).hexdigest()
+
+
+def _route_key(request):
+    return "parley:route:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+
+
+def _is_anonymous(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+    )
+
+
+def _wants_browsable_api(request, extra):
+    """The API's stored copies are JSON; a browser asking for HTML gets DRF's page."""
+    return extra == "api" and "text/html" in request.META.get("HTTP_ACCEPT", "")
+
+
+class AnonymousCacheMiddleware:
+    """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
+
+    Only addresses a view has already stored (``respond``) are known here, with their
+    negotiation: one stamp query then gives the same validators the view would
+    compute, so a current client gets its 304 and anyone else the stored copy. A
+    write or a scheduled publication moves the stamp, and the view renders afresh.
+    Signed-in requests (session cookie or Authorization) always reach the view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        known = _is_anonymous(request) and not _bypasses_cache(request)
+        if known:
+            route = cache.get(_route_key(request))
+            if route is not None and not _wants_browsable_api(request, route[1]):
+                response = self.answer(request, *route)
+                if response is not None:
+                    return response
+        response = self.get_response(request)
+        route = getattr(response, "parley_route", None)
+        if known and route is not None:
+            # Whether other sites may frame it (the embeds) is said by the view's decorator.
+            frameable = getattr(response, "xframe_options_exempt", False)
+            cache.set(_route_key(request), (*route, frameable), STORE_SECONDS)
+        return response
+
+    def answer(self, request, negotiation_id, extra, frameable):
+        stamp = stamp_of(negotiation_id)
+        if stamp is None:
+            return None
+        validators = stamp_validators(negotiation_id, stamp, request, extra=extra)
+        current = not_modified(request, validators)
+        if current is not None:
+            current.xframe_options_exempt = frameable
+            return current
+        stored = cache.get(_stored_key(request, validators))
+        if stored is None:
+            return None
+        response = _from_store(stored)
+        if frameable:
+            response.xframe_options_exempt = True
+        return apply_public(response, validators)
+
+
+def _from_store(stored):
+    response = HttpResponse(stored["content"])
+    for header, value in stored["headers"].items():
+        response[header] = value
     return response

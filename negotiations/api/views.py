@@ -153,9 +153,9 @@ class NegotiationViewSet(RecordViewSet):
         if not is_possible_id(pk):
             raise Http404
         negotiation = get_object_or_404(Negotiation.objects.with_stamp(), pk=pk)
-        entries = self.filter_queryset(self.get_queryset().for_negotiation(negotiation))
 
         def build():
+            entries = self.filter_queryset(self.get_queryset().for_negotiation(negotiation))
             page = self.paginate_queryset(timeline.rows(entries))
             detail_url = serializers.detail_urls(request)
             items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -16,9 +17,11 @@ def _fresh_rate_limits():
 
 
 def client_for(user=None):
+    """A client signed in as real clients are, with a token (anonymous without a user)."""
     client = APIClient()
     if user is not None:
-        client.force_authenticate(user)
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
 
 

@@ -1,0 +1,104 @@
+"""Repeat anonymous reads answered before the view (negotiations.reader_http)."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from negotiations import domain
+from negotiations.models import PublicationState
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def talks(negotiation):
+    factories.EventFactory(negotiation=negotiation, title="First meeting")
+    return negotiation
+
+
+def sql_of(request):
+    """The SQL a request ran, leaving out the savepoints of the test's own transaction."""
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    return response, [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+PAGES = {
+    "timeline": "/negotiations/talks/",
+    "embed": "/embed/negotiations/talks/",
+    "api": None,  # filled in by the test: it needs the negotiation's id
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_a_repeat_read_costs_one_query_and_keeps_its_headers(client, talks, name):
+    url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
+    first = client.get(url, HTTP_ORIGIN="https://desk.example.org")
+    assert first.status_code == 200
+    again, sql = sql_of(lambda: client.get(url, HTTP_ORIGIN="https://desk.example.org"))
+    assert len(sql) == 1, sql
+    assert again.content == first.content
+    for header in ("ETag", "Cache-Control", "Content-Type", "Content-Security-Policy"):
+        assert again[header] == first[header], header
+    assert again.get("X-Frame-Options") == first.get("X-Frame-Options")
+    assert again.get("Access-Control-Allow-Origin") == first.get("Access-Control-Allow-Origin")
+    assert "Cookie" in again["Vary"] and "Authorization" in again["Vary"]
+    not_modified, sql = sql_of(lambda: client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]))
+    assert not_modified.status_code == 304 and len(sql) == 1
+
+
+def test_embeds_stay_frameable_and_pages_do_not(client, talks):
+    for _ in range(2):
+        assert "X-Frame-Options" not in client.get("/embed/negotiations/talks/")
+        assert client.get("/negotiations/talks/")["X-Frame-Options"] == "DENY"
+
+
+def test_an_edit_is_visible_at_once(client, talks, editor):
+    client.get("/negotiations/talks/")
+    event = factories.EventFactory(
+        negotiation=talks,
+        title="Second meeting",
+        state=PublicationState.DRAFT,
+        sources=[factories.SourceFactory()],
+    )
+    assert "Second meeting" not in client.get("/negotiations/talks/").text
+    domain.publish(event, by=editor)
+    assert "Second meeting" in client.get("/negotiations/talks/").text
+
+
+def test_a_scheduled_entry_appears_at_its_time(client, talks):
+    two_pm = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(two_pm - datetime.timedelta(hours=1), tick=False):
+        factories.EventFactory(negotiation=talks, title="Embargoed meeting", publish_at=two_pm)
+        assert "Embargoed meeting" not in client.get("/negotiations/talks/").text
+        assert "Embargoed meeting" not in client.get("/negotiations/talks/").text
+    with time_machine.travel(two_pm, tick=False):
+        assert "Embargoed meeting" in client.get("/negotiations/talks/").text
+
+
+def test_signed_in_staff_always_reach_the_view(client, talks, editor):
+    factories.EventFactory(negotiation=talks, title="Draft meeting", state=PublicationState.DRAFT)
+    client.get("/negotiations/talks/")
+    client.force_login(editor)
+    preview = client.get("/negotiations/talks/")
+    assert "Draft meeting" in preview.text
+    assert "no-store" in preview["Cache-Control"]
+
+
+def test_a_browser_asking_the_api_for_html_gets_the_browsable_page(client, talks):
+    url = f"/api/v1/negotiations/{talks.pk}/timeline/"
+    client.get(url)
+    page = client.get(url, HTTP_ACCEPT="text/html")
+    assert page["Content-Type"].startswith("text/html")
