@@ -110,6 +110,7 @@ class StampQuery:
             query = (
                 Negotiation.objects.with_stamp(at=self.AT)
                 .filter(pk=self.PK)
+                .order_by()
                 .values_list("changed_at", "published_until")
             )
             self.compiled = query.query.sql_with_params()
