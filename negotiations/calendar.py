@@ -1,6 +1,8 @@
 """The iCalendar (.ics) of a negotiation: its events and the deadlines of expectations.
 
-Published entries only (calendars are shared and cached). Dates keep their precision:
+Published entries only (calendars are shared and cached): the coming events and
+deadlines and the latest past ones (``selectors.calendar_entries``, bounded). Dates keep
+their precision:
 a day is an all-day event, a time with its time zone is a timed event, a month or a
 year is an all-day event over the whole period marked "free" (TRANSP:TRANSPARENT) so
 it does not block anyone's calendar.
@@ -89,11 +91,7 @@ def _deadline(entry, url):
 
 def negotiation_calendar(negotiation, *, absolute):
     """The calendar as bytes; ``absolute(path)`` makes a full URL."""
-    entries = selectors.reader_timeline(
-        selectors.readable(None)
-        .for_negotiation(negotiation)
-        .filter(entry_type__in=[EntryType.EVENT, EntryType.EXPECTATION])
-    )
+    entries = selectors.calendar_entries(negotiation)
     calendar = Calendar.new(
         prodid=PRODID,
         uid=f"parley-negotiation-{negotiation.pk}",
@@ -103,7 +101,7 @@ def negotiation_calendar(negotiation, *, absolute):
         refresh_interval=datetime.timedelta(hours=6),
     )
     for entry in entries:
-        url = absolute(entry.get_absolute_url())
+        url = absolute(selectors.permalink(entry))
         if entry.entry_type == EntryType.EVENT:
             calendar.add_component(_event(entry, url))
         elif entry.as_expectation.due_date is not None:

@@ -1,8 +1,9 @@
 """A negotiation as TimelineJS data (https://timeline.knightlab.com/docs/json-format.html).
 
-Published entries only. TimelineJS shows ``headline`` and ``text`` as HTML, so every
-entered word is escaped here (a headline) or rendered by the escaping templates (a
-text); phases become eras.
+Published entries only, the latest ``EXPORT_SIZE`` of them (a slide show of more is not
+read). TimelineJS shows ``headline`` and ``text`` as HTML, so every entered word is
+escaped here (a headline) or rendered by the escaping templates (a text); phases become
+eras.
 """
 
 from django.utils import timezone
@@ -11,6 +12,8 @@ from django.utils.html import escape
 from . import selectors
 from .dates import DatePrecision, PartialDate
 from .selectors import syndicated_html
+
+EXPORT_SIZE = 100
 
 
 def tl_date(date, *, display=True):
@@ -31,8 +34,11 @@ def _absolute_links(html, root):
 
 def timelinejs(negotiation, *, root):
     """The TimelineJS document; ``root`` ("https://host") makes links absolute."""
-    entries = list(selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation)))
-    selectors.decorate(entries, selectors.negotiation_trails(negotiation, None))
+    entries, earlier = selectors.latest(
+        selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation)),
+        EXPORT_SIZE,
+    )
+    selectors.decorate(entries, selectors.trails_for(entries, None), None)
     events = []
     for entry in entries:
         text = syndicated_html(entry)
@@ -65,7 +71,8 @@ def timelinejs(negotiation, *, root):
             "text": {
                 "headline": escape(negotiation.title),
                 "text": f"<p>{escape(negotiation.summary)}</p>"
-                f'<p><a href="{root}{negotiation.get_absolute_url()}">The sourced timeline '
+                + (f"<p>The latest {len(entries)} entries.</p>" if earlier else "")
+                + f'<p><a href="{root}{negotiation.get_absolute_url()}">The sourced timeline '
                 "on Parley</a></p>",
             }
         },

@@ -1,9 +1,10 @@
 """Atom feeds: new entries per negotiation and per actor.
 
 Feeds are shared and cached by feed readers, so they carry published entries only,
-whoever asks. Newest recorded first, so an older event logged today still reaches
-subscribers. Entry text is escaped: titles are plain text, summaries are HTML
-rendered by the same templates as the pages.
+whoever asks. Newest recorded first (by id, which follows the order of recording and is
+indexed), so an older event logged today still reaches subscribers; the latest
+``FEED_SIZE`` only. Entry text is escaped: titles are plain text, summaries are HTML
+rendered by the same templates as the pages. Items link to the entry's permalink.
 """
 
 import re
@@ -35,14 +36,11 @@ class EntryFeed(Feed):
             preview=False,
         )
 
-    def entries(self, queryset, subject):
-        """The latest published entries, decorated for the entry templates."""
-        entries = list(
-            selectors.reader_timeline(queryset).order_by("-created_at", "-pk")[:FEED_SIZE]
-        )
+    def entries(self, entries, subject):
+        """The latest published entries (a list), decorated for the entry templates."""
         for entry in entries:
             entry.site_root = subject.site_root
-        return selectors.decorate(entries, selectors.trails_for(entries, None))
+        return selectors.decorate(entries, selectors.trails_for(entries, None), None)
 
     def with_site_root(self, request, subject):
         # The feed object is shared by every request: the site root travels with the items.
@@ -58,7 +56,7 @@ class EntryFeed(Feed):
         return _ROOT_RELATIVE.sub(lambda m: f'{m[1]}="{entry.site_root}/', html)
 
     def item_link(self, entry):
-        return entry.get_absolute_url()
+        return selectors.permalink(entry)
 
     def item_guid(self, entry):
         return f"tag:parley,2025:entry-{entry.pk}"
@@ -107,7 +105,8 @@ class NegotiationFeed(EntryFeed):
         return "Parley"
 
     def items(self, negotiation):
-        return self.entries(selectors.readable(None).for_negotiation(negotiation), negotiation)
+        entries = selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation))
+        return self.entries(list(entries.order_by("-pk")[:FEED_SIZE]), negotiation)
 
 
 class ActorFeed(EntryFeed):
@@ -139,4 +138,4 @@ class ActorFeed(EntryFeed):
         return "Parley"
 
     def items(self, actor):
-        return self.entries(selectors.readable(None).filter(selectors.involving(actor)), actor)
+        return self.entries(selectors.actor_feed_entries(actor, FEED_SIZE), actor)

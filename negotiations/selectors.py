@@ -1,29 +1,26 @@
 """What the reader pages, feeds, calendar and exports read.
 
-Every function here starts from ``readable(user)``, which is the model's visibility
-rule (``Entry.objects.visible_to``) plus one consequence of it: a status change is
-only readable together with its proposal, so the title of a draft proposal never
-reaches a reader through one of its published status changes. Each function costs
-a constant number of queries, whatever the number of entries.
+Every function here starts from ``readable(user)``: the model's visibility rule
+(``Entry.objects.visible_to``, which also keeps a status change hidden while its
+proposal is) plus two flags saying whether the proposal an entry points at may be
+named. Each function costs a constant number of queries, and reads a bounded number
+of rows, whatever the number of entries: a negotiation may hold 100,000 of them.
+Lists are cut with keyset windows over the timeline order (date, order within the
+day, id) or over an indexed moment, never with COUNT(*) or OFFSET; where a list is
+cut, the page says so and links to the rest.
 
 Reads only: writes go through ``negotiations.domain``.
 """
 
 import datetime
+import functools
+import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    Subquery,
-)
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
 
@@ -44,6 +41,28 @@ from .models import (
     StatusChange,
     user_may_preview,
 )
+from .reader_filters import Cursor, TimelineKey
+
+# How much each list shows at most (the rest is one link away).
+TIMELINE_PAGE = 50  # entries per timeline page
+STANDING_LIMIT = 10  # open proposals / pending expectations in "where things stand"
+NEXT_LIMIT = 50  # each list of "what comes next"
+EXPECTATIONS_READ = 100  # pending expectations read (the latest stated), then by due date
+CORRECTIONS_ON_TIMELINE = 10
+CORRECTIONS_PAGE = 50
+CHANGES_LIMIT = 100  # "what changed": items (and corrections) newest first
+AMOUNTS_LIMIT = 50  # proposals with an amount in the amounts picture
+POSITIONS_READ = 500  # latest stances read for the positions matrix
+POSITIONS_PROPOSALS = 12
+POSITIONS_ACTORS = 40
+ACTOR_SECTION = 20  # entries per section of an actor page
+PROPOSAL_STATEMENTS = 50
+PROPOSAL_TRAIL = 100
+PROPOSAL_SUCCESSORS = 20
+FILTER_ACTORS_FROM = 1000  # the filter offers the actors of the latest this many entries
+
+TIMELINE_ORDER = ("date_start", "sequence", "pk")
+NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
 
 # --------------------------------------------------------------------------- #
 # The base of every read
@@ -51,24 +70,59 @@ from .models import (
 
 
 def readable(user):
-    """Entries this user may read, with flags for the proposals they point at.
+    """Entries this user may read: the model's visibility rule, which also hides a
+    status change while its proposal is hidden (it reads as the proposal's title).
 
-    ``statement_proposal_visible`` (a statement's proposal) and ``supersedes_visible``
-    (a proposal's earlier proposal) say whether that proposal may be named: pages
-    show the link only then.
+    Whether the proposal an entry points at may be named is ``flag_proposals``' work,
+    for the entries a page shows (``decorate``).
     """
-    visible = Entry.objects.visible_to(user)
-    visible_ids = Entry.objects.visible_to(user).values("pk")
-    return visible.filter(
-        ~Q(entry_type=EntryType.STATUS_CHANGE) | Q(as_status_change__proposal__in=visible_ids)
-    ).annotate(
-        statement_proposal_visible=Exists(
-            Entry.objects.visible_to(user).filter(pk=OuterRef("as_statement__proposal_id"))
-        ),
-        supersedes_visible=Exists(
-            Entry.objects.visible_to(user).filter(pk=OuterRef("as_proposal__supersedes_id"))
-        ),
+    return Entry.objects.visible_to(user)
+
+
+def names_readable_proposal(user):
+    """Condition on statements: the proposal they are about is readable (a filter)."""
+    return Exists(
+        Proposal.objects.visible_to(user).filter(pk=OuterRef("as_statement__proposal_id"))
     )
+
+
+def flag_proposals(entries, user):
+    """Set ``statement_proposal_visible`` (a statement's proposal) and
+    ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
+    be named, so pages show its title and link only then (one query, for the proposals
+    these entries point at; none when they point at none)."""
+    pointed = set()
+    for entry in entries:
+        if entry.entry_type == EntryType.STATEMENT and entry.as_statement.proposal_id:
+            pointed.add(entry.as_statement.proposal_id)
+        elif entry.entry_type == EntryType.PROPOSAL and entry.as_proposal.supersedes_id:
+            pointed.add(entry.as_proposal.supersedes_id)
+    named = (
+        set(Proposal.objects.visible_to(user).filter(pk__in=pointed).values_list("pk", flat=True))
+        if pointed
+        else set()
+    )
+    for entry in entries:
+        statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
+        proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
+        entry.statement_proposal_visible = bool(statement and statement.proposal_id in named)
+        entry.supersedes_visible = bool(proposal and proposal.supersedes_id in named)
+    return entries
+
+
+@functools.lru_cache(maxsize=1024)
+def _timeline_path(prefix, slug):
+    return reverse("negotiations:timeline", kwargs={"slug": slug})
+
+
+def entry_url(slug, pk):
+    """An entry's permanent address (``?entry=``: the timeline page starting with it;
+    the anchor scrolls to it). Its negotiation's timeline address is worked out once."""
+    return f"{_timeline_path(get_script_prefix(), slug)}?entry={pk}#entry-{pk}"
+
+
+def permalink(entry):
+    return entry_url(entry.negotiation.slug, entry.pk)
 
 
 def reader_timeline(queryset):
@@ -79,6 +133,43 @@ def reader_timeline(queryset):
 def is_preview(user):
     """Whether this user sees drafts: such pages are marked and never cached."""
     return user is not None and user_may_preview(user)
+
+
+def before(key, *, inclusive=False):
+    """Entries before ``key`` (a TimelineKey) in the timeline order.
+
+    The leading ``date_start`` bound lets the database start its index walk at the
+    key's day: a deep page costs what the first one does.
+    """
+    last = Q(pk__lte=key.pk) if inclusive else Q(pk__lt=key.pk)
+    return Q(date_start__lte=key.date_start) & (
+        Q(date_start__lt=key.date_start)
+        | Q(sequence__lt=key.sequence)
+        | (Q(sequence=key.sequence) & last)
+    )
+
+
+def after(key, *, inclusive=False):
+    """Entries after ``key`` in the timeline order (``inclusive``: from it on)."""
+    first = Q(pk__gte=key.pk) if inclusive else Q(pk__gt=key.pk)
+    return Q(date_start__gte=key.date_start) & (
+        Q(date_start__gt=key.date_start)
+        | Q(sequence__gt=key.sequence)
+        | (Q(sequence=key.sequence) & first)
+    )
+
+
+def latest(queryset, limit):
+    """The last ``limit`` rows in timeline order, oldest first, and whether there are
+    earlier ones (one query: ``limit + 1`` rows read backwards along the index)."""
+    rows = list(queryset.order_by(*NEWEST_FIRST)[: limit + 1])
+    return rows[:limit][::-1], len(rows) > limit
+
+
+def first(queryset, limit):
+    """The first ``limit`` rows in timeline order, and whether there are more."""
+    rows = list(queryset.order_by(*TIMELINE_ORDER)[: limit + 1])
+    return rows[:limit], len(rows) > limit
 
 
 # --------------------------------------------------------------------------- #
@@ -99,9 +190,14 @@ def acting_actors(entry):
     return [actor] if actor is not None else []
 
 
+def speakers_for(actor):
+    """The actor and everyone speaking for it (its members), as a subquery."""
+    return Actor.objects.filter(Q(pk=actor.pk) | Q(affiliation=actor.pk)).values("pk")
+
+
 def involving(actor):
     """Entries in which the actor, or anyone speaking for it, takes part (``actor_ids``)."""
-    actors = Actor.objects.filter(Q(pk=actor.pk) | Q(affiliation=actor.pk)).values("pk")
+    actors = speakers_for(actor)
     return (
         Q(as_proposal__proposed_by__in=actors)
         | Q(
@@ -116,27 +212,75 @@ def involving(actor):
     )
 
 
-def actors_in(negotiation, user):
-    """The parties and every actor of the entries this user may read, by name."""
-    entries = readable(user).for_negotiation(negotiation)
-    ids = entries.values("pk")
-    return list(
-        Actor.objects.filter(
-            Q(negotiations=negotiation)
-            | Q(pk__in=entries.values("as_proposal__proposed_by"))
-            | Q(pk__in=entries.values("as_status_change__actor"))
-            | Q(pk__in=entries.values("as_statement__actor"))
-            | Q(pk__in=entries.values("as_expectation__actor"))
-            | Q(
-                pk__in=Proposal.addressed_to.through.objects.filter(proposal__in=ids).values(
-                    "actor_id"
+def latest_involving(actor, queryset, *, limit, order=NEWEST_FIRST, kinds=None):
+    """A condition picking, for each way an actor takes part in entries (``involving``),
+    the first ``limit`` entries of ``queryset`` in ``order``: each part a bounded
+    subquery the database answers from its index on that actor column, so an actor's
+    latest entries are found without reading everyone's. ``kinds``: only these."""
+    actors = speakers_for(actor)
+    parts = {
+        EntryType.PROPOSAL: [
+            Q(as_proposal__proposed_by__in=actors),
+            Q(
+                pk__in=Proposal.addressed_to.through.objects.filter(actor__in=actors).values(
+                    "proposal_id"
                 )
-            )
-            | Q(pk__in=Event.actors.through.objects.filter(event__in=ids).values("actor_id"))
-        )
-        .distinct()
-        .order_by("name")
+            ),
+        ],
+        EntryType.STATUS_CHANGE: [Q(as_status_change__actor__in=actors)],
+        EntryType.STATEMENT: [Q(as_statement__actor__in=actors)],
+        EntryType.EVENT: [
+            Q(pk__in=Event.actors.through.objects.filter(actor__in=actors).values("event_id"))
+        ],
+        EntryType.EXPECTATION: [Q(as_expectation__actor__in=actors)],
+    }
+    condition = Q(pk__in=[])
+    for kind, conditions in parts.items():
+        if kinds is not None and kind not in kinds:
+            continue
+        for part in conditions:
+            picked = queryset.filter(part).order_by(*order).values("pk")[:limit]
+            condition |= Q(pk__in=Subquery(picked))
+    return condition
+
+
+ACTOR_COLUMNS = (
+    "as_proposal__proposed_by",
+    "as_status_change__actor",
+    "as_statement__actor",
+    "as_expectation__actor",
+)
+
+
+def actors_in(negotiation, user, *, also=None):
+    """The actors a reader may filter the timeline by, by name: the parties, those
+    speaking for them, and every actor of the latest ``FILTER_ACTORS_FROM`` readable
+    entries (read along the timeline index: a bounded read, whatever the size of the
+    negotiation), plus ``also`` (the slug of the actor already chosen, who may have
+    acted only earlier). Two queries."""
+    recent = list(
+        readable(user)
+        .for_negotiation(negotiation)
+        .order_by(*NEWEST_FIRST)
+        .values_list("pk", "entry_type", *ACTOR_COLUMNS)[:FILTER_ACTORS_FROM]
     )
+    named = {pk for row in recent for pk in row[2:] if pk is not None}
+    proposals = [row[0] for row in recent if row[1] == EntryType.PROPOSAL]
+    events = [row[0] for row in recent if row[1] == EntryType.EVENT]
+    condition = (
+        Q(negotiations=negotiation)
+        | Q(affiliation__negotiations=negotiation)
+        | Q(pk__in=named)
+        | Q(
+            pk__in=Proposal.addressed_to.through.objects.filter(proposal_id__in=proposals).values(
+                "actor_id"
+            )
+        )
+        | Q(pk__in=Event.actors.through.objects.filter(event_id__in=events).values("actor_id"))
+    )
+    if also is not None:
+        condition |= Q(slug=also)
+    return list(Actor.objects.filter(condition).distinct().order_by("name"))
 
 
 # --------------------------------------------------------------------------- #
@@ -153,13 +297,19 @@ def overlapping(start=None, end=None):
     if end is not None:
         condition &= Q(date_start__lte=end.end)
     if start is not None:
-        first = start.start
-        condition &= (
-            Q(date_precision=DatePrecision.DAY, date_start__gte=first)
-            | Q(date_precision=DatePrecision.MONTH, date_start__gte=first.replace(day=1))
-            | Q(date_precision=DatePrecision.YEAR, date_start__gte=first.replace(month=1, day=1))
-        )
+        condition &= ending_on_or_after(start.start)
     return condition
+
+
+def ending_on_or_after(day, prefix=""):
+    """Periods (``<prefix>date_start`` and its precision) whose last day is ``day`` or
+    later: a day from ``day`` on, a month from ``day``'s month on, a year likewise."""
+    start, precision = f"{prefix}date_start", f"{prefix}date_precision"
+    return (
+        Q(**{precision: DatePrecision.DAY, f"{start}__gte": day})
+        | Q(**{precision: DatePrecision.MONTH, f"{start}__gte": day.replace(day=1)})
+        | Q(**{precision: DatePrecision.YEAR, f"{start}__gte": day.replace(month=1, day=1)})
+    )
 
 
 def filtered(queryset, *, actor=None, kind=None, start=None, end=None, text=None):
@@ -216,12 +366,17 @@ def status_trails(status_changes):
     return trails
 
 
+TRAIL_FIELDS = ("pk", "proposal_id", "status", "date_start", "date_precision")
+
+
 def negotiation_trails(negotiation, user):
+    """Every status trail of a negotiation (all its status changes: small negotiations
+    and tests only; pages read ``trails_of`` the proposals they show)."""
     changes = (
         StatusChange.objects.visible_to(user)
         .for_negotiation(negotiation)
         .chronological()
-        .only("pk", "proposal_id", "status", "date_start", "date_precision")
+        .only(*TRAIL_FIELDS)
     )
     return status_trails(changes)
 
@@ -241,23 +396,33 @@ def status_label(status):
     return ProposalStatus(status).label if status else "No status recorded"
 
 
-def trails_for(entries, user):
-    """The status trails of the proposals that ``entries`` show or change (one query)."""
+def proposal_ids(entries):
+    """The proposals that ``entries`` show or change."""
     ids = set()
     for entry in entries:
         if entry.entry_type == EntryType.PROPOSAL:
             ids.add(entry.pk)
         elif entry.entry_type == EntryType.STATUS_CHANGE:
             ids.add(entry.as_status_change.proposal_id)
+    return ids
+
+
+def trails_of(ids, user):
+    """The status trails of these proposals (one query; none when there are none)."""
     if not ids:
         return {}
     changes = (
         StatusChange.objects.visible_to(user)
         .filter(proposal__in=ids)
         .chronological()
-        .only("pk", "proposal_id", "status", "date_start", "date_precision")
+        .only(*TRAIL_FIELDS)
     )
     return status_trails(changes)
+
+
+def trails_for(entries, user):
+    """The status trails of the proposals that ``entries`` show or change (one query)."""
+    return trails_of(proposal_ids(entries), user)
 
 
 def draft_label(entry, now):
@@ -277,9 +442,11 @@ def syndicated_html(entry):
     return strip_spaces_between_tags(html.strip())
 
 
-def decorate(entries, trails):
+def decorate(entries, trails, user):
     """Give entries what their templates show besides their own fields:
-    a status change's previous status, a proposal's current status, a preview label."""
+    a status change's previous status, a proposal's current status, a preview label,
+    whether the proposals they point at may be named (``flag_proposals``: one query)."""
+    flag_proposals(entries, user)
     previous, current = {}, {}
     for proposal_id, trail in trails.items():
         current[proposal_id] = trail[-1].status
@@ -334,11 +501,28 @@ def outside_label(phases, date):
     return "Earlier" if date.start < phases[0].starts_on else "Between phases"
 
 
-def eras(entries, phases, *, keep_empty=True):
+def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
     """Group timeline entries into eras (the phase containing an entry's period), then
-    by date. Phases without entries keep their place unless ``keep_empty`` is False."""
+    by date.
+
+    Phases without entries keep their place unless ``keep_empty`` is False. On one
+    page of a longer timeline (``earlier``/``later``: there are entries before/after
+    it) an empty phase is shown only where it falls within the page: not before its
+    first entry when there are earlier ones, not after its last when there are later.
+    """
     phases = sorted(phases, key=lambda p: (p.starts_on, p.pk))
-    remaining = list(phases)
+    if entries and keep_empty and (earlier or later):
+        first_day = PartialDate(entries[0].date_start, entries[0].date_precision).start
+        last_day = PartialDate(entries[-1].date_start, entries[-1].date_precision).start
+        phases_shown = [
+            phase
+            for phase in phases
+            if not (earlier and (phase.ends_on or phase.starts_on) < first_day)
+            and not (later and phase.starts_on > last_day)
+        ]
+    else:
+        phases_shown = phases
+    remaining = list(phases_shown)
     result = []
 
     def emit_phases_starting_by(day):
@@ -375,21 +559,10 @@ def eras(entries, phases, *, keep_empty=True):
 
 
 def negotiation_for_reader(slug):
-    """The negotiation with what its ETag needs, in one query (404 when unknown).
-
-    ``published_until`` is the latest publish time already reached: a scheduled entry
-    appears without any write, so the page's validators must move with it.
-    """
-    published_until = (
-        Entry.objects.published()
-        .filter(negotiation=OuterRef("pk"), publish_at__isnull=False)
-        .order_by("-publish_at")
-        .values("publish_at")[:1]
-    )
+    """The negotiation with what its ETag needs, in one query (404 when unknown):
+    ``Negotiation.objects.with_stamp()``."""
     try:
-        return Negotiation.objects.annotate(published_until=Subquery(published_until)).get(
-            slug=slug
-        )
+        return Negotiation.objects.with_stamp().get(slug=slug)
     except Negotiation.DoesNotExist:
         raise Http404("No negotiation at this address.") from None
 
@@ -398,40 +571,73 @@ def negotiation_for_reader(slug):
 class Standing:
     open_proposals: list
     pending_expectations: list
-    trails: dict
+    more_proposals: bool = False  # more open proposals than shown
+    more_expectations: bool = False
 
     @property
     def is_empty(self):
         return not self.open_proposals and not self.pending_expectations
 
+    def set_since(self, trails):
+        """When each open proposal reached its current status (from its trail)."""
+        for proposal in self.open_proposals:
+            trail = trails.get(proposal.pk, [])
+            proposal.status_since = trail[-1].date if trail else None
 
-def pending_expectations(negotiation, user, today=None):
-    """Pending expectations by due date (undated last); ``overdue`` once the due period
-    has ended."""
+
+def open_proposals(negotiation, user, limit):
+    """The ``limit`` latest proposals still on the table (timeline order), and whether
+    there are more. The database walks the proposals newest first and stops after
+    ``limit + 1`` open ones: one status lookup per proposal it passes."""
+    found = list(
+        proposals_with_status(negotiation, user).open().order_by(*NEWEST_FIRST)[: limit + 1]
+    )
+    return found[:limit][::-1], len(found) > limit
+
+
+def pending_expectations(negotiation, user, today=None, *, limit=None):
+    """Pending expectations by due date (undated last), ``overdue`` once the due period
+    has ended; and whether there are more.
+
+    Read from the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
+    along the timeline): due dates are not indexed, and an expectation stated long
+    ago and never resolved is rarely what a reader waits for.
+    """
+    limit = limit or STANDING_LIMIT
     today = today or timezone.localdate()
-    expectations = list(
+    stated = list(
         Expectation.objects.visible_to(user)
         .for_negotiation(negotiation)
         .filter(outcome=Expectation.Outcome.PENDING)
         .select_related("actor", "negotiation")
-        .order_by(F("due_date_start").asc(nulls_last=True), "date_start", "sequence", "pk")
+        .order_by(*NEWEST_FIRST)[: max(limit, EXPECTATIONS_READ) + 1]
     )
-    for expectation in expectations:
+    more = len(stated) > max(limit, EXPECTATIONS_READ)
+    stated.sort(
+        key=lambda e: (
+            e.due_date_start is None,
+            e.due_date_start or datetime.date.min,
+            e.date_start,
+            e.sequence,
+            e.pk,
+        )
+    )
+    for expectation in stated:
         expectation.overdue = bool(expectation.due_date and expectation.due_date.end < today)
-    return expectations
+    return stated[:limit], more or len(stated) > limit
 
 
-def standing(negotiation, user, *, trails=None, today=None):
-    """Where things stand: open proposals with their status, pending expectations."""
-    trails = negotiation_trails(negotiation, user) if trails is None else trails
-    open_proposals = list(proposals_with_status(negotiation, user).open())
-    for proposal in open_proposals:
-        trail = trails.get(proposal.pk, [])
-        proposal.status_since = trail[-1].date if trail else None
+def standing(negotiation, user, *, today=None, limit=None):
+    """Where things stand: the latest open proposals with their status, the pending
+    expectations soonest due (two queries; ``set_since`` with their trails)."""
+    limit = limit or STANDING_LIMIT
+    proposals, more_proposals = open_proposals(negotiation, user, limit)
+    expectations, more_expectations = pending_expectations(negotiation, user, today, limit=limit)
     return Standing(
-        open_proposals=open_proposals,
-        pending_expectations=pending_expectations(negotiation, user, today),
-        trails=trails,
+        open_proposals=proposals,
+        pending_expectations=expectations,
+        more_proposals=more_proposals,
+        more_expectations=more_expectations,
     )
 
 
@@ -439,44 +645,141 @@ def standing(negotiation, user, *, trails=None, today=None):
 class TimelinePage:
     entries: list
     eras: list
-    total: int
-    trails: dict
-    statuses: dict
     standing: Standing
-    proposals: list
+    amounts: list  # the latest proposals with an amount, timeline order
+    more_amounts: bool
     corrections: list
+    more_corrections: bool
+    earlier: TimelineKey | None = None  # "Earlier entries": before this key
+    later: TimelineKey | None = None  # "Later entries": after this key
+    latest: bool = True  # the page ends with the newest entry
+    missing_entry: bool = False  # a permalink to an entry that is not readable
+
+    @property
+    def complete(self):
+        """Every entry (matching the filters) is on this page."""
+        return self.earlier is None and self.later is None
 
 
-def timeline_page(negotiation, user, *, filters=None):
-    """Everything the timeline page shows, in a constant number of queries."""
+def timeline_window(entries, cursor, *, readable_entries, filters=None, size=None):
+    """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
+
+    Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
+    to page from (None at either end); ``missing`` when the cursor names an entry
+    that ``readable_entries`` does not hold. Without a cursor the page is the latest
+    one, or, when the filters name a start date, the first one from that date.
+    """
+    size = size or TIMELINE_PAGE
+    key = None
+    if cursor.entry is not None:
+        found = (
+            readable_entries.filter(pk=cursor.entry)
+            .values_list("date_start", "sequence", "pk")
+            .first()
+        )
+        if found is not None:
+            key = TimelineKey(*found)
+    missing = cursor.entry is not None and key is None
+    if key is not None:
+        # A permalink: the page starting at the entry (and whether any come before it).
+        rows, more = first(entries.filter(after(key, inclusive=True)), size)
+        has_earlier = entries.filter(before(key)).exists()
+        return (
+            rows,
+            _key(rows, 0, key) if has_earlier else None,
+            _key(rows, -1) if more else None,
+            missing,
+        )
+    if cursor.before is not None:
+        rows, more = latest(entries.filter(before(cursor.before)), size)
+        return rows, _key(rows, 0) if more else None, _key(rows, -1, cursor.before), missing
+    if cursor.after is not None:
+        rows, more = first(entries.filter(after(cursor.after)), size)
+        return rows, _key(rows, 0, cursor.after), _key(rows, -1) if more else None, missing
+    if filters and filters.get("start") is not None:
+        rows, more = first(entries, size)
+        return rows, None, _key(rows, -1) if more else None, missing
+    rows, more = latest(entries, size)
+    return rows, _key(rows, 0) if more else None, None, missing
+
+
+def _key(rows, index, default=None):
+    """The key of ``rows[index]``; ``default`` when the page is empty (its cursor)."""
+    if not rows:
+        return default
+    return TimelineKey.of(rows[index])
+
+
+def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None):
+    """Everything the timeline page shows, in a constant number of queries, each
+    reading a bounded number of rows."""
+    size = size or TIMELINE_PAGE
     filters = filters or {}
+    cursor = cursor or Cursor()
     base = readable(user).for_negotiation(negotiation)
-    entries = list(reader_timeline(filtered(base, **filters)))
-    total = base.count() if filters else len(entries)
-    trails = negotiation_trails(negotiation, user)
-    decorate(entries, trails)
-    proposals = list(proposals_with_status(negotiation, user))
-    statuses = {proposal.pk: proposal.current_status for proposal in proposals}
-    phases = list(negotiation.phases.all())
+    entries, earlier, later, missing = timeline_window(
+        reader_timeline(filtered(base, **filters)),
+        cursor,
+        readable_entries=readable(user).for_negotiation(negotiation),
+        filters=filters,
+        size=size,
+    )
+    stand = standing(negotiation, user)
+    amounts, more_amounts = amount_proposals(negotiation, user)
+    trails = trails_of(
+        proposal_ids(entries) | {proposal.pk for proposal in stand.open_proposals}, user
+    )
+    decorate(entries, trails, user)
+    stand.set_since(trails)
+    corrections, more_corrections = corrections_log(negotiation, user)
     return TimelinePage(
         entries=entries,
-        eras=eras(entries, phases, keep_empty=not filters),
-        total=total,
-        trails=trails,
-        statuses=statuses,
-        standing=standing(negotiation, user, trails=trails),
-        proposals=proposals,
-        corrections=corrections_log(negotiation, user),
+        eras=eras(
+            entries,
+            negotiation.phases.all(),
+            keep_empty=not filters,
+            earlier=earlier is not None,
+            later=later is not None,
+        ),
+        standing=stand,
+        amounts=amounts,
+        more_amounts=more_amounts,
+        corrections=corrections,
+        more_corrections=more_corrections,
+        earlier=earlier,
+        later=later,
+        latest=later is None,
+        missing_entry=missing,
     )
 
 
-def corrections_log(negotiation, user):
-    """Every correction of a readable entry of the negotiation, newest first."""
-    return list(
-        Correction.objects.filter(entry__in=readable(user).for_negotiation(negotiation))
-        .select_related("entry__negotiation")
-        .order_by("-made_at", "-pk")
+def amount_proposals(negotiation, user, limit=None):
+    """The latest ``limit`` readable proposals that carry an amount (timeline order),
+    with their current status; and whether there are more."""
+    limit = limit or AMOUNTS_LIMIT
+    found = list(
+        proposals_with_status(negotiation, user)
+        .filter(amount__isnull=False)
+        .order_by(*NEWEST_FIRST)[: limit + 1]
     )
+    return found[:limit][::-1], len(found) > limit
+
+
+def corrections_log(negotiation, user, *, limit=None, before=None):
+    """Corrections of readable entries of the negotiation, newest first: at most
+    ``limit``, and whether there are more. ``before``: the id of a correction; the
+    page then starts after it (in the same order)."""
+    limit = limit or CORRECTIONS_ON_TIMELINE
+    corrections = Correction.objects.filter(
+        entry__in=readable(user).for_negotiation(negotiation).values("pk")
+    )
+    if before is not None:
+        moment = Subquery(Correction.objects.filter(pk=before).values("made_at")[:1])
+        corrections = corrections.filter(Q(made_at__lt=moment) | Q(made_at=moment, pk__lt=before))
+    found = list(
+        corrections.select_related("entry__negotiation").order_by("-made_at", "-pk")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit
 
 
 @dataclass
@@ -486,6 +789,8 @@ class ChangesPage:
     new_entries: list
     updated_entries: list
     corrections: list
+    more: bool = False  # more changes than shown (the latest are shown)
+    more_corrections: bool = False
 
     @property
     def is_empty(self):
@@ -501,50 +806,62 @@ def appeared_at(entry):
     return entry.created_at
 
 
-def changes_since(negotiation, user, since):
+def changes_since(negotiation, user, since, *, limit=None):
     """What changed since ``since`` (an aware datetime): new entries, status changes,
-    entries updated or newly published, and corrections; newest first."""
-    changed_ids = RecordChange.objects.filter(
-        negotiation=negotiation,
-        changed_at__gte=since,
-        record_type__in=EntryType.values,
-    ).values("record_id")
+    entries updated or newly published, and corrections; newest first, at most
+    ``limit`` entries and ``limit`` corrections.
+
+    The change log (``RecordChange``: one row per record, its latest change) says what
+    was written since; a scheduled entry that appeared since, without a write, is found
+    by its publish time. Both are read newest first and cut at ``limit``.
+    """
+    limit = limit or CHANGES_LIMIT
     now = timezone.now()
-    entries = list(
+    entries = readable(user).for_negotiation(negotiation)
+    logged = (
+        RecordChange.objects.filter(
+            negotiation=negotiation,
+            changed_at__gte=since,
+            record_type__in=EntryType.values,
+        )
+        .filter(Exists(entries.filter(pk=OuterRef("record_id"))))
+        .order_by("-changed_at", "-pk")
+        .values("record_id")[: limit + 1]
+    )
+    appeared = (
+        entries.filter(publish_at__gte=since, publish_at__lte=now)
+        .order_by("-publish_at", "-pk")
+        .values("pk")[: limit + 1]
+    )
+    found = list(
         reader_timeline(
             readable(user)
             .for_negotiation(negotiation)
-            .filter(
-                Q(created_at__gte=since)
-                | Q(publish_at__gte=since, publish_at__lte=now)
-                | Q(pk__in=changed_ids)
-            )
+            .filter(Q(pk__in=Subquery(logged)) | Q(pk__in=Subquery(appeared)))
         )
     )
-    decorate(entries, negotiation_trails(negotiation, user))
-    new, updated = [], []
-    for entry in entries:
+    decorate(found, trails_for(found, user), user)
+    for entry in found:
         entry.appeared_at = appeared_at(entry)
+        entry.changed_at = entry.appeared_at if entry.appeared_at >= since else entry.updated_at
+    found.sort(key=lambda e: (e.changed_at, e.pk), reverse=True)
+    more = len(found) > limit
+    new, updated = [], []
+    for entry in found[:limit]:
         (new if entry.appeared_at >= since else updated).append(entry)
-
-    def newest_first(items, key):
-        return sorted(items, key=key, reverse=True)
-
-    status_changes = [e for e in new if e.entry_type == EntryType.STATUS_CHANGE]
-    others = [e for e in new if e.entry_type != EntryType.STATUS_CHANGE]
     corrections = list(
-        Correction.objects.filter(
-            entry__in=readable(user).for_negotiation(negotiation), made_at__gte=since
-        )
+        Correction.objects.filter(entry__in=entries.values("pk"), made_at__gte=since)
         .select_related("entry__negotiation")
-        .order_by("-made_at", "-pk")
+        .order_by("-made_at", "-pk")[: limit + 1]
     )
     return ChangesPage(
         since=since,
-        status_changes=newest_first(status_changes, lambda e: (e.appeared_at, e.pk)),
-        new_entries=newest_first(others, lambda e: (e.appeared_at, e.pk)),
-        updated_entries=newest_first(updated, lambda e: (e.updated_at, e.pk)),
-        corrections=corrections,
+        status_changes=[e for e in new if e.entry_type == EntryType.STATUS_CHANGE],
+        new_entries=[e for e in new if e.entry_type != EntryType.STATUS_CHANGE],
+        updated_entries=updated,
+        corrections=corrections[:limit],
+        more=more,
+        more_corrections=len(corrections) > limit,
     )
 
 
@@ -554,28 +871,74 @@ class NextPage:
     scheduled_events: list
     pending_expectations: list
     open_proposals: list
-    trails: dict
+    more_events: bool = False
+    more_expectations: bool = False
+    more_proposals: bool = False
 
 
-def coming_next(negotiation, user, today=None):
-    """Scheduled events (soonest first), pending expectations by due date, open proposals."""
+def scheduled(today):
+    """Events not over by ``today``: their period (as precise as its date) ends today or
+    later (``Event.is_scheduled``, as a condition)."""
+    return ending_on_or_after(today)
+
+
+CALENDAR_UPCOMING = 200
+CALENDAR_RECENT = 100
+
+
+def calendar_entries(negotiation, today=None):
+    """Published events and expectations with a due date for the calendar: the next
+    ``CALENDAR_UPCOMING`` and the latest ``CALENDAR_RECENT`` past ones of each, soonest
+    first (one query, each part a bounded subquery)."""
     today = today or timezone.localdate()
-    # Any period that has not ended by today starts in this year or later.
-    candidates = reader_timeline(
-        readable(user)
-        .for_negotiation(negotiation)
-        .filter(entry_type=EntryType.EVENT, date_start__gte=today.replace(month=1, day=1))
+    base = readable(None).for_negotiation(negotiation)
+    events = base.filter(entry_type=EntryType.EVENT)
+    deadlines = base.filter(
+        entry_type=EntryType.EXPECTATION, as_expectation__due_date_start__isnull=False
     )
-    events = [entry for entry in candidates if entry.as_event.is_scheduled]
-    trails = negotiation_trails(negotiation, user)
-    decorate(events, trails)
-    stand = standing(negotiation, user, trails=trails, today=today)
+    due_by_today = ending_on_or_after(today, prefix="as_expectation__due_")
+    due_order = ("as_expectation__due_date_start", "pk")
+    parts = [
+        events.filter(scheduled(today)).order_by(*TIMELINE_ORDER)[:CALENDAR_UPCOMING],
+        events.exclude(scheduled(today)).order_by(*NEWEST_FIRST)[:CALENDAR_RECENT],
+        deadlines.filter(due_by_today).order_by(*due_order)[:CALENDAR_UPCOMING],
+        deadlines.exclude(due_by_today).order_by(*(f"-{term}" for term in due_order))[
+            :CALENDAR_RECENT
+        ],
+    ]
+    chosen = Q(pk__in=[])
+    for part in parts:
+        chosen |= Q(pk__in=Subquery(part.values("pk")))
+    return reader_timeline(base.filter(chosen))
+
+
+def coming_next(negotiation, user, today=None, *, limit=None):
+    """Scheduled events (soonest first), pending expectations by due date, open
+    proposals: at most ``limit`` of each."""
+    limit = limit or NEXT_LIMIT
+    today = today or timezone.localdate()
+    events, more_events = first(
+        reader_timeline(
+            readable(user)
+            .for_negotiation(negotiation)
+            .filter(Q(entry_type=EntryType.EVENT) & scheduled(today))
+        ),
+        limit,
+    )
+    stand = standing(negotiation, user, today=today, limit=limit)
+    trails = trails_of(
+        proposal_ids(events) | {proposal.pk for proposal in stand.open_proposals}, user
+    )
+    decorate(events, trails, user)
+    stand.set_since(trails)
     return NextPage(
         today=today,
         scheduled_events=events,
         pending_expectations=stand.pending_expectations,
         open_proposals=stand.open_proposals,
-        trails=trails,
+        more_events=more_events,
+        more_expectations=stand.more_expectations,
+        more_proposals=stand.more_proposals,
     )
 
 
@@ -586,33 +949,70 @@ class ProposalPage:
     trail: list
     statements: list
     successors: list
+    earlier_trail: bool = False  # the trail starts with earlier steps not shown
+    earlier_statements: TimelineKey | None = None  # "Earlier statements": before this key
+    later_statements: TimelineKey | None = None
 
 
-def proposal_page(negotiation, pk, user):
-    proposal_entry = Q(pk=pk, entry_type=EntryType.PROPOSAL)
-    related = (
-        Q(as_status_change__proposal=pk)
-        | Q(as_statement__proposal=pk)
-        | Q(as_proposal__supersedes=pk)
+def proposal_page(negotiation, pk, user, *, cursor=None):
+    """The proposal, its status trail (the latest ``PROPOSAL_TRAIL`` steps), the
+    statements about it (``PROPOSAL_STATEMENTS`` per page, the latest first) and the
+    proposals answering it."""
+    cursor = cursor or Cursor()
+    base = readable(user).for_negotiation(negotiation)
+    about = base.filter(entry_type=EntryType.STATEMENT, as_statement__proposal=pk)
+    if cursor.before is not None:
+        about = about.filter(before(cursor.before))
+    elif cursor.after is not None:
+        about = about.filter(after(cursor.after))
+    order = TIMELINE_ORDER if cursor.after is not None else NEWEST_FIRST
+    statement_ids = about.order_by(*order).values("pk")[: PROPOSAL_STATEMENTS + 1]
+    successor_ids = (
+        base.filter(entry_type=EntryType.PROPOSAL, as_proposal__supersedes=pk)
+        .order_by(*TIMELINE_ORDER)
+        .values("pk")[:PROPOSAL_SUCCESSORS]
     )
     entries = list(
         reader_timeline(
-            readable(user).for_negotiation(negotiation).filter(proposal_entry | related)
+            base.filter(
+                Q(pk=pk, entry_type=EntryType.PROPOSAL)
+                | Q(pk__in=Subquery(statement_ids))
+                | Q(pk__in=Subquery(successor_ids))
+            )
         )
     )
     entry = next((e for e in entries if e.pk == pk and e.entry_type == EntryType.PROPOSAL), None)
     if entry is None:
         raise Http404("No proposal at this address.")
-    changes = [e.as_status_change for e in entries if e.entry_type == EntryType.STATUS_CHANGE]
-    trails = status_trails(changes)
-    decorate(entries, trails)
+    changes = list(
+        StatusChange.objects.visible_to(user)
+        .filter(proposal=pk)
+        .order_by(*NEWEST_FIRST)
+        .only(*TRAIL_FIELDS)[: PROPOSAL_TRAIL + 1]
+    )
+    earlier_trail = len(changes) > PROPOSAL_TRAIL
+    trails = status_trails(changes[:PROPOSAL_TRAIL][::-1])
+    decorate(entries, trails, user)
     trail = trails.get(pk, [])
+    statements = [e for e in entries if e.entry_type == EntryType.STATEMENT]
+    more = len(statements) > PROPOSAL_STATEMENTS
+    if cursor.after is not None:
+        statements = statements[:PROPOSAL_STATEMENTS]
+        earlier = _key(statements, 0, cursor.after)
+        later = _key(statements, -1) if more else None
+    else:
+        statements = statements[-PROPOSAL_STATEMENTS:]
+        earlier = _key(statements, 0) if more else None
+        later = _key(statements, -1, cursor.before) if cursor.before is not None else None
     return ProposalPage(
         entry=entry,
         current_status=trail[-1].status if trail else None,
         trail=trail,
-        statements=[e for e in entries if e.entry_type == EntryType.STATEMENT],
+        statements=statements,
         successors=[e for e in entries if e.entry_type == EntryType.PROPOSAL and e.pk != pk],
+        earlier_trail=earlier_trail,
+        earlier_statements=earlier,
+        later_statements=later,
     )
 
 
@@ -630,53 +1030,88 @@ class PositionsPage:
     actors: list
     proposals: list
     rows: list  # [(actor, [(proposal, Position | None) per proposal])]
+    more_actors: bool = False
+    more_proposals: bool = False
 
 
 def positions(negotiation, user):
-    """Actors × proposals: each actor's latest stated stance on each proposal."""
-    statements = list(
-        reader_timeline(
-            readable(user)
-            .for_negotiation(negotiation)
-            .filter(entry_type=EntryType.STATEMENT, statement_proposal_visible=True)
-            .exclude(as_statement__stance="")
-        )
+    """Actors × proposals: each actor's latest stated stance on each proposal.
+
+    Read from the latest ``POSITIONS_READ`` stances (one narrow query along the
+    timeline): the ``POSITIONS_PROPOSALS`` proposals most recently taken a stance on,
+    and the ``POSITIONS_ACTORS`` actors who did so most recently. Then the statements
+    of the cells shown and the proposals, with their status (two more queries).
+    """
+    stances = list(
+        readable(user)
+        .for_negotiation(negotiation)
+        .filter(names_readable_proposal(user), entry_type=EntryType.STATEMENT)
+        .exclude(as_statement__stance="")
+        .order_by(*NEWEST_FIRST)
+        .values_list(
+            "pk",
+            "as_statement__actor_id",
+            "as_statement__proposal_id",
+            "as_statement__stance",
+        )[:POSITIONS_READ]
     )
-    proposals = list(proposals_with_status(negotiation, user))
-    latest = {}
+    proposal_order, actor_order = [], []
+    for _pk, actor_id, proposal_id, _stance in stances:
+        if proposal_id not in proposal_order:
+            proposal_order.append(proposal_id)
+        if actor_id not in actor_order:
+            actor_order.append(actor_id)
+    chosen_proposals = set(proposal_order[:POSITIONS_PROPOSALS])
+    chosen_actors = set(actor_order[:POSITIONS_ACTORS])
+    # Oldest first: each later stance of an actor on a proposal replaces the one before.
+    history = {}
+    for pk, actor_id, proposal_id, stance in reversed(stances):
+        if actor_id in chosen_actors and proposal_id in chosen_proposals:
+            history.setdefault((actor_id, proposal_id), []).append((pk, stance))
+    cell_ids = [steps[-1][0] for steps in history.values()]
+    statements = {
+        entry.pk: entry for entry in reader_timeline(readable(user).filter(pk__in=cell_ids))
+    }
+    proposals = list(proposals_with_status(negotiation, user).filter(pk__in=chosen_proposals))
+    latest_of = {}
     actors = {}
-    for entry in statements:
+    for key, steps in history.items():
+        entry = statements.get(steps[-1][0])
+        if entry is None:
+            continue
         statement = entry.as_statement
         actors[statement.actor_id] = statement.actor
-        key = (statement.actor_id, statement.proposal_id)
-        position = Position(
+        earlier = []
+        for (_, previous), (_, following) in itertools.pairwise(steps):
+            if previous != following:
+                earlier.append(Stance(previous).label)
+        latest_of[key] = Position(
             stance=statement.stance,
             label=Stance(statement.stance).label,
             date=PartialDate(entry.date_start, entry.date_precision),
             entry=entry,
+            earlier=earlier,
         )
-        earlier = latest.get(key)
-        if earlier is not None:
-            position.earlier = earlier.earlier + (
-                [earlier.label] if earlier.stance != statement.stance else []
-            )
-        latest[key] = position
-    discussed = {proposal_id for _, proposal_id in latest}
-    proposals = [p for p in proposals if p.pk in discussed]
     ordered = sorted(actors.values(), key=lambda a: a.name)
-    rows = [(actor, [(p, latest.get((actor.pk, p.pk))) for p in proposals]) for actor in ordered]
-    return PositionsPage(actors=ordered, proposals=proposals, rows=rows)
+    rows = [(actor, [(p, latest_of.get((actor.pk, p.pk))) for p in proposals]) for actor in ordered]
+    return PositionsPage(
+        actors=ordered,
+        proposals=proposals,
+        rows=rows,
+        more_actors=len(actor_order) > POSITIONS_ACTORS,
+        more_proposals=len(proposal_order) > POSITIONS_PROPOSALS,
+    )
 
 
 def embed_entries(negotiation, *, key_only=False, limit=30):
-    """The latest published entries (oldest first) for the embed, and how many in all."""
+    """The latest published entries (oldest first) for the embed, and whether there are
+    earlier ones."""
     entries = readable(None).for_negotiation(negotiation)
     if key_only:
         entries = entries.filter(key=True)
-    total = entries.count()
-    shown = list(reader_timeline(entries).reverse()[:limit])[::-1]
-    decorate(shown, negotiation_trails(negotiation, None))
-    return shown, total
+    shown, earlier = latest(reader_timeline(entries), limit)
+    decorate(shown, trails_for(shown, None), None)
+    return shown, earlier
 
 
 # --------------------------------------------------------------------------- #
@@ -694,38 +1129,105 @@ class ActorPage:
     expectations: list
     other_entries: list
     negotiations: list
+    more: dict = field(default_factory=dict)  # section name → more than shown
 
 
-def actor_entries(actor, user):
-    return reader_timeline(readable(user).filter(involving(actor)))
+ACTOR_SECTIONS = ("statements", "stances", "proposals", "expectations", "other_entries")
 
 
-def actor_page(actor, user):
-    entries = list(actor_entries(actor, user))
+def actor_sections(actor, user):
+    """Each section of an actor page as a queryset of readable entries."""
+    speakers = speakers_for(actor)
+    base = readable(user)
+    statements = base.filter(entry_type=EntryType.STATEMENT, as_statement__actor__in=speakers)
+    proposed = Q(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=speakers)
+    return {
+        "statements": statements,
+        "stances": statements.filter(names_readable_proposal(user)).exclude(
+            as_statement__stance=""
+        ),
+        "proposals": base.filter(proposed),
+        "expectations": base.filter(
+            entry_type=EntryType.EXPECTATION, as_expectation__actor__in=speakers
+        ),
+        # Proposals addressed to it (not its own), status changes, events.
+        "other_entries": base.exclude(proposed),
+    }
+
+
+def actor_feed_entries(actor, limit):
+    """The ``limit`` published entries the actor takes part in most recently recorded
+    (newest first): the latest of each way of taking part, then the latest of those."""
+    base = readable(None)
+    chosen = latest_involving(actor, base, limit=limit, order=("-pk",))
+    return list(reader_timeline(base.filter(chosen)).order_by("-pk")[:limit])
+
+
+def actor_page(actor, user, *, limit=None):
+    """The latest ``limit`` entries of each section (oldest first), in one read of the
+    entries: each section's ids are a bounded subquery of it."""
+    limit = limit or ACTOR_SECTION
+    sections = actor_sections(actor, user)
+    others = sections.pop("other_entries")
+    chosen = latest_involving(
+        actor,
+        others,
+        limit=limit + 1,
+        kinds=(EntryType.PROPOSAL, EntryType.STATUS_CHANGE, EntryType.EVENT),
+    )
+    for queryset in sections.values():
+        chosen |= Q(pk__in=Subquery(queryset.order_by(*NEWEST_FIRST).values("pk")[: limit + 1]))
+    entries = list(reader_timeline(readable(user).filter(chosen)))
     members = list(actor.members.order_by("name"))
-    statements = [e for e in entries if e.entry_type == EntryType.STATEMENT]
-    proposals = [
-        e
-        for e in entries
-        if e.entry_type == EntryType.PROPOSAL
-        and e.as_proposal.proposed_by_id in {actor.pk, *[m.pk for m in members]}
-    ]
-    decorate(entries, trails_for(entries, user))
-    shown = {e.pk for e in statements} | {e.pk for e in proposals}
-    negotiations = {}
+    decorate(entries, trails_for(entries, user), user)
+    speaker_ids = {actor.pk, *(m.pk for m in members)}
+
+    def section(name):
+        if name == "statements":
+            return [e for e in entries if e.entry_type == EntryType.STATEMENT]
+        if name == "stances":
+            return [
+                e
+                for e in entries
+                if e.entry_type == EntryType.STATEMENT
+                and e.as_statement.stance
+                and e.statement_proposal_visible
+            ]
+        if name == "proposals":
+            return [
+                e
+                for e in entries
+                if e.entry_type == EntryType.PROPOSAL
+                and e.as_proposal.proposed_by_id in speaker_ids
+            ]
+        if name == "expectations":
+            return [e for e in entries if e.entry_type == EntryType.EXPECTATION]
+        return [
+            e
+            for e in entries
+            if e.entry_type in (EntryType.STATUS_CHANGE, EntryType.EVENT)
+            or (
+                e.entry_type == EntryType.PROPOSAL
+                and e.as_proposal.proposed_by_id not in speaker_ids
+            )
+        ]
+
+    shown, more = {}, {}
+    for name in ACTOR_SECTIONS:
+        items = section(name)
+        # The subquery picked the latest limit + 1 of this section; statements picked for
+        # the stances section may add older ones to "statements": keep the latest.
+        more[name] = len(items) > limit
+        shown[name] = items[-limit:]
+    negotiations = {negotiation.pk: negotiation for negotiation in actor.negotiations.all()}
     for entry in entries:
         negotiations.setdefault(entry.negotiation_id, entry.negotiation)
     return ActorPage(
         actor=actor,
         members=members,
-        statements=statements,
-        proposals=proposals,
-        stances=[e for e in statements if e.as_statement.stance and e.statement_proposal_visible],
-        expectations=[e for e in entries if e.entry_type == EntryType.EXPECTATION],
-        other_entries=[
-            e for e in entries if e.pk not in shown and e.entry_type != EntryType.EXPECTATION
-        ],
         negotiations=sorted(negotiations.values(), key=lambda n: n.title),
+        more=more,
+        **shown,
     )
 
 
@@ -734,24 +1236,24 @@ def actor_page(actor, user):
 # --------------------------------------------------------------------------- #
 
 
+def latest_change(user, negotiation_ref):
+    """Subquery: when a readable entry of the negotiation last changed (the change log
+    read newest first, up to the first readable entry: its latest write or correction)."""
+    return (
+        RecordChange.objects.filter(negotiation=negotiation_ref, record_type__in=EntryType.values)
+        .filter(Exists(readable(user).filter(pk=OuterRef("record_id"))))
+        .order_by("-changed_at", "-pk")
+        .values("changed_at")[:1]
+    )
+
+
 def negotiation_list(user):
-    """Every negotiation with its readable entry count, latest entry and last update."""
+    """Every negotiation with its latest readable entry and last update (no counting)."""
     entries = readable(user).filter(negotiation=OuterRef("pk"))
     negotiations = list(
         Negotiation.objects.annotate(
-            entry_count=Coalesce(
-                Subquery(
-                    entries.order_by()
-                    .values("negotiation")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            ),
-            latest_entry_id=Subquery(
-                entries.order_by("-date_start", "-sequence", "-pk").values("pk")[:1]
-            ),
-            entries_updated_at=Subquery(entries.order_by("-updated_at").values("updated_at")[:1]),
+            latest_entry_id=Subquery(entries.order_by(*NEWEST_FIRST).values("pk")[:1]),
+            entries_changed_at=Subquery(latest_change(user, OuterRef("pk"))),
             entries_published_at=Subquery(
                 entries.filter(publish_at__isnull=False)
                 .order_by("-publish_at")
@@ -774,22 +1276,34 @@ def negotiation_list(user):
 
 
 def last_updated(negotiation):
-    """The last change a reader can see: the negotiation's record or a readable entry."""
+    """The last change a reader can see: the negotiation's record, a readable entry's
+    latest write (or correction), or a scheduled entry appearing."""
     moments = [
         negotiation.updated_at,
-        getattr(negotiation, "entries_updated_at", None),
+        getattr(negotiation, "entries_changed_at", None),
         getattr(negotiation, "entries_published_at", None),
     ]
     return max(moment for moment in moments if moment is not None)
 
 
 def reader_stamp(negotiation, user):
-    """Last update as a reader sees it, for the page header (one query)."""
-    entries = readable(user).for_negotiation(negotiation)
-    found = entries.aggregate(updated=Max("updated_at"), published=Max("publish_at"))
-    negotiation.entries_updated_at = found["updated"]
-    now = timezone.now()
-    negotiation.entries_published_at = (
-        found["published"] if found["published"] and found["published"] <= now else None
+    """Last update as a reader sees it, for the page header (one query, reading the
+    change log and the scheduled entries newest first: not every entry)."""
+    reached = (
+        readable(user)
+        .filter(negotiation=OuterRef("pk"), publish_at__isnull=False)
+        .filter(publish_at__lte=timezone.now())
+        .order_by("-publish_at")
+        .values("publish_at")[:1]
     )
+    changed, published = (
+        Negotiation.objects.filter(pk=negotiation.pk)
+        .annotate(
+            changed=Subquery(latest_change(user, OuterRef("pk"))), published=Subquery(reached)
+        )
+        .values_list("changed", "published")
+        .get()
+    )
+    negotiation.entries_changed_at = changed
+    negotiation.entries_published_at = published
     return last_updated(negotiation)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("negotiations/<slug:slug>/changes/", views.changes, name="changes"),
     path("negotiations/<slug:slug>/next/", views.coming_next, name="next"),
     path("negotiations/<slug:slug>/positions/", views.positions, name="positions"),
+    path("negotiations/<slug:slug>/corrections/", views.corrections, name="corrections"),
     path("negotiations/<slug:slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
     path("negotiations/<slug:slug>/feed/", NegotiationFeed(), name="feed"),
     path("negotiations/<slug:slug>/calendar.ics", views.calendar, name="calendar"),

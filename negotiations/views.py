@@ -20,7 +20,7 @@ from .calendar import negotiation_calendar
 from .charts import svg
 from .exports import timelinejs
 from .models import Actor, Entry, Negotiation, ProposalStatus
-from .reader_filters import SinceForm, TimelineFilterForm
+from .reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
 from .reader_http import Validators, negotiation_validators, respond
 
 SITE_NAME = "Parley"
@@ -53,6 +53,7 @@ def negotiation_links(request, negotiation):
         "changes": reverse("negotiations:changes", kwargs=slug),
         "next": reverse("negotiations:next", kwargs=slug),
         "positions": reverse("negotiations:positions", kwargs=slug),
+        "corrections": reverse("negotiations:corrections", kwargs=slug),
         "feed": reverse("negotiations:feed", kwargs=slug),
         "calendar": reverse("negotiations:calendar", kwargs=slug),
         "embed": reverse("embed:timeline", kwargs=slug),
@@ -179,23 +180,29 @@ def timeline(request, slug):
 
     def build():
         context = negotiation_context(request, negotiation, current="timeline")
-        actors = selectors.actors_in(negotiation, request.user)
+        chosen = request.GET.get("actor", "").strip()
+        actors = selectors.actors_in(negotiation, request.user, also=chosen or None)
         form = TimelineFilterForm(request.GET, actors=actors)
         filters = form.filters()
-        page = selectors.timeline_page(negotiation, request.user, filters=filters)
+        cursor = Cursor.from_query(request.GET)
+        page = selectors.timeline_page(negotiation, request.user, filters=filters, cursor=cursor)
         lanes = svg.lanes(
             page.entries,
             context["parties"],
             title=f"{negotiation.title}: who acted when",
+            scope=None if page.complete else "page",
         )
         amounts = svg.amounts(
-            page.proposals,
+            page.amounts,
             closed_statuses=ProposalStatus.closed(),
             status_labels=selectors.status_label,
+            more=page.more_amounts,
         )
         context.update(
             form=form,
             filtering=bool(filters),
+            opens_at_start=filters.get("start") is not None,
+            cursor=cursor,
             page=page,
             lanes=lanes,
             amounts=amounts,
@@ -233,6 +240,7 @@ def changes(request, slug):
                 for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
             ],
             page=page,
+            limit=selectors.CHANGES_LIMIT,
             meta=page_meta(
                 request,
                 title=f"What changed in {negotiation.title} — {SITE_NAME}",
@@ -300,11 +308,13 @@ def proposal(request, slug, pk):
     negotiation = selectors.negotiation_for_reader(slug)
 
     def build():
-        page = selectors.proposal_page(negotiation, pk, request.user)
+        cursor = Cursor.from_query(request.GET, entries=False)
+        page = selectors.proposal_page(negotiation, pk, request.user, cursor=cursor)
         context = negotiation_context(request, negotiation, current="proposal")
         item = page.entry.as_proposal
         context.update(
             page=page,
+            cursor=cursor,
             proposal=item,
             meta=page_meta(
                 request,
@@ -315,6 +325,36 @@ def proposal(request, slug, pk):
             ),
         )
         return render(request, "negotiations/proposal.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@require_safe
+def corrections(request, slug):
+    """Every correction of the negotiation, newest first, a page at a time."""
+    negotiation = selectors.negotiation_for_reader(slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="corrections")
+        before = parse_id(request.GET.get("before"))
+        found, more = selectors.corrections_log(
+            negotiation, request.user, limit=selectors.CORRECTIONS_PAGE, before=before
+        )
+        context.update(
+            corrections=found,
+            more=more,
+            paged=before is not None,
+            meta=page_meta(
+                request,
+                title=f"Corrections in {negotiation.title} — {SITE_NAME}",
+                description=f"Every correction made to the record of {negotiation.title}, "
+                "newest first, each with the entry it corrects.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: corrections"
+                ),
+            ),
+        )
+        return render(request, "negotiations/corrections.html", context)
 
     return _view(request, negotiation, build)
 
@@ -338,6 +378,7 @@ def actor(request, slug):
             {
                 "actor": person,
                 "page": page,
+                "limit": selectors.ACTOR_SECTION,
                 "preview": preview,
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),
                 "meta": page_meta(
@@ -371,12 +412,16 @@ def lanes_svg(request, slug):
     negotiation = selectors.negotiation_for_reader(slug)
 
     def build():
-        entries = selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation))
+        entries, earlier = selectors.latest(
+            selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation)),
+            selectors.TIMELINE_PAGE,
+        )
         chart = svg.lanes(
-            list(entries),
+            entries,
             negotiation.parties.all(),
             title=f"{negotiation.title}: who acted when",
             id_prefix="lanes",
+            scope="latest" if earlier else None,
         )
         return _svg_response(chart.wide.svg)
 
@@ -390,10 +435,12 @@ def amounts_svg(request, slug):
     negotiation = selectors.negotiation_for_reader(slug)
 
     def build():
+        proposals, more = selectors.amount_proposals(negotiation, None)
         charts = svg.amounts(
-            selectors.proposals_with_status(negotiation, None),
+            proposals,
             closed_statuses=ProposalStatus.closed(),
             status_labels=selectors.status_label,
+            more=more,
         )
         if not charts:
             return HttpResponse(status=404)
@@ -416,7 +463,7 @@ def embed(request, slug):
 
     def build():
         key_only = request.GET.get("key") == "1"
-        shown, total = selectors.embed_entries(
+        shown, earlier = selectors.embed_entries(
             negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT
         )
         return render(
@@ -425,8 +472,7 @@ def embed(request, slug):
             {
                 "negotiation": negotiation,
                 "entries": shown,
-                "total": total,
-                "earlier": total - len(shown),
+                "earlier": earlier,
                 "key_only": key_only,
                 "last_updated": selectors.reader_stamp(negotiation, None),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),

@@ -6,9 +6,11 @@ the same facts as lists or tables in the page):
 - ``lanes``: the timeline with a lane per party; one mark per entry, placed in the
   lane of whoever acted (see ``selectors.acting_actors``). Dates are evenly spaced
   columns, in order: talks cluster in weeks after years of quiet, and a time scale
-  would squeeze the busy weeks into a sliver.
+  would squeeze the busy weeks into a sliver. A long timeline is drawn a page at a
+  time (the entries the page shows, or the latest ones): a mark per entry stays
+  readable, and the text alternative says which entries are drawn.
 - ``amounts``: where proposals carry amounts, the amounts over time, one picture per
-  currency.
+  currency (the latest proposals with an amount, when there are many).
 
 Both come in a wide (desktop) and a tall (phone) drawing: the page shows one or the
 other with CSS, so text stays readable at 375 px. Styling is done with presentation
@@ -132,8 +134,13 @@ class LanesChart:
         return not any(lane.entries for lane in self.lanes)
 
 
-def lanes(entries, parties, *, title, id_prefix="lanes"):
-    """The lanes picture of ``entries`` (timeline order), a lane per party + others."""
+def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
+    """The lanes picture of ``entries`` (timeline order), a lane per party + others.
+
+    ``scope`` says which part of a longer timeline ``entries`` are, for the text
+    alternative: ``"page"`` (one page of it) or ``"latest"`` (its latest entries);
+    None when they are the whole timeline.
+    """
     parties = list(parties)
     party_ids = {party.pk: index for index, party in enumerate(parties)}
     chart_lanes = [
@@ -169,7 +176,7 @@ def lanes(entries, parties, *, title, id_prefix="lanes"):
 
     kinds = [kind for kind in KINDS if any(e.entry_type == kind for e in entries)]
     legend = [{"kind": kind, "label": KINDS[kind][2], "color": KINDS[kind][1]} for kind in kinds]
-    description = lanes_description(entries, chart_lanes, dates)
+    description = lanes_description(entries, chart_lanes, dates, scope=scope)
     context = {
         "title": title,
         "description": description,
@@ -188,7 +195,7 @@ def lanes(entries, parties, *, title, id_prefix="lanes"):
     )
 
 
-def lanes_description(entries, chart_lanes, dates):
+def lanes_description(entries, chart_lanes, dates, *, scope=None):
     if not entries:
         return "No entries to draw."
     span = (
@@ -202,9 +209,16 @@ def lanes_description(entries, chart_lanes, dates):
     key_text = (
         f" {key} key {'entry is' if key == 1 else 'entries are'} drawn larger." if key else ""
     )
+    what = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+    if scope == "page":
+        what, rest = f"The {what} on this page of the timeline", " Other pages draw their own."
+    elif scope == "latest":
+        what, rest = f"The latest {what}", " Earlier entries are on the timeline's earlier pages."
+    else:
+        rest = ""
     return (
-        f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'} {span}, in a lane for "
-        f"whoever acted. {counts}.{key_text} Dates are evenly spaced columns, not to scale."
+        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Dates are evenly "
+        f"spaced columns, not to scale.{rest}"
     )
 
 
@@ -439,10 +453,11 @@ class AmountsChart:
     tall: Drawing
 
 
-def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts"):
+def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", more=False):
     """One picture per currency of the proposals that carry an amount (timeline order).
 
-    ``proposals`` carry ``current_status`` (``ProposalQuerySet.with_status``).
+    ``proposals`` carry ``current_status`` (``ProposalQuerySet.with_status``); ``more``:
+    they are the latest of more such proposals (the text alternative says so).
     """
     by_currency = {}
     for proposal in proposals:
@@ -467,10 +482,13 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts"):
             f"{row['date'].human}: {row['proposal'].title}, {row['amount']} ({row['status']})"
             for row in rows
         )
+        lead = f"{len(rows)} {'proposal' if len(rows) == 1 else 'proposals'} with an amount"
+        if more:
+            lead = f"The latest {lead}"
         description = (
-            f"{len(rows)} {'proposal' if len(rows) == 1 else 'proposals'} with an amount in "
-            f"{currency}. {description}. Filled marks are still on the table; hollow marks "
-            "no longer are."
+            f"{lead} in {currency}. {description}. Filled marks are still on the table; "
+            "hollow marks no longer are."
+            + (" Earlier proposals are on the timeline." if more else "")
         )
         prefix = f"{id_prefix}-{currency.lower()}"
         charts.append(

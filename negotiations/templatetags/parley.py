@@ -10,6 +10,8 @@ from django.utils.safestring import mark_safe
 from ..charts.svg import format_amount, format_amount_exact
 from ..dates import PartialDate
 from ..models import ProposalStatus
+from ..reader_filters import Cursor
+from ..selectors import entry_url
 
 register = template.Library()
 
@@ -85,3 +87,25 @@ def plural(count, words):
     """``{{ n|plural:"entry,entries" }}`` → "1 entry", "3 entries"."""
     one, many = words.split(",")
     return f"{count} {one if count == 1 else many}"
+
+
+@register.simple_tag(takes_context=True)
+def cursor_url(context, name=None, key=None):
+    """This page's address with its filters and one cursor (``before``/``after`` a key),
+    or none: the default page."""
+    request = context["request"]
+    params = [(k, v) for k, v in request.GET.items() if k not in Cursor.PARAMETERS and v]
+    if name:
+        params.append((name, str(key)))
+    return "?" + urlencode(params) if params else request.path
+
+
+@register.filter
+def permalink(entry):
+    """An entry's permanent address: the timeline page that starts with it."""
+    return entry_url(entry.negotiation.slug, entry.pk)
+
+
+@register.simple_tag
+def entry_link(slug, pk):
+    return entry_url(slug, pk)

@@ -4,6 +4,8 @@
  * a reader last opened it, and offers the "what changed" page since that day.
  * Nothing is sent anywhere. Loaded with `defer`; no inline scripts (CSP-friendly).
  * Filter forms also leave their empty fields out of the URL they make.
+ * A link to an entry written the old way (the timeline's address + "#entry-<id>")
+ * is sent on to the page of the timeline that holds the entry ("?entry=<id>").
  */
 (function () {
   "use strict";
@@ -80,7 +82,24 @@
     });
   }
 
+  // The timeline is shown a page at a time: an entry named in the address's fragment
+  // may be on another page. Its permalink (?entry=<id>) opens the page that holds it.
+  function findEntryElsewhere() {
+    var timeline = document.querySelector("[data-timeline-url]");
+    var match = /^#entry-(\d{1,18})$/.exec(window.location.hash);
+    if (!timeline || !match || document.getElementById("entry-" + match[1])) {
+      return;
+    }
+    if (new URLSearchParams(window.location.search).get("entry") === match[1]) {
+      return; // asked for already: the page says the entry is not on the timeline
+    }
+    window.location.replace(
+      timeline.getAttribute("data-timeline-url") + "?entry=" + match[1] + match[0]
+    );
+  }
+
   function start() {
+    findEntryElsewhere();
     lastVisit();
     dropEmptyFields();
   }

@@ -4,7 +4,8 @@ phone widths, accessibility (axe-core), screenshots of every page type."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from negotiations.models import Proposal
+from negotiations import selectors
+from negotiations.models import Entry, Proposal
 
 from .conftest import DESKTOP, PHONE, SCREENSHOTS
 
@@ -23,10 +24,13 @@ def page_types(site):
     return {
         "home": "/",
         "timeline": f"/negotiations/{slug}/",
+        # A permalink: the page starting at the proposal, with a link to earlier entries.
+        "timeline-page": f"/negotiations/{slug}/?entry={proposal.pk}",
         "timeline-filtered": f"/negotiations/{slug}/?actor=government-of-ukraine&kind=statement",
         "changes": f"/negotiations/{slug}/changes/?since=2020-01-01",
         "next": f"/negotiations/{slug}/next/",
         "positions": f"/negotiations/{slug}/positions/",
+        "corrections": f"/negotiations/{slug}/corrections/",
         "proposal": f"/negotiations/{slug}/proposals/{proposal.pk}/",
         "actor": "/actors/volodymyr-zelenskyy/",
         "embed": f"/embed/negotiations/{slug}/",
@@ -138,6 +142,39 @@ def test_the_timeline_is_usable_by_keyboard(tab, site):
     summary.focus()
     page.keyboard.press("Enter")
     assert page.locator("details.chart-words").first.get_attribute("open") is not None
+    assert reader.errors == [] and reader.outside_requests == []
+
+
+def test_a_long_timeline_is_read_a_page_at_a_time(tab, site, monkeypatch):
+    monkeypatch.setattr(selectors, "TIMELINE_PAGE", 5)  # the live server runs in this process
+    negotiation = site["negotiation"]
+    order = list(
+        Entry.objects.filter(negotiation=negotiation)
+        .order_by("date_start", "sequence", "pk")
+        .values_list("pk", flat=True)
+    )
+    reader = tab()
+    page = reader.open(negotiation.get_absolute_url())
+
+    def ids():
+        return [
+            int(i.removeprefix("entry-"))
+            for i in page.locator("article.entry").evaluate_all("entries => entries.map(e => e.id)")
+        ]
+
+    assert ids() == order[-5:]
+    pager = page.get_by_role("navigation", name="Pages of the timeline").first
+    with page.expect_navigation():
+        pager.get_by_role("link", name="Earlier entries").click()
+    assert "before=" in page.url and ids() == order[-10:-5]
+    assert page.evaluate("window.scrollY") > 300  # at the timeline, not the top
+    with page.expect_navigation():
+        page.get_by_role("link", name="Later entries").first.click()
+    assert ids() == order[-5:]
+    # A link written before the timeline had pages finds the page of its entry.
+    page.goto(f"{reader.base_url}{negotiation.get_absolute_url()}#entry-{order[0]}")
+    page.wait_for_url(f"**?entry={order[0]}#entry-{order[0]}")
+    assert ids()[0] == order[0] and page.locator(f"#entry-{order[0]}").is_visible()
     assert reader.errors == [] and reader.outside_requests == []
 
 

@@ -83,14 +83,20 @@ def grow(negotiation, rounds, *, parties=None):
 def page_urls(negotiation, *, proposal, actor):
     """Every reader output of a negotiation, by name."""
     slug = {"slug": negotiation.slug}
+    timeline = reverse("negotiations:timeline", kwargs=slug)
+    key = f"{proposal.date_start.isoformat()}.{proposal.sequence}.{proposal.pk}"
     return {
         "home": reverse("negotiations:home"),
-        "timeline": reverse("negotiations:timeline", kwargs=slug),
-        "timeline-filtered": reverse("negotiations:timeline", kwargs=slug)
+        "timeline": timeline,
+        "timeline-filtered": timeline
         + f"?actor={actor.slug}&kind=statement&from=2025&to=2025-12&q=Statement",
+        "timeline-earlier": f"{timeline}?before={key}",
+        "timeline-later": f"{timeline}?kind=statement&after={key}",
+        "timeline-permalink": f"{timeline}?entry={proposal.pk}",
         "changes": reverse("negotiations:changes", kwargs=slug) + "?since=2020-01-01",
         "next": reverse("negotiations:next", kwargs=slug),
         "positions": reverse("negotiations:positions", kwargs=slug),
+        "corrections": reverse("negotiations:corrections", kwargs=slug),
         "proposal": reverse("negotiations:proposal", kwargs={**slug, "pk": proposal.pk}),
         "actor": reverse("negotiations:actor", kwargs={"slug": actor.slug}),
         "feed": reverse("negotiations:feed", kwargs=slug),
@@ -103,4 +109,13 @@ def page_urls(negotiation, *, proposal, actor):
     }
 
 
-HTML_PAGES = ["home", "timeline", "changes", "next", "positions", "proposal", "actor"]
+HTML_PAGES = [
+    "home",
+    "timeline",
+    "changes",
+    "next",
+    "positions",
+    "corrections",
+    "proposal",
+    "actor",
+]

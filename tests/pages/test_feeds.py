@@ -39,7 +39,7 @@ def test_each_item_links_to_its_permalink_and_cites_its_sources(client, demo):
     feed = parse(client, reverse("negotiations:feed", args=[demo.slug]))
     statement = next(e for e in feed.entries if "ten generations" in e.title)
     pk = statement.id.rsplit("-", 1)[1]
-    assert statement.link == f"http://testserver{demo.get_absolute_url()}#entry-{pk}"
+    assert statement.link == f"http://testserver{demo.get_absolute_url()}?entry={pk}#entry-{pk}"
     assert "https://apnews.com/article/ukraine-us-minerals-deal" in statement.summary
     assert "Associated Press" in statement.summary
     assert 'href="http://testserver/actors/volodymyr-zelenskyy/"' in statement.summary

@@ -20,6 +20,7 @@ CACHED = [
     "changes",
     "next",
     "positions",
+    "corrections",
     "proposal",
     "actor",
     "feed",

@@ -1,6 +1,7 @@
 """Every reader output costs the same number of queries for 1 and for 6 rounds of entries."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,6 +21,8 @@ OUTPUTS = list(
 
 
 def count(client, url):
+    """Queries of a first visit (nothing kept from an earlier request)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -47,3 +50,46 @@ def test_staff_previews_also_cost_the_same_at_two_sizes(staff_client, negotiatio
     small = count(staff_client, url)
     grow(negotiation, 5)
     assert count(staff_client, url) == small
+
+
+@pytest.fixture
+def cut_lists(monkeypatch):
+    """Every list shorter than what the data holds: the pages read their windows."""
+    from negotiations import exports, feeds, selectors, views
+
+    for name in [
+        "STANDING_LIMIT",
+        "NEXT_LIMIT",
+        "EXPECTATIONS_READ",
+        "CORRECTIONS_ON_TIMELINE",
+        "CORRECTIONS_PAGE",
+        "CHANGES_LIMIT",
+        "AMOUNTS_LIMIT",
+        "POSITIONS_PROPOSALS",
+        "POSITIONS_ACTORS",
+        "ACTOR_SECTION",
+        "PROPOSAL_STATEMENTS",
+        "PROPOSAL_TRAIL",
+        "PROPOSAL_SUCCESSORS",
+        "FILTER_ACTORS_FROM",
+        "CALENDAR_UPCOMING",
+        "CALENDAR_RECENT",
+    ]:
+        monkeypatch.setattr(selectors, name, 1)
+    monkeypatch.setattr(selectors, "TIMELINE_PAGE", 3)
+    # A round of ``grow`` is six entries: every kind (and so every prefetch) is in a
+    # feed's window at both sizes, whoever's feed it is.
+    monkeypatch.setattr(feeds, "FEED_SIZE", 6)
+    monkeypatch.setattr(exports, "EXPORT_SIZE", 2)
+    monkeypatch.setattr(views, "EMBED_ENTRY_LIMIT", 2)
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_same_number_of_queries_when_every_list_is_cut(client, negotiation, cut_lists, output):
+    first = grow(negotiation, 2)[0]
+    party = negotiation.parties.order_by("pk").first()
+    url = page_urls(negotiation, proposal=first, actor=party)[output]
+    small = count(client, url)
+    grow(negotiation, 5)
+    large = count(client, url)
+    assert large == small, f"{output}: {small} queries for 12 entries, {large} for 42"
