@@ -7,6 +7,7 @@ string ("2025", "2025-02", "2025-02-23") and shown to readers as people write it
 and nowhere else.
 """
 
+import calendar
 import datetime
 import re
 from dataclasses import dataclass
@@ -71,8 +72,9 @@ class PartialDate:
         if self.precision == DatePrecision.DAY:
             return self.start
         if self.precision == DatePrecision.MONTH:
-            next_month = (self.start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-            return next_month - datetime.timedelta(days=1)
+            # Not "first of next month minus a day": December 9999 has no next month.
+            last_day = calendar.monthrange(self.start.year, self.start.month)[1]
+            return self.start.replace(day=last_day)
         return self.start.replace(month=12, day=31)
 
     @property

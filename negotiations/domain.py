@@ -7,6 +7,7 @@ the change log and the negotiation's change stamp.
 """
 
 import datetime
+import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -104,11 +105,51 @@ def _claim_version(record, expected_version):
     record.version = expected_version + 1
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_in(key)
+            yield from _strings_in(item)
+
+
+def _text_problem(text):
+    if "\x00" in text:
+        return "Null characters are not allowed."
+    if _SURROGATE.search(text):
+        return "Unpaired surrogate characters are not allowed."
+    return None
+
+
+def _unstorable_text(record):
+    """Field-keyed errors for characters no database here stores: NUL (PostgreSQL
+    refuses it in text and JSON) and unpaired surrogates (not UTF-8). Forms and the API
+    refuse them already; imports, commands and scripts reach the domain directly."""
+    errors = {}
+    for field in record._meta.concrete_fields:
+        if not field.editable:
+            continue
+        for text in _strings_in(getattr(record, field.attname)):
+            if problem := _text_problem(text):
+                errors[field.name] = [problem]
+                break
+    return errors
+
+
 def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
     """Validate, save with history, set many-to-many values, log and stamp."""
     creating = record._state.adding
     m2m = m2m or {}
-    errors = {}
+    errors = _unstorable_text(record)
+    if errors:
+        raise ValidationError(errors)  # before full_clean, whose unique checks query with it
     try:
         record.full_clean()
     except ValidationError as error:
@@ -315,6 +356,8 @@ def _check_not_the_last_source(source):
 def get_or_create_source(*, url, by=None, **details):
     """The source for a URL: reused when known (details fill only its blanks), else created."""
     url = (url or "").strip()
+    if problem := _text_problem(url):
+        raise ValidationError({"url": [problem]})  # before the lookup, which would send it
     source = Source.objects.filter(url=url).first()
     if source is None:
         try:
@@ -516,6 +559,8 @@ def add_correction(entry, *, note, by, made_at=None):
         made_by=_history_user(by),
         made_at=made_at or timezone.now(),
     )
+    if errors := _unstorable_text(correction):
+        raise ValidationError(errors)
     # Who made it is bookkeeping (none for the system), not something to validate.
     correction.full_clean(exclude=["made_by"])
     correction._history_user = _history_user(by)
@@ -863,6 +908,8 @@ def change_correction(correction, *, note, by):
     if by is not None and not may_correct(by):
         raise PermissionDenied("Only editors can change corrections.")
     correction.note = (note or "").strip()
+    if errors := _unstorable_text(correction):
+        raise ValidationError(errors)
     correction.full_clean(exclude=["made_by"])
     correction._history_user = _history_user(by)
     with transaction.atomic():

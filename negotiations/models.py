@@ -12,6 +12,7 @@ its latest status change (``ProposalQuerySet.with_status``). Writes go through
 """
 
 import zoneinfo
+from decimal import Decimal
 
 import pycountry
 from django.conf import settings
@@ -616,7 +617,9 @@ class Proposal(Entry):
     def clean(self):
         super().clean()
         errors = {}
-        if self.amount is not None and self.amount < 0:
+        # A value the field refused (NaN, text) stays as given: compare numbers only.
+        number = isinstance(self.amount, Decimal) and self.amount.is_finite()
+        if number and self.amount < 0:
             errors["amount"] = "An amount cannot be negative."
         if self.amount is not None and not self.currency:
             errors["currency"] = "Give the currency of the amount."
@@ -659,7 +662,9 @@ class StatusChange(Entry):
 
     @staticmethod
     def headline_from(proposal_title, status):
-        return f"{proposal_title}: {ProposalStatus(status).label.lower()}"
+        # Not yet validated when the domain builds the search text: never raise here.
+        label = ProposalStatus(status).label if status in ProposalStatus.values else status
+        return f"{proposal_title}: {label.lower()}"
 
     @property
     def headline(self):
