@@ -103,7 +103,12 @@ class KeysetPagination(BasePagination):
         return ordering
 
     def _beyond(self, values, backwards):
-        """Rows strictly after (or before) the position ``values`` in the ordering."""
+        """Rows strictly after (or before) the position ``values`` in the ordering.
+
+        The first term is also given as a plain range (``>=`` or ``<=``): the OR of the
+        exact condition alone makes PostgreSQL read the index from its start, so a page
+        deep in a long list would cost more than the first one.
+        """
         condition = Q(pk__in=[])
         equal = Q()
         for term, value in zip(self.ordering, values, strict=True):
@@ -112,7 +117,10 @@ class KeysetPagination(BasePagination):
             lookup = "gt" if ascending != backwards else "lt"
             condition |= equal & Q(**{f"{name}__{lookup}": value})
             equal &= Q(**{name: value})
-        return condition
+        first = self.ordering[0]
+        ascending = not first.startswith("-")
+        bound = "gte" if ascending != backwards else "lte"
+        return Q(**{f"{first.lstrip('-')}__{bound}": values[0]}) & condition
 
     # -- cursors -----------------------------------------------------------------
 
