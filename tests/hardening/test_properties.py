@@ -19,7 +19,8 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from hypothesis import HealthCheck, given, settings
+from django.db import connection
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from negotiations import domain
@@ -147,6 +148,15 @@ amounts = st.one_of(
 currencies = st.one_of(st.sampled_from(["USD", "EUR", "UAH", "usd", "XXX", "ABC", "", "US"]), texts)
 
 
+def storable(amount):
+    """Whether this database keeps the amount exactly. SQLite stores decimals as REAL
+    (15 significant digits): beyond that even Django cannot read them back. PostgreSQL's
+    numeric is exact (production, and ``make test-postgres`` runs these tests there)."""
+    if connection.vendor != "sqlite" or not isinstance(amount, Decimal):
+        return True
+    return not amount.is_finite() or len(amount.normalize().as_tuple().digits) <= 15
+
+
 def once(world, key, make):
     """A record made on the first example and reused by the next ones."""
     if key not in world:
@@ -254,6 +264,7 @@ def test_create_statement(world, text, context, date, by, published):
     date=date_texts,
 )
 def test_create_proposal(world, title, summary, amount, currency, date):
+    assume(storable(amount))
     proposal = attempt(
         lambda: domain.create_proposal(
             negotiation=world["negotiation"],
