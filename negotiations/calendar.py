@@ -22,8 +22,13 @@ PRODID = "-//Parley//Negotiation calendar//EN"
 
 
 def _span(date):
-    """(start, end, precise) of an all-day period; the end is exclusive as in RFC 5545."""
-    return date.start, date.end + datetime.timedelta(days=1), date.precision == DatePrecision.DAY
+    """(start, end, precise) of an all-day period; the end is exclusive as in RFC 5545.
+
+    A period ending on the last day Python knows (31 December 9999) has no exclusive
+    end: it is given without one (a one-day event) rather than overflowing.
+    """
+    end = date.end + datetime.timedelta(days=1) if date.end < datetime.date.max else None
+    return date.start, end, date.precision == DatePrecision.DAY
 
 
 def _sources_text(entry):

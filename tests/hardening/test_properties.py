@@ -504,3 +504,71 @@ def test_the_strategies_reach_the_interesting_cases():
 
     collect()
     assert seen == {"\x00", "\ud800", "\u202e", "\u0301", "З", "ز"}
+
+
+# --------------------------------------------------------------------------- #
+# What the domain accepts, every output can show
+# --------------------------------------------------------------------------- #
+
+EDGE_DATES = ["0001", "0001-01", "0001-01-01", "9999", "9999-12", "9999-12-31", "2024-02-29"]
+FIRST_DAY = {"0001", "0001-01", "0001-01-01"}
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        pytest.param(
+            date,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="reader timeline eras: selectors.eras computes "
+                "date.start - 1 day, which overflows on 1 January 0001",
+            ),
+        )
+        if date in FIRST_DAY
+        else date
+        for date in EDGE_DATES
+    ],
+)
+def test_boundary_dates_never_make_a_page_fail(date, world, client):
+    """The drills accept 0001 and 9999 dates (they are EDTF level 0): every page, feed,
+    calendar, export and API list that shows them must answer without a 500."""
+    negotiation = world["negotiation"]
+    domain.create_event(
+        negotiation=negotiation,
+        title="At the edge",
+        date=date,
+        published=True,
+        sources=[world["source"]],
+        by=None,
+    )
+    domain.create_expectation(
+        negotiation=negotiation,
+        actor=world["actor"],
+        text="Due at the edge",
+        date="2025-01",
+        due_date=date,
+        published=True,
+        sources=[world["source"]],
+        by=None,
+    )
+    slug = negotiation.slug
+    paths = [
+        "/",
+        f"/negotiations/{slug}/",
+        f"/negotiations/{slug}/?since={date}",
+        f"/negotiations/{slug}/?until={date}",
+        f"/negotiations/{slug}/next/",
+        f"/negotiations/{slug}/positions/",
+        f"/negotiations/{slug}/changes/?since=2020-01-01",
+        f"/negotiations/{slug}/feed/",
+        f"/negotiations/{slug}/calendar.ics",
+        f"/embed/negotiations/{slug}/",
+        f"/embed/negotiations/{slug}/timeline.json",
+        f"/actors/{world['actor'].slug}/",
+        f"/api/v1/negotiations/{negotiation.pk}/timeline/",
+        f"/api/v1/events/?since={date}&until={date}",
+        "/api/v1/expectations/",
+    ]
+    failed = [path for path in paths if client.get(path).status_code >= 500]
+    assert failed == []
