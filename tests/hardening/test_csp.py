@@ -97,6 +97,13 @@ def test_the_embed_may_be_framed_and_is_otherwise_as_strict(client, demo):
     policy = directives(response["Content-Security-Policy"])
     assert "frame-ancestors" not in policy
     assert policy == {k: v for k, v in directives(STRICT).items() if k != "frame-ancestors"}
+    # Repeat reads (answered from the anonymous cache) and 304s keep the embed's policy.
+    again = client.get(f"/embed/negotiations/{demo.slug}/")
+    assert again["Content-Security-Policy"] == response["Content-Security-Policy"]
+    assert "X-Frame-Options" not in again
+    revalidated = client.get(f"/embed/negotiations/{demo.slug}/", HTTP_IF_NONE_MATCH=again["ETag"])
+    assert revalidated.status_code == 304
+    assert "frame-ancestors" not in revalidated["Content-Security-Policy"]
     # The embed's data (read by other sites' scripts, not framed) keeps the strict header.
     data = client.get(f"/embed/negotiations/{demo.slug}/timeline.json")
     assert directives(data["Content-Security-Policy"])["frame-ancestors"] == "'none'"
