@@ -10,13 +10,12 @@ rendered by the same templates as the pages. Items link to the entry's permalink
 import re
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from . import selectors
-from .models import Actor, Entry, Negotiation
+from .models import Actor, Negotiation
 from .reader_http import Validators, negotiation_validators, respond
 from .selectors import syndicated_html
 
@@ -112,9 +111,10 @@ class NegotiationFeed(EntryFeed):
 class ActorFeed(EntryFeed):
     def validators(self, request, slug):
         actor = get_object_or_404(Actor, slug=slug)
-        changed = Negotiation.objects.aggregate(changed=Max("changed_at"))["changed"]
-        published = Entry.objects.published().aggregate(until=Max("publish_at"))["until"]
-        return Validators(changed, published, actor.updated_at, extra=request.get_full_path())
+        found = selectors.site_stamp()
+        return Validators(
+            found["changed"], found["until"], actor.updated_at, extra=request.get_full_path()
+        )
 
     def get_object(self, request, slug):
         return self.with_site_root(request, get_object_or_404(Actor, slug=slug))

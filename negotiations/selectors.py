@@ -17,7 +17,7 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
@@ -38,6 +38,7 @@ from .models import (
     PublicationState,
     RecordChange,
     Stance,
+    Statement,
     StatusChange,
     user_may_preview,
 )
@@ -77,13 +78,6 @@ def readable(user):
     for the entries a page shows (``decorate``).
     """
     return Entry.objects.visible_to(user)
-
-
-def names_readable_proposal(user):
-    """Condition on statements: the proposal they are about is readable (a filter)."""
-    return Exists(
-        Proposal.objects.visible_to(user).filter(pk=OuterRef("as_statement__proposal_id"))
-    )
 
 
 def flag_proposals(entries, user):
@@ -159,6 +153,22 @@ def after(key, *, inclusive=False):
     )
 
 
+def picked_ids(parts):
+    """The ids that some bounded querysets (each ordered and cut) pick, in one query:
+    the union of ``SELECT id … WHERE id IN (<part>)``. Reading entries by these ids
+    then costs one index lookup each; an OR of the parts as subqueries of the timeline
+    read would make the database test every entry against each of them."""
+    queries = [
+        Entry.objects.filter(pk__in=part.values("pk")).order_by().values_list("pk", flat=True)
+        for part in parts
+    ]
+    if not queries:
+        return set()
+    # One compound query (not nested ones); unordered: the model's default order is not
+    # among the selected columns.
+    return set(queries[0].union(*queries[1:], all=True).order_by())
+
+
 def latest(queryset, limit):
     """The last ``limit`` rows in timeline order, oldest first, and whether there are
     earlier ones (one query: ``limit + 1`` rows read backwards along the index)."""
@@ -190,58 +200,53 @@ def acting_actors(entry):
     return [actor] if actor is not None else []
 
 
-def speakers_for(actor):
-    """The actor and everyone speaking for it (its members), as a subquery."""
-    return Actor.objects.filter(Q(pk=actor.pk) | Q(affiliation=actor.pk)).values("pk")
+def speakers_for(actor, members=None):
+    """The ids of the actor and of everyone speaking for it (its members: one query,
+    unless they are given)."""
+    if members is None:
+        members = Actor.objects.filter(affiliation=actor.pk).values_list("pk", flat=True)
+    else:
+        members = [member.pk for member in members]
+    return [actor.pk, *members]
 
 
-def involving(actor):
-    """Entries in which the actor, or anyone speaking for it, takes part (``actor_ids``)."""
-    actors = speakers_for(actor)
-    return (
-        Q(as_proposal__proposed_by__in=actors)
-        | Q(
-            pk__in=Proposal.addressed_to.through.objects.filter(actor__in=actors).values(
-                "proposal_id"
-            )
-        )
-        | Q(as_status_change__actor__in=actors)
-        | Q(as_statement__actor__in=actors)
-        | Q(pk__in=Event.actors.through.objects.filter(actor__in=actors).values("event_id"))
-        | Q(as_expectation__actor__in=actors)
+def involvement(actor, user, *, members=None):
+    """Each way the actor, or anyone speaking for it, takes part in entries (the
+    ``actor_ids`` of an entry), as readable entries: {way: queryset}.
+
+    Each way is read from its own index on that actor column (the kind's own table
+    first, the ids written out): an actor's entries are found without reading
+    everyone's, where an OR of the ways over the timeline would test every entry
+    against each. Two small queries: who speaks for the actor, and which proposals
+    are addressed to them and which events they attend.
+    """
+    actors = speakers_for(actor, members)
+    addressed = Proposal.addressed_to.through.objects.filter(actor__in=actors)
+    attended = Event.actors.through.objects.filter(actor__in=actors)
+    listed = set(
+        addressed.order_by()
+        .values_list("proposal_id", flat=True)
+        .union(attended.order_by().values_list("event_id", flat=True), all=True)
+        .order_by()
     )
-
-
-def latest_involving(actor, queryset, *, limit, order=NEWEST_FIRST, kinds=None):
-    """A condition picking, for each way an actor takes part in entries (``involving``),
-    the first ``limit`` entries of ``queryset`` in ``order``: each part a bounded
-    subquery the database answers from its index on that actor column, so an actor's
-    latest entries are found without reading everyone's. ``kinds``: only these."""
-    actors = speakers_for(actor)
-    parts = {
-        EntryType.PROPOSAL: [
-            Q(as_proposal__proposed_by__in=actors),
-            Q(
-                pk__in=Proposal.addressed_to.through.objects.filter(actor__in=actors).values(
-                    "proposal_id"
-                )
-            ),
-        ],
-        EntryType.STATUS_CHANGE: [Q(as_status_change__actor__in=actors)],
-        EntryType.STATEMENT: [Q(as_statement__actor__in=actors)],
-        EntryType.EVENT: [
-            Q(pk__in=Event.actors.through.objects.filter(actor__in=actors).values("event_id"))
-        ],
-        EntryType.EXPECTATION: [Q(as_expectation__actor__in=actors)],
+    ways = {
+        "proposed": Proposal.objects.visible_to(user).filter(proposed_by__in=actors),
+        "status_changes": StatusChange.objects.visible_to(user).filter(actor__in=actors),
+        "statements": Statement.objects.visible_to(user).filter(actor__in=actors),
+        "expectations": Expectation.objects.visible_to(user).filter(actor__in=actors),
     }
-    condition = Q(pk__in=[])
-    for kind, conditions in parts.items():
-        if kinds is not None and kind not in kinds:
-            continue
-        for part in conditions:
-            picked = queryset.filter(part).order_by(*order).values("pk")[:limit]
-            condition |= Q(pk__in=Subquery(picked))
-    return condition
+    # Proposals addressed to them (their own proposals are "proposed") and events.
+    ways["listed"] = (
+        readable(user)
+        .filter(pk__in=listed)
+        .exclude(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=actors)
+    )
+    return ways
+
+
+def proposal_readable(user, ref="proposal_id"):
+    """Condition on statements: the proposal they are about (``ref``) is readable."""
+    return Exists(Proposal.objects.visible_to(user).filter(pk=OuterRef(ref)))
 
 
 ACTOR_COLUMNS = (
@@ -312,9 +317,8 @@ def ending_on_or_after(day, prefix=""):
     )
 
 
-def filtered(queryset, *, actor=None, kind=None, start=None, end=None, text=None):
-    if actor is not None:
-        queryset = queryset.filter(involving(actor))
+def filtered(queryset, *, kind=None, start=None, end=None, text=None):
+    """The timeline filters but the actor's (``narrowed_to``): kind, dates, words."""
     if kind:
         queryset = queryset.filter(entry_type=kind)
     if start is not None or end is not None:
@@ -558,6 +562,17 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
 # --------------------------------------------------------------------------- #
 
 
+def site_stamp(*, count=False):
+    """What every page across negotiations is validated by (home, actors): the latest
+    change stamp and scheduled publication reached of any negotiation, and (``count``)
+    how many negotiations there are (one query: ``with_stamp`` per negotiation, each an
+    indexed lookup)."""
+    totals = {"changed": Max("changed_at"), "until": Max("published_until")}
+    if count:
+        totals["count"] = Count("pk")
+    return Negotiation.objects.with_stamp().aggregate(**totals)
+
+
 def negotiation_for_reader(slug):
     """The negotiation with what its ETag needs, in one query (404 when unknown):
     ``Negotiation.objects.with_stamp()``."""
@@ -661,15 +676,51 @@ class TimelinePage:
         return self.earlier is None and self.later is None
 
 
-def timeline_window(entries, cursor, *, readable_entries, filters=None, size=None):
+def narrowed_to(actor, user, negotiation, filters):
+    """For the actor filter: a function picking, for a cursor condition, an order and a
+    limit, the ids of at most ``limit`` entries per way the actor takes part
+    (``involvement``), each way read from its own index. The page is then read among
+    these ids: the first ``limit`` of their union in that order are the page's."""
+    parts = [
+        filtered(part.filter(negotiation=negotiation), **filters)
+        for part in involvement(actor, user).values()
+    ]
+
+    def narrow(condition, order, limit):
+        return picked_ids([part.filter(condition).order_by(*order)[:limit] for part in parts])
+
+    return narrow
+
+
+def timeline_window(
+    entries, cursor, *, readable_entries, opens_at_start=False, narrow=None, size=None
+):
     """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
 
     Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
     to page from (None at either end); ``missing`` when the cursor names an entry
     that ``readable_entries`` does not hold. Without a cursor the page is the latest
-    one, or, when the filters name a start date, the first one from that date.
+    one, or (``opens_at_start``: a start date is asked for) the first one. ``narrow``
+    (``narrowed_to``) picks candidates first.
     """
     size = size or TIMELINE_PAGE
+
+    def take(condition, order, limit):
+        """The first ``limit`` entries beyond a condition in an order (one query, or two
+        when narrowed), oldest first, and whether there are more."""
+        chosen = entries.filter(condition)
+        if narrow is not None:
+            chosen = chosen.filter(pk__in=narrow(condition, order, limit + 1))
+        rows = list(chosen.order_by(*order)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return (rows[::-1] if order == NEWEST_FIRST else rows), more
+
+    def any_before(key):
+        if narrow is not None:
+            return bool(narrow(before(key), NEWEST_FIRST, 1))
+        return entries.filter(before(key)).exists()
+
     key = None
     if cursor.entry is not None:
         found = (
@@ -682,24 +733,23 @@ def timeline_window(entries, cursor, *, readable_entries, filters=None, size=Non
     missing = cursor.entry is not None and key is None
     if key is not None:
         # A permalink: the page starting at the entry (and whether any come before it).
-        rows, more = first(entries.filter(after(key, inclusive=True)), size)
-        has_earlier = entries.filter(before(key)).exists()
+        rows, more = take(after(key, inclusive=True), TIMELINE_ORDER, size)
         return (
             rows,
-            _key(rows, 0, key) if has_earlier else None,
+            _key(rows, 0, key) if any_before(key) else None,
             _key(rows, -1) if more else None,
             missing,
         )
     if cursor.before is not None:
-        rows, more = latest(entries.filter(before(cursor.before)), size)
+        rows, more = take(before(cursor.before), NEWEST_FIRST, size)
         return rows, _key(rows, 0) if more else None, _key(rows, -1, cursor.before), missing
     if cursor.after is not None:
-        rows, more = first(entries.filter(after(cursor.after)), size)
+        rows, more = take(after(cursor.after), TIMELINE_ORDER, size)
         return rows, _key(rows, 0, cursor.after), _key(rows, -1) if more else None, missing
-    if filters and filters.get("start") is not None:
-        rows, more = first(entries, size)
+    if opens_at_start:
+        rows, more = take(Q(), TIMELINE_ORDER, size)
         return rows, None, _key(rows, -1) if more else None, missing
-    rows, more = latest(entries, size)
+    rows, more = take(Q(), NEWEST_FIRST, size)
     return rows, _key(rows, 0) if more else None, None, missing
 
 
@@ -717,11 +767,14 @@ def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None):
     filters = filters or {}
     cursor = cursor or Cursor()
     base = readable(user).for_negotiation(negotiation)
+    rest = {name: value for name, value in filters.items() if name != "actor"}
+    actor = filters.get("actor")
     entries, earlier, later, missing = timeline_window(
-        reader_timeline(filtered(base, **filters)),
+        reader_timeline(filtered(base, **rest)),
         cursor,
-        readable_entries=readable(user).for_negotiation(negotiation),
-        filters=filters,
+        readable_entries=base,
+        opens_at_start=filters.get("start") is not None,
+        narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
     stand = standing(negotiation, user)
@@ -826,20 +879,23 @@ def changes_since(negotiation, user, since, *, limit=None):
         )
         .filter(Exists(entries.filter(pk=OuterRef("record_id"))))
         .order_by("-changed_at", "-pk")
-        .values("record_id")[: limit + 1]
     )
-    appeared = (
-        entries.filter(publish_at__gte=since, publish_at__lte=now)
-        .order_by("-publish_at", "-pk")
-        .values("pk")[: limit + 1]
+    appeared = entries.filter(publish_at__gte=since, publish_at__lte=now).order_by(
+        "-publish_at", "-pk"
     )
-    found = list(
-        reader_timeline(
-            readable(user)
-            .for_negotiation(negotiation)
-            .filter(Q(pk__in=Subquery(logged)) | Q(pk__in=Subquery(appeared)))
+    union = (
+        Entry.objects.filter(pk__in=logged.values("record_id")[: limit + 1])
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(
+            Entry.objects.filter(pk__in=appeared.values("pk")[: limit + 1])
+            .order_by()
+            .values_list("pk", flat=True),
+            all=True,
         )
+        .order_by()
     )
+    found = list(reader_timeline(readable(user).filter(pk__in=set(union))))
     decorate(found, trails_for(found, user), user)
     for entry in found:
         entry.appeared_at = appeared_at(entry)
@@ -878,8 +934,9 @@ class NextPage:
 
 def scheduled(today):
     """Events not over by ``today``: their period (as precise as its date) ends today or
-    later (``Event.is_scheduled``, as a condition)."""
-    return ending_on_or_after(today)
+    later (``Event.is_scheduled``, as a condition). Any such period starts this year or
+    later, which lets the database start its index walk there."""
+    return Q(date_start__gte=today.replace(month=1, day=1)) & ending_on_or_after(today)
 
 
 CALENDAR_UPCOMING = 200
@@ -889,27 +946,22 @@ CALENDAR_RECENT = 100
 def calendar_entries(negotiation, today=None):
     """Published events and expectations with a due date for the calendar: the next
     ``CALENDAR_UPCOMING`` and the latest ``CALENDAR_RECENT`` past ones of each, soonest
-    first (one query, each part a bounded subquery)."""
+    first (each part a bounded query of its kind's table)."""
     today = today or timezone.localdate()
-    base = readable(None).for_negotiation(negotiation)
-    events = base.filter(entry_type=EntryType.EVENT)
-    deadlines = base.filter(
-        entry_type=EntryType.EXPECTATION, as_expectation__due_date_start__isnull=False
+    events = Event.objects.visible_to(None).for_negotiation(negotiation)
+    deadlines = (
+        Expectation.objects.visible_to(None)
+        .for_negotiation(negotiation)
+        .filter(due_date_start__isnull=False)
     )
-    due_by_today = ending_on_or_after(today, prefix="as_expectation__due_")
-    due_order = ("as_expectation__due_date_start", "pk")
+    due_by_today = ending_on_or_after(today, prefix="due_")
     parts = [
         events.filter(scheduled(today)).order_by(*TIMELINE_ORDER)[:CALENDAR_UPCOMING],
         events.exclude(scheduled(today)).order_by(*NEWEST_FIRST)[:CALENDAR_RECENT],
-        deadlines.filter(due_by_today).order_by(*due_order)[:CALENDAR_UPCOMING],
-        deadlines.exclude(due_by_today).order_by(*(f"-{term}" for term in due_order))[
-            :CALENDAR_RECENT
-        ],
+        deadlines.filter(due_by_today).order_by("due_date_start", "pk")[:CALENDAR_UPCOMING],
+        deadlines.exclude(due_by_today).order_by("-due_date_start", "-pk")[:CALENDAR_RECENT],
     ]
-    chosen = Q(pk__in=[])
-    for part in parts:
-        chosen |= Q(pk__in=Subquery(part.values("pk")))
-    return reader_timeline(base.filter(chosen))
+    return reader_timeline(readable(None).filter(pk__in=picked_ids(parts)))
 
 
 def coming_next(negotiation, user, today=None, *, limit=None):
@@ -959,28 +1011,21 @@ def proposal_page(negotiation, pk, user, *, cursor=None):
     statements about it (``PROPOSAL_STATEMENTS`` per page, the latest first) and the
     proposals answering it."""
     cursor = cursor or Cursor()
-    base = readable(user).for_negotiation(negotiation)
-    about = base.filter(entry_type=EntryType.STATEMENT, as_statement__proposal=pk)
+    about = Statement.objects.visible_to(user).filter(negotiation=negotiation, proposal=pk)
     if cursor.before is not None:
         about = about.filter(before(cursor.before))
     elif cursor.after is not None:
         about = about.filter(after(cursor.after))
     order = TIMELINE_ORDER if cursor.after is not None else NEWEST_FIRST
-    statement_ids = about.order_by(*order).values("pk")[: PROPOSAL_STATEMENTS + 1]
-    successor_ids = (
-        base.filter(entry_type=EntryType.PROPOSAL, as_proposal__supersedes=pk)
-        .order_by(*TIMELINE_ORDER)
-        .values("pk")[:PROPOSAL_SUCCESSORS]
+    proposals = Proposal.objects.visible_to(user).filter(negotiation=negotiation)
+    ids = picked_ids(
+        [
+            proposals.filter(pk=pk),
+            about.order_by(*order)[: PROPOSAL_STATEMENTS + 1],
+            proposals.filter(supersedes=pk).order_by(*TIMELINE_ORDER)[:PROPOSAL_SUCCESSORS],
+        ]
     )
-    entries = list(
-        reader_timeline(
-            base.filter(
-                Q(pk=pk, entry_type=EntryType.PROPOSAL)
-                | Q(pk__in=Subquery(statement_ids))
-                | Q(pk__in=Subquery(successor_ids))
-            )
-        )
-    )
+    entries = list(reader_timeline(readable(user).filter(pk__in=ids)))
     entry = next((e for e in entries if e.pk == pk and e.entry_type == EntryType.PROPOSAL), None)
     if entry is None:
         raise Http404("No proposal at this address.")
@@ -1043,17 +1088,12 @@ def positions(negotiation, user):
     of the cells shown and the proposals, with their status (two more queries).
     """
     stances = list(
-        readable(user)
+        Statement.objects.visible_to(user)
         .for_negotiation(negotiation)
-        .filter(names_readable_proposal(user), entry_type=EntryType.STATEMENT)
-        .exclude(as_statement__stance="")
+        .filter(proposal_readable(user))
+        .exclude(stance="")
         .order_by(*NEWEST_FIRST)
-        .values_list(
-            "pk",
-            "as_statement__actor_id",
-            "as_statement__proposal_id",
-            "as_statement__stance",
-        )[:POSITIONS_READ]
+        .values_list("pk", "actor_id", "proposal_id", "stance")[:POSITIONS_READ]
     )
     proposal_order, actor_order = [], []
     for _pk, actor_id, proposal_id, _stance in stances:
@@ -1135,50 +1175,39 @@ class ActorPage:
 ACTOR_SECTIONS = ("statements", "stances", "proposals", "expectations", "other_entries")
 
 
-def actor_sections(actor, user):
-    """Each section of an actor page as a queryset of readable entries."""
-    speakers = speakers_for(actor)
-    base = readable(user)
-    statements = base.filter(entry_type=EntryType.STATEMENT, as_statement__actor__in=speakers)
-    proposed = Q(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=speakers)
+def actor_sections(actor, user, members):
+    """Each section of an actor page as readable entries, each read from its own index
+    (``involvement``): {section: [querysets]}."""
+    ways = involvement(actor, user, members=members)
     return {
-        "statements": statements,
-        "stances": statements.filter(names_readable_proposal(user)).exclude(
-            as_statement__stance=""
-        ),
-        "proposals": base.filter(proposed),
-        "expectations": base.filter(
-            entry_type=EntryType.EXPECTATION, as_expectation__actor__in=speakers
-        ),
-        # Proposals addressed to it (not its own), status changes, events.
-        "other_entries": base.exclude(proposed),
+        "statements": [ways["statements"]],
+        "stances": [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
+        "proposals": [ways["proposed"]],
+        "expectations": [ways["expectations"]],
+        # Proposals addressed to it (not its own), its status changes, its events.
+        "other_entries": [ways["listed"], ways["status_changes"]],
     }
 
 
 def actor_feed_entries(actor, limit):
     """The ``limit`` published entries the actor takes part in most recently recorded
     (newest first): the latest of each way of taking part, then the latest of those."""
-    base = readable(None)
-    chosen = latest_involving(actor, base, limit=limit, order=("-pk",))
-    return list(reader_timeline(base.filter(chosen)).order_by("-pk")[:limit])
+    parts = [way.order_by("-pk")[:limit] for way in involvement(actor, None).values()]
+    ids = picked_ids(parts)
+    return list(reader_timeline(readable(None).filter(pk__in=ids)).order_by("-pk")[:limit])
 
 
 def actor_page(actor, user, *, limit=None):
     """The latest ``limit`` entries of each section (oldest first), in one read of the
     entries: each section's ids are a bounded subquery of it."""
     limit = limit or ACTOR_SECTION
-    sections = actor_sections(actor, user)
-    others = sections.pop("other_entries")
-    chosen = latest_involving(
-        actor,
-        others,
-        limit=limit + 1,
-        kinds=(EntryType.PROPOSAL, EntryType.STATUS_CHANGE, EntryType.EVENT),
-    )
-    for queryset in sections.values():
-        chosen |= Q(pk__in=Subquery(queryset.order_by(*NEWEST_FIRST).values("pk")[: limit + 1]))
-    entries = list(reader_timeline(readable(user).filter(chosen)))
     members = list(actor.members.order_by("name"))
+    parts = [
+        queryset.order_by(*NEWEST_FIRST)[: limit + 1]
+        for querysets in actor_sections(actor, user, members).values()
+        for queryset in querysets
+    ]
+    entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
     decorate(entries, trails_for(entries, user), user)
     speaker_ids = {actor.pk, *(m.pk for m in members)}
 

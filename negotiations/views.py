@@ -6,7 +6,6 @@ decided in the model layer (``models``, ``selectors``), never here.
 
 import datetime
 
-from django.db.models import Count, Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from . import selectors
 from .calendar import negotiation_calendar
 from .charts import svg
 from .exports import timelinejs
-from .models import Actor, Entry, Negotiation, ProposalStatus
+from .models import Actor, ProposalStatus
 from .reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
 from .reader_http import Validators, negotiation_validators, respond
 
@@ -139,10 +138,9 @@ def _view(request, negotiation, build):
 
 @require_safe
 def home(request):
-    found = Negotiation.objects.aggregate(changed=Max("changed_at"), count=Count("pk"))
-    published = Entry.objects.published().aggregate(until=Max("publish_at"))["until"]
+    found = selectors.site_stamp(count=True)
     validators = Validators(
-        found["changed"], published, extra=f"{request.get_full_path()}|{found['count']}"
+        found["changed"], found["until"], extra=f"{request.get_full_path()}|{found['count']}"
     )
 
     def build():
@@ -362,10 +360,9 @@ def corrections(request, slug):
 @require_safe
 def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
-    found = Negotiation.objects.aggregate(changed=Max("changed_at"))
-    published = Entry.objects.published().aggregate(until=Max("publish_at"))["until"]
+    found = selectors.site_stamp()
     validators = Validators(
-        found["changed"], published, person.updated_at, extra=request.get_full_path()
+        found["changed"], found["until"], person.updated_at, extra=request.get_full_path()
     )
     preview = selectors.is_preview(request.user)
 
