@@ -60,7 +60,7 @@ ACTOR_SECTION = 20  # entries per section of an actor page
 PROPOSAL_STATEMENTS = 50
 PROPOSAL_TRAIL = 100
 PROPOSAL_SUCCESSORS = 20
-FILTER_ACTORS_FROM = 1000  # the filter offers the actors of the latest this many entries
+FILTER_ACTORS_FROM = 300  # the filter offers the actors of the latest this many entries
 
 TIMELINE_ORDER = ("date_start", "sequence", "pk")
 NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
@@ -249,6 +249,15 @@ def proposal_readable(user, ref="proposal_id"):
     return Exists(Proposal.objects.visible_to(user).filter(pk=OuterRef(ref)))
 
 
+@dataclass(frozen=True)
+class ActorName:
+    """An actor as the filter form offers it (no model instance: hundreds of them)."""
+
+    pk: int
+    slug: str
+    name: str
+
+
 ACTOR_COLUMNS = (
     "as_proposal__proposed_by",
     "as_status_change__actor",
@@ -285,7 +294,8 @@ def actors_in(negotiation, user, *, also=None):
     )
     if also is not None:
         condition |= Q(slug=also)
-    return list(Actor.objects.filter(condition).distinct().order_by("name"))
+    found = Actor.objects.filter(condition).distinct().order_by("name", "pk")
+    return [ActorName(*row) for row in found.values_list("pk", "slug", "name")]
 
 
 # --------------------------------------------------------------------------- #

@@ -12,6 +12,7 @@ from ..dates import PartialDate
 from ..models import ProposalStatus
 from ..reader_filters import Cursor
 from ..selectors import entry_url
+from . import entry_markup
 
 register = template.Library()
 
@@ -109,3 +110,35 @@ def permalink(entry):
 @register.simple_tag
 def entry_link(slug, pk):
     return entry_url(slug, pk)
+
+
+@register.simple_tag(takes_context=True)
+def entry_html(context, entry):
+    """One timeline entry (``entry_markup``), with the options the context sets."""
+    return entry_markup.render_entry(
+        entry,
+        compact=bool(context.get("compact")),
+        show_negotiation=bool(context.get("show_negotiation")),
+        syndicated=bool(context.get("syndicated")),
+    )
+
+
+@register.simple_tag
+def entry_sources(entry):
+    return mark_safe(entry_markup.render_sources(entry))
+
+
+@register.simple_tag
+def entry_corrections(entry):
+    return mark_safe(entry_markup.render_corrections(entry))
+
+
+@register.filter
+def actor_url(actor):
+    return entry_markup.actor_url(actor)
+
+
+@register.simple_tag
+def proposal_url(slug, pk):
+    """A proposal page's address (``{% url %}`` reverses the whole pattern each time)."""
+    return entry_markup.proposal_url(slug, pk)
