@@ -183,6 +183,7 @@ def respond(request, build, *, validators, preview):
         return apply_private(build())
     cached = not_modified(request, validators)
     if cached is not None:
+        _mark_route(cached, validators)
         return cached
     key = _stored_key(request, validators)
     stored = None if _bypasses_cache(request) else cache.get(key)
@@ -193,12 +194,17 @@ def respond(request, build, *, validators, preview):
         if response.status_code == 200 and not response.streaming:
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
             cache.set(key, {"content": response.content, "headers": headers}, STORE_SECONDS)
-    if response.status_code == 200 and validators.negotiation_id is not None:
-        # For AnonymousCacheMiddleware, which records it once the view's decorators ran.
-        response.parley_route = (validators.negotiation_id, validators.route_extra)
+    if response.status_code == 200:
+        _mark_route(response, validators)
     if response.status_code == 200:
         apply_public(response, validators)
     return response
+
+
+def _mark_route(response, validators):
+    """For AnonymousCacheMiddleware, which records it once the view's decorators ran."""
+    if validators.negotiation_id is not None:
+        response.parley_route = (validators.negotiation_id, validators.route_extra)
 
 
 def _stored_key(request, validators):

@@ -102,3 +102,14 @@ def test_a_browser_asking_the_api_for_html_gets_the_browsable_page(client, talks
     client.get(url)
     page = client.get(url, HTTP_ACCEPT="text/html")
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_a_304_from_the_view_teaches_the_middleware_too(client, talks):
+    """Each worker keeps its own cache: one that only ever answered 304s must learn too."""
+    first = client.get("/negotiations/talks/")
+    cache.clear()  # as in a worker that has not seen the page yet
+    assert client.get("/negotiations/talks/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    again, sql = sql_of(
+        lambda: client.get("/negotiations/talks/", HTTP_IF_NONE_MATCH=first["ETag"])
+    )
+    assert again.status_code == 304 and len(sql) == 1
