@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
@@ -48,7 +47,7 @@ from .reader_filters import Cursor, TimelineKey
 TIMELINE_PAGE = 50  # entries per timeline page
 STANDING_LIMIT = 10  # open proposals / pending expectations in "where things stand"
 NEXT_LIMIT = 50  # each list of "what comes next"
-EXPECTATIONS_READ = 100  # pending expectations read (the latest stated), then by due date
+EXPECTATIONS_READ = 50  # pending expectations read (the latest stated), then by due date
 CORRECTIONS_ON_TIMELINE = 10
 CORRECTIONS_PAGE = 50
 CHANGES_LIMIT = 100  # "what changed": items (and corrections) newest first
@@ -357,22 +356,29 @@ class StatusStep:
         return self.status in ProposalStatus.closed()
 
 
+STATUS_LABELS = dict(ProposalStatus.choices)
+
+
 def status_trails(status_changes):
     """Each proposal's status changes in timeline order: {proposal_id: [StatusStep, …]}.
 
-    ``status_changes`` are StatusChange rows in timeline order (the order that decides
-    the current status in ``ProposalQuerySet.with_status``).
+    ``status_changes`` are rows of ``TRAIL_FIELDS`` (tuples, as ``values_list`` reads
+    them), or StatusChange instances, in timeline order (the order that decides the
+    current status in ``ProposalQuerySet.with_status``).
     """
     trails = {}
     for change in status_changes:
-        trail = trails.setdefault(change.proposal_id, [])
+        if not isinstance(change, tuple):
+            change = tuple(getattr(change, name) for name in TRAIL_FIELDS)
+        pk, proposal_id, status, date_start, date_precision = change
+        trail = trails.setdefault(proposal_id, [])
         previous = trail[-1] if trail else None
         trail.append(
             StatusStep(
-                status=change.status,
-                label=change.get_status_display(),
-                date=PartialDate(change.date_start, change.date_precision),
-                entry_id=change.pk,
+                status=status,
+                label=STATUS_LABELS.get(status, status),
+                date=PartialDate(date_start, date_precision),
+                entry_id=pk,
                 previous=previous.status if previous else None,
                 previous_label=previous.label if previous else None,
             )
@@ -390,7 +396,7 @@ def negotiation_trails(negotiation, user):
         StatusChange.objects.visible_to(user)
         .for_negotiation(negotiation)
         .chronological()
-        .only(*TRAIL_FIELDS)
+        .values_list(*TRAIL_FIELDS)
     )
     return status_trails(changes)
 
@@ -429,7 +435,7 @@ def trails_of(ids, user):
         StatusChange.objects.visible_to(user)
         .filter(proposal__in=ids)
         .chronological()
-        .only(*TRAIL_FIELDS)
+        .values_list(*TRAIL_FIELDS)
     )
     return status_trails(changes)
 
@@ -450,10 +456,11 @@ def draft_label(entry, now):
 
 
 def syndicated_html(entry):
-    """An entry as HTML for feeds and exports: the page's template, without page-only
+    """An entry as HTML for feeds and exports: the page's markup, without page-only
     parts, whitespace between tags removed."""
-    html = render_to_string("negotiations/entries.html#entry", {"entry": entry, "syndicated": True})
-    return strip_spaces_between_tags(html.strip())
+    from .templatetags.entry_markup import render_entry  # it reads this module's URLs
+
+    return strip_spaces_between_tags(render_entry(entry, syndicated=True).strip())
 
 
 def decorate(entries, trails, user):
@@ -949,8 +956,8 @@ def scheduled(today):
     return Q(date_start__gte=today.replace(month=1, day=1)) & ending_on_or_after(today)
 
 
-CALENDAR_UPCOMING = 200
-CALENDAR_RECENT = 100
+CALENDAR_UPCOMING = 100  # events, and deadlines, to come (soonest first)
+CALENDAR_RECENT = 30  # and past (the latest)
 
 
 def calendar_entries(negotiation, today=None):
@@ -1043,7 +1050,7 @@ def proposal_page(negotiation, pk, user, *, cursor=None):
         StatusChange.objects.visible_to(user)
         .filter(proposal=pk)
         .order_by(*NEWEST_FIRST)
-        .only(*TRAIL_FIELDS)[: PROPOSAL_TRAIL + 1]
+        .values_list(*TRAIL_FIELDS)[: PROPOSAL_TRAIL + 1]
     )
     earlier_trail = len(changes) > PROPOSAL_TRAIL
     trails = status_trails(changes[:PROPOSAL_TRAIL][::-1])
