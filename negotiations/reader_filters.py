@@ -34,7 +34,7 @@ class QuickTextInput(forms.TextInput):
         attributes = {"type": self.input_type, "name": name}
         if shown is not None:
             attributes["value"] = shown
-        attributes.update(self.build_attrs(self.attrs, attrs))
+        attributes |= self.build_attrs(self.attrs, attrs)
         return mark_safe(f"<input{attributes_html(attributes)}>")
 
 
