@@ -67,6 +67,7 @@ PROBE = """
     django.setup()
     from django.core.management import call_command
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # hashed names, as served
     from django.contrib.auth import get_user_model
     from django.test import Client
     from negotiations.models import Negotiation
@@ -120,7 +121,8 @@ PROBE = """
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory):
-    result = run_production(PROBE, tmp_path_factory.mktemp("production"))
+    folder = tmp_path_factory.mktemp("production")
+    result = run_production(PROBE, folder, STATIC_ROOT=str(folder / "static"))
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith("JSON"))
     return json.loads(line.removeprefix("JSON"))
