@@ -546,8 +546,13 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
     remaining = list(phases_shown)
     result = []
 
-    def emit_phases_starting_by(day):
-        while remaining and (day is None or remaining[0].starts_on <= day):
+    def emit_phases_starting_by(day, *, before=False):
+        """Emit the phases (still to place) that start by ``day`` (``before``: earlier)."""
+        while remaining and (
+            day is None
+            or remaining[0].starts_on < day
+            or (not before and remaining[0].starts_on == day)
+        ):
             phase = remaining.pop(0)
             if keep_empty:
                 result.append(Era(phase=phase, label=phase.name))
@@ -558,7 +563,7 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
         if phase is None:
             label = outside_label(phases, date)
             if not result or result[-1].phase is not None or result[-1].label != label:
-                emit_phases_starting_by(date.start - datetime.timedelta(days=1))
+                emit_phases_starting_by(date.start, before=True)
                 result.append(Era(phase=None, label=label))
         elif not result or result[-1].phase is not phase:
             emit_phases_starting_by(phase.starts_on)

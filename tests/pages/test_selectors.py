@@ -105,3 +105,12 @@ def test_status_trails_know_the_previous_status(negotiation):
         (None, "Proposed"),
         ("Proposed", "Countered"),
     ]
+
+
+def test_eras_take_the_first_day_there_is(negotiation):
+    factories.PhaseFactory(
+        negotiation=negotiation, name="Talks", starts_on=datetime.date(2025, 1, 1)
+    )
+    factories.EventFactory(negotiation=negotiation, title="Founding", date="0001-01-01")
+    factories.EventFactory(negotiation=negotiation, title="Opening", date="2025-01-02")
+    assert eras_of(negotiation) == [("Earlier", [["Founding"]]), ("Talks", [["Opening"]])]
