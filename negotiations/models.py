@@ -324,7 +324,8 @@ class EntryQuerySet(models.QuerySet):
         the GIN index ``entry_search`` (same expression); elsewhere every word as a
         case-insensitive substring.
         """
-        text = (text or "").strip()
+        # NUL can be in no stored text, and PostgreSQL refuses it in a parameter.
+        text = (text or "").replace("\x00", "").strip()
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
