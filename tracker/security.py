@@ -5,7 +5,7 @@ Content Security Policy (with the embed pages' exception) and the admin lockout 
 import ipaddress
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware import csp
 from django.utils.html import escape
 
@@ -102,3 +102,18 @@ def lockout_response(request, original_response=None, credentials=None):
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     response["Cache-Control"] = "no-store"
     return response
+
+
+class RefuseNulInQueryMiddleware:
+    """A NUL character in a query parameter is a 400: no stored text holds one, and
+    PostgreSQL refuses it in a query parameter (a 500 otherwise)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            return HttpResponseBadRequest(
+                "Query parameters cannot contain NUL characters.", content_type="text/plain"
+            )
+        return self.get_response(request)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "tracker.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tracker.security.RefuseNulInQueryMiddleware",
     "tracker.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
