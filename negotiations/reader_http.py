@@ -22,7 +22,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
@@ -31,6 +30,8 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
+
+from .compiled import CompiledQuery
 
 
 def _code_stamp():
@@ -87,54 +88,25 @@ def stamp_validators(negotiation_id, stamp, request, *, extra=""):
     return validators
 
 
-class StampQuery:
-    """``Negotiation.objects.with_stamp()`` for one negotiation, compiled once per process.
+def _stamp_query(negotiation_id, at):
+    from .models import Negotiation
 
-    Building that query through the ORM costs several times more than running it, and
-    the anonymous fast path runs it on every request: its SQL is made once from the
-    ORM's own definition (the visibility rule stays written once) with sentinel values,
-    and each call only swaps in the negotiation and the current time.
-    """
-
-    PK = -7_734_001
-    AT = datetime.datetime(1901, 2, 3, 4, 5, 6, 789, tzinfo=datetime.UTC)
-
-    def __init__(self):
-        self.compiled = None
-
-    def __call__(self, negotiation_id):
-        """``(changed_at, published_until)``, or None for an unknown negotiation."""
-        if self.compiled is None:
-            from .models import Negotiation
-
-            query = (
-                Negotiation.objects.with_stamp(at=self.AT)
-                .filter(pk=self.PK)
-                .order_by()
-                .values_list("changed_at", "published_until")
-            )
-            self.compiled = query.query.sql_with_params()
-        sql, params = self.compiled
-        adapt = connection.ops.adapt_datetimefield_value  # SQLite compiles times to text
-        sentinel, now = adapt(self.AT), adapt(timezone.now())
-        params = [now if value == sentinel else value for value in params]
-        params = [negotiation_id if value == self.PK else value for value in params]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return None if row is None else tuple(_moment(value) for value in row)
+    return (
+        Negotiation.objects.with_stamp(at=at)
+        .filter(pk=negotiation_id)
+        .order_by()
+        .values_list("changed_at", "published_until")
+    )
 
 
-def _moment(value):
-    """A stored time as the ORM reads it (SQLite hands raw cursors a string)."""
-    if isinstance(value, str):
-        value = datetime.datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
+# The anonymous fast path runs it on every request: compiled once (negotiations.compiled).
+_stamp = CompiledQuery("stamp", _stamp_query)
 
 
-stamp_of = StampQuery()
+def stamp_of(negotiation_id):
+    """``(changed_at, published_until)`` of a negotiation, or None for an unknown one."""
+    rows = _stamp(negotiation_id, timezone.now())
+    return rows[0] if rows else None
 
 
 def not_modified(request, validators):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
+from .compiled import CompiledQuery
 from .dates import PartialDate
 from .models import (
     ENTRY_MODELS,
@@ -31,6 +32,8 @@ ACTOR_COLUMNS = {
     EntryType.STATEMENT: "actor_id",
     EntryType.EXPECTATION: "actor_id",
 }
+# The kinds whose actors are many-to-many.
+LISTED_ACTOR_KINDS = (EntryType.PROPOSAL, EntryType.EVENT)
 SPINE_COLUMNS = ("id", "entry_type", "date_start", "date_precision", "sequence", "key", "state")
 
 
@@ -97,9 +100,8 @@ def items(page):
     return result
 
 
-def _sources_of(ids):
-    found = {}
-    links = (
+def _sources_query(ids):
+    return (
         Entry.sources.through.objects.filter(entry_id__in=ids)
         .order_by("-source__published_on", "source__title", "source_id")  # as Source.Meta
         .values_list(
@@ -111,7 +113,33 @@ def _sources_of(ids):
             "source__published_on",
         )
     )
-    for entry_id, pk, url, title, publisher, published_on in links:
+
+
+def _corrections_query(ids):
+    return Correction.objects.filter(entry_id__in=ids).values_list("entry_id", "note", "made_at")
+
+
+def _listed_actors_query(ids):
+    """Addressees of proposals and participants of events (ids of other kinds match none)."""
+    addressed = Proposal.addressed_to.through.objects.filter(proposal_id__in=ids).values_list(
+        "proposal_id", "actor_id", "actor__name"
+    )
+    attending = Event.actors.through.objects.filter(event_id__in=ids).values_list(
+        "event_id", "actor_id", "actor__name"
+    )
+    # Ordered by name, as Actor.Meta orders the models' own actor lists.
+    return addressed.union(attending, all=True).order_by("actor__name")
+
+
+# Every page runs these three: compiled once (negotiations.compiled).
+_sources = CompiledQuery("timeline_sources", _sources_query)
+_corrections = CompiledQuery("timeline_corrections", _corrections_query)
+_listed_actors = CompiledQuery("timeline_listed_actors", _listed_actors_query)
+
+
+def _sources_of(ids):
+    found = {}
+    for entry_id, pk, url, title, publisher, published_on in _sources(ids):
         found.setdefault(entry_id, []).append(
             {
                 "id": pk,
@@ -126,27 +154,17 @@ def _sources_of(ids):
 
 def _corrections_of(ids):
     found = {}
-    for entry_id, note, made_at in Correction.objects.filter(entry_id__in=ids).values_list(
-        "entry_id", "note", "made_at"
-    ):
+    for entry_id, note, made_at in _corrections(ids):
         found.setdefault(entry_id, []).append({"note": note, "made_at": made_at})
     return found
 
 
 def _listed_actors_of(page):
     """Addressees of proposals and participants of events, in one query."""
-    proposal_ids = [row["id"] for row in page if row["entry_type"] == EntryType.PROPOSAL]
-    event_ids = [row["id"] for row in page if row["entry_type"] == EntryType.EVENT]
-    if not proposal_ids and not event_ids:
+    ids = [row["id"] for row in page if row["entry_type"] in LISTED_ACTOR_KINDS]
+    if not ids:
         return {}
-    addressed = Proposal.addressed_to.through.objects.filter(
-        proposal_id__in=proposal_ids
-    ).values_list("proposal_id", "actor_id", "actor__name")
-    attending = Event.actors.through.objects.filter(event_id__in=event_ids).values_list(
-        "event_id", "actor_id", "actor__name"
-    )
     found = {}
-    # Ordered by name, as Actor.Meta orders the models' own actor lists.
-    for entry_id, actor_id, _ in addressed.union(attending, all=True).order_by("actor__name"):
+    for entry_id, actor_id, _ in _listed_actors(ids):
         found.setdefault(entry_id, []).append(actor_id)
     return found

@@ -54,6 +54,12 @@ def test_development_defaults_to_sqlite_with_debug_on():
     )
 
 
+def test_an_empty_database_url_means_the_sqlite_default():
+    result = settings_of("tracker.settings.development", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+    assert '"django.db.backends.sqlite3"' in result.stdout
+
+
 def test_production_trusts_the_proxy_for_https():
     result = subprocess.run(
         [

@@ -39,12 +39,32 @@ class KeysetPagination(BasePagination):
         cursor = self.decode_cursor(request, queryset)
 
         backwards = bool(cursor and cursor["back"])
-        queryset = queryset.order_by(
-            *(_flip(term) if backwards else term for term in self.ordering)
+        values = cursor["values"] if cursor else None
+        rows = list(keyset_slice(queryset, self.ordering, values, backwards, self.page_size + 1))
+        return self.take(rows, cursor, backwards)
+
+    def paginate_compiled(self, query, request, queryset, *arguments):
+        """As ``paginate_queryset``, with a CompiledQuery (``negotiations.compiled``) whose
+        ``build(*arguments, *cursor values, ordering=, backwards=, limit=)`` returns
+        ``keyset_slice()`` of the list ``queryset`` also names (for the cursor's types)."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.ordering = self.get_ordering(request, queryset, view=None)
+        self.base_url = request.build_absolute_uri()
+        cursor = self.decode_cursor(request, queryset)
+        backwards = bool(cursor and cursor["back"])
+        values = cursor["values"] if cursor else []
+        rows = query(
+            *arguments,
+            *values,
+            ordering=tuple(self.ordering),
+            backwards=backwards,
+            limit=self.page_size + 1,
         )
-        if cursor:
-            queryset = queryset.filter(self._beyond(cursor["values"], backwards))
-        rows = list(queryset[: self.page_size + 1])
+        return self.take(rows, cursor, backwards)
+
+    def take(self, rows, cursor, backwards):
+        """The page out of ``page_size + 1`` rows read; the extra one says there is more."""
         more = len(rows) > self.page_size
         rows = rows[: self.page_size]
         if backwards:
@@ -101,26 +121,6 @@ class KeysetPagination(BasePagination):
         if not any(term.lstrip("-") in {"pk", "id"} for term in ordering):
             ordering.append("pk")
         return ordering
-
-    def _beyond(self, values, backwards):
-        """Rows strictly after (or before) the position ``values`` in the ordering.
-
-        The first term is also given as a plain range (``>=`` or ``<=``): the OR of the
-        exact condition alone makes PostgreSQL read the index from its start, so a page
-        deep in a long list would cost more than the first one.
-        """
-        condition = Q(pk__in=[])
-        equal = Q()
-        for term, value in zip(self.ordering, values, strict=True):
-            name = term.lstrip("-")
-            ascending = not term.startswith("-")
-            lookup = "gt" if ascending != backwards else "lt"
-            condition |= equal & Q(**{f"{name}__{lookup}": value})
-            equal &= Q(**{name: value})
-        first = self.ordering[0]
-        ascending = not first.startswith("-")
-        bound = "gte" if ascending != backwards else "lte"
-        return Q(**{f"{first.lstrip('-')}__{bound}": values[0]}) & condition
 
     # -- cursors -----------------------------------------------------------------
 
@@ -193,6 +193,36 @@ class TimelinePagination(KeysetPagination):
     """The timeline in reading order: date, order within the day, id."""
 
     ordering = ("date_start", "sequence", "pk")
+
+
+def keyset_slice(queryset, ordering, values, backwards, limit):
+    """The first ``limit`` rows of ``queryset`` in ``ordering`` (reversed going
+    backwards), strictly after (or before) the position ``values`` when given."""
+    queryset = queryset.order_by(*(_flip(term) if backwards else term for term in ordering))
+    if values:
+        queryset = queryset.filter(_beyond(ordering, values, backwards))
+    return queryset[:limit]
+
+
+def _beyond(ordering, values, backwards):
+    """Rows strictly after (or before) the position ``values`` in the ordering.
+
+    The first term is also given as a plain range (``>=`` or ``<=``): the OR of the
+    exact condition alone makes PostgreSQL read the index from its start, so a page
+    deep in a long list would cost more than the first one.
+    """
+    condition = Q(pk__in=[])
+    equal = Q()
+    for term, value in zip(ordering, values, strict=True):
+        name = term.lstrip("-")
+        ascending = not term.startswith("-")
+        lookup = "gt" if ascending != backwards else "lt"
+        condition |= equal & Q(**{f"{name}__{lookup}": value})
+        equal &= Q(**{name: value})
+    first = ordering[0]
+    ascending = not first.startswith("-")
+    bound = "gte" if ascending != backwards else "lte"
+    return Q(**{f"{first.lstrip('-')}__{bound}": values[0]}) & condition
 
 
 def _flip(term):

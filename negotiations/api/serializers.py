@@ -443,13 +443,16 @@ class TimelineItemSerializer(serializers.Serializer):
         return record_url(entry.entry_type, entry.pk, self.context["request"])
 
 
+# Times as the API writes them (DRF's format), with one field built once, not per value.
+_moment = serializers.DateTimeField().to_representation
+
+
 def timeline_item_data(item, detail_url):
     """A ``negotiations.timeline.Item`` in the shape of ``TimelineItemSerializer``.
 
     The timeline is the hot read path, so items are written out directly rather
     than field by field; the API tests hold both to the same contract.
     """
-    made_at = serializers.DateTimeField().to_representation
     return {
         "type": item.entry_type,
         "id": item.id,
@@ -467,7 +470,7 @@ def timeline_item_data(item, detail_url):
         "key": item.key,
         "published": item.published,
         "corrections": [
-            {"note": correction["note"], "made_at": made_at(correction["made_at"])}
+            {"note": correction["note"], "made_at": _moment(correction["made_at"])}
             for correction in item.corrections
         ],
         "url": detail_url(item.entry_type, item.id),
@@ -500,7 +503,7 @@ class ChangeSerializer(serializers.Serializer):
     url = serializers.URLField(required=False, help_text="Absent on deletions.")
 
     def to_representation(self, change):
-        at = serializers.DateTimeField().to_representation(change.at)
+        at = _moment(change.at)
         action = change.shown_action
         data = {"type": change.record_type, "id": change.record_id, "action": action}
         if action == RecordChange.Action.DELETED:

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models import DateTimeField as DateTimeModelField
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,6 +21,7 @@ from rest_framework import mixins, routers, viewsets
 from rest_framework.decorators import action
 
 from negotiations import domain, reader_http, timeline
+from negotiations.compiled import CompiledQuery
 from negotiations.models import (
     ENTRY_MODELS,
     Actor,
@@ -37,7 +38,7 @@ from negotiations.models import (
 from . import filters, serializers
 from .conditional import ConditionalMixin
 from .fields import is_possible_id
-from .pagination import KeysetPagination, TimelinePagination
+from .pagination import KeysetPagination, TimelinePagination, keyset_slice
 
 PRECONDITION = OpenApiParameter(
     "If-Match",
@@ -122,6 +123,16 @@ class ActorViewSet(RecordViewSet):
     ordering = ["name"]
 
 
+def _published_page(negotiation_id, at, *after, ordering, backwards, limit):
+    """What readers see of a timeline, one keyset page: the unfiltered path of
+    ``NegotiationViewSet.timeline`` for those who may not preview, as one query."""
+    entries = Entry.objects.published(at=at).filter(negotiation_id=negotiation_id)
+    return keyset_slice(timeline.rows(entries), ordering, after, backwards, limit)
+
+
+published_page = CompiledQuery("timeline_page", _published_page)
+
+
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
 class NegotiationViewSet(RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
@@ -152,11 +163,20 @@ class NegotiationViewSet(RecordViewSet):
     def timeline(self, request, pk=None):
         if not is_possible_id(pk):
             raise Http404
-        negotiation = get_object_or_404(Negotiation.objects.with_stamp(), pk=pk)
+        negotiation_id = int(pk)
+        stamp = reader_http.stamp_of(negotiation_id)  # one precompiled query
+        if stamp is None:
+            raise Http404
 
         def build():
-            entries = self.filter_queryset(self.get_queryset().for_negotiation(negotiation))
-            page = self.paginate_queryset(timeline.rows(entries))
+            if self.reads_plain_timeline(request):
+                page = self.paginator.paginate_compiled(
+                    published_page, request, Entry.objects.all(), negotiation_id, timezone.now()
+                )
+            else:
+                entries = self.get_queryset().filter(negotiation_id=negotiation_id)
+                entries = self.filter_queryset(entries)
+                page = self.paginate_queryset(timeline.rows(entries))
             detail_url = serializers.detail_urls(request)
             items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]
             return self.get_paginated_response(items)
@@ -167,9 +187,14 @@ class NegotiationViewSet(RecordViewSet):
         return reader_http.respond(
             request,
             lambda: self.rendered(build()),
-            validators=reader_http.negotiation_validators(negotiation, request, extra="api"),
+            validators=reader_http.stamp_validators(negotiation_id, stamp, request, extra="api"),
             preview=False,
         )
+
+    def reads_plain_timeline(self, request):
+        """Every published entry, unfiltered: the page readers ask for most, precompiled."""
+        filtered = set(request.query_params) & set(filters.TimelineFilterSet.base_filters)
+        return not filtered and not user_may_preview(request.user)
 
     def rendered(self, response):
         """A DRF response rendered now, so its bytes can be stored and validated."""

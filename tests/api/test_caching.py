@@ -37,7 +37,8 @@ def test_a_repeat_read_and_a_304_cost_one_query(anon, url):
     first = anon.get(url)
     again, sql = queries_of(lambda: anon.get(url))
     assert again.content == first.content
-    assert len(sql) == 1 and "negotiations_negotiation" in sql[0]
+    assert len(sql) == 1
+    assert "negotiations_negotiation" in sql[0] or "EXECUTE parley_stamp" in sql[0]
     not_modified, sql = queries_of(lambda: anon.get(url, HTTP_IF_NONE_MATCH=first["ETag"]))
     assert not_modified.status_code == 304
     assert len(sql) == 1
