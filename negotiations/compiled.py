@@ -71,6 +71,8 @@ class _Shape:
         except EmptyResultSet:  # an empty list in an IN: nothing can match
             self.sql = None
             return
+        columns = [column for column, _, _ in self.compiler.select[: self.compiler.col_count]]
+        self.converters = self.compiler.get_converters(columns)
         where = {_adapt(value): index for index, value in enumerate(_flatten(stand_ins))}
         if set(where) - {p for p in params if _hashable(p)}:
             raise ValueError(f"{name}: the query does not take every argument as a parameter")
@@ -90,9 +92,10 @@ class _Shape:
             else:
                 cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        rows = self.compiler.results_iter(results=[rows], tuple_expected=True)
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
         if self.names is None:
-            return list(rows)
+            return [tuple(row) for row in rows]
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
     def _execute_prepared(self, cursor, params):
@@ -129,7 +132,7 @@ class _Sentinels:
         if isinstance(argument, datetime.date):
             return datetime.date(1, 2, 3) + datetime.timedelta(days=number)
         if isinstance(argument, str):
-            return f"\x1fparley-sentinel-{number}"
+            return f"parley-sentinel-{number}-7734"
         # Within every integer field's range: the ORM drops a condition that cannot fail.
         return 1_987_654_000 + number
 

@@ -168,7 +168,6 @@ def respond(request, build, *, validators, preview):
             cache.set(key, {"content": response.content, "headers": headers}, STORE_SECONDS)
     if response.status_code == 200:
         _mark_route(response, validators)
-    if response.status_code == 200:
         apply_public(response, validators)
     return response
 
@@ -180,12 +179,19 @@ def _mark_route(response, validators):
 
 
 def _stored_key(request, validators):
-    address = f"{request.build_absolute_uri()}|{validators.etag}"
+    address = f"{_address(request)}|{validators.etag}"
     return "parley:reader:" + hashlib.sha256(address.encode()).hexdigest()
 
 
 def _route_key(request):
-    return "parley:route:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return "parley:route:" + hashlib.sha256(_address(request).encode()).hexdigest()
+
+
+def _address(request):
+    """The absolute address asked for, worked out once per request (both keys use it)."""
+    if not hasattr(request, "parley_address"):
+        request.parley_address = request.build_absolute_uri()
+    return request.parley_address
 
 
 def _is_anonymous(request):

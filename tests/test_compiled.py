@@ -10,10 +10,15 @@ from django.utils import timezone
 
 from negotiations import timeline
 from negotiations.api.pagination import keyset_slice
-from negotiations.api.views import published_page
+from negotiations.api.views import published_page, published_search_page
 from negotiations.compiled import CompiledQuery
 from negotiations.models import Entry, PublicationState
-from tests.factories import EventFactory, ProposalFactory, StatusChangeFactory
+from tests.factories import (
+    EventFactory,
+    ProposalFactory,
+    StatementFactory,
+    StatusChangeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +118,26 @@ def test_the_readers_page_equals_the_orm_path_forward_and_back(negotiation):
     assert both(position, False, 10) == [entry.pk for entry in shown[2:]]
     assert both(position, True, 10) == [shown[0].pk]
     assert both([], False, 2) == [entry.pk for entry in shown[:2]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="readers' searches precompiled there")
+def test_the_readers_search_page_equals_the_orm_path(negotiation):
+    said = [
+        StatementFactory(negotiation=negotiation, text=f"Rare earths, round {n}.") for n in range(3)
+    ]
+    StatementFactory(negotiation=negotiation, text="Lithium.")
+    StatementFactory(negotiation=negotiation, text="Rare earths.", state=PublicationState.DRAFT)
+    now = timezone.now()
+    ordering = ("date_start", "sequence", "pk")
+    for words in ("rare earths", "earth", "lithium -rare", "nothing"):
+        orm = timeline.rows(
+            Entry.objects.published(at=now).filter(negotiation=negotiation).search(words)
+        )
+        fast = published_search_page(
+            negotiation.pk, now, words, ordering=ordering, backwards=False, limit=2
+        )
+        assert fast == list(keyset_slice(orm, ordering, [], False, 2)), words
+    fast = published_search_page(
+        negotiation.pk, now, "earths", ordering=ordering, backwards=False, limit=10
+    )
+    assert [row["id"] for row in fast] == [entry.pk for entry in said]

@@ -99,6 +99,11 @@ class UntilFilter(SinceFilter):
         return qs if value is None else qs.filter(**{f"{self.field_name}__lte": value.end})
 
 
+def search_words(value):
+    """What a search box's text is searched as: its first ten words."""
+    return " ".join(value.split()[:10])
+
+
 def search(fields, words):
     """Every word in at least one of the fields (case-insensitive)."""
     condition = Q()
@@ -140,7 +145,7 @@ class FilterSet(django_filters.FilterSet):
     )
 
     def filter_q(self, queryset, name, value):
-        words = " ".join(value.split()[:10])
+        words = search_words(value)
         if hasattr(queryset, "search"):  # entries: the model's one full-text search
             return queryset.search(words)
         return queryset.filter(search(self.search_fields, words))

@@ -1,6 +1,7 @@
 """The API's ViewSets: querysets with the visibility rule, writes through the domain."""
 
-from django.db import transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models import DateTimeField as DateTimeModelField
 from django.http import Http404
@@ -19,6 +20,7 @@ from drf_spectacular.views import (
 )
 from rest_framework import mixins, routers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
 from negotiations import domain, reader_http, timeline
 from negotiations.compiled import CompiledQuery
@@ -130,7 +132,14 @@ def _published_page(negotiation_id, at, *after, ordering, backwards, limit):
     return keyset_slice(timeline.rows(entries), ordering, after, backwards, limit)
 
 
+def _published_search_page(negotiation_id, at, words, *after, ordering, backwards, limit):
+    """The same, for a search (``?q=`` alone)."""
+    entries = Entry.objects.published(at=at).filter(negotiation_id=negotiation_id).search(words)
+    return keyset_slice(timeline.rows(entries), ordering, after, backwards, limit)
+
+
 published_page = CompiledQuery("timeline_page", _published_page)
+published_search_page = CompiledQuery("timeline_search_page", _published_search_page)
 
 
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
@@ -169,9 +178,16 @@ class NegotiationViewSet(RecordViewSet):
             raise Http404
 
         def build():
-            if self.reads_plain_timeline(request):
+            compiled = self.compiled_page(request)
+            if compiled is not None:
+                query, arguments = compiled
                 page = self.paginator.paginate_compiled(
-                    published_page, request, Entry.objects.all(), negotiation_id, timezone.now()
+                    query,
+                    request,
+                    Entry.objects.all(),
+                    negotiation_id,
+                    timezone.now(),
+                    *arguments,
                 )
             else:
                 entries = self.get_queryset().filter(negotiation_id=negotiation_id)
@@ -191,10 +207,23 @@ class NegotiationViewSet(RecordViewSet):
             preview=False,
         )
 
-    def reads_plain_timeline(self, request):
-        """Every published entry, unfiltered: the page readers ask for most, precompiled."""
+    def compiled_page(self, request):
+        """``(query, arguments)`` precompiled for the pages readers ask for most — the whole
+        timeline, and a search on PostgreSQL (one parameter, however many words) — else
+        None: the filters' own path."""
+        if user_may_preview(request.user):
+            return None
         filtered = set(request.query_params) & set(filters.TimelineFilterSet.base_filters)
-        return not filtered and not user_may_preview(request.user)
+        if not filtered:
+            return published_page, ()
+        if filtered == {"q"} and connection.vendor == "postgresql":
+            field = filters.TimelineFilterSet.base_filters["q"].field
+            try:
+                words = filters.search_words(field.clean(request.query_params["q"]))
+            except DjangoValidationError as error:
+                raise ValidationError({"q": error.messages}) from None
+            return (published_search_page, (words,)) if words else (published_page, ())
+        return None
 
     def rendered(self, response):
         """A DRF response rendered now, so its bytes can be stored and validated."""

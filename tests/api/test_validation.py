@@ -286,6 +286,18 @@ def test_out_of_range_times_and_over_long_searches(anon, db):
     assert anon.get(f"{API}events/?q=" + "+".join(["a"] * 50)).status_code == 200
 
 
+def test_an_over_long_timeline_search_is_refused_for_readers_and_staff(
+    anon, as_journalist, negotiation
+):
+    url = f"{API}negotiations/{negotiation.pk}/timeline/?q=" + "+".join(["a"] * 150)
+    for client in (anon, as_journalist):  # readers: the precompiled page; staff: the filters
+        response = client.get(url)
+        assert response.status_code == 400
+        assert response.json() == {
+            "q": ["Ensure this value has at most 200 characters (it has 299)."]
+        }
+
+
 def test_an_actor_affiliated_to_itself(as_journalist, db):
     actor = factories.ActorFactory()
     response = as_journalist.patch(f"{API}actors/{actor.pk}/", {"affiliation": actor.pk})
