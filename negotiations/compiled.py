@@ -30,16 +30,23 @@ class CompiledQuery:
     sizes, directions) are compiled into the SQL: each value is a shape of its own.
     Calling returns the rows as the queryset would, converted by the backend's own
     converters.
+
+    Prepared statements run with PostgreSQL's generic plan (``plan_cache_mode`` in
+    the settings): planned once per connection, right when the best plan does not
+    depend on the values. When it does — a search, whose best plan depends on how
+    common its words are — pass ``prepare=False``: the SQL is still built once, and
+    PostgreSQL plans each run for its values.
     """
 
     names = set()  # prepared statements are named after their query: one query per name
 
-    def __init__(self, name, build):
+    def __init__(self, name, build, *, prepare=True):
         if name in CompiledQuery.names:
             raise ValueError(f"A compiled query is already named {name!r}.")
         CompiledQuery.names.add(name)
         self.name = name
         self.build = build
+        self.prepare = prepare
         self.shapes = {}
 
     def __call__(self, *arguments, **options):
@@ -51,16 +58,17 @@ class CompiledQuery:
         compiled = self.shapes.get(shape)
         if compiled is None:
             name = f"parley_{self.name}_{len(self.shapes)}"
-            compiled = self.shapes[shape] = _Shape(name, self.build, arguments, options)
+            compiled = self.shapes[shape] = _Shape(name, self, arguments, options)
         return compiled.run(arguments)
 
 
 class _Shape:
-    def __init__(self, name, build, arguments, options):
+    def __init__(self, name, query, arguments, options):
         self.name = name
+        self.prepare = query.prepare
         sentinels = _Sentinels()
         stand_ins = [sentinels.like(argument) for argument in arguments]
-        queryset = build(*stand_ins, **options)
+        queryset = query.build(*stand_ins, **options)
         self.compiler = queryset.query.get_compiler(queryset.db)
         query = queryset.query
         self.names = None
@@ -87,7 +95,7 @@ class _Shape:
         values = [_adapt(value) for value in _flatten(arguments)]
         params = [constant if i is None else values[i] for i, constant in self.params]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if self.prepare and connection.vendor == "postgresql":
                 self._execute_prepared(cursor, params)
             else:
                 cursor.execute(self.sql, params)

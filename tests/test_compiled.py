@@ -137,7 +137,13 @@ def test_the_readers_search_page_equals_the_orm_path(negotiation):
             negotiation.pk, now, words, ordering=ordering, backwards=False, limit=2
         )
         assert fast == list(keyset_slice(orm, ordering, [], False, 2)), words
-    fast = published_search_page(
-        negotiation.pk, now, "earths", ordering=ordering, backwards=False, limit=10
-    )
+    with CaptureQueriesContext(connection) as queries:
+        fast = published_search_page(
+            negotiation.pk, now, "earths", ordering=ordering, backwards=False, limit=10
+        )
     assert [row["id"] for row in fast] == [entry.pk for entry in said]
+    # Planned for its words at each run: a generic plan read the whole index (seconds).
+    assert not queries[0]["sql"].startswith("EXECUTE")
+    with CaptureQueriesContext(connection) as queries:
+        published_page(negotiation.pk, now, ordering=ordering, backwards=False, limit=10)
+    assert queries[0]["sql"].startswith("EXECUTE parley_timeline_page")

@@ -139,7 +139,7 @@ def _published_search_page(negotiation_id, at, words, *after, ordering, backward
 
 
 published_page = CompiledQuery("timeline_page", _published_page)
-published_search_page = CompiledQuery("timeline_search_page", _published_search_page)
+published_search_page = CompiledQuery("timeline_search_page", _published_search_page, prepare=False)
 
 
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
