@@ -30,6 +30,7 @@ HIDDEN_FIELDS = {
     "sequence",
     "created_by",
     "search_text",  # derived, and not kept in history
+    "search_vector",
 }
 # Stored as two columns, read as one partial date.
 PARTIAL_DATES = {

@@ -76,3 +76,13 @@ def test_a_nul_character_is_dropped_rather_than_failing(client, negotiation):
     StatementFactory(negotiation=negotiation, text="Lithium.")
     assert Entry.objects.published().search("lith\x00ium").count() == 1  # NUL dropped
     assert client.get("/negotiations/talks/", {"q": "\x00"}).status_code == 400
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored vector is PostgreSQL's")
+def test_postgres_keeps_the_search_vector_on_every_write(negotiation):
+    statement = StatementFactory(negotiation=negotiation, text="Lithium.")
+    assert Entry.objects.search("lithium").get() == statement.entry_ptr
+    statement.text = "Titanium."
+    domain.save_entry(statement, by=None)
+    assert not Entry.objects.search("lithium").exists()
+    assert Entry.objects.search("titanium").get() == statement.entry_ptr

@@ -5,17 +5,7 @@ import django.contrib.postgres.search
 from django.conf import settings
 from django.db import migrations, models
 
-
-class AddIndexOnPostgreSQL(migrations.AddIndex):
-    """A GIN full-text index exists on PostgreSQL only; SQLite searches by substring."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from negotiations.postgres_operations import AddIndexOnPostgreSQL
 
 
 class Migration(migrations.Migration):

@@ -202,6 +202,7 @@ IGNORED = [
     ("state", "published"),
     ("publish_at", "2000-01-01T00:00:00Z"),
     ("search_text", "forged"),
+    ("search_vector", "'forged':1"),
     ("url", "https://evil.example/"),
 ]
 
@@ -220,6 +221,7 @@ def _bookkeeping(entry):
         "corrections": list(entry.corrections.values_list("note", flat=True)),
         "status_changes": list(StatusChange.objects.filter(proposal_id=entry.pk).values("pk")),
         "search_text": entry.search_text,
+        "search_vector": entry.search_vector,
     }
 
 
@@ -324,6 +326,7 @@ FORGED_ADMIN_FIELDS = {
     "sequence": "99",
     "entry_type": "proposal",
     "search_text": "forged",
+    "search_vector": "'forged':1",
     "publish_at_0": "2000-01-01",
     "publish_at_1": "00:00:00",
     "publish_at": "2000-01-01 00:00:00",
