@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,8 +57,19 @@ end
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Benchmark Parley against a bare Django view.")
-    parser.add_argument("--duration", type=int, default=10, help="seconds measured per endpoint")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+    parser.add_argument(
+        "--duration", type=int, default=5, help="seconds measured per endpoint and round"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=2, help="seconds of warm-up per endpoint and round"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds over every endpoint; ratios are the median of each round's ratio to the "
+        "bare view of that round, so the machine drifting during a run cancels out",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8100)
@@ -114,7 +126,8 @@ def main(argv=None):
     try:
         wait_until_up(f"{base}/bench/bare/")
         endpoints = build_endpoints(base, setup)
-        rows = [measure(endpoint, args) for endpoint in endpoints]
+        rounds = [[measure(endpoint, args) for endpoint in endpoints] for _ in range(args.rounds)]
+        rows = combine(rounds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -151,8 +164,6 @@ def build_endpoints(base, setup):
     negotiation_id = setup["negotiation_id"]
     timeline = f"{base}/api/v1/negotiations/{negotiation_id}/timeline/"
     first_page = f"{timeline}?page_size=50"
-    _, headers, _ = fetch(first_page)
-    etag = headers.get("ETag", "")
     auth = {"Authorization": f"Token {setup['token']}", "Content-Type": "application/json"}
     statement = json.dumps(
         {
@@ -185,7 +196,7 @@ def build_endpoints(base, setup):
         {
             "name": "If-None-Match → 304",
             "url": first_page,
-            "headers": {"If-None-Match": etag},
+            "revalidate": True,  # with the ETag current when measured (writes move it)
             "expect": 304,
         },
         {"name": "anonymous, served from cache", "url": first_page},
@@ -222,6 +233,8 @@ def deep_page(base, first_page, setup):
 def measure(endpoint, args):
     headers = dict(endpoint.get("headers", {}))
     url = endpoint["url"]
+    if endpoint.get("revalidate"):
+        headers["If-None-Match"] = fetch(url)[1].get("ETag", "")
     if endpoint.get("nocache"):
         # Honoured only under the bench settings: measures the path behind the cache.
         headers["X-Bench-Bypass-Cache"] = "1"
@@ -256,15 +269,40 @@ def measure(endpoint, args):
     return {
         **endpoint,
         "status": status,
+        "requests": report["requests"],
+        "seconds": seconds,
         "rps": report["requests"] / seconds,
         "p50_ms": report["p50_us"] / 1000,
         "p95_ms": report["p95_us"] / 1000,
         "p99_ms": report["p99_us"] / 1000,
         "errors": report["non_2xx_3xx"] + report["socket_errors"],
         "queries": response_headers.get("X-Queries", "–"),
-        "count_star": response_headers.get("X-Count-Queries", "0"),
-        "cache": response_headers.get("X-Cache", ""),
     }
+
+
+def combine(rounds):
+    """One row per endpoint: requests/s over all rounds, the median round's latencies, and
+    the median of each round's ratio to the bare view (the first endpoint) of that round."""
+    rows = []
+    for measured in zip(*rounds, strict=True):
+        first = measured[0]
+        ratios = [m["rps"] / round_[0]["rps"] for m, round_ in zip(measured, rounds, strict=True)]
+        rows.append(
+            {
+                **first,
+                "status": "/".join(sorted({str(m["status"]) for m in measured})),
+                "rps": sum(m["requests"] for m in measured) / sum(m["seconds"] for m in measured),
+                "ratio": statistics.median(ratios),
+                "ratio_range": (min(ratios), max(ratios)),
+                **{
+                    key: statistics.median(m[key] for m in measured)
+                    for key in ("p50_ms", "p95_ms", "p99_ms")
+                },
+                "errors": sum(m["errors"] for m in measured),
+                "queries": "/".join(dict.fromkeys(str(m["queries"]) for m in measured)),
+            }
+        )
+    return rows
 
 
 def drain(url, timeout=60):
@@ -281,18 +319,20 @@ def drain(url, timeout=60):
 
 
 def render(rows, args, setup):
-    bare = rows[0]["rps"]
     lines = [
         f"Run of {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {machine()}; "
         f"{setup['entries']:,} entries; gunicorn {args.workers} workers; wrk 1 thread, "
-        f"{args.connections} connections, {args.warmup} s warm-up + {args.duration} s.",
+        f"{args.connections} connections; {args.rounds} rounds of {args.warmup} s warm-up + "
+        f"{args.duration} s per endpoint. × bare: the median round's ratio (lowest–highest).",
         "",
         "| endpoint | status | req/s | × bare | p50 ms | p95 ms | p99 ms | queries | errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        low, high = row["ratio_range"]
         lines.append(
-            f"| {row['name']} | {row['status']} | {row['rps']:,.0f} | {row['rps'] / bare:.2f} "
+            f"| {row['name']} | {row['status']} | {row['rps']:,.0f} "
+            f"| {row['ratio']:.2f} ({low:.2f}–{high:.2f}) "
             f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
             f"| {row['queries']} | {row['errors']} |"
         )

@@ -14,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from . import stamp_watch
 from .dates import PartialDate
 from .models import (
     Correction,
@@ -65,6 +66,7 @@ def touch_negotiations(negotiation_ids=None, *, at=None):
     if negotiation_ids is not None:
         negotiations = negotiations.filter(pk__in=negotiation_ids)
     negotiations.update(changed_at=at or timezone.now())
+    stamp_watch.notify(negotiation_ids)  # every process, when this transaction commits
 
 
 def _log_change(record, action, *, negotiation_id=None, at):

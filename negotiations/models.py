@@ -192,6 +192,21 @@ class NegotiationQuerySet(models.QuerySet):
         )
         return self.annotate(published_until=models.Subquery(reached))
 
+    def with_next_publication(self, at=None):
+        """Annotate ``publishes_next``: the earliest publish time still ahead, when
+        ``published_until`` will move without a write (an upper bound: it may be an
+        entry that stays hidden with its proposal)."""
+        ahead = (
+            Entry.objects.filter(
+                negotiation=models.OuterRef("pk"),
+                state=PublicationState.PUBLISHED,
+                publish_at__gt=at or timezone.now(),
+            )
+            .order_by("publish_at")
+            .values("publish_at")[:1]
+        )
+        return self.annotate(publishes_next=models.Subquery(ahead))
+
 
 class Negotiation(TrackedModel):
     class Status(models.TextChoices):

@@ -32,6 +32,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 
 from .compiled import CompiledQuery
+from .stamp_watch import watch
 
 
 def _code_stamp():
@@ -93,20 +94,29 @@ def _stamp_query(negotiation_id, at):
 
     return (
         Negotiation.objects.with_stamp(at=at)
+        .with_next_publication(at=at)
         .filter(pk=negotiation_id)
         .order_by()
-        .values_list("changed_at", "published_until")
+        .values_list("changed_at", "published_until", "publishes_next")
     )
 
 
-# The anonymous fast path runs it on every request: compiled once (negotiations.compiled).
+# The anonymous fast path needs it on every request: compiled once (negotiations.compiled),
+# and remembered between writes (negotiations.stamp_watch).
 _stamp = CompiledQuery("stamp", _stamp_query)
 
 
 def stamp_of(negotiation_id):
     """``(changed_at, published_until)`` of a negotiation, or None for an unknown one."""
-    rows = _stamp(negotiation_id, timezone.now())
-    return rows[0] if rows else None
+
+    def ask():
+        rows = _stamp(negotiation_id, timezone.now())
+        if not rows:
+            return None, None
+        changed_at, published_until, publishes_next = rows[0]
+        return (changed_at, published_until), publishes_next
+
+    return watch.stamp(negotiation_id, ask)
 
 
 def not_modified(request, validators):

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from negotiations import domain
 from negotiations.models import PublicationState
 from tests import factories
+from tests.queries import at_most_the_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -43,12 +44,12 @@ PAGES = {
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_a_repeat_read_costs_one_query_and_keeps_its_headers(client, talks, name):
+def test_a_repeat_read_costs_at_most_the_stamp_and_keeps_its_headers(client, talks, name):
     url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
     first = client.get(url, HTTP_ORIGIN="https://desk.example.org")
     assert first.status_code == 200
     again, sql = sql_of(lambda: client.get(url, HTTP_ORIGIN="https://desk.example.org"))
-    assert len(sql) == 1, sql
+    assert at_most_the_stamp(sql), sql
     assert again.content == first.content
     for header in ("ETag", "Cache-Control", "Content-Type", "Content-Security-Policy"):
         assert again[header] == first[header], header
@@ -56,7 +57,7 @@ def test_a_repeat_read_costs_one_query_and_keeps_its_headers(client, talks, name
     assert again.get("Access-Control-Allow-Origin") == first.get("Access-Control-Allow-Origin")
     assert "Cookie" in again["Vary"] and "Authorization" in again["Vary"]
     not_modified, sql = sql_of(lambda: client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]))
-    assert not_modified.status_code == 304 and len(sql) == 1
+    assert not_modified.status_code == 304 and at_most_the_stamp(sql)
 
 
 def test_embeds_stay_frameable_and_pages_do_not(client, talks):
@@ -112,4 +113,4 @@ def test_a_304_from_the_view_teaches_the_middleware_too(client, talks):
     again, sql = sql_of(
         lambda: client.get("/negotiations/talks/", HTTP_IF_NONE_MATCH=first["ETag"])
     )
-    assert again.status_code == 304 and len(sql) == 1
+    assert again.status_code == 304 and at_most_the_stamp(sql)

@@ -1,0 +1,9 @@
+"""What query counts mean on the reader paths."""
+
+
+def at_most_the_stamp(sql):
+    """A repeat anonymous read renders nothing: it asks its negotiation's stamp once, or
+    not at all when this process remembers it (``negotiations.stamp_watch``)."""
+    return len(sql) == 0 or (
+        len(sql) == 1 and ("negotiations_negotiation" in sql[0] or "parley_stamp" in sql[0])
+    )
