@@ -40,6 +40,7 @@ class StampWatch:
         self.pid = None
         self.retry_at = 0.0
         self.heard = 0  # notifications taken in so far
+        self.inherited = []
 
     def stamp(self, negotiation_id, ask):
         """The stamp of a negotiation: remembered, or ``ask()``-ed from the database.
@@ -125,8 +126,11 @@ class StampWatch:
 
     def _stop(self):
         self.remembered.clear()
-        if self.listener is not None and self.pid == os.getpid():
-            self.listener.close()
+        if self.listener is not None:
+            if self.pid == os.getpid():
+                self.listener.close()
+            else:  # inherited through a fork: freeing it would end the parent's session
+                self.inherited.append(self.listener)
         self.listener = None
         self.retry_at = time.monotonic() + RETRY_SECONDS
 
