@@ -142,6 +142,16 @@ def test_the_readers_search_page_equals_the_orm_path(negotiation):
             negotiation.pk, now, "earths", ordering=ordering, backwards=False, limit=10
         )
     assert [row["id"] for row in fast] == [entry.pk for entry in said]
+    middle = [said[1].date_start, said[1].sequence, said[1].pk]
+    orm = timeline.rows(
+        Entry.objects.published(at=now).filter(negotiation=negotiation).search("earths")
+    )
+    for backwards in (False, True):
+        fast = published_search_page(
+            negotiation.pk, now, "earths", *middle, ordering=ordering, backwards=backwards, limit=5
+        )
+        assert fast == list(keyset_slice(orm, ordering, middle, backwards, 5))
+        assert [row["id"] for row in fast] == [said[0].pk if backwards else said[2].pk]
     # Planned for its words at each run: a generic plan read the whole index (seconds).
     assert not queries[0]["sql"].startswith("EXECUTE")
     with CaptureQueriesContext(connection) as queries:
