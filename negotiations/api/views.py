@@ -190,7 +190,7 @@ class NegotiationViewSet(RecordViewSet):
         if not is_possible_id(pk):
             raise Http404
         negotiation_id = int(pk)
-        stamp = reader_http.stamp_of(negotiation_id)  # one precompiled query
+        stamp = reader_http.stamp_of(negotiation_id)  # remembered, or one compiled query
         if stamp is None:
             raise Http404
 
