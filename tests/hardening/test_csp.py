@@ -267,9 +267,13 @@ def test_only_the_embed_may_be_framed(chromium, site):
     headers); ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` refuse even that."""
     base_url, negotiation = site
     visit = Visit(chromium, base_url)
+    # One frame after the other: the live server's threads share one in-memory SQLite
+    # connection, and two requests at once both open a transaction on it.
     frames = (
-        f'<iframe name="embed" src="/embed/negotiations/{negotiation.slug}/"></iframe>'
-        f'<iframe name="timeline" src="/negotiations/{negotiation.slug}/"></iframe>'
+        f'<iframe name="embed" src="/embed/negotiations/{negotiation.slug}/" '
+        f"onload=\"document.getElementsByName('timeline')[0].src="
+        f"'/negotiations/{negotiation.slug}/'\"></iframe>"
+        '<iframe name="timeline"></iframe>'
     )
     visit.page.route(
         f"{base_url}/framing-page",
