@@ -18,7 +18,12 @@ demo loaded, and for --duration seconds runs real concurrent clients:
 - a racer sending two PATCHes with the same If-Match at the same moment,
   --races times: exactly one 200 and one 412 each time.
 
-Then, through the ORM: every acknowledged write (201/200) is present with its
+Then, with the load over, a watcher (an editor) publishing a statement and at once
+reading anonymously, from every worker, with and without the ETag it read before, a
+timeline only its statements are in, ten times: every answer must hold the statement
+just published.
+
+Last, through the ORM: every acknowledged write (201/200) is present with its
 history row (same version, same content, same user), no record holds a write
 nobody was told about, and each race left exactly one new version.
 
@@ -30,6 +35,7 @@ requests a minute). A CI run takes about 45 s; a longer one:
 
 import argparse
 import collections
+import datetime
 import json
 import random
 import shutil
@@ -281,6 +287,45 @@ def journalist(base, stats, acks, demo, name, token, deadline, start_line, seed)
             mine.append((kind, data["id"]))
 
 
+def watcher(base, stats, acks, demo, name, token, rounds, stale, checks, workers):
+    """An editor publishing a statement, then reading anonymously — whichever worker
+    answers, from its cache or not, with the ETag read before or without — a timeline
+    only its statements are in: each answer must hold the statement just published.
+
+    Run once the load is over: other writers would make every worker forget its stamps
+    meanwhile and hide a worker that missed this one."""
+    rng = random.Random(11)
+    writer = Client(base, stats, "watcher", token)
+    # Its own corner of the timeline, newest first: each statement a day before the last.
+    timeline = f"/api/v1/negotiations/{demo['negotiation']}/timeline/?since=2031"
+    day = datetime.date(2031, 12, 31)
+    for count in range(1, rounds + 1):
+        before = Client(base, stats, "watcher").call("GET", timeline, {200})
+        if before is None or before.status_code != 200:
+            continue
+        old = before.headers.get("ETag")
+        text = f"{name} #{count}: {rng.choice(VOICES)}"
+        payload = {
+            **entry_payload("statement", demo, rng, text, [f"https://example.org/{name}/{count}"]),
+            "date": day.isoformat(),
+            "published": True,
+        }
+        created = writer.call("POST", "/api/v1/statements/", {201}, json=payload)
+        if created is None or created.status_code != 201:
+            continue
+        data = created.json()
+        acks.add("statement", data, name, {"text": text, "published": True})
+        day -= datetime.timedelta(days=1)
+        for k in range(2 * workers):  # a fresh connection each time: any worker answers
+            headers = {"If-None-Match": old} if k % 2 else {}
+            after = Client(base, stats, "watcher").call("GET", timeline, {200}, headers=headers)
+            if after is None or after.status_code != 200:
+                continue  # a 304 is recorded as unexpected
+            checks.append(1)
+            if data["id"] not in [item["id"] for item in after.json()["results"]]:
+                stale.append((data["id"], k, after.headers.get("ETag"), old))
+
+
 def editor(base, stats, acks, name, token, deadline, seed):
     rng = random.Random(seed)
     client = Client(base, stats, "editor", token)
@@ -475,10 +520,14 @@ result = {{
     )
     demo["shared_sources"] = [f"https://example.org/drill-{run_id}/shared-{k}" for k in range(3)]
     journalists = {f"journalist-{k}": "Journalists" for k in range(1, args.journalists + 1)}
-    tokens = make_users(env, **journalists, **{"editor-1": "Editors", "racer-1": "Journalists"})
+    tokens = make_users(
+        env,
+        **journalists,
+        **{"editor-1": "Editors", "racer-1": "Journalists", "watcher-1": "Editors"},
+    )
 
     workdir = Path(tempfile.mkdtemp(prefix="parley-drill-load."))
-    stats, acks, races = Stats(), Acks(), []
+    stats, acks, races, stale, checks = Stats(), Acks(), [], [], []
     with Gunicorn(env, workers=args.workers, log_path=workdir / "gunicorn.log") as server:
         say(
             f"gunicorn ({args.workers} workers) on {server.base}: {args.readers} readers, "
@@ -527,6 +576,19 @@ result = {{
             thread.join(timeout=max(1.0, deadline - time.monotonic()) + REQUEST_TIMEOUT + 20)
         elapsed = time.monotonic() - started
         stuck = [thread.name for thread in threads if thread.is_alive()]
+        say("== then, alone: publish and read at once from every worker")
+        watcher(
+            server.base,
+            stats,
+            acks,
+            demo,
+            "watcher-1",
+            tokens["watcher-1"],
+            10,
+            stale,
+            checks,
+            args.workers,
+        )
         log = server.log_text()
 
     acks_path, races_path = workdir / "acks.json", workdir / "races.json"
@@ -559,6 +621,7 @@ result = {{
     good_races = len(races) - len(found["race_problems"])
     say(f"same-If-Match PATCH pairs: {good_races} of {len(races)} gave exactly one 200 and one 412")
     say(f"versions written twice (lost updates): {found['duplicated_versions']}")
+    say(f"anonymous reads right after a publication: {len(checks)}, without it: {len(stale)}")
     say(f"shared source URLs (rows per URL): {list(found['shared_sources'].values())}")
 
     problems = []
@@ -586,6 +649,13 @@ result = {{
         )
     if found["race_problems"]:
         problems.append(f"same-If-Match race went wrong: {found['race_problems'][0]}")
+    if stale:
+        problems.append(
+            f"{len(stale)} anonymous reads right after a publication did not show it "
+            f"(entry, read, ETag served, ETag before): {stale[0]}"
+        )
+    if len(checks) < 10:
+        problems.append(f"only {len(checks)} reads after a write were checked")
     if args.races and len(races) < min(args.races, 3):
         problems.append(f"only {len(races)} same-If-Match races ran")
     if any(count != 1 for count in found["shared_sources"].values()):
@@ -605,7 +675,7 @@ result = {{
     say(
         f"PASSED: {served} requests, 0 5xx, {found['found']}/{found['acknowledged']} "
         f"acknowledged writes found with history, {good_races}/{len(races)} races gave "
-        "one 200 + one 412."
+        f"one 200 + one 412, {len(checks)} reads right after a publication all showed it."
     )
 
 
