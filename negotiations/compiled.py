@@ -63,12 +63,12 @@ class CompiledQuery:
 
 
 class _Shape:
-    def __init__(self, name, query, arguments, options):
+    def __init__(self, name, compiled_query, arguments, options):
         self.name = name
-        self.prepare = query.prepare
+        self.prepare = compiled_query.prepare
         sentinels = _Sentinels()
         stand_ins = [sentinels.like(argument) for argument in arguments]
-        queryset = query.build(*stand_ins, **options)
+        queryset = compiled_query.build(*stand_ins, **options)
         self.compiler = queryset.query.get_compiler(queryset.db)
         query = queryset.query
         self.names = None

@@ -39,7 +39,7 @@ class StampWatch:
         self.listener = None
         self.pid = None
         self.retry_at = 0.0
-        self.heard = 0  # notifications taken in so far
+        self.forgettings = 0  # times anything was forgotten: a write happened
         self.inherited = []
 
     def stamp(self, negotiation_id, ask):
@@ -54,11 +54,12 @@ class StampWatch:
                 known = self.remembered.get(negotiation_id)
                 if known is not None and timezone.now() < known[1]:
                     return known[0]
-            heard = self.heard
+            forgettings = self.forgettings
         now = timezone.now()
         stamp, next_publication = ask()
         with self.lock:
-            if listening and self._listening() and self.heard == heard and stamp is not None:
+            unchanged = self._listening() and self.forgettings == forgettings
+            if listening and unchanged and stamp is not None:
                 # Nothing was written meanwhile (a write committed during the query
                 # might not be in what it read): remember it.
                 until = min(now + MAX_AGE, next_publication or now + MAX_AGE)
@@ -79,6 +80,7 @@ class StampWatch:
             self._forget(negotiation_ids)
 
     def _forget(self, negotiation_ids):
+        self.forgettings += 1
         if negotiation_ids is None:
             self.remembered.clear()
         else:
@@ -91,11 +93,10 @@ class StampWatch:
             return False
         try:
             self.listener.poll()
-        except Exception:  # any failure of that connection: stop trusting what we have
+        except connection.Database.Error:  # lost: stop trusting what we remember
             self._stop()
             return False
         for notification in self.listener.notifies:
-            self.heard += 1
             try:
                 ids = (
                     None

@@ -117,3 +117,17 @@ def test_a_notification_that_is_not_ours_forgets_everything(negotiation):
     # Anyone with access to the database may NOTIFY the channel.
     watch.listener.notifies.append(psycopg2.extensions.Notify(0, stamp_watch.CHANNEL, "not-an-id"))
     assert asked(negotiation.pk) == ((current(negotiation), None), 1)
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_stamp_read_while_a_write_happened_is_not_remembered(negotiation):
+    remembered(negotiation.pk)
+    watch.forget(None)
+
+    def ask_while_writing():
+        watch.forget([negotiation.pk + 1])  # a write lands while the query runs
+        return ("read during the write", None), None
+
+    assert watch.stamp(negotiation.pk, ask_while_writing) == ("read during the write", None)
+    assert asked(negotiation.pk) == ((current(negotiation), None), 1)
