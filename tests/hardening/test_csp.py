@@ -6,8 +6,6 @@ API docs under the policy the server sends and reports no violation, and a page 
 frame the embed but not the timeline.
 """
 
-import os
-import shutil
 from html.parser import HTMLParser
 
 import pytest
@@ -16,6 +14,7 @@ from django.utils.csp import CSP, build_policy
 
 from negotiations.models import Proposal
 from tests import factories
+from tests.chromium import launched_chromium
 
 from .test_security_headers import directives
 
@@ -156,33 +155,11 @@ def test_the_browsable_api_has_no_inline_script(client, journalist):
 # In a real browser
 # --------------------------------------------------------------------------- #
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def chromium():
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("Chromium is not installed: run scripts/ensure-chromium.sh")
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # ORM calls between browser steps
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Visit:

@@ -11,19 +11,12 @@ from negotiations import domain
 from tests import factories
 from tests.queries import at_most_the_stamp
 
-from .conftest import grow, page_urls
+from .conftest import HTML_PAGES, grow, page_urls
 
 pytestmark = pytest.mark.django_db
 
 CACHED = [
-    "home",
-    "timeline",
-    "changes",
-    "next",
-    "positions",
-    "corrections",
-    "proposal",
-    "actor",
+    *HTML_PAGES,
     "feed",
     "actor-feed",
     "calendar",
