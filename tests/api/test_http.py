@@ -49,6 +49,23 @@ def test_users_are_throttled_per_user(journalist, editor):
         assert second.get(f"{API}actors/").status_code == 200
 
 
+def test_the_limit_slides_over_the_previous_window(anon, db, monkeypatch):
+    """Two counters per client: the last window counts for the share still in the sliding one."""
+    from negotiations.api import throttling
+
+    clock = {"now": 6_000_000 * 60 + 50.0}  # 50 s into a one-minute window
+    monkeypatch.setattr(throttling.AnonRateThrottle, "timer", lambda self: clock["now"])
+    with rates("4/min", "100/min"):
+        statuses = [anon.get(f"{API}actors/").status_code for _ in range(5)]
+        assert statuses == [200, 200, 200, 200, 429]
+        clock["now"] += 40  # halfway through the next window: the last one's 4 count as 2
+        statuses = [anon.get(f"{API}actors/").status_code for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        assert anon.get(f"{API}actors/")["Retry-After"] == "30"
+        clock["now"] += 60  # a full window later only the last window's 2 count, at half
+        assert [anon.get(f"{API}actors/").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_reads_are_open_to_any_origin(anon, db):
     response = anon.get(f"{API}actors/", HTTP_ORIGIN="https://data-desk.example")
     assert response.status_code == 200
