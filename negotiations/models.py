@@ -354,8 +354,11 @@ class EntryQuerySet(models.QuerySet):
     def chronological(self):
         return self.order_by("date_start", "sequence", "pk")
 
-    def timeline(self):
-        """Every kind joined in, related rows prefetched: a constant number of queries."""
+    def timeline(self, *, listed_actors=True):
+        """Every kind joined in, related rows prefetched: a constant number of queries.
+        ``listed_actors=False`` leaves out the addressees of proposals and participants
+        of events (``selectors.attach_listed_actors`` reads both in one query)."""
+        listed = ("as_proposal__addressed_to", "as_event__actors") if listed_actors else ()
         return (
             self.select_related(
                 "negotiation",
@@ -368,7 +371,7 @@ class EntryQuerySet(models.QuerySet):
                 "as_event",
                 "as_expectation__actor",
             )
-            .prefetch_related("sources", "as_proposal__addressed_to", "as_event__actors")
+            .prefetch_related("sources", *listed)
             .chronological()
         )
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import (
@@ -30,6 +31,7 @@ from django.utils.cache import (
     patch_vary_headers,
 )
 from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
 from .compiled import CompiledQuery
 from .stamp_watch import watch
@@ -119,6 +121,13 @@ def stamp_of(negotiation_id):
     return watch.stamp(negotiation_id, ask)
 
 
+def read_only(view):
+    """A reader page: GET and HEAD only, and outside a transaction — ``ATOMIC_REQUESTS`` is
+    for writes, and a read's BEGIN and COMMIT are two round trips that buy nothing (each
+    statement reads committed rows either way)."""
+    return transaction.non_atomic_requests(require_safe(view))
+
+
 def not_modified(request, validators):
     """A 304 (with the validators) when the client's copy is current, else None."""
     response = get_conditional_response(
@@ -149,10 +158,58 @@ def apply_private(response):
     return response
 
 
-def _bypasses_cache(request):
-    """The benchmark measures the path behind the cache (a header only its settings name)."""
+def _bypasses_cache(request, *, everything=False):
+    """The benchmark measures the path behind the cache (a header only its settings name):
+    behind the stored responses, or (``all``) behind the shared parts too."""
     header = getattr(settings, "CACHE_BYPASS_HEADER", None)
-    return bool(header and request.META.get(header))
+    value = request.META.get(header) if header else None
+    return bool(value) and (not everything or value == "all")
+
+
+def negotiation_version(negotiation):
+    """What a negotiation's outputs depend on besides their address — its stamp, today's
+    date, the code — as one string, which every write and publication moves on."""
+    return _version((negotiation.changed_at, getattr(negotiation, "published_until", None)))
+
+
+def _version(stamp):
+    return Validators(*stamp).etag
+
+
+def negotiation_for_reader(request, slug):
+    """The negotiation at ``slug`` with its stamp (404 when unknown): read with one query
+    (``selectors.negotiation_for_reader``), then kept in the cache under its version;
+    while this process remembers the stamp (``stamp_of``) no query is needed. A copy
+    is used only under the current stamp and only if its slug is still the one asked."""
+    from .selectors import negotiation_for_reader as read
+
+    slug_key = f"parley:slug:{slug}"
+    pk = None if _bypasses_cache(request, everything=True) else cache.get(slug_key)
+    stamp = stamp_of(pk) if pk is not None else None
+    if stamp is not None:
+        kept = cache.get(f"parley:negotiation:{pk}:{_version(stamp)}")
+        if kept is not None and kept.slug == slug:
+            return kept
+    negotiation = read(slug)
+    cache.set(slug_key, negotiation.pk, STORE_SECONDS)
+    key = f"parley:negotiation:{negotiation.pk}:{negotiation_version(negotiation)}"
+    cache.set(key, negotiation, STORE_SECONDS)
+    return negotiation
+
+
+def shared(request, negotiation, name, build, *, preview):
+    """``build()``: what every address of a negotiation shows alike (the timeline's panels
+    on each of its pages, filters and cursors; the header of all its pages), kept in the
+    cache under the negotiation's version, so it is built once per change, and afresh
+    for previews. The version is in the key: a write never leaves a stale copy to read."""
+    if preview or _bypasses_cache(request, everything=True):
+        return build()
+    key = f"parley:shared:{negotiation.pk}:{name}:{negotiation_version(negotiation)}"
+    found = cache.get(key)
+    if found is None:
+        found = build()
+        cache.set(key, found, STORE_SECONDS)
+    return found
 
 
 def respond(request, build, *, validators, preview):

@@ -17,7 +17,7 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -79,22 +79,32 @@ def readable(user):
     return Entry.objects.visible_to(user)
 
 
-def flag_proposals(entries, user):
-    """Set ``statement_proposal_visible`` (a statement's proposal) and
-    ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
-    be named, so pages show its title and link only then (one query, for the proposals
-    these entries point at; none when they point at none)."""
+def pointed_proposals(entries):
+    """The proposals that statements among ``entries`` are about, and that proposals
+    among them supersede."""
     pointed = set()
     for entry in entries:
         if entry.entry_type == EntryType.STATEMENT and entry.as_statement.proposal_id:
             pointed.add(entry.as_statement.proposal_id)
         elif entry.entry_type == EntryType.PROPOSAL and entry.as_proposal.supersedes_id:
             pointed.add(entry.as_proposal.supersedes_id)
-    named = (
-        set(Proposal.objects.visible_to(user).filter(pk__in=pointed).values_list("pk", flat=True))
-        if pointed
-        else set()
-    )
+    return pointed
+
+
+def named_proposals(ids, user):
+    """Those of these proposals the user may read (a query; none for no ids)."""
+    if not ids:
+        return set()
+    return set(Proposal.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def flag_proposals(entries, user, *, named=None):
+    """Set ``statement_proposal_visible`` (a statement's proposal) and
+    ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
+    be named, so pages show its title and link only then (one query, for the proposals
+    these entries point at, unless ``named`` says already which may be named)."""
+    if named is None:
+        named = named_proposals(pointed_proposals(entries), user)
     for entry in entries:
         statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
         proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
@@ -118,9 +128,42 @@ def permalink(entry):
     return entry_url(entry.negotiation.slug, entry.pk)
 
 
-def reader_timeline(queryset):
-    """The model's timeline (kinds joined, relations prefetched) plus corrections."""
-    return queryset.timeline().prefetch_related("corrections")
+def reader_timeline(queryset, *, listed_actors=True):
+    """The model's timeline (kinds joined, relations prefetched) plus corrections;
+    ``listed_actors=False``: see ``attach_listed_actors``."""
+    return queryset.timeline(listed_actors=listed_actors).prefetch_related("corrections")
+
+
+def attach_listed_actors(entries):
+    """Give the proposals among ``entries`` their addressees and the events their
+    participants, read in one query for both (prefetched, they take one each), where
+    ``.addressed_to.all()`` and ``.actors.all()`` find them, in the models' order."""
+    listed = {}
+    for entry in entries:
+        if entry.entry_type == EntryType.PROPOSAL:
+            listed[entry.pk] = (entry.as_proposal, "addressed_to", [])
+        elif entry.entry_type == EntryType.EVENT:
+            listed[entry.pk] = (entry.as_event, "actors", [])
+    if not listed:
+        return
+    on = {
+        name: [pk for pk, (_, field_name, _) in listed.items() if field_name == name]
+        for name in ("addressed_to", "actors")
+    }
+    actors = Actor.objects.order_by()  # the union is ordered, not its parts (SQLite)
+    addressed = actors.annotate(listed_on=F("proposals_received")).filter(
+        listed_on__in=on["addressed_to"]
+    )
+    attending = actors.annotate(listed_on=F("events")).filter(listed_on__in=on["actors"])
+    for actor in addressed.union(attending, all=True).order_by("name", "pk"):
+        listed[actor.listed_on][2].append(actor)
+    for item, name, actors in listed.values():
+        found = getattr(item, name).all()
+        found._result_cache, found._prefetch_done = actors, True
+        item._prefetched_objects_cache = {
+            **getattr(item, "_prefetched_objects_cache", {}),
+            name: found,
+        }
 
 
 def is_preview(user):
@@ -440,6 +483,33 @@ def trails_of(ids, user):
     return status_trails(changes)
 
 
+def trails_and_named(entries, user):
+    """``trails_for(entries)``, and which proposals the entries point at may be named
+    (``flag_proposals``): one query for both, the status changes and the proposals read
+    side by side (none when there are neither)."""
+    ids, pointed = proposal_ids(entries), pointed_proposals(entries)
+    if not ids and not pointed:
+        return {}, set()
+    columns = (*TRAIL_FIELDS, "sequence")
+    changes = (
+        StatusChange.objects.visible_to(user)
+        .filter(proposal__in=ids)
+        .order_by()
+        .annotate(named=Value(False))
+        .values_list(*columns, "named")
+    )
+    proposals = (
+        Proposal.objects.visible_to(user)
+        .filter(pk__in=pointed)
+        .order_by()
+        .annotate(of=F("pk"), no_status=Value("", output_field=CharField()), named=Value(True))
+        .values_list("pk", "of", "no_status", "date_start", "date_precision", "sequence", "named")
+    )
+    rows = list(changes.union(proposals, all=True).order_by("date_start", "sequence", "pk"))
+    trails = status_trails(row[: len(TRAIL_FIELDS)] for row in rows if not row[-1])
+    return trails, {row[0] for row in rows if row[-1]}
+
+
 def trails_for(entries, user):
     """The status trails of the proposals that ``entries`` show or change (one query)."""
     return trails_of(proposal_ids(entries), user)
@@ -463,11 +533,12 @@ def syndicated_html(entry):
     return strip_spaces_between_tags(render_entry(entry, syndicated=True).strip())
 
 
-def decorate(entries, trails, user):
+def decorate(entries, trails, user, *, named=None):
     """Give entries what their templates show besides their own fields:
     a status change's previous status, a proposal's current status, a preview label,
-    whether the proposals they point at may be named (``flag_proposals``: one query)."""
-    flag_proposals(entries, user)
+    whether the proposals they point at may be named (``flag_proposals``: one query
+    unless ``named`` is given)."""
+    flag_proposals(entries, user, named=named)
     previous, current = {}, {}
     for proposal_id, trail in trails.items():
         current[proposal_id] = trail[-1].status
@@ -678,15 +749,21 @@ def standing(negotiation, user, *, today=None, limit=None):
     )
 
 
+def standing_with_since(negotiation, user):
+    """``standing``, with when each open proposal reached its status (three queries)."""
+    stand = standing(negotiation, user)
+    stand.set_since(trails_of({proposal.pk for proposal in stand.open_proposals}, user))
+    return stand
+
+
 @dataclass
 class TimelinePage:
+    """One page of the timeline; what the timeline shows on every page (where things
+    stand, amounts, corrections) is read apart: ``standing_with_since``,
+    ``amount_proposals``, ``corrections_log``."""
+
     entries: list
     eras: list
-    standing: Standing
-    amounts: list  # the latest proposals with an amount, timeline order
-    more_amounts: bool
-    corrections: list
-    more_corrections: bool
     earlier: TimelineKey | None = None  # "Earlier entries": before this key
     later: TimelineKey | None = None  # "Later entries": after this key
     latest: bool = True  # the page ends with the newest entry
@@ -782,9 +859,9 @@ def _key(rows, index, default=None):
     return TimelineKey.of(rows[index])
 
 
-def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None):
-    """Everything the timeline page shows, in a constant number of queries, each
-    reading a bounded number of rows."""
+def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None, phases=None):
+    """A page of the timeline in a constant number of queries, each reading a bounded
+    number of rows; ``phases``: the negotiation's, when already read."""
     size = size or TIMELINE_PAGE
     filters = filters or {}
     cursor = cursor or Cursor()
@@ -792,35 +869,25 @@ def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None):
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
     entries, earlier, later, missing = timeline_window(
-        reader_timeline(filtered(base, **rest)),
+        reader_timeline(filtered(base, **rest), listed_actors=False),
         cursor,
         readable_entries=base,
         opens_at_start=filters.get("start") is not None,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
-    stand = standing(negotiation, user)
-    amounts, more_amounts = amount_proposals(negotiation, user)
-    trails = trails_of(
-        proposal_ids(entries) | {proposal.pk for proposal in stand.open_proposals}, user
-    )
-    decorate(entries, trails, user)
-    stand.set_since(trails)
-    corrections, more_corrections = corrections_log(negotiation, user)
+    attach_listed_actors(entries)
+    trails, named = trails_and_named(entries, user)
+    decorate(entries, trails, user, named=named)
     return TimelinePage(
         entries=entries,
         eras=eras(
             entries,
-            negotiation.phases.all(),
+            negotiation.phases.all() if phases is None else phases,
             keep_empty=not filters,
             earlier=earlier is not None,
             later=later is not None,
         ),
-        standing=stand,
-        amounts=amounts,
-        more_amounts=more_amounts,
-        corrections=corrections,
-        more_corrections=more_corrections,
         earlier=earlier,
         later=later,
         latest=later is None,

@@ -8,11 +8,12 @@ import datetime
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
 
 from . import selectors
 from .calendar import negotiation_calendar
@@ -20,7 +21,14 @@ from .charts import svg
 from .exports import timelinejs
 from .models import Actor, ProposalStatus
 from .reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
-from .reader_http import Validators, negotiation_validators, respond
+from .reader_http import (
+    Validators,
+    negotiation_for_reader,
+    negotiation_validators,
+    read_only,
+    respond,
+    shared,
+)
 
 SITE_NAME = "Parley"
 EMBED_ENTRY_LIMIT = 30
@@ -64,14 +72,78 @@ def negotiation_links(request, negotiation):
 
 
 def negotiation_context(request, negotiation, *, current):
-    """What every page of a negotiation shows in its header."""
+    """What every page of a negotiation shows in its header (read once per change)."""
+    preview = selectors.is_preview(request.user)
+    parties, last_updated = shared(
+        request,
+        negotiation,
+        "header",
+        lambda: (
+            list(negotiation.parties.all()),
+            selectors.reader_stamp(negotiation, request.user),
+        ),
+        preview=preview,
+    )
     return {
         "negotiation": negotiation,
-        "parties": list(negotiation.parties.all()),
-        "last_updated": selectors.reader_stamp(negotiation, request.user),
+        "parties": parties,
+        "last_updated": last_updated,
         "links": negotiation_links(request, negotiation),
         "current": current,
-        "preview": selectors.is_preview(request.user),
+        "preview": preview,
+    }
+
+
+def timeline_panels(request, negotiation, context):
+    """What the timeline shows alike on every page, filter and cursor — where things
+    stand, the amounts pictures, the latest corrections — as HTML rendered once per
+    change, and the phases and actors its eras and filter need."""
+    user, preview = request.user, context["preview"]
+
+    def fragment(name, template, build):
+        def render():
+            html = render_to_string(template, build(), request)
+            return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+        return shared(request, negotiation, name, render, preview=preview)
+
+    def amounts():
+        proposals, more = selectors.amount_proposals(negotiation, user)
+        charts = svg.amounts(
+            proposals,
+            closed_statuses=ProposalStatus.closed(),
+            status_labels=selectors.status_label,
+            more=more,
+        )
+        return {"amounts": charts, "negotiation": negotiation}
+
+    def corrections():
+        found, more = selectors.corrections_log(negotiation, user)
+        return {"corrections": found, "more_corrections": more, "links": context["links"]}
+
+    return {
+        "standing": fragment(
+            "standing",
+            "negotiations/parts.html#standing",
+            lambda: {
+                "standing": selectors.standing_with_since(negotiation, user),
+                "links": context["links"],
+            },
+        ),
+        "amounts": fragment("amounts", "negotiations/timeline.html#amounts", amounts),
+        "corrections": fragment(
+            "corrections", "negotiations/timeline.html#corrections", corrections
+        ),
+        "phases": shared(
+            request, negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview
+        ),
+        "actors": shared(
+            request,
+            negotiation,
+            "actors",
+            lambda: selectors.actors_in(negotiation, user),
+            preview=preview,
+        ),
     }
 
 
@@ -136,7 +208,7 @@ def _view(request, negotiation, build):
 # --------------------------------------------------------------------------- #
 
 
-@require_safe
+@read_only
 def home(request):
     found = selectors.site_stamp(count=True)
     validators = Validators(
@@ -172,29 +244,28 @@ def home(request):
     )
 
 
-@require_safe
+@read_only
 def timeline(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         context = negotiation_context(request, negotiation, current="timeline")
+        panels = timeline_panels(request, negotiation, context)
         chosen = request.GET.get("actor", "").strip()
-        actors = selectors.actors_in(negotiation, request.user, also=chosen or None)
+        actors = panels["actors"]
+        if chosen and chosen not in {actor.slug for actor in actors}:
+            actors = selectors.actors_in(negotiation, request.user, also=chosen)
         form = TimelineFilterForm(request.GET, actors=actors)
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
-        page = selectors.timeline_page(negotiation, request.user, filters=filters, cursor=cursor)
+        page = selectors.timeline_page(
+            negotiation, request.user, filters=filters, cursor=cursor, phases=panels["phases"]
+        )
         lanes = svg.lanes(
             page.entries,
             context["parties"],
             title=f"{negotiation.title}: who acted when",
             scope=None if page.complete else "page",
-        )
-        amounts = svg.amounts(
-            page.amounts,
-            closed_statuses=ProposalStatus.closed(),
-            status_labels=selectors.status_label,
-            more=page.more_amounts,
         )
         context.update(
             form=form,
@@ -203,7 +274,8 @@ def timeline(request, slug):
             cursor=cursor,
             page=page,
             lanes=lanes,
-            amounts=amounts,
+            panels=panels,
+            amounts=panels["amounts"],
             meta=page_meta(
                 request,
                 title=f"{negotiation.title} — timeline — {SITE_NAME}",
@@ -219,9 +291,9 @@ def timeline(request, slug):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def changes(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         context = negotiation_context(request, negotiation, current="changes")
@@ -254,9 +326,9 @@ def changes(request, slug):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def coming_next(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         context = negotiation_context(request, negotiation, current="next")
@@ -278,9 +350,9 @@ def coming_next(request, slug):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def positions(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         context = negotiation_context(request, negotiation, current="positions")
@@ -301,9 +373,9 @@ def positions(request, slug):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def proposal(request, slug, pk):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         cursor = Cursor.from_query(request.GET, entries=False)
@@ -327,10 +399,10 @@ def proposal(request, slug, pk):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def corrections(request, slug):
     """Every correction of the negotiation, newest first, a page at a time."""
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         context = negotiation_context(request, negotiation, current="corrections")
@@ -357,7 +429,7 @@ def corrections(request, slug):
     return _view(request, negotiation, build)
 
 
-@require_safe
+@read_only
 def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
     found = selectors.site_stamp()
@@ -404,9 +476,9 @@ def _svg_response(markup):
     )
 
 
-@require_safe
+@read_only
 def lanes_svg(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         entries, earlier = selectors.latest(
@@ -427,9 +499,9 @@ def lanes_svg(request, slug):
     )
 
 
-@require_safe
+@read_only
 def amounts_svg(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         proposals, more = selectors.amount_proposals(negotiation, None)
@@ -454,9 +526,9 @@ def amounts_svg(request, slug):
 
 
 @xframe_options_exempt
-@require_safe
+@read_only
 def embed(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         key_only = request.GET.get("key") == "1"
@@ -487,10 +559,10 @@ def embed(request, slug):
     )
 
 
-@require_safe
+@read_only
 def timelinejs_export(request, slug):
     """The TimelineJS data (served under /embed/, where other sites may read it)."""
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         root = request.build_absolute_uri("/").rstrip("/")
@@ -508,9 +580,9 @@ def timelinejs_export(request, slug):
 # --------------------------------------------------------------------------- #
 
 
-@require_safe
+@read_only
 def calendar(request, slug):
-    negotiation = selectors.negotiation_for_reader(slug)
+    negotiation = negotiation_for_reader(request, slug)
 
     def build():
         response = HttpResponse(

@@ -7,3 +7,12 @@ def at_most_the_stamp(sql):
     return len(sql) == 0 or (
         len(sql) == 1 and ("negotiations_negotiation" in sql[0] or "parley_stamp" in sql[0])
     )
+
+
+def is_the_stamp(sql):
+    """The negotiation's stamp query: compiled once, a prepared statement on PostgreSQL."""
+    from negotiations.reader_http import _stamp
+
+    return sql.startswith("EXECUTE parley_stamp_") or any(
+        sql.startswith(shape.sql.split("%s")[0]) for shape in _stamp.shapes.values()
+    )

@@ -4,8 +4,10 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.handlers.base import BaseHandler
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 from negotiations import domain
 from tests import factories
@@ -139,3 +141,10 @@ def test_the_embed_may_be_framed_and_read_from_other_sites(client, urls):
 def test_only_get_and_head(client, urls):
     assert client.post(urls["timeline"]).status_code == 405
     assert client.head(urls["timeline"]).status_code == 200
+
+
+@pytest.mark.parametrize("name", HTML_PAGES)
+def test_pages_read_outside_a_transaction(urls, name):
+    """ATOMIC_REQUESTS is for writes: Django leaves a reader page's view unwrapped."""
+    view = resolve(urls[name].split("?")[0]).func
+    assert BaseHandler().make_view_atomic(view) is view

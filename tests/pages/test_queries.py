@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
+from tests.queries import is_the_stamp
 
 from .conftest import grow, page_urls
 
@@ -40,6 +41,31 @@ def test_same_number_of_queries_at_two_sizes(client, negotiation, output):
     large = count(client, url)
     assert large == small, f"{output}: {small} queries for 6 entries, {large} for 36"
     assert small <= 25, f"{output}: {small} queries"
+
+
+@pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
+def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, negotiation, address):
+    """What every address of the timeline shows alike (the negotiation, its header and
+    panels) is kept once read: the next address reads its own entries only — the page,
+    sources, addressees and participants, corrections, status trails with the proposals
+    it may name — whatever the size. The stamp is remembered between writes on
+    PostgreSQL (negotiations.stamp_watch). An actor filter adds two small reads (who
+    speaks for the actor, what they are listed on), covered by the test above."""
+
+    def queries(urls):
+        urls["timeline-kind-words"] = f"{urls['timeline']}?kind=statement&from=2025&q=Statement"
+        cache.clear()
+        client.get(urls["timeline-permalink"])  # another address: keeps what all share
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(urls[address]).status_code == 200
+        return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
+
+    first = grow(negotiation, 1)[0]
+    party = negotiation.parties.order_by("pk").first()
+    small = queries(page_urls(negotiation, proposal=first, actor=party))
+    grow(negotiation, 5)
+    large = queries(page_urls(negotiation, proposal=first, actor=party))
+    assert len(small) == len(large) <= 5, "\n".join(large)
 
 
 @pytest.mark.parametrize("output", ["timeline", "proposal", "actor", "changes"])

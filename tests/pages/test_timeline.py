@@ -149,3 +149,58 @@ def test_home_lists_negotiations_with_state_latest_change_and_update(client, dem
     assert "entries" not in text  # not counted: a count costs a read of every entry
     assert "Latest: 23 February 2025 — Steve Witkoff expects" in text
     assert "Updated" in text
+
+
+def test_what_every_page_shows_alike_follows_each_write(client, demo):
+    """Where things stand, the amounts and the corrections log are rendered once per
+    change and shared by every address of the timeline: a write shows on the next."""
+    url = demo.get_absolute_url()
+    before = client.get(f"{url}?kind=statement")
+    assert "A fresh offer" not in section(before, "standing-title")
+    factories.ProposalFactory(
+        negotiation=demo, title="A fresh offer", amount=7_000_000_000, currency="USD"
+    )
+    statement = Statement.objects.filter(negotiation=demo).first()
+    domain.add_correction(statement, note="A name was misspelt.", by=factories.editor())
+    after = client.get(f"{url}?kind=event")  # another address: the panels are shared
+    assert "A fresh offer" in section(after, "standing-title")
+    assert "A name was misspelt." in section(after, "corrections-title")
+    assert "A fresh offer" in section(after, "pictures-title")  # the amounts' table
+
+
+def test_previews_and_readers_never_share_what_every_page_shows(client, staff_client, demo):
+    factories.ProposalFactory(negotiation=demo, title="A draft offer", state="draft")
+    url = demo.get_absolute_url()
+    assert "A draft offer" not in section(client.get(url), "standing-title")
+    assert "A draft offer" in section(staff_client.get(f"{url}?kind=event"), "standing-title")
+    assert "A draft offer" not in section(client.get(f"{url}?kind=event"), "standing-title")
+
+
+def test_addressees_and_participants_belong_to_their_own_entries(client, negotiation):
+    """Read in one query for both kinds, each entry keeps its own, by name."""
+    ann, bob, cem = (factories.ActorFactory(name=name) for name in ("Ann", "Bob", "Cem"))
+    offer = factories.ProposalFactory(
+        negotiation=negotiation, date="2025-02-01", addressed_to=[bob]
+    )
+    other = factories.ProposalFactory(
+        negotiation=negotiation, date="2025-02-02", addressed_to=[cem, ann]
+    )
+    meeting = factories.EventFactory(negotiation=negotiation, date="2025-02-03", actors=[cem, bob])
+    html = client.get(negotiation.get_absolute_url()).content.decode()
+
+    def names(entry):
+        article = html.split(f'id="entry-{entry.pk}"')[1].split("</article>")[0]
+        return re.findall(r'<a href="/actors/[^"]+/">([^<]+)</a>', article)
+
+    assert names(offer)[-1:] == ["Bob"]
+    assert names(other)[-2:] == ["Ann", "Cem"]
+    assert names(meeting) == ["Bob", "Cem"]
+
+
+def test_a_renamed_negotiation_moves_to_its_new_address(client, demo, editor):
+    old = demo.get_absolute_url()
+    assert client.get(old).status_code == 200
+    demo.slug = "minerals-talks"
+    domain.save_record(demo, by=editor)
+    assert client.get("/negotiations/minerals-talks/").status_code == 200
+    assert client.get(old).status_code == 404  # not the copy kept under the new stamp
