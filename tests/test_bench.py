@@ -1,4 +1,9 @@
-"""The benchmark's arithmetic: ratios per round against that round's bare view."""
+"""The benchmark's arithmetic (ratios per round against that round's bare view), and
+the header that lets it measure behind the cache."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bench.run import combine
 
@@ -39,3 +44,23 @@ def test_a_status_or_query_count_that_changes_between_rounds_shows():
     (api,) = combine(rounds)
     assert api["status"] == "200/304"
     assert api["queries"] == "1/5"
+
+
+@pytest.mark.django_db
+def test_the_bench_header_reaches_behind_the_stored_page_or_behind_everything(
+    client, settings, demo
+):
+    """Only under a setting the bench settings name: ``1`` skips the stored response,
+    ``all`` also what every page of the negotiation shares (the cold row)."""
+    settings.CACHE_BYPASS_HEADER = "HTTP_X_BENCH_BYPASS_CACHE"
+    url = demo.get_absolute_url()
+    client.get(url)  # stored, and what all its pages share kept
+
+    def queries(**headers):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, **headers).status_code == 200
+        return len(captured)
+
+    stored, behind_page = queries(), queries(HTTP_X_BENCH_BYPASS_CACHE="1")
+    behind_all = queries(HTTP_X_BENCH_BYPASS_CACHE="all")
+    assert stored <= 1 < behind_page < behind_all
