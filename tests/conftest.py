@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 from negotiations.stamp_watch import watch
 from tests import factories
@@ -10,6 +11,12 @@ def _nothing_remembered():
     watch.forget(None)
     yield
     watch.forget(None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The API's rate counters (their own cache): every test starts with none."""
+    caches["throttle"].clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,11 +11,14 @@ previous window counts for the share of it the sliding window still covers: the 
 limit, in constant time.
 """
 
+from django.core.cache import caches
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
 
 class _CountingThrottle:
+    cache = caches["throttle"]  # apart from the pages (settings.CACHES)
+
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 

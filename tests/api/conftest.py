@@ -9,8 +9,8 @@ API = "/api/v1/"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """Throttling counts live in the cache: every test starts with none."""
+def _nothing_stored():
+    """Responses are kept in the cache under their validators: every test starts with none."""
     cache.clear()
     yield
     cache.clear()

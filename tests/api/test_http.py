@@ -2,12 +2,15 @@
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from drf_spectacular.validation import validate_schema
 from rest_framework.settings import api_settings
 
 from tests import factories
 from tests.api.conftest import API, client_for
+from tests.queries import at_most_the_stamp
 
 
 def rates(anon, user):
@@ -189,3 +192,15 @@ def test_the_schema_generates_without_warnings(tmp_path, db):
 
     call_command("spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "s.yaml"))
     assert (tmp_path / "s.yaml").read_text().startswith("openapi: 3")
+
+
+def test_a_crowd_of_clients_does_not_push_the_stored_pages_out(anon, negotiation):
+    """Rate counters live in a cache of their own: a thousand clients' counters (more
+    than the pages' cache holds) leave the stored pages in place."""
+    page = negotiation.get_absolute_url()
+    anon.get(page)  # rendered and stored
+    for n in range(1_100):
+        assert anon.get(API, REMOTE_ADDR=f"10.1.{n // 200}.{n % 200}").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert anon.get(page).status_code == 200
+    assert at_most_the_stamp([q["sql"] for q in queries.captured_queries])

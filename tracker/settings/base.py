@@ -196,11 +196,21 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Last-Modified"]
 CORS_URLS_REGEX = r"^/(api|embed)/.*$"
 
+# In each worker's memory. "default": rendered pages and what a negotiation's pages share,
+# under versioned keys (at most ~1,000 of them, a few hundred KB each at worst); "throttle":
+# the API's rate counters, one small number per client and minute, kept apart so that a
+# crowd of clients never pushes the pages out.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "parley",
-    }
+        "OPTIONS": {"MAX_ENTRIES": 1_000},
+    },
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "parley-throttle",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 
 LOGIN_URL = "admin:login"
