@@ -16,7 +16,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from . import selectors
 from .models import Actor, Negotiation
-from .reader_http import Validators, negotiation_validators, respond
+from .reader_http import Validators, negotiation_for_reader, negotiation_validators, respond
 from .selectors import syndicated_html
 
 FEED_SIZE = 50
@@ -79,7 +79,7 @@ class EntryFeed(Feed):
 
 class NegotiationFeed(EntryFeed):
     def validators(self, request, slug):
-        negotiation = selectors.negotiation_for_reader(slug)
+        negotiation = negotiation_for_reader(request, slug)
         return negotiation_validators(negotiation, request)
 
     def get_object(self, request, slug):
