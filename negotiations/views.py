@@ -94,6 +94,17 @@ def negotiation_context(request, negotiation, *, current):
     }
 
 
+def amount_charts(negotiation, user):
+    """The amounts pictures (one per currency) of the latest proposals with an amount."""
+    proposals, more = selectors.amount_proposals(negotiation, user)
+    return svg.amounts(
+        proposals,
+        closed_statuses=ProposalStatus.closed(),
+        status_labels=selectors.status_label,
+        more=more,
+    )
+
+
 def timeline_panels(request, negotiation, context):
     """What the timeline shows alike on every page, filter and cursor — where things
     stand, the amounts pictures, the latest corrections — as HTML rendered once per
@@ -108,14 +119,7 @@ def timeline_panels(request, negotiation, context):
         return shared(request, negotiation, name, render, preview=preview)
 
     def amounts():
-        proposals, more = selectors.amount_proposals(negotiation, user)
-        charts = svg.amounts(
-            proposals,
-            closed_statuses=ProposalStatus.closed(),
-            status_labels=selectors.status_label,
-            more=more,
-        )
-        return {"amounts": charts, "negotiation": negotiation}
+        return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
 
     def corrections():
         found, more = selectors.corrections_log(negotiation, user)
@@ -504,13 +508,7 @@ def amounts_svg(request, slug):
     negotiation = negotiation_for_reader(request, slug)
 
     def build():
-        proposals, more = selectors.amount_proposals(negotiation, None)
-        charts = svg.amounts(
-            proposals,
-            closed_statuses=ProposalStatus.closed(),
-            status_labels=selectors.status_label,
-            more=more,
-        )
+        charts = amount_charts(negotiation, None)
         if not charts:
             return HttpResponse(status=404)
         return _svg_response(charts[0].wide.svg)
