@@ -17,6 +17,7 @@ from django.utils import timezone
 from . import stamp_watch
 from .dates import PartialDate
 from .models import (
+    Actor,
     Correction,
     Entry,
     EntryType,
@@ -166,12 +167,15 @@ def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
     with transaction.atomic():
         if not creating:
             _claim_version(record, record.version if expected_version is None else expected_version)
+        renamed = _renamed(record)
         record.updated_at = now
         record._history_user = _history_user(by)
         record._pending_related_ids = {
             name: [getattr(value, "pk", value) for value in values] for name, values in m2m.items()
         }
         record.save()
+        if renamed:
+            _refresh_search_text(_entries_naming(record))
         for name, values in m2m.items():
             getattr(record, name).set(values)
         negotiation_ids = _negotiation_ids_of(record)
@@ -184,6 +188,43 @@ def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
         )
         touch_negotiations(negotiation_ids, at=now)
     return record
+
+
+# Records whose name other entries' headlines, and so their search text, show.
+NAME_FIELDS = {Actor: "name", Proposal: "title"}
+
+
+def _renamed(record):
+    """Whether this save changes a name other entries' search text shows."""
+    field = next((f for model, f in NAME_FIELDS.items() if isinstance(record, model)), None)
+    if field is None or record._state.adding:
+        return False
+    same = {"pk": record.pk, field: getattr(record, field)}
+    return not type(record)._base_manager.filter(**same).exists()
+
+
+def _entries_naming(record):
+    """The entries whose headline shows the record's name: an actor's statements and
+    expectations, a proposal's status changes."""
+    if isinstance(record, Actor):
+        return [
+            Statement.objects.filter(actor=record).select_related("actor"),
+            Expectation.objects.filter(actor=record).select_related("actor"),
+        ]
+    return [StatusChange.objects.filter(proposal=record).select_related("proposal")]
+
+
+def _refresh_search_text(querysets, batch=500):
+    """Write these entries' search text anew. It is derived from their own fields and
+    the names they show: no version, history or change log of their own."""
+    for queryset in querysets:
+        found = list(queryset)
+        for start in range(0, len(found), batch):
+            rows = [
+                Entry(pk=entry.pk, search_text=entry.build_search_text())
+                for entry in found[start : start + batch]
+            ]
+            Entry.objects.bulk_update(rows, ["search_text"])
 
 
 def save_record(record, *, by, m2m=None, expected_version=None):

@@ -8,6 +8,7 @@ from negotiations.models import Entry
 from tests.factories import (
     ActorFactory,
     EventFactory,
+    ExpectationFactory,
     ProposalFactory,
     StatementFactory,
     StatusChangeFactory,
@@ -52,6 +53,28 @@ def test_an_edit_is_searchable_at_once(journalist):
     domain.save_entry(statement, by=None)
     assert found("uranium") == [statement.pk]
     assert found("before") == []
+
+
+def test_a_renamed_actor_or_proposal_is_found_by_its_new_name(negotiation, editor):
+    """Statements and expectations show their actor's name, status changes their
+    proposal's title: a rename reaches their search text (and the vector) at once."""
+    speaker = ActorFactory(name="Steve Witkoff")
+    statement = StatementFactory(negotiation=negotiation, actor=speaker, text="A deal soon.")
+    expectation = ExpectationFactory(negotiation=negotiation, actor=speaker, text="Signing.")
+    proposal = ProposalFactory(negotiation=negotiation, title="Minerals fund")
+    change = StatusChangeFactory(proposal=proposal)
+    version = statement.version
+
+    speaker.name = "Stephen Witkoff"
+    domain.save_record(speaker, by=editor)
+    assert found("Stephen") == sorted([statement.pk, expectation.pk])
+    assert found("Steve") == []
+    proposal.title = "Reconstruction fund"
+    domain.save_entry(proposal, by=editor)
+    assert found("reconstruction") == sorted([proposal.pk, change.pk])
+    assert found("minerals") == []
+    statement.refresh_from_db()
+    assert statement.version == version  # derived text: not an edit of the statement
 
 
 def test_an_empty_query_filters_nothing():
