@@ -341,7 +341,10 @@ class ProposalSerializer(EntrySerializer):
                 "-date_start", "-sequence", "-pk"
             )
             instance.current_status = latest.values_list("status", flat=True).first()
-        return super().to_representation(instance)
+        data = super().to_representation(instance)
+        if not getattr(instance, "supersedes_named", True):
+            data["supersedes"] = None  # a proposal the reader may not see (a draft)
+        return data
 
 
 class StatusChangeSerializer(EntrySerializer):
@@ -373,6 +376,13 @@ class StatementSerializer(EntrySerializer):
             "original_text",
         ]
         read_only_fields = TRACKING_FIELDS
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "proposal_named", True):
+            # About a proposal the reader may not see (a draft): neither it nor the stance.
+            data["proposal"], data["stance"] = None, ""
+        return data
 
 
 class EventSerializer(EntrySerializer):

@@ -36,6 +36,7 @@ from negotiations.models import (
     StatusChange,
     user_may_preview,
 )
+from negotiations.selectors import proposal_readable
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
@@ -288,6 +289,7 @@ class ProposalViewSet(EntryViewSet):
             super()
             .get_queryset()
             .with_status(user)
+            .annotate(supersedes_named=proposal_readable(user, "supersedes_id"))
             .prefetch_related(
                 Prefetch("status_changes", queryset=changes, to_attr="visible_status_changes")
             )
@@ -306,6 +308,9 @@ class StatusChangeViewSet(EntryViewSet):
 class StatementViewSet(EntryViewSet):
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilterSet
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(proposal_named=proposal_readable(self.request.user))
 
 
 @crud_docs("an event", "events", serializers.EventSerializer)

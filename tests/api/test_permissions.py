@@ -185,3 +185,25 @@ def test_records_without_publication_are_public(anon, negotiation):
     assert anon.get(f"{API}actors/{actor.pk}/").status_code == 200
     assert anon.get(f"{API}negotiations/{negotiation.pk}/").json()["title"] == "The talks"
     assert Actor.objects.count() == 1 and Negotiation.objects.count() == 1
+
+
+def test_readers_never_learn_of_a_draft_proposal_through_what_points_at_it(
+    anon, as_journalist, negotiation
+):
+    """A published statement about a draft proposal, a proposal superseding one: readers
+    get neither the draft's id nor the stance on it (as the pages show neither)."""
+    draft = factories.ProposalFactory(negotiation=negotiation, state=PublicationState.DRAFT)
+    statement = factories.StatementFactory(
+        negotiation=negotiation, proposal=draft, stance="opposes"
+    )
+    successor = factories.ProposalFactory(negotiation=negotiation, supersedes=draft)
+
+    for path in (f"statements/{statement.pk}/", "statements/"):
+        read = anon.get(f"{API}{path}").json()
+        read = read["results"][0] if "results" in read else read
+        assert (read["proposal"], read["stance"]) == (None, "")
+    assert anon.get(f"{API}proposals/{successor.pk}/").json()["supersedes"] is None
+
+    read = as_journalist.get(f"{API}statements/{statement.pk}/").json()
+    assert (read["proposal"], read["stance"]) == (draft.pk, "opposes")
+    assert as_journalist.get(f"{API}proposals/{successor.pk}/").json()["supersedes"] == draft.pk
