@@ -45,6 +45,12 @@ class IdFilter(django_filters.ModelChoiceFilter):
     field_class = IdChoiceField
 
 
+def readable_proposals(request):
+    """The proposals the requester may read: any other id is unknown (a 400), so a
+    filter never tells a reader that a draft exists."""
+    return Proposal.objects.visible_to(getattr(request, "user", None))
+
+
 class AliasOrderingFilter(OrderingFilter):
     """``?ordering=`` with API names mapped to model fields (``view.ordering_aliases``)."""
 
@@ -224,7 +230,7 @@ class ProposalFilterSet(EntryFilterSet):
 class StatusChangeFilterSet(EntryFilterSet):
     kind_prefix = "status_change"
 
-    proposal = IdFilter(queryset=Proposal.objects.all())
+    proposal = IdFilter(queryset=readable_proposals)
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
 
     class Meta:
@@ -236,7 +242,7 @@ class StatementFilterSet(EntryFilterSet):
     kind_prefix = "statement"
 
     kind = django_filters.ChoiceFilter(choices=Statement.Kind.choices)
-    proposal = IdFilter(queryset=Proposal.objects.all())
+    proposal = IdFilter(queryset=readable_proposals)
     stance = django_filters.ChoiceFilter(choices=Stance.choices)
 
     class Meta:

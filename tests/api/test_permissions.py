@@ -204,6 +204,13 @@ def test_readers_never_learn_of_a_draft_proposal_through_what_points_at_it(
         assert (read["proposal"], read["stance"]) == (None, "")
     assert anon.get(f"{API}proposals/{successor.pk}/").json()["supersedes"] is None
 
+    # Filtering by it answers as for an id that does not exist.
+    for path in ("statements", "status-changes"):
+        unknown = anon.get(f"{API}{path}/?proposal=999999")
+        response = anon.get(f"{API}{path}/?proposal={draft.pk}")
+        assert (response.status_code, response.json()) == (400, unknown.json())
+        assert as_journalist.get(f"{API}{path}/?proposal={draft.pk}").status_code == 200
+
     read = as_journalist.get(f"{API}statements/{statement.pk}/").json()
     assert (read["proposal"], read["stance"]) == (draft.pk, "opposes")
     assert as_journalist.get(f"{API}proposals/{successor.pk}/").json()["supersedes"] == draft.pk
