@@ -176,6 +176,10 @@ def _version(stamp):
     return Validators(*stamp).etag
 
 
+def _shared_key(negotiation_id, name, version):
+    return f"parley:shared:{negotiation_id}:{name}:{version}"
+
+
 def negotiation_for_reader(request, slug):
     """The negotiation at ``slug`` with its stamp (404 when unknown): read with one query
     (``selectors.negotiation_for_reader``), then kept in the cache under its version;
@@ -187,12 +191,12 @@ def negotiation_for_reader(request, slug):
     pk = None if _bypasses_cache(request, everything=True) else cache.get(slug_key)
     stamp = stamp_of(pk) if pk is not None else None
     if stamp is not None:
-        kept = cache.get(f"parley:negotiation:{pk}:{_version(stamp)}")
+        kept = cache.get(_shared_key(pk, "negotiation", _version(stamp)))
         if kept is not None and kept.slug == slug:
             return kept
     negotiation = read(slug)
     cache.set(slug_key, negotiation.pk, STORE_SECONDS)
-    key = f"parley:negotiation:{negotiation.pk}:{negotiation_version(negotiation)}"
+    key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))
     cache.set(key, negotiation, STORE_SECONDS)
     return negotiation
 
@@ -204,7 +208,7 @@ def shared(request, negotiation, name, build, *, preview):
     for previews. The version is in the key: a write never leaves a stale copy to read."""
     if preview or _bypasses_cache(request, everything=True):
         return build()
-    key = f"parley:shared:{negotiation.pk}:{name}:{negotiation_version(negotiation)}"
+    key = _shared_key(negotiation.pk, name, negotiation_version(negotiation))
     found = cache.get(key)
     if found is None:
         found = build()
