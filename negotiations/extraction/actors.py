@@ -75,7 +75,7 @@ def _title_tokens(text):
 
 _POSSESSIVE = re.compile(r"^(’s|'s|’|')(?![A-Za-z])")
 _CAPS_RUN = re.compile(
-    r"(?<![\w’'])(?:[A-Z][a-zA-Z’'\-]*\.?|[A-Z]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
+    r"(?<![\w’'])(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
     r"(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.))*"
 )
 _ROLE = re.compile(

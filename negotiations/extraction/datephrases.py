@@ -103,13 +103,24 @@ def _season_instances(name, around):
     return [_season(year, name) for year in range(around.year - 2, around.year + 2)]
 
 
+_LOOKS_AHEAD = re.compile(r"^(until|till|before|by)\b", re.I)
+
+
 def tense_near(text, start, end, sentence):
-    """'future' or 'past': the marker nearest the phrase in its clause, else its sentence."""
+    """'future' or 'past': the marker nearest the phrase in its clause; failing that,
+    "until"/"before"/"by" look ahead; failing that, the nearest in its sentence."""
     s_start, s_end = sentence
     clause_start = max(text.rfind(",", s_start, start), text.rfind(";", s_start, start), s_start)
     comma_after = [i for i in (text.find(",", end, s_end), text.find(";", end, s_end)) if i >= 0]
     clause_end = min(comma_after) if comma_after else s_end
-    for low, high in ((clause_start, clause_end), (s_start, s_end)):
+    spans = [(clause_start, clause_end)]
+    if _LOOKS_AHEAD.match(text[start:end]):
+        spans.append(None)
+    spans.append((s_start, s_end))
+    for span in spans:
+        if span is None:
+            return "future"
+        low, high = span
         markers = []
         for pattern, tense in ((_FUTURE, "future"), (_PAST, "past")):
             for match in pattern.finditer(text, low, high):

@@ -334,36 +334,36 @@ class Review:
                     continue
                 item = {"date": data.get("date")}
                 if name == "statements":
-                    item.update(
-                        actor=actors.get(data.get("speaker")),
-                        speaker_name=data.get("speaker_name", ""),
-                        text=data["text"],
-                        kind=data["kind"],
-                        proposal=proposals.get(data.get("proposal")),
-                        context=data.get("sentence", ""),
-                    )
+                    item |= {
+                        "actor": actors.get(data.get("speaker")),
+                        "speaker_name": data.get("speaker_name", ""),
+                        "text": data["text"],
+                        "kind": data["kind"],
+                        "proposal": proposals.get(data.get("proposal")),
+                        "context": data.get("sentence", ""),
+                    }
                 elif name == "proposals":
-                    item.update(
-                        title=data["title"],
-                        amount=data["amount"],
-                        currency=(data.get("currency") or "").upper(),
-                        proposed_by=actors.get(data.get("proposed_by")),
-                        summary=data.get("sentence", ""),
-                    )
+                    item |= {
+                        "title": data["title"],
+                        "amount": data["amount"],
+                        "currency": (data.get("currency") or "").upper(),
+                        "proposed_by": actors.get(data.get("proposed_by")),
+                        "summary": data.get("sentence", ""),
+                    }
                 elif name == "status_changes":
-                    item.update(
-                        proposal=proposals.get(data.get("proposal")),
-                        status=data["status"],
-                        actor=actors.get(data.get("speaker")),
-                        note=data.get("text", ""),
-                    )
+                    item |= {
+                        "proposal": proposals.get(data.get("proposal")),
+                        "status": data["status"],
+                        "actor": actors.get(data.get("speaker")),
+                        "note": data.get("text", ""),
+                    }
                 else:
-                    item.update(
-                        actor=actors.get(data.get("speaker")),
-                        speaker_name=data.get("speaker_name", ""),
-                        text=data["text"],
-                        due_date=data.get("due_date"),
-                    )
+                    item |= {
+                        "actor": actors.get(data.get("speaker")),
+                        "speaker_name": data.get("speaker_name", ""),
+                        "text": data["text"],
+                        "due_date": data.get("due_date"),
+                    }
                 forms_of[(name, len(groups[name]))] = form
                 groups[name].append(item)
         return groups, forms_of

@@ -168,6 +168,8 @@ def direct_quotes(doc, attributor):
         previous = groups[-1][-1] if groups else None
         if (
             previous is not None
+            # "…,” she said, “…”: a quote that ends its sentence is not continued.
+            and not re.search(r"[.!?]$", previous.words(doc.text))
             and doc.paragraph_at(previous.end) == doc.paragraph_at(quote.start)
             and _only_attribution(doc, previous.close_at + 1, quote.open_at)
         ):
@@ -302,6 +304,8 @@ def reported_speech(doc, attributor):
     return statements
 
 
+_QUESTION = re.compile(r"\s*(?:When\s+)?(?:Asked|Pressed|Questioned)\b")  # what he was asked
+_PREPOSITIONS = {"on", "in", "at", "to", "with", "during", "after", "from", "via", "over"}
 _BEFORE_THAT = {"on", "in", "at", "to", "with", "the", "same", "day", "a", "an", "during"}
 
 
@@ -311,6 +315,8 @@ def _leads_to_that(between, verb):
     words = _words(between)
     if verb in lexicon.OBJECT_VERBS:
         return len(words) <= 20
+    if words and words[0].lower() in _PREPOSITIONS and len(words) <= 6:
+        return True  # "wrote on social media that", "said in a statement that"
     return len(words) <= 6 and all(
         w.lower() in _BEFORE_THAT or w.lower() in lexicon.AUXILIARIES or w[0].isupper()
         for w in words
@@ -330,13 +336,18 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
             speaker = attributor.speaker_in(*segment)
             if speaker is None and not _words(doc.masked(*segment)):
                 speaker = attributor.speaker_in(verb_end, body_end)
-            if speaker and _quoted_share_ok(doc, s_start, s_start + comma):
+            asked = _QUESTION.match(doc.text[s_start : s_start + comma])
+            if speaker and not asked and _quoted_share_ok(doc, s_start, s_start + comma):
                 return speaker, s_start, s_start + comma, word
-            return None
+            if not asked:
+                return None
     participle = word in lexicon.PARTICIPLES
     if participle and not masked_before.rstrip().endswith(","):
         return None
-    if any(s_start <= quote.close_at < verb_start for quote in doc.quotes):
+    if any(
+        s_start <= quote.close_at < verb_start and re.search(r"[,.!?]$", quote.words(doc.text))
+        for quote in doc.quotes
+    ):
         return None  # the attribution of a quote before it ("…,” Rubio said after …)
     speaker = attributor.subject_before(verb_start, s_start, participle=participle)
     if speaker is None:

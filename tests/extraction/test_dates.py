@@ -55,6 +55,14 @@ def dates(text, published=TUESDAY):
         ("Talks resume in March 2026.", "in March 2026", "2026-03-01", "2026-03-31", "month"),
         ("Aid doubled last year.", "last year", "2024-01-01", "2024-12-31", "year"),
         ("It was signed yesterday.", "yesterday", "2025-02-24", "2025-02-24", "day"),
+        (
+            "“We cannot wait until the autumn,” he said.",
+            "until the autumn",
+            "2025-09-01",
+            "2025-11-30",
+            "season",
+        ),
+        ("They waited until the autumn.", "until the autumn", "2024-09-01", "2024-11-30", "season"),
     ],
 )
 def test_a_phrase_resolves_to_its_period(text, phrase, start, end, precision):

@@ -166,3 +166,30 @@ def test_each_statement_cites_its_sentence_and_offsets():
     s_start, s_end = statement["sentence"]["offsets"]
     assert text[s_start:s_end] == "“We are close,” Bessent said."
     assert statement["sentence"]["text"] == "“We are close,” Bessent said."
+
+
+def test_a_quote_that_ends_its_sentence_is_not_continued_by_the_next():
+    text = (
+        "Trump told Zelenskyy that he was “gambling with peace.” "
+        "He later wrote on social media that Zelenskyy “can come back when he is ready.”"
+    )
+    assert statements(text) == [
+        ("direct", "gambling with peace.", "Donald Trump"),
+        ("direct", "can come back when he is ready.", "Donald Trump"),
+    ]
+
+
+def test_what_someone_was_asked_is_not_what_they_said():
+    text = "Asked about Trump's “dictator” label, he said: “That is behind us.” Zelenskyy left."
+    found = statements("Zelenskyy spoke in Kyiv. " + text)
+    assert found == [("direct", "That is behind us.", "Volodymyr Zelenskyy")]
+    reported = statements("Zelenskyy spoke. Asked about the label, he said he had moved past it.")
+    assert reported == [("paraphrase", "He had moved past it.", "Volodymyr Zelenskyy")]
+
+
+def test_a_name_after_a_sentence_ending_in_a_known_name_is_still_found():
+    text = "The delegation was led by an aide to Putin. Medinsky said Moscow was satisfied with it."
+    text = "Vladimir Medinsky arrived. " + text
+    assert statements(text) == [
+        ("paraphrase", "Moscow was satisfied with it.", "Vladimir Medinsky")
+    ]
