@@ -153,6 +153,10 @@ def _parser(base, prefer):
     )
 
 
+def _month_of(phrase):
+    return MONTHS[re.search(_MONTH, phrase).group(0).lower().rstrip(".")]
+
+
 def _strip_prep(phrase):
     return re.sub(rf"^{_PREP}", "", phrase, flags=re.I).strip()
 
@@ -169,7 +173,7 @@ def resolve(kind, phrase, published, tense, last_day):
             return day, day, "day"
         return None
     if kind == "month_year":
-        month = MONTHS[re.match(r"[A-Za-z]+", bare).group(0).lower()]
+        month = _month_of(bare)
         year = int(re.search(r"\d{4}", bare).group(0))
         return datetime.date(year, month, 1), _month_end(year, month), "month"
     if kind in {"season_year", "rel_season", "bare_season"}:
@@ -235,7 +239,7 @@ def resolve(kind, phrase, published, tense, last_day):
             day = published - datetime.timedelta(days=back)
         return day, day, "day"
     if kind == "bare_month":
-        month = MONTHS[re.search(r"[A-Za-z]+", _strip_prep(phrase)).group(0).lower()]
+        month = _month_of(phrase)
         if lower.startswith("since"):
             tense = "past"
         year = published.year
@@ -290,7 +294,7 @@ def find_dates(doc, published):
         phrase = " ".join(text[start:end].split())
         try:
             period = resolve(kind, phrase, published, tense, last_day)
-        except (ValueError, StopIteration, IndexError, AttributeError):
+        except (ValueError, KeyError, StopIteration, IndexError, AttributeError, OverflowError):
             period = None
         if period is None:
             continue
