@@ -36,6 +36,10 @@ _NUMBER = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d+)"
 _PREP = r"(?:(?:on|in|by|since|until|till|before|after|from|through|during|early|late|mid-?)\s+)"
 
 _ORD = r"(?:st|nd|rd|th)?"
+_PART_OF = (
+    r"(?:(?:by|until|till|before|after|since|from|at|in)\s+)?"
+    r"(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+"
+)
 _SEASON_PREP = r"(?:in|until|till|before|by|after|during|since|through)"
 _MONTH_PREP = r"in|since|until|by|from|through|before|after|early|late|mid-?"
 
@@ -51,6 +55,8 @@ PATTERNS = [
     ("rel_month", rf"(?i:\b(?:earlier\s+|later\s+|early\s+|late\s+)?{_REL}\s+month)\b"),
     ("rel_year", rf"(?i:\b(?:earlier\s+|later\s+|early\s+|late\s+)?{_REL}\s+year)\b"),
     ("ago", rf"(?i:\b{_NUMBER}\s+(?:day|week|month|year)s?\s+ago)\b"),
+    ("end_of", rf"(?i:\b{_PART_OF}(?:the\s+|this\s+|next\s+|last\s+)?(?:month|year|week))\b"),
+    ("end_of_month", rf"(?i:\b{_PART_OF}){_MONTH}(?:\s+\d{{4}})?\b"),
     ("same_day", r"(?i:\b(?:the\s+same\s+day|that\s+same\s+day))\b"),
     ("today", r"(?i:\b(?:today|tonight|yesterday|tomorrow))\b"),
     ("weekday", rf"(?:(?i:last|next|this|on|by|since|until|from)\s+)?{_WEEKDAY}\b"),
@@ -218,6 +224,18 @@ def resolve(kind, phrase, published, tense, last_day):
             return (*_week(published - datetime.timedelta(weeks=count)), "week")
         day = published - datetime.timedelta(days=count)
         return day, day, "day"
+    if kind in {"end_of", "end_of_month"}:
+        # "the end of the month", "the start of next year", "the end of March": the period
+        # it is part of, at that period's precision.
+        inner = re.sub(
+            r"(?i)^(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+(?:the\s+)?", "", phrase
+        )
+        if kind == "end_of_month":
+            tense_kind = "month_year" if re.search(r"\d{4}", inner) else "bare_month"
+            return resolve(tense_kind, inner, published, tense, last_day)
+        unit = inner.split()[-1].lower()
+        relative = inner if re.match(_REL, inner, re.I) else f"this {unit}"
+        return resolve(f"rel_{unit}", relative, published, tense, last_day)
     if kind == "same_day":
         return (last_day, last_day, "day") if last_day else None
     if kind == "today":

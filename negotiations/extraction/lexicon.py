@@ -37,8 +37,10 @@ AUXILIARIES = words(
     "has had have also later then again earlier previously once repeatedly publicly privately "
     "recently reportedly last on in at this that week month year monday tuesday wednesday "
     "thursday friday saturday sunday today yesterday separately himself herself flatly "
-    "bluntly first"
+    "bluntly first ago days weeks months years two three four five several few"
 )
+# They introduce a quote ("“Why now?” she asked") but report no claim ("asked for aid").
+QUESTION_VERBS = words("asked asks")
 
 PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person"}
 

@@ -10,6 +10,11 @@ from . import lexicon
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z’'\-]*")
 _SMALL = {"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with", "or"}
+# After a quote, these begin the rest of the sentence: "called it “a precedent” in July".
+_FUNCTION_WORDS = lexicon.words(
+    "in on at for to with from by of over after before during since until and or but as than "
+    "because if when while that which about into against"
+)
 _DETERMINERS = {"a", "an", "the", "its", "his", "her", "their", "our", "so-called", "this"}
 
 
@@ -151,8 +156,8 @@ def _is_scare(doc, quote, words):
     following = text[quote.close_at + 1 : quote.close_at + 30]
     if re.match(r"\s+[a-z]", following):
         next_word = following.split()[0]
-        if next_word not in lexicon.SPEECH_VERBS:
-            return True  # an “improved” draft, a “dictator” label
+        if next_word not in lexicon.SPEECH_VERBS and next_word not in _FUNCTION_WORDS:
+            return True  # modifies the noun after it: an “improved” draft, a “dictator” label
     before = text[max(0, quote.open_at - 20) : quote.open_at].split()
     return bool(before) and (
         before[-1].lower() in _DETERMINERS or before[-1].endswith(("’s", "'s"))
@@ -283,7 +288,9 @@ def reported_speech(doc, attributor):
         found = None
         for match in _WORD.finditer(masked):
             word = match.group(0)
-            if word not in lexicon.SPEECH_VERBS and word not in lexicon.PARTICIPLES:
+            if word in lexicon.QUESTION_VERBS or (
+                word not in lexicon.SPEECH_VERBS and word not in lexicon.PARTICIPLES
+            ):
                 continue
             verb_start, verb_end = s_start + match.start(), s_start + match.end()
             found = _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word)

@@ -63,6 +63,35 @@ def dates(text, published=TUESDAY):
             "season",
         ),
         ("They waited until the autumn.", "until the autumn", "2024-09-01", "2024-11-30", "season"),
+        (
+            "It is due by the end of the month.",
+            "by the end of the month",
+            "2025-02-01",
+            "2025-02-28",
+            "month",
+        ),
+        (
+            "It is due by the end of March.",
+            "by the end of March",
+            "2025-03-01",
+            "2025-03-31",
+            "month",
+        ),
+        (
+            "It was agreed at the end of January.",
+            "at the end of January",
+            "2025-01-01",
+            "2025-01-31",
+            "month",
+        ),
+        (
+            "They hope to sign before the end of the year.",
+            "before the end of the year",
+            "2025-01-01",
+            "2025-12-31",
+            "year",
+        ),
+        ("It will take effect in mid-April.", "mid-April", "2025-04-01", "2025-04-30", "month"),
     ],
 )
 def test_a_phrase_resolves_to_its_period(text, phrase, start, end, precision):

@@ -193,3 +193,13 @@ def test_a_name_after_a_sentence_ending_in_a_known_name_is_still_found():
     assert statements(text) == [
         ("paraphrase", "Moscow was satisfied with it.", "Vladimir Medinsky")
     ]
+
+
+def test_a_short_quote_followed_by_the_rest_of_its_sentence_is_a_statement():
+    text = "Asked about it, Trump said the bloc had treated the U.S. “very badly” for decades."
+    assert ("direct", "very badly", "Donald Trump") in statements(text)
+    assert statements("Bessent praised a “robust and productive” exchange.") == []
+
+
+def test_asking_for_something_is_not_reported_speech():
+    assert statements("Kyiv has asked for air defence worth €4 billion from its allies.") == []
