@@ -52,17 +52,8 @@ def from_article(request, *, admin_site, opts):
                 field = "upload" if data.get("upload") else "text"
                 form.add_error(field, error.message)
             else:
-                article = {
-                    name: data[name]
-                    for name in (
-                        "negotiation",
-                        "url",
-                        "title",
-                        "publisher",
-                        "published",
-                        "dateline",
-                    )
-                }
+                names = ("negotiation", "url", "title", "publisher", "published")
+                article = {name: data[name] for name in names}
                 article["dates"] = json.dumps(answer["dates"])
                 review = Review(initial_article=article, rows=initial_rows(answer))
                 return _render_review(request, admin_site, opts, review, answer=answer)
@@ -104,7 +95,6 @@ def _review(request, admin_site, opts):
                 title=article["title"],
                 publisher=article["publisher"],
                 published=article["published"],
-                dateline=article["dateline"],
             ),
             by=request.user,
             state=article["state"],

@@ -40,7 +40,6 @@ class ArticleForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="“On Sunday” and “last week” are counted from this date.",
     )
-    dateline = forms.CharField(required=False, max_length=200, help_text="E.g. “KYIV, Ukraine”.")
     text = forms.CharField(
         label="Article",
         required=False,
@@ -90,7 +89,6 @@ class ArticleFields(forms.Form):
     title = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
     publisher = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     published = forms.DateField(widget=forms.HiddenInput)
-    dateline = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     dates = forms.CharField(required=False, widget=forms.HiddenInput)
     state = forms.ChoiceField(
         label="Save accepted suggestions as",
@@ -367,9 +365,6 @@ class Review:
                 forms_of[(name, len(groups[name]))] = form
                 groups[name].append(item)
         return groups, forms_of
-
-    def count(self):
-        return sum(len(f.forms) for f in self.formsets.values())
 
 
 def _negotiation_of(data):

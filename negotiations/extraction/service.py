@@ -66,7 +66,6 @@ class Article:
     title: str = ""
     publisher: str = ""
     published: object = None  # a date
-    dateline: str = ""
 
 
 @dataclass

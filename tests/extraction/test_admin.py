@@ -25,7 +25,6 @@ def paste(client, demo, url, text, **extra):
         "title": "Closing in on a mineral deal",
         "publisher": "Associated Press",
         "published": "2025-02-25",
-        "dateline": "KYIV",
         "text": text,
         **extra,
     }
