@@ -53,17 +53,7 @@ def cpu_name():
 def known(actors, extra):
     from negotiations.extraction.actors import KnownActor
 
-    listed = [
-        KnownActor(
-            i,
-            a["name"],
-            a.get("kind", "person"),
-            a.get("title", ""),
-            tuple(a.get("aliases", [])),
-            a.get("country", ""),
-        )
-        for i, a in enumerate(actors, 1)
-    ]
+    listed = [KnownActor.from_spec(i, spec) for i, spec in enumerate(actors, 1)]
     listed += [
         KnownActor(
             1_000 + i,

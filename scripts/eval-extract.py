@@ -141,17 +141,7 @@ def main():
     args = parser.parse_args()
 
     data = json.loads(Path(args.dataset).read_text())
-    actors = [
-        KnownActor(
-            index,
-            spec["name"],
-            spec.get("kind", "person"),
-            spec.get("title", ""),
-            tuple(spec.get("aliases", [])),
-            spec.get("country", ""),
-        )
-        for index, spec in enumerate(data.get("actors", []), 1)
-    ]
+    actors = [KnownActor.from_spec(i, spec) for i, spec in enumerate(data.get("actors", []), 1)]
     named = list(dict.fromkeys(a.get("split", "dev") for a in data["articles"]))
     splits = {"each": named, "all": ["all"]}.get(args.split, [args.split])
     report = {}

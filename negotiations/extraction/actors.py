@@ -25,6 +25,18 @@ class KnownActor:
     def is_person(self):
         return self.kind == "person"
 
+    @classmethod
+    def from_spec(cls, id, spec):
+        """From a data set's actor: ``{"name", "kind", "title", "aliases", "country"}``."""
+        return cls(
+            id,
+            spec["name"],
+            spec.get("kind", "person"),
+            spec.get("title", ""),
+            tuple(spec.get("aliases", [])),
+            spec.get("country", ""),
+        )
+
 
 @dataclass
 class Mention:

@@ -23,17 +23,7 @@ def evaluation():
 
 @pytest.fixture(scope="module")
 def known(dataset):
-    return [
-        KnownActor(
-            i,
-            a["name"],
-            a.get("kind", "person"),
-            a.get("title", ""),
-            tuple(a.get("aliases", [])),
-            a.get("country", ""),
-        )
-        for i, a in enumerate(dataset["actors"], 1)
-    ]
+    return [KnownActor.from_spec(i, spec) for i, spec in enumerate(dataset["actors"], 1)]
 
 
 def test_every_quote_and_amount_of_the_seed_story_with_its_speaker(seed_article, known):
@@ -51,6 +41,7 @@ def test_every_quote_and_amount_of_the_seed_story_with_its_speaker(seed_article,
     assert amounts == [(Decimal("500000000000"), "USD")] * 3
 
 
+# The second held-out batch is left out: it does not meet the quote targets (README).
 @pytest.mark.parametrize("split", ["dev", "heldout"])
 def test_the_set_meets_the_targets(evaluation, dataset, known, split):
     totals = {}
