@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-postgres drills fuzz-long bench lint format migrations check ci clean
+.PHONY: install run serve test test-postgres drills fuzz-long bench bench-extract lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ fuzz-long: $(INSTALLED)
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	scripts/with-postgres.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## How long the article extraction takes on a 2,000-word article (bench/README.md)
+bench-extract: $(INSTALLED)
+	$(BIN)/python -m bench.extract --record
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import domain, history
+from .extraction import admin_views as extraction
 from .forms import ActorForm, EntryForm, ExpectationForm, QuickAddForm, VersionedForm
 from .models import (
     Actor,
@@ -629,7 +630,16 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.quick_add_view),
             name="negotiations_entry_quick_add",
         )
-        return [quick_add, *super().get_urls()]
+        from_article = path(
+            "from-article/",
+            self.admin_site.admin_view(self.from_article_view),
+            name="negotiations_entry_from_article",
+        )
+        return [quick_add, from_article, *super().get_urls()]
+
+    def from_article_view(self, request):
+        """Paste or upload a story; review and accept what Parley proposes."""
+        return extraction.from_article(request, admin_site=self.admin_site, opts=self.opts)
 
     def changelist_view(self, request, extra_context=None):
         extra = {"quick_add_url": reverse("admin:negotiations_entry_quick_add")}

@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework import routers
 
+from negotiations.extraction import api as extraction
+
 from . import views
 
 app_name = "api"
@@ -25,5 +27,7 @@ urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", views.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("extractions/", extraction.ExtractionView.as_view(), name="extraction"),
+    path("extractions/accept/", extraction.AcceptView.as_view(), name="extraction-accept"),
     *router.urls,
 ]

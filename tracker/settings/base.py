@@ -159,6 +159,8 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Article extraction (POST /api/v1/extractions/, the admin's "From an article"): per user.
+API_THROTTLE_EXTRACTION = os.environ.get("API_THROTTLE_EXTRACTION", "20/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",

@@ -1,0 +1,281 @@
+"""The words the rules read: speech verbs, roles, demonyms, currencies, status cues.
+
+Plain lists, so a journalist can read what the extractor knows and add to it.
+"""
+
+import re
+
+
+def words(text):
+    return frozenset(text.split())
+
+
+def phrases(text):
+    return frozenset(part.strip() for part in text.split(","))
+
+
+# Finite forms that introduce a quote or reported speech ("Bessent said ...").
+SPEECH_VERBS = words(
+    "said says say told tells added adds argued argues insisted insists warned warns claimed "
+    "claims noted stressed stresses acknowledged acknowledges admitted admits announced "
+    "announces confirmed confirms denied denies suggested suggests predicted predicts "
+    "maintained maintains conceded concedes concluded concludes explained explains wrote "
+    "writes stated declared declares replied responded recalled countered emphasized "
+    "emphasised complained vowed promised urged asked posted remarked observed"
+)
+# Verbs that take a quote but not a reported clause ("called the plan “a betrayal”").
+QUOTE_ONLY_VERBS = words("called calls described describes dubbed labelled labeled")
+# Participles whose subject is the main clause's ("…, saying that …").
+PARTICIPLES = words(
+    "saying telling adding arguing insisting warning claiming noting stressing writing "
+    "calling explaining declaring acknowledging urging"
+)
+# Verbs that report speech without a "that" of their own after an object ("told reporters …").
+OBJECT_VERBS = words("told tells telling assured informed reminded warned urged")
+
+AUXILIARIES = words(
+    "has had have also later then again earlier previously once repeatedly publicly privately "
+    "recently reportedly last on in at this that week month year monday tuesday wednesday "
+    "thursday friday saturday sunday today yesterday separately himself herself flatly "
+    "bluntly first ago days weeks months years two three four five several few"
+)
+# They introduce a quote ("“Why now?” she asked") but report no claim ("asked for aid").
+QUESTION_VERBS = words("asked asks")
+
+PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person"}
+
+# Role words: a noun phrase naming a speaker by office ("the Treasury secretary").
+ROLE_WORDS = words(
+    "president secretary minister envoy chancellor spokesman spokeswoman spokesperson "
+    "ambassador governor senator premier chief head leader adviser advisor commissioner "
+    "director chair chairman chairwoman representative negotiator king queen prince general "
+    "mayor speaker aide official diplomat prosecutor judge ceo founder"
+)
+# Words that may stand before a name as part of a title ("Foreign Secretary David Lammy").
+TITLE_WORDS = ROLE_WORDS | {
+    "prime",
+    "vice",
+    "deputy",
+    "foreign",
+    "defence",
+    "defense",
+    "treasury",
+    "state",
+    "first",
+    "special",
+    "interior",
+    "economy",
+    "finance",
+    "energy",
+    "trade",
+    "chief",
+    "former",
+    "acting",
+    "senior",
+    "top",
+    "presidential",
+    "national",
+    "security",
+    "white",
+    "house",
+    "kremlin",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "sen",
+    "rep",
+    "gen",
+    "gov",
+    "lt",
+    "col",
+    "capt",
+    "pope",
+    "sheikh",
+    "crown",
+    "u.s.",
+    "us",
+    "eu",
+    "un",
+    "nato",
+}
+# Nationality adjectives and the place they name ("the Ukrainian president").
+DEMONYMS = {
+    "ukrainian": "ukraine",
+    "american": "united states",
+    "u.s.": "united states",
+    "us": "united states",
+    "russian": "russia",
+    "european": "europe",
+    "british": "united kingdom",
+    "uk": "united kingdom",
+    "french": "france",
+    "german": "germany",
+    "dutch": "netherlands",
+    "polish": "poland",
+    "hungarian": "hungary",
+    "chinese": "china",
+    "turkish": "turkey",
+    "saudi": "saudi arabia",
+    "italian": "italy",
+    "spanish": "spain",
+    "canadian": "canada",
+    "japanese": "japan",
+    "indian": "india",
+    "israeli": "israel",
+    "iranian": "iran",
+    "eu": "european union",
+    "kremlin": "russia",
+}
+STOP_TITLE = words("the of to for and a an in on at 's ’s s")
+
+# Generic speakers: reported speech from them is no named actor's.
+GENERIC_SPEAKERS = words(
+    "official officials source sources diplomat diplomats analyst analysts aide aides people "
+    "experts observers critics lawmakers spokesman spokeswoman spokesperson team delegation "
+    "side sides negotiators representatives businessmen leaders governments others report "
+    "reports statement media newspaper"
+)
+
+# Capitalised words that begin no person's name.
+NOT_NAMES = words(
+    "the a an in on at but and or if as for to by with from after before since while when "
+    "what where who how why it its it's this that these those there here he she they we i you "
+    "our his her their asked some many both one two three another other about more most "
+    "nothing today yesterday tomorrow now still also even only all no not so yet than "
+    "together under over earlier later last next talks negotiations geological rare general "
+    "ukraine's europe's here's read send copyright january february march april may june july "
+    "august september october november december monday tuesday wednesday thursday friday "
+    "saturday sunday jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+# Places and bodies that are not people (countries come from pycountry).
+PLACES = phrases(
+    "kyiv, kiev, moscow, washington, brussels, london, paris, berlin, beijing, riyadh, "
+    "jeddah, istanbul, ankara, munich, geneva, vienna, warsaw, minsk, doha, cairo, tehran, "
+    "oslo, davos, the hague, hague, rome, madrid, tokyo, seoul, delhi, new york, kharkiv, "
+    "odesa, odessa, donbas, crimea, europe, asia, africa, america, middle east, oval office, "
+    "white house, kremlin, pentagon, nato, eu, un, u.s, us, uk, european union, united "
+    "nations, saudi arabia"
+)
+ORG_WORDS = words(
+    "commission council ministry bank fund union agency office department party senate "
+    "congress house parliament committee forum news press times post journal reuters cnn bbc "
+    "ap group company corporation inc ltd institute university association organization "
+    "organisation alliance army court government administration service services authority "
+    "network centre center foundation club league board cabinet assembly war three"
+)
+
+CURRENCY_SYMBOLS = {
+    "US$": "USD",
+    "U.S.$": "USD",
+    "C$": "CAD",
+    "A$": "AUD",
+    "NZ$": "NZD",
+    "HK$": "HKD",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₴": "UAH",
+    "₽": "RUB",
+    "₹": "INR",
+    "₺": "TRY",
+    "zł": "PLN",
+    "Fr.": "CHF",
+}
+CURRENCY_WORDS = {
+    "dollars": "USD",
+    "dollar": "USD",
+    "euros": "EUR",
+    "euro": "EUR",
+    "pounds": "GBP",
+    "pound": "GBP",
+    "sterling": "GBP",
+    "hryvnias": "UAH",
+    "hryvnia": "UAH",
+    "hryvnas": "UAH",
+    "hryvnya": "UAH",
+    "rubles": "RUB",
+    "ruble": "RUB",
+    "roubles": "RUB",
+    "rouble": "RUB",
+    "yuan": "CNY",
+    "renminbi": "CNY",
+    "yen": "JPY",
+    "rupees": "INR",
+    "lira": "TRY",
+    "zlotys": "PLN",
+    "zloty": "PLN",
+    "francs": "CHF",
+    "riyals": "SAR",
+}
+CURRENCY_CODES = words(
+    "USD EUR GBP UAH RUB CNY JPY CHF CAD AUD INR TRY PLN SAR AED NZD HKD SEK NOK DKK"
+)
+MULTIPLIERS = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "mln": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "bln": 10**9,
+    "b": 10**9,
+    "trillion": 10**12,
+    "tn": 10**12,
+    "trn": 10**12,
+}
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "a": 1,
+    "an": 1,
+}
+
+# Status cues: the words that suggest a proposal's status changed.
+STATUS_CUES = [
+    (
+        "withdrawn",
+        re.compile(
+            r"\b(withdr[ae]wn?|withdraws|pulled (?:back|out)|off the table|scrapped|dropped|"
+            r"abandoned)\b",
+            re.I,
+        ),
+    ),
+    ("rejected", re.compile(r"\b(reject(?:ed|s)?|refused|turned down|balked|dismissed)\b", re.I)),
+    ("signed", re.compile(r"\b(signed|inked)\b", re.I)),
+    ("ratified", re.compile(r"\b(ratified)\b", re.I)),
+    ("agreed_in_principle", re.compile(r"\b(agreed in principle|accepted|reached a deal)\b", re.I)),
+    ("suspended", re.compile(r"\b(suspended|put on hold|on hold|paused)\b", re.I)),
+    ("countered", re.compile(r"\b(counter-?proposal|counter-?offer|countered)\b", re.I)),
+    ("lapsed", re.compile(r"\b(lapsed|expired)\b", re.I)),
+]
+EXPECTATION_CUE = re.compile(
+    r"\b(expects?|expected|anticipates?|hopes?|"
+    r"(?:will|would|could|is set to|are set to|is due to|is to) be "
+    r"(?:signed|ratified|reached|approved|adopted|agreed|finali[sz]ed|concluded))\b",
+    re.I,
+)
+NEGATION = re.compile(r"\b(not|n't|never|no)\b[^.,;]{0,20}$", re.I)
