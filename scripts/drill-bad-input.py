@@ -420,6 +420,40 @@ def run_battery(b, ids):
             as_user="bad-input-editor",
         )
 
+    # --- format characters in date filters: a 400 naming the filter ---------- #
+    api_date_filters = [
+        f"/api/v1/{name}/?{parameter}="
+        for name in ("statements", "proposals", "status-changes", "events", "expectations")
+        for parameter in ("since", "until")
+    ]
+    api_date_filters += [
+        "/api/v1/sources/?since=",
+        "/api/v1/sources/?until=",
+        "/api/v1/changes/?since=",
+        f"/api/v1/negotiations/{n}/timeline/?since=",
+        f"/api/v1/negotiations/{n}/timeline/?until=",
+    ]
+    for value in ("%25", "%25s", "%25(x)s", "2025-%2502d"):
+        for path in api_date_filters:
+            for user in (None, "bad-input-editor"):
+                response = b.send(
+                    f"date filter {path[8:40]}{value} as {user or 'anonymous'}",
+                    "GET",
+                    path + value,
+                    expected={400},
+                    as_user=user,
+                )
+                name = path.rsplit("?", 1)[1].rstrip("=")
+                refused = response is not None and response.status_code == 400
+                if refused and list(response.json()) != [name]:
+                    b.problems.append(f"{path}{value}: the 400 names {list(response.json())}")
+        # The reader pages show the error beside the field (and apply the other filters).
+        for path in (
+            f"/negotiations/{DEMO_SLUG}/?from={value}&to={value}",
+            f"/negotiations/{DEMO_SLUG}/changes/?since={value}",
+        ):
+            b.send(f"reader date {path[14:60]}", "GET", path, expected={200}, as_user=None)
+
     # --- boundary values refused ------------------------------------------- #
     for date in (
         "10000",

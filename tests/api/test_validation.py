@@ -275,6 +275,32 @@ def test_bad_list_parameters(anon, negotiation):
     assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
 
 
+FORMAT_CHARACTERS = ("%", "%s", "%(x)s", "%d%%", "2025-%02d")
+
+
+@pytest.mark.parametrize("value", FORMAT_CHARACTERS)
+def test_format_characters_in_a_date_filter_are_a_400_naming_it(
+    value, anon, as_journalist, negotiation
+):
+    """The message quotes what was typed: "%" in it once made the error itself fail (500)."""
+    lists = [
+        f"{name}/?{parameter}="
+        for name in ("proposals", "status-changes", "statements", "events", "expectations")
+        for parameter in ("since", "until")
+    ]
+    lists += ["sources/?since=", "sources/?until=", "changes/?since="]
+    lists += [f"negotiations/{negotiation.pk}/timeline/?{p}=" for p in ("since", "until")]
+    encoded = value.replace("%", "%25")
+    for client in (anon, as_journalist):  # the timeline: readers' and staff's paths
+        for path in lists:
+            response = client.get(f"{API}{path}{encoded}")
+            assert response.status_code == 400, (path, response.content)
+            name = path.rsplit("?", 1)[1].rstrip("=")
+            assert list(response.json()) == [name], path
+            if not path.startswith("changes"):  # that one says "Enter a valid date/time."
+                assert response.json()[name][0].startswith(f'"{value}" is not a date.'), path
+
+
 def test_out_of_range_times_and_over_long_searches(anon, db):
     for since in ("9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00%2B23:00"):
         response = anon.get(f"{API}changes/?since={since}")

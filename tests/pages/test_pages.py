@@ -102,6 +102,8 @@ def test_the_default_period_and_a_bad_date(client, history):
     assert "Changes since 9 February 2025" in html  # 30 days
     html = changes(client, history, "?since=yesterday")
     assert "Enter a valid date." in html and "Changes since 9 February 2025" in html
+    html = changes(client, history, "?since=%25s")  # a format character, as typed
+    assert "Enter a valid date." in html and "Changes since 9 February 2025" in html
     html = changes(client, history, "?since=2099-01-01")  # the future: today
     assert "Changes since 11 March 2025" in html
 
