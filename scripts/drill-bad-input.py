@@ -9,7 +9,8 @@ request with what a hostile or careless client sends — bodies over 1 MB (with
 and without Content-Length), JSON nested 100,000 deep, NUL bytes in fields,
 keys and query strings, invalid UTF-8, lone surrogates, wrong content types,
 boundary dates, amounts and ids, over-long headers, half-valid writes (a good
-new source next to a bad one) — and the claims are:
+new source next to a bad one), format characters in date filters, concurrent
+PATCHes naming one If-Match — and the claims are:
 
 - no answer is a 5xx, none shows a traceback, and each is one the case allows
   (400/413/415/404… for bad input);
@@ -23,6 +24,7 @@ Exits 1 with the first problem; prints how many cases ran and what they got.
 
 import argparse
 import collections
+import concurrent.futures
 import json
 import os
 import sys
@@ -672,6 +674,40 @@ def run_battery(b, ids):
                 b.problems.append(f"amount {amount} read back as {stored}")
 
 
+def race(b, ids, writers=8, rounds=3):
+    """Concurrent PATCHes of one proposal, all with the If-Match they read: each round one
+    wins (200), every other is refused (412, or 409 with a sentence), none is a 5xx."""
+    url = f"{b.base}/api/v1/proposals/{ids['proposal']}/"
+    headers = {"Authorization": f"Token {b.tokens['bad-input-editor']}"}
+    for round_ in range(rounds):
+        version = requests.get(url, headers=headers, timeout=30).json()["version"]
+
+        def patch(i, version=version, round_=round_):
+            with requests.Session() as client:
+                return client.patch(
+                    url,
+                    json={"summary": f"Concurrent edit, round {round_}, writer {i}."},
+                    headers={**headers, "If-Match": f'"{version}"'},
+                    timeout=60,
+                )
+
+        with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+            answers = list(pool.map(patch, range(writers)))
+        statuses = sorted(answer.status_code for answer in answers)
+        b.cases += writers
+        b.statuses.update(statuses)
+        if any(status >= 500 for status in statuses) or statuses.count(200) != 1:
+            b.problems.append(
+                f"{writers} concurrent PATCHes with one If-Match answered {statuses}: "
+                "expected one 200 and 412s"
+            )
+        for answer in answers:
+            if answer.status_code == 409 and not answer.json().get("detail"):
+                b.problems.append("a concurrent PATCH got a 409 without a sentence")
+            if answer.status_code not in (200, 409, 412) and answer.status_code < 500:
+                b.problems.append(f"a concurrent PATCH answered {answer.status_code}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="e.g. http://127.0.0.1:8000")
@@ -682,6 +718,7 @@ def main():
     tokens, ids = users_and_ids()
     battery = Battery(args.base.rstrip("/"), tokens)
     run_battery(battery, ids)
+    race(battery, ids)
     say(
         f"bad input: {battery.cases} cases, answers {dict(sorted(battery.statuses.items()))}, "
         f"5xx: {sum(c for s, c in battery.statuses.items() if s >= 500)}"
