@@ -456,6 +456,30 @@ def run_battery(b, ids):
         ):
             b.send(f"reader date {path[14:60]}", "GET", path, expected={200}, as_user=None)
 
+    # --- ids beyond 64 bits in addresses: nothing there (404) ---------------- #
+    for pk in (2**63, 2**64, 10**20):
+        for path in (
+            f"/negotiations/{DEMO_SLUG}/proposals/{pk}/",
+            f"/negotiations/{pk}/",
+            f"/actors/{pk}/",
+            f"/embed/negotiations/{pk}/",
+            f"/api/v1/negotiations/{pk}/timeline/",
+            *(f"/api/v1/{name}/{pk}/" for name in ("actors", "sources", "proposals", "events")),
+        ):
+            b.send(f"id {pk} in {path[:50]}", "GET", path, expected={404}, as_user=None)
+        for method in ("PATCH", "DELETE"):
+            b.send(
+                f"{method} id {pk}",
+                method,
+                f"/api/v1/statements/{pk}/",
+                expected={404},
+                json_body={"text": "x"},
+                as_user="bad-input-editor",
+            )
+        # A permalink or cursor that cannot be read: the latest entries, and a notice.
+        for query in (f"?entry={pk}", f"?before=2025-02-23.1.{pk}"):
+            b.send(f"cursor {query}", "GET", f"/negotiations/{DEMO_SLUG}/{query}", expected={200})
+
     # --- boundary values refused ------------------------------------------- #
     for date in (
         "10000",

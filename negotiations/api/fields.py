@@ -3,9 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from negotiations.dates import PARTIAL_DATE_HELP, PartialDate
-
-# Ids are 64-bit: larger numbers name nothing (and some databases refuse to compare them).
-MAX_ID = 2**63 - 1
+from negotiations.numbers import MAX_ID
 
 
 def is_possible_id(value):

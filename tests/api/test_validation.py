@@ -275,6 +275,21 @@ def test_bad_list_parameters(anon, negotiation):
     assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
 
 
+RESOURCES = ("actors", "negotiations", "sources", "proposals", "status-changes")
+RESOURCES += ("statements", "events", "expectations")
+
+
+@pytest.mark.parametrize("pk", [2**63, 2**64, 10**30, 0])
+def test_ids_beyond_64_bits_in_a_detail_address_are_a_404(pk, anon, as_editor, db):
+    for resource in RESOURCES:
+        address = f"{API}{resource}/{pk}/"
+        assert anon.get(address).status_code == 404, address
+        for method in (as_editor.put, as_editor.patch):
+            assert method(address, {"title": "x"}).status_code == 404, address
+        assert as_editor.delete(address).status_code == 404, address
+    assert anon.get(f"{API}negotiations/{pk}/timeline/").status_code == 404
+
+
 FORMAT_CHARACTERS = ("%", "%s", "%(x)s", "%d%%", "2025-%02d")
 
 
