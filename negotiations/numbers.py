@@ -1,7 +1,10 @@
-"""Numbers read from input: ids within 64 bits.
+"""Numbers read from input: written with the digits 0–9, ids within 64 bits.
 
-An id beyond 64 bits names nothing, and SQLite cannot even compare one (OverflowError):
-the addresses of the pages and the API read ids here first.
+Python's ``int()`` and ``Decimal()`` read the decimal digits of every script ("٥" and
+"５" are 5, "٣" is 3), and so do Django's and DRF's number fields: a number typed that
+way would be stored as another, and an id "٥" would name record 5. Every place that
+reads a number or an id from text (the API's fields and filters, the forms, the CSV and
+JSON imports, the addresses of the pages) asks here first.
 """
 
 import re
@@ -9,7 +12,15 @@ import re
 # Ids are 64-bit: larger numbers name nothing (and SQLite refuses to compare them).
 MAX_ID = 2**63 - 1
 
+NOT_ASCII = "Write numbers with the digits 0 to 9."
+
 _ID = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def written_in_ascii(value):
+    """False for text with any character outside ASCII (digits of other scripts, their
+    spaces and signs); True for anything that is not text (it is no typed number)."""
+    return not isinstance(value, str) or value.isascii()
 
 
 def parse_id(value):

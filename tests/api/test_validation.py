@@ -275,6 +275,61 @@ def test_bad_list_parameters(anon, negotiation):
     assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
 
 
+OTHER_DIGITS = {
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "fullwidth": "０１２３４５６７８９",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+def in_digits(number, script):
+    """``number`` written with another script's digits (which int() reads as the same)."""
+    return str(number).translate(str.maketrans("0123456789", OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", OTHER_DIGITS)
+def test_ids_and_amounts_in_other_digits_are_a_400_naming_the_field(
+    script, anon, as_journalist, negotiation, speaker
+):
+    """int() and Decimal() read "٥" as 5: such an id would name another record."""
+    before = snapshot()
+    said = {"date": "2025", "text": "Said.", "kind": "paraphrase"}
+    for body, key in (
+        ({"negotiation": negotiation.pk, "actor": in_digits(speaker.pk, script)}, "actor"),
+        ({"negotiation": in_digits(negotiation.pk, script), "actor": speaker.pk}, "negotiation"),
+    ):
+        response = as_journalist.post(f"{API}statements/", {**said, **body})
+        assert response.status_code == 400, response.content
+        assert response.json() == {key: ["Write numbers with the digits 0 to 9."]}
+    for fields, key in (
+        ({"amount": in_digits(500, script), "currency": "USD"}, "amount"),
+        ({"amount": "1" + in_digits(2, script), "currency": "USD"}, "amount"),
+        ({"addressed_to": [in_digits(speaker.pk, script)]}, "addressed_to"),
+    ):
+        response = as_journalist.post(f"{API}proposals/", proposal(negotiation, **fields))
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == [key]
+        assert "Write numbers with the digits 0 to 9." in str(response.json()[key])
+    assert snapshot() == before
+    response = anon.get(f"{API}statements/?actor={in_digits(speaker.pk, script)}")
+    assert response.status_code == 400
+    assert list(response.json()) == ["actor"]
+
+
+def test_floats_are_no_ids(as_journalist, anon, negotiation, speaker):
+    """1.5 (or 1.0) as a JSON number would be read as record 1."""
+    before = snapshot()
+    said = {"negotiation": negotiation.pk, "date": "2025", "text": "Said."}
+    for value in (speaker.pk + 0.5, float(speaker.pk), f"{speaker.pk}.5", f"{speaker.pk}.0"):
+        response = as_journalist.post(f"{API}statements/", {**said, "actor": value})
+        assert response.status_code == 400, value
+        assert list(response.json()) == ["actor"]
+        assert response.json()["actor"][0].startswith("Incorrect type. Expected pk value")
+    assert snapshot() == before
+    for value in (f"{speaker.pk}.0", f"{speaker.pk}.5"):
+        assert anon.get(f"{API}statements/?actor={value}").status_code == 400
+
+
 RESOURCES = ("actors", "negotiations", "sources", "proposals", "status-changes")
 RESOURCES += ("statements", "events", "expectations")
 
