@@ -56,8 +56,28 @@ def validate_language(value):
         )
 
 
+# The IANA regions ("Europe/Kyiv") and its fixed offsets ("Etc/GMT-3"). The system's
+# zone folder also holds "localtime", "posixrules", "Factory", "posix/…", "right/…" and
+# old aliases ("GB", "US/Eastern"), which zoneinfo lists too: none is a region's name.
+IANA_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+    "Etc",
+)
+
+
 def validate_timezone(value):
-    if value and value not in zoneinfo.available_timezones():
+    area, _, place = value.partition("/")
+    proper = value == "UTC" or (area in IANA_AREAS and place)
+    if value and not (proper and value in zoneinfo.available_timezones()):
         raise ValidationError(
             f'"{value}" is not an IANA time zone (e.g. "Europe/Kyiv").', code="invalid_timezone"
         )

@@ -588,6 +588,11 @@ def run_battery(b, ids):
         ("14:30", "../../etc/passwd"),
         ("14:30", "\x00"),
         ("99:99", None),
+        ("14:30", "localtime"),
+        ("14:30", "posixrules"),
+        ("14:30", "Factory"),
+        ("14:30", "right/UTC"),
+        ("14:30", "US/Eastern"),
     ):
         b.send(
             f"time {time_value!r} zone {zone!r}",

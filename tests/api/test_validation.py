@@ -330,6 +330,27 @@ def test_floats_are_no_ids(as_journalist, anon, negotiation, speaker):
         assert anon.get(f"{API}statements/?actor={value}").status_code == 400
 
 
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "right/UTC", "GB"])
+def test_a_time_zone_that_is_not_an_iana_region_is_a_400(zone, as_journalist, negotiation):
+    """zoneinfo lists these too (Debian's zone folder, old aliases): none names a region."""
+    before = snapshot()
+    response = as_journalist.post(
+        f"{API}events/",
+        {
+            "negotiation": negotiation.pk,
+            "date": "2025-03-01",
+            "title": "Meeting",
+            "time": "14:30",
+            "timezone": zone,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "timezone": [f'"{zone}" is not an IANA time zone (e.g. "Europe/Kyiv").']
+    }
+    assert snapshot() == before
+
+
 RESOURCES = ("actors", "negotiations", "sources", "proposals", "status-changes")
 RESOURCES += ("statements", "events", "expectations")
 
