@@ -31,6 +31,7 @@ from .models import (
     Source,
     Statement,
     StatusChange,
+    normalize_source_url,
 )
 
 PUBLISH_PERMISSION = "negotiations.publish_entry"
@@ -401,6 +402,7 @@ def get_or_create_source(*, url, by=None, **details):
     url = (url or "").strip()
     if problem := _text_problem(url):
         raise ValidationError({"url": [problem]})  # before the lookup, which would send it
+    url = normalize_source_url(url)
     source = Source.objects.filter(url=url).first()
     if source is None:
         try:

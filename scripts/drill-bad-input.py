@@ -721,6 +721,36 @@ def run_battery(b, ids):
                 b.problems.append(f"amount {amount} read back as {stored}")
 
 
+def source_spellings(b, ids):
+    """A known source's URL with its scheme and host in another case is the same source:
+    refused as a new one, reused when an entry cites it."""
+    known = "https://example.org/bad-input/known"
+    for spelling in ("HTTPS://EXAMPLE.ORG/bad-input/known", "https://Example.Org/bad-input/known"):
+        b.send(
+            f"new source {spelling}",
+            "POST",
+            "/api/v1/sources/",
+            expected={400},
+            json_body={"url": spelling},
+            as_user="bad-input-editor",
+        )
+        sources = row_counts()["negotiations.Source"]
+        response = b.send(
+            f"entry citing {spelling}",
+            "POST",
+            "/api/v1/statements/",
+            expected={201},
+            written=True,
+            json_body=statement(ids, sources=[{"url": spelling}]),
+        )
+        if row_counts()["negotiations.Source"] != sources:
+            b.problems.append(f"citing {spelling} created a second source for {known}")
+        if response is not None and response.status_code == 201:
+            cited = [source["url"] for source in response.json()["sources"]]
+            if cited != [known]:
+                b.problems.append(f"citing {spelling} cited {cited}, not {known}")
+
+
 def race(b, ids, writers=8, rounds=3):
     """Concurrent PATCHes of one proposal, all with the If-Match they read: each round one
     wins (200), every other is refused (412, or 409 with a sentence), none is a 5xx."""
@@ -765,6 +795,7 @@ def main():
     tokens, ids = users_and_ids()
     battery = Battery(args.base.rstrip("/"), tokens)
     run_battery(battery, ids)
+    source_spellings(battery, ids)
     race(battery, ids)
     say(
         f"bad input: {battery.cases} cases, answers {dict(sorted(battery.statuses.items()))}, "
