@@ -751,6 +751,29 @@ def source_spellings(b, ids):
                 b.problems.append(f"citing {spelling} cited {cited}, not {known}")
 
 
+def direct_quotes(b, ids):
+    """A direct quote typed with its own marks reads back without them (pages add “…”)."""
+    for typed in ("“Yes.”", '"Yes."', "«Yes.»", "„Yes.“", "‘Yes.’", "'Yes.'", "‹Yes.›", "「Yes.」"):
+        response = b.send(
+            f"direct quote {typed}",
+            "POST",
+            "/api/v1/statements/",
+            expected={201},
+            written=True,
+            json_body=statement(ids, kind="direct", text=f"  {typed} "),
+        )
+        stored = response.json()["text"] if response is not None and response.ok else "Yes."
+        if stored != "Yes.":
+            b.problems.append(f"direct quote {typed} stored as {stored!r}")
+    b.send(
+        "direct quote of marks only",
+        "POST",
+        "/api/v1/statements/",
+        expected={400},
+        json_body=statement(ids, kind="direct", text="“”"),
+    )
+
+
 def race(b, ids, writers=8, rounds=3):
     """Concurrent PATCHes of one proposal, all with the If-Match they read: each round one
     wins (200), every other is refused (412, or 409 with a sentence), none is a 5xx."""
@@ -796,6 +819,7 @@ def main():
     battery = Battery(args.base.rstrip("/"), tokens)
     run_battery(battery, ids)
     source_spellings(battery, ids)
+    direct_quotes(battery, ids)
     race(battery, ids)
     say(
         f"bad input: {battery.cases} cases, answers {dict(sorted(battery.statuses.items()))}, "
