@@ -53,6 +53,7 @@ from .models import (
     Statement,
     StatusChange,
 )
+from .numbers import NOT_ASCII, written_in_ascii
 
 COLUMNS = (
     "negotiation",
@@ -339,6 +340,8 @@ def _yes_no(value, column):
 def _amount(value):
     if not value:
         return None
+    if not written_in_ascii(value):
+        raise RowError(f"amount: “{value}”: {NOT_ASCII}")
     try:
         return Decimal(value.replace(",", "").replace("_", ""))
     except InvalidOperation:

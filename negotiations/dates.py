@@ -47,20 +47,27 @@ class PartialDate:
             return cls(value, DatePrecision.DAY)
         if not isinstance(value, str):
             raise ValidationError(PARTIAL_DATE_HELP, code="invalid")
+        # The value goes in as a parameter, never into the message itself: whoever
+        # renders the error formats it with "%", which "%" or "%s" typed in would break.
+        shown = {"value": value[:40]}
         match = _EDTF.match(value.strip())
         if not match:
             raise ValidationError(
-                f'"{value[:40]}" is not a date. {PARTIAL_DATE_HELP}', code="invalid"
+                f'"%(value)s" is not a date. {PARTIAL_DATE_HELP}', code="invalid", params=shown
             )
         year, month, day = match["year"], match["month"], match["day"]
         try:
             start = datetime.date(int(year), int(month or 1), int(day or 1))
         except ValueError:
             raise ValidationError(
-                f'"{value}" is not a date that exists. {PARTIAL_DATE_HELP}', code="invalid"
+                f'"%(value)s" is not a date that exists. {PARTIAL_DATE_HELP}',
+                code="invalid",
+                params=shown,
             ) from None
         if int(year) < 1:
-            raise ValidationError(f'"{value}": the year must be 0001 or later.', code="invalid")
+            raise ValidationError(
+                '"%(value)s": the year must be 0001 or later.', code="invalid", params=shown
+            )
         precision = (
             DatePrecision.DAY if day else DatePrecision.MONTH if month else DatePrecision.YEAR
         )

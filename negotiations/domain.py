@@ -31,7 +31,9 @@ from .models import (
     Source,
     Statement,
     StatusChange,
+    normalize_source_url,
 )
+from .quotes import without_outer_quotes
 
 PUBLISH_PERMISSION = "negotiations.publish_entry"
 
@@ -401,6 +403,7 @@ def get_or_create_source(*, url, by=None, **details):
     url = (url or "").strip()
     if problem := _text_problem(url):
         raise ValidationError({"url": [problem]})  # before the lookup, which would send it
+    url = normalize_source_url(url)
     source = Source.objects.filter(url=url).first()
     if source is None:
         try:
@@ -481,6 +484,8 @@ def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None, keep
         entry.created_by = by
     if (creating or _date_moved(entry)) and not keep_sequence:
         entry.sequence = _next_sequence(entry) if entry.negotiation_id else 0
+    if isinstance(entry, Statement) and entry.kind == Statement.Kind.DIRECT:
+        entry.text = without_outer_quotes(entry.text)  # the pages add their own
     entry.search_text = entry.build_search_text()
     return _store(
         entry,

@@ -34,6 +34,7 @@ from .models import (
     Proposal,
     Source,
 )
+from .numbers import NOT_ASCII, written_in_ascii
 
 FORMAT = "parley-negotiation"
 FORMAT_VERSION = 1
@@ -81,6 +82,13 @@ def _iso(value):
 
 def _date_in(value):
     return datetime.date.fromisoformat(value) if value else None
+
+
+def _integer(value, name):
+    """A whole number from the file: an int, or text of the digits 0–9."""
+    if isinstance(value, bool | float) or not written_in_ascii(value):
+        raise ValueError(f"{name} “{value}” is not a whole number written with the digits 0 to 9")
+    return int(value)
 
 
 def _time_in(value):
@@ -457,7 +465,7 @@ class _EntryImporter:
             entry.date = PartialDate.parse(item["date"])
             entry.time = _time_in(item.get("time"))
             entry.timezone = item.get("timezone") or ""
-            entry.sequence = int(item.get("sequence") or 0)
+            entry.sequence = _integer(item.get("sequence") or 0, "sequence")
             entry.state = item.get("state", "draft")
             entry.publish_at = _datetime_in(item.get("publish_at"))
             entry.key = bool(item.get("key", False))
@@ -497,6 +505,8 @@ class _EntryImporter:
             elif isinstance(field, models.ForeignKey) and field.related_model is Proposal:
                 value = self.proposal(value, label)
             elif isinstance(field, models.DecimalField) and value not in (None, ""):
+                if not written_in_ascii(value):
+                    raise ValueError(f"{field.name} “{value}”: {NOT_ASCII}")
                 try:
                     value = Decimal(str(value))
                 except InvalidOperation:

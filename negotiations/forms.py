@@ -19,8 +19,24 @@ from .models import (
     Statement,
     StatusChange,
 )
+from .numbers import NOT_ASCII, written_in_ascii
 
 QUICK_ADD = [(EntryType.STATEMENT, Statement), (EntryType.STATUS_CHANGE, StatusChange)]
+
+# Fields that read a number or a record's id from what was sent.
+NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField, forms.ModelChoiceField)
+
+
+def refuse_other_digits(form):
+    """Django's number and choice-of-record fields read "٥" or "５" as 5: such input is an
+    error on its field (``negotiations.numbers``)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, NUMBER_FIELDS):
+            continue
+        sent = form[name].data
+        values = sent if isinstance(sent, list | tuple) else [sent]
+        if not all(written_in_ascii(value) for value in values):
+            form.add_error(name, ValidationError(NOT_ASCII, code="not_ascii"))
 
 
 class PartialDateField(forms.Field):
@@ -75,6 +91,7 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        refuse_other_digits(self)
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
             current = type(self.instance)._base_manager.filter(pk=self.instance.pk).first()
@@ -217,6 +234,11 @@ class QuickAddForm(forms.Form):
             field = self.fields[name]
             widget.choices, widget.is_required = field.choices, field.required
             field.widget = widget
+
+    def clean(self):
+        cleaned = super().clean()
+        refuse_other_digits(self)
+        return cleaned
 
     def add_domain_errors(self, error):
         """Show the domain's refusal on the fields it names (the rest above the form)."""

@@ -11,6 +11,7 @@ its latest status change (``ProposalQuerySet.with_status``). Writes go through
 ``negotiations.domain``.
 """
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -56,8 +57,28 @@ def validate_language(value):
         )
 
 
+# The IANA regions ("Europe/Kyiv") and its fixed offsets ("Etc/GMT-3"). The system's
+# zone folder also holds "localtime", "posixrules", "Factory", "posix/…", "right/…" and
+# old aliases ("GB", "US/Eastern"), which zoneinfo lists too: none is a region's name.
+IANA_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+    "Etc",
+)
+
+
 def validate_timezone(value):
-    if value and value not in zoneinfo.available_timezones():
+    area, _, place = value.partition("/")
+    proper = value == "UTC" or (area in IANA_AREAS and place)
+    if value and not (proper and value in zoneinfo.available_timezones()):
         raise ValidationError(
             f'"{value}" is not an IANA time zone (e.g. "Europe/Kyiv").', code="invalid_timezone"
         )
@@ -265,10 +286,34 @@ class Phase(TrackedModel):
         return self.name
 
 
-class Source(TrackedModel):
-    """A cited document. One row per URL, shared by every entry that cites it."""
+_URL_PARTS = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)(?P<rest>.*)", re.DOTALL
+)
 
-    url = WebAddressField("URL", max_length=2000, unique=True)
+
+def normalize_source_url(url):
+    """A source's address as it is stored and looked up: scheme and host in lower case,
+    and "/" as the path of a bare host, so that "HTTPS://Example.ORG" is the source
+    "https://example.org/". Path, query and fragment keep their case (servers tell
+    them apart); what is not a URL is left for validation to refuse."""
+    match = _URL_PARTS.fullmatch(url or "")
+    if match is None:
+        return url
+    userinfo, at, host = match["authority"].rpartition("@")
+    rest = match["rest"] if match["rest"].startswith("/") else "/" + match["rest"]
+    return f"{match['scheme'].lower()}://{userinfo}{at}{host.lower()}{rest}"
+
+
+class Source(TrackedModel):
+    """A cited document. One row per URL (``normalize_source_url``), shared by every
+    entry that cites it."""
+
+    url = WebAddressField(
+        "URL",
+        max_length=2000,
+        unique=True,
+        error_messages={"unique": "This URL is already a source."},
+    )
     title = models.CharField(max_length=TITLE_MAX * 2, blank=True)
     publisher = models.CharField(max_length=TITLE_MAX, blank=True)
     published_on = models.DateField(null=True, blank=True)
@@ -280,6 +325,14 @@ class Source(TrackedModel):
 
     def __str__(self):
         return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        self.url = normalize_source_url(self.url)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.url = normalize_source_url(self.url)  # before the uniqueness check
 
 
 class EntryType(models.TextChoices):

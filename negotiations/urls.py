@@ -1,7 +1,23 @@
-from django.urls import path
+from django.urls import path, register_converter
+from django.urls.converters import IntConverter
 
 from . import views
 from .feeds import ActorFeed, NegotiationFeed
+from .numbers import parse_id
+
+
+class IdConverter(IntConverter):
+    """A record id in an address: beyond 64 bits it names nothing (a 404, on SQLite too,
+    which cannot compare such a number)."""
+
+    def to_python(self, value):
+        pk = parse_id(value)
+        if pk is None:
+            raise ValueError(f"{value!r} is not a record id")
+        return pk
+
+
+register_converter(IdConverter, "id")
 
 app_name = "negotiations"
 
@@ -12,7 +28,7 @@ urlpatterns = [
     path("negotiations/<slug:slug>/next/", views.coming_next, name="next"),
     path("negotiations/<slug:slug>/positions/", views.positions, name="positions"),
     path("negotiations/<slug:slug>/corrections/", views.corrections, name="corrections"),
-    path("negotiations/<slug:slug>/proposals/<int:pk>/", views.proposal, name="proposal"),
+    path("negotiations/<slug:slug>/proposals/<id:pk>/", views.proposal, name="proposal"),
     path("negotiations/<slug:slug>/feed/", NegotiationFeed(), name="feed"),
     path("negotiations/<slug:slug>/calendar.ics", views.calendar, name="calendar"),
     path("negotiations/<slug:slug>/pictures/lanes.svg", views.lanes_svg, name="lanes_svg"),

@@ -3,8 +3,9 @@
 #
 #   scripts/api-fuzz.sh [--long] [--postgres]
 #
-# Serves Parley with gunicorn on 127.0.0.1 (port $PARLEY_FUZZ_PORT, default a free one)
-# from a fresh SQLite database holding the seed story, then runs every operation of
+# Serves Parley with gunicorn on 127.0.0.1 (port $PARLEY_FUZZ_PORT, default a free one;
+# 2 workers of 4 threads, so that concurrent writes really race) from a fresh SQLite
+# database holding the seed story, then runs every operation of
 # /api/v1/schema/ twice — anonymously and with an editor's token — with a bounded
 # number of examples each ($PARLEY_FUZZ_EXAMPLES, default 10; 100 with --long),
 # strings including NUL bytes and all of Unicode. Then scripts/drill-bad-input.py
@@ -79,7 +80,7 @@ print(Token.objects.create(user=user).key)
 PY
 )
 
-"$bin/gunicorn" tracker.wsgi --bind "127.0.0.1:$port" --workers 1 --threads 1 \
+"$bin/gunicorn" tracker.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 \
   --log-level warning --error-logfile "$workdir/server.log" &
 server_pid=$!
 for _ in $(seq 1 60); do

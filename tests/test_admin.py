@@ -118,6 +118,30 @@ def test_an_unreadable_date_is_explained(client, journalist, negotiation):
     assert not Statement.objects.exists()
 
 
+def test_numbers_and_ids_in_other_digits_are_refused(client, journalist, negotiation):
+    """Django's fields read "٥" as 5: the amount would be another, the id another record's."""
+    client.force_login(journalist)
+    actor = ActorFactory()
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    response = client.post(
+        reverse("admin:negotiations_statement_add"),
+        {**statement_form(negotiation, actor), "actor": str(actor.pk).translate(arabic)},
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {"actor": ["Write numbers with the digits 0 to 9."]}
+    response = client.post(
+        reverse("admin:negotiations_proposal_add"),
+        proposal_form(negotiation, amount="５００", currency="USD"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["amount"]  # and, as for any unreadable amount, its rules
+    assert errors["amount"][0] == "Write numbers with the digits 0 to 9."
+    assert not Statement.objects.exists()
+    assert not Proposal.objects.exists()
+
+
 def proposal_form(negotiation, **overrides):
     data = {
         "negotiation": negotiation.pk,

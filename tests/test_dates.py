@@ -41,6 +41,18 @@ def test_impossible_or_unreadable_dates_are_refused_in_words(text):
     assert "2025-02-23" in error.value.messages[0]
 
 
+@pytest.mark.parametrize("text", ["%", "%s", "%(value)s", "20%d", "%%"])
+def test_format_characters_are_quoted_as_typed(text):
+    """Error renderers format messages with "%" (django-filter always does): what was
+    typed goes in as a parameter, so "%s" reads back as "%s" and breaks nothing."""
+    with pytest.raises(ValidationError) as error:
+        PartialDate.parse(text)
+    assert error.value.messages == [
+        f'"{text}" is not a date. A year, month or day: "2025", "2025-02" or "2025-02-23".'
+    ]
+    assert error.value.message % error.value.params == error.value.messages[0]
+
+
 def test_a_partial_date_sorts_at_the_start_of_its_period():
     dates = [PartialDate.parse(t) for t in ["2025-02-23", "2025-02", "2025", "2024-12-31"]]
     assert [d.edtf for d in sorted(dates)] == ["2024-12-31", "2025", "2025-02", "2025-02-23"]

@@ -7,7 +7,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from negotiations.models import Actor, Expectation, Negotiation, Phase, Proposal, Source, Statement
+from negotiations.models import (
+    Actor,
+    Expectation,
+    Negotiation,
+    Phase,
+    Proposal,
+    Source,
+    Statement,
+    validate_timezone,
+)
 from tests.factories import (
     ActorFactory,
     ExpectationFactory,
@@ -127,6 +136,38 @@ def test_actor_fields_are_checked(field, value, words):
     with pytest.raises(ValidationError) as error:
         actor.full_clean()
     assert words in error.value.message_dict[field][0]
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe/Kyiv", "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT-3", "Asia/Jerusalem"],
+)
+def test_iana_time_zones_are_accepted(zone):
+    validate_timezone(zone)
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        # What zoneinfo.available_timezones() also lists (tzdata, or Debian's zone folder).
+        "localtime",
+        "posixrules",
+        "Factory",
+        "posix/Europe/Kyiv",
+        "right/UTC",
+        "US/Eastern",
+        "GB",
+        "EST5EDT",
+        # Names of nothing.
+        "Europe/",
+        "Mars/Olympus",
+        "../../etc/passwd",
+    ],
+)
+def test_a_time_zone_that_is_not_an_iana_region_is_refused(zone):
+    with pytest.raises(ValidationError) as error:
+        validate_timezone(zone)
+    assert error.value.messages == [f'"{zone}" is not an IANA time zone (e.g. "Europe/Kyiv").']
 
 
 def test_sources_must_be_web_addresses():

@@ -3,16 +3,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from negotiations.dates import PARTIAL_DATE_HELP, PartialDate
-
-# Ids are 64-bit: larger numbers name nothing (and some databases refuse to compare them).
-MAX_ID = 2**63 - 1
+from negotiations.numbers import NOT_ASCII, parse_id, written_in_ascii
 
 
 def is_possible_id(value):
-    try:
-        return 0 < int(value) <= MAX_ID
-    except (TypeError, ValueError, OverflowError):
-        return False
+    """An id in the 64-bit range, written with the digits 0–9 (``negotiations.numbers``)."""
+    return parse_id(value) is not None
 
 
 EDTF_SCHEMA = {
@@ -42,11 +38,26 @@ class PartialDateField(serializers.Field):
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference by id; an id out of range is unknown, like any other."""
+    """A reference by id; an id out of range is unknown, like any other. A float (1.5,
+    even 1.0) or digits of another script ("٥") are no id: Django would read them as 1
+    and 5."""
 
     def to_internal_value(self, data):
+        if not written_in_ascii(data):
+            raise serializers.ValidationError(NOT_ASCII, code="not_ascii")
+        if isinstance(data, float):
+            self.fail("incorrect_type", data_type=type(data).__name__)
         if isinstance(data, int | str) and not isinstance(data, bool) and not is_possible_id(data):
             if isinstance(data, str) and not data.strip().lstrip("-").isdigit():
                 self.fail("incorrect_type", data_type=type(data).__name__)
             self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class DecimalField(serializers.DecimalField):
+    """DRF's, refusing digits of other scripts ("٣" would be stored as 3)."""
+
+    def to_internal_value(self, data):
+        if not written_in_ascii(data):
+            raise serializers.ValidationError(NOT_ASCII, code="not_ascii")
         return super().to_internal_value(data)

@@ -8,7 +8,7 @@ errors; these come back as a 400 under the API's field names.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import transaction
+from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -35,7 +35,7 @@ from negotiations.models import (
     http_url_validator,
 )
 
-from .fields import IdRelatedField, PartialDateField
+from .fields import DecimalField, IdRelatedField, PartialDateField
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -87,6 +87,10 @@ class ApiModelSerializer(serializers.ModelSerializer):
     """Model serializer whose writes go through the domain functions."""
 
     serializer_related_field = IdRelatedField
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: DecimalField,
+    }
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -275,6 +275,123 @@ def test_bad_list_parameters(anon, negotiation):
     assert anon.get(f"{API}proposals/{10**30}/").status_code == 404
 
 
+OTHER_DIGITS = {
+    "Arabic-Indic": "٠١٢٣٤٥٦٧٨٩",
+    "fullwidth": "０１２３４５６７８９",
+    "Devanagari": "०१२३४५६७८९",
+}
+
+
+def in_digits(number, script):
+    """``number`` written with another script's digits (which int() reads as the same)."""
+    return str(number).translate(str.maketrans("0123456789", OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", OTHER_DIGITS)
+def test_ids_and_amounts_in_other_digits_are_a_400_naming_the_field(
+    script, anon, as_journalist, negotiation, speaker
+):
+    """int() and Decimal() read "٥" as 5: such an id would name another record."""
+    before = snapshot()
+    said = {"date": "2025", "text": "Said.", "kind": "paraphrase"}
+    for body, key in (
+        ({"negotiation": negotiation.pk, "actor": in_digits(speaker.pk, script)}, "actor"),
+        ({"negotiation": in_digits(negotiation.pk, script), "actor": speaker.pk}, "negotiation"),
+    ):
+        response = as_journalist.post(f"{API}statements/", {**said, **body})
+        assert response.status_code == 400, response.content
+        assert response.json() == {key: ["Write numbers with the digits 0 to 9."]}
+    for fields, key in (
+        ({"amount": in_digits(500, script), "currency": "USD"}, "amount"),
+        ({"amount": "1" + in_digits(2, script), "currency": "USD"}, "amount"),
+        ({"addressed_to": [in_digits(speaker.pk, script)]}, "addressed_to"),
+    ):
+        response = as_journalist.post(f"{API}proposals/", proposal(negotiation, **fields))
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == [key]
+        assert "Write numbers with the digits 0 to 9." in str(response.json()[key])
+    assert snapshot() == before
+    response = anon.get(f"{API}statements/?actor={in_digits(speaker.pk, script)}")
+    assert response.status_code == 400
+    assert list(response.json()) == ["actor"]
+
+
+def test_floats_are_no_ids(as_journalist, anon, negotiation, speaker):
+    """1.5 (or 1.0) as a JSON number would be read as record 1."""
+    before = snapshot()
+    said = {"negotiation": negotiation.pk, "date": "2025", "text": "Said."}
+    for value in (speaker.pk + 0.5, float(speaker.pk), f"{speaker.pk}.5", f"{speaker.pk}.0"):
+        response = as_journalist.post(f"{API}statements/", {**said, "actor": value})
+        assert response.status_code == 400, value
+        assert list(response.json()) == ["actor"]
+        assert response.json()["actor"][0].startswith("Incorrect type. Expected pk value")
+    assert snapshot() == before
+    for value in (f"{speaker.pk}.0", f"{speaker.pk}.5"):
+        assert anon.get(f"{API}statements/?actor={value}").status_code == 400
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules", "Factory", "right/UTC", "GB"])
+def test_a_time_zone_that_is_not_an_iana_region_is_a_400(zone, as_journalist, negotiation):
+    """zoneinfo lists these too (Debian's zone folder, old aliases): none names a region."""
+    before = snapshot()
+    response = as_journalist.post(
+        f"{API}events/",
+        {
+            "negotiation": negotiation.pk,
+            "date": "2025-03-01",
+            "title": "Meeting",
+            "time": "14:30",
+            "timezone": zone,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "timezone": [f'"{zone}" is not an IANA time zone (e.g. "Europe/Kyiv").']
+    }
+    assert snapshot() == before
+
+
+RESOURCES = ("actors", "negotiations", "sources", "proposals", "status-changes")
+RESOURCES += ("statements", "events", "expectations")
+
+
+@pytest.mark.parametrize("pk", [2**63, 2**64, 10**30, 0])
+def test_ids_beyond_64_bits_in_a_detail_address_are_a_404(pk, anon, as_editor, db):
+    for resource in RESOURCES:
+        address = f"{API}{resource}/{pk}/"
+        assert anon.get(address).status_code == 404, address
+        for method in (as_editor.put, as_editor.patch):
+            assert method(address, {"title": "x"}).status_code == 404, address
+        assert as_editor.delete(address).status_code == 404, address
+    assert anon.get(f"{API}negotiations/{pk}/timeline/").status_code == 404
+
+
+FORMAT_CHARACTERS = ("%", "%s", "%(x)s", "%d%%", "2025-%02d")
+
+
+@pytest.mark.parametrize("value", FORMAT_CHARACTERS)
+def test_format_characters_in_a_date_filter_are_a_400_naming_it(
+    value, anon, as_journalist, negotiation
+):
+    """The message quotes what was typed: "%" in it once made the error itself fail (500)."""
+    lists = [
+        f"{name}/?{parameter}="
+        for name in ("proposals", "status-changes", "statements", "events", "expectations")
+        for parameter in ("since", "until")
+    ]
+    lists += ["sources/?since=", "sources/?until=", "changes/?since="]
+    lists += [f"negotiations/{negotiation.pk}/timeline/?{p}=" for p in ("since", "until")]
+    encoded = value.replace("%", "%25")
+    for client in (anon, as_journalist):  # the timeline: readers' and staff's paths
+        for path in lists:
+            response = client.get(f"{API}{path}{encoded}")
+            assert response.status_code == 400, (path, response.content)
+            name = path.rsplit("?", 1)[1].rstrip("=")
+            assert list(response.json()) == [name], path
+            if not path.startswith("changes"):  # that one says "Enter a valid date/time."
+                assert response.json()[name][0].startswith(f'"{value}" is not a date.'), path
+
+
 def test_out_of_range_times_and_over_long_searches(anon, db):
     for since in ("9999-12-31T23:59:59-23:00", "0001-01-01T00:00:00%2B23:00"):
         response = anon.get(f"{API}changes/?since={since}")

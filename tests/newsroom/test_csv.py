@@ -113,6 +113,23 @@ def test_every_bad_row_is_reported_with_its_reason(tmp_path, negotiation, people
     assert not Entry.objects.exists()
 
 
+def test_amounts_in_other_digits_are_refused(tmp_path, negotiation, people):
+    """Decimal("٣٠٠") is 300: a number typed so would be stored as another."""
+    text = (
+        "negotiation,type,date,title,amount,currency\n"
+        "talks,proposal,2025-02,Arabic-Indic,٥٠٠,USD\n"
+        "talks,proposal,2025-02,Fullwidth,５００,USD\n"
+        "talks,proposal,2025-02,Plain,500,USD\n"
+    )
+    error, _, err = run(tmp_path, text)
+    assert error == "2 of 3 rows are bad; nothing was imported."
+    assert [line.split(", ", 1)[1] for line in err.strip().splitlines()] == [
+        "line 2: amount: “٥٠٠”: Write numbers with the digits 0 to 9.",
+        "line 3: amount: “５００”: Write numbers with the digits 0 to 9.",
+    ]
+    assert not Entry.objects.exists()
+
+
 def test_rights_apply_to_the_user_named(tmp_path, negotiation, people, journalist):
     text = HEADER + "talks,statement,2025,witkoff,Hi,,,,,https://ap.example/1,published\n"
     error, _, err = run(tmp_path, text, "--user", "jane")

@@ -190,6 +190,28 @@ def test_a_bad_file_is_explained_and_nothing_is_imported(tmp_path, content, word
     assert not Source.objects.exists()
 
 
+def a_proposal_export(**fields):
+    proposal = {"ref": "e1", "type": "proposal", "date": "2025-02", "title": "A plan"}
+    return {**an_export(), "entries": [{**proposal, **fields}]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"amount": "٥٠٠", "currency": "USD"}, "amount “٥٠٠”: Write numbers with the digits"),
+        ({"amount": "５００", "currency": "USD"}, "amount “５００”: Write numbers with the digits"),
+        ({"sequence": "٣"}, "sequence “٣” is not a whole number written with the digits 0 to 9"),
+        ({"sequence": 1.5}, "sequence “1.5” is not a whole number written with the digits"),
+    ],
+)
+def test_numbers_in_other_digits_are_refused(tmp_path, fields, words):
+    """Decimal() and int() read "٥" as 5: the import would store another number."""
+    with pytest.raises(CommandError) as error:
+        call_command("import_negotiation", write(tmp_path, a_proposal_export(**fields)))
+    assert words in str(error.value)
+    assert not Negotiation.objects.exists()
+
+
 def test_an_existing_negotiation_is_not_overwritten(tmp_path, negotiation):
     with pytest.raises(CommandError, match="already exists in this database; nothing was imported"):
         call_command("import_negotiation", write(tmp_path, an_export("talks")), stdout=StringIO())

@@ -43,6 +43,18 @@ def errors_of(response):
     return {field: list(messages) for field, messages in response.context["form"].errors.items()}
 
 
+def test_ids_in_other_digits_are_refused(client, journalist, negotiation, quick_add_url):
+    """ "٥" would be read as record 5: the speaker would be someone else."""
+    client.force_login(journalist)
+    speaker = ActorFactory(name="Steve Witkoff")
+    other = str(speaker.pk).translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    response = client.post(quick_add_url, statement_data(negotiation, speaker, speaker=other))
+    assert response.status_code == 200
+    assert errors_of(response) == {"speaker": ["Write numbers with the digits 0 to 9."]}
+    assert not Entry.objects.exists()
+    assert not Source.objects.exists()
+
+
 def test_the_admin_index_links_to_quick_add(client, journalist, quick_add_url):
     client.force_login(journalist)
     assert quick_add_url in client.get(reverse("admin:index")).text

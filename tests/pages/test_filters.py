@@ -102,6 +102,14 @@ def test_a_wrong_value_is_explained_and_the_other_filters_still_apply(client, de
     assert "Select a valid choice." in html
 
 
+def test_format_characters_in_a_date_are_explained_as_typed(client, demo):
+    """The message quotes what was typed, as it was typed: "%" in it is no format."""
+    entries, html = shown(client, demo, "?kind=statement&from=%25&to=%25s")
+    assert "&quot;%&quot; is not a date." in html
+    assert "&quot;%s&quot; is not a date." in html
+    assert entries == ids(Entry.objects.filter(negotiation=demo, entry_type=EntryType.STATEMENT))
+
+
 def test_the_form_keeps_the_values_and_offers_to_clear_them(client, demo):
     _, html = shown(client, demo, "?kind=event&q=talks")
     assert '<option value="event" selected>Event</option>' in html

@@ -102,6 +102,8 @@ def test_the_default_period_and_a_bad_date(client, history):
     assert "Changes since 9 February 2025" in html  # 30 days
     html = changes(client, history, "?since=yesterday")
     assert "Enter a valid date." in html and "Changes since 9 February 2025" in html
+    html = changes(client, history, "?since=%25s")  # a format character, as typed
+    assert "Enter a valid date." in html and "Changes since 9 February 2025" in html
     html = changes(client, history, "?since=2099-01-01")  # the future: today
     assert "Changes since 11 March 2025" in html
 
@@ -189,6 +191,31 @@ def test_a_proposal_of_another_negotiation_is_a_404(client, demo, negotiation):
         client.get(reverse("negotiations:proposal", args=[demo.slug, statement.pk])).status_code
         == 404
     )
+
+
+BEYOND_64_BITS = (2**63, 2**64, 10**30)
+
+
+def test_ids_beyond_64_bits_in_an_address_are_a_404(client, demo):
+    """SQLite cannot compare such a number (OverflowError, a 500); they name nothing."""
+    base = f"/negotiations/{demo.slug}"
+    for pk in (*BEYOND_64_BITS, 0):
+        assert client.get(f"{base}/proposals/{pk}/").status_code == 404, pk
+        assert client.get(f"/negotiations/{pk}/").status_code == 404
+        assert client.get(f"/actors/{pk}/").status_code == 404
+        assert client.get(f"/embed/negotiations/{pk}/").status_code == 404
+    largest = f"{base}/proposals/{2**63 - 1}/"  # a possible id, just not one in use
+    assert client.get(largest).status_code == 404
+    for path in (f"{base}/proposals/٥/", f"{base}/proposals/1.5/"):
+        assert client.get(path).status_code == 404
+    proposal = Proposal.objects.filter(negotiation=demo).first()
+    assert client.get(f"{base}/proposals/{proposal.pk}/").status_code == 200
+    # A permalink or cursor beyond 64 bits is one that cannot be read, as any other:
+    # the page says so and shows the latest entries.
+    for query in (f"?entry={2**64}", f"?before=2025-02-23.1.{2**64}"):
+        response = client.get(f"{base}/{query}")
+        assert response.status_code == 200, query
+        assert "could not be read" in response.content.decode(), query
 
 
 # --------------------------------------------------------------------------- #

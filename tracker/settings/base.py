@@ -109,6 +109,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["options"] = (
         "-c join_collapse_limit=1 -c jit=off -c plan_cache_mode=force_generic_plan"
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no row locks (select_for_update does nothing): a transaction that read
+    # first and writes later cannot wait for another writer, it fails at once with
+    # "database is locked". Each transaction takes the write lock when it begins, so
+    # concurrent writes queue (up to "timeout" seconds) and the version check sees the
+    # winner's write: one save wins, the others get 412. The cost: API reads, which run
+    # in the request's transaction too (ATOMIC_REQUESTS), queue behind a write as well;
+    # the reader pages run outside one and are not held up.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"] |= {"transaction_mode": "IMMEDIATE", "timeout": 20}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
