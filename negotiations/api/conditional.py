@@ -105,7 +105,7 @@ class ConditionalMixin:
                 f"This record is at version {instance.version}; your If-Match names another. "
                 "Nothing was saved: read it again and re-apply your change."
             )
-        if pending:
+        if pending not in (None, domain.NOT_CHECKED):
             who = pending.created_by.get_username() if pending.created_by else "someone else"
             return (
                 f"A pending revision by {who} (#{pending.pk}) is not the one your If-Match "
