@@ -4,6 +4,7 @@ Every save, delete and bulk action goes through ``negotiations.domain``, so the
 admin obeys the same rules, rights, versions and history as the API.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -19,7 +20,15 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import domain, history
 from .extraction import admin_views as extraction
-from .forms import ActorForm, EntryForm, ExpectationForm, QuickAddForm, VersionedForm
+from .forms import (
+    ActorForm,
+    EntryForm,
+    ExpectationForm,
+    QuickAddForm,
+    RevisionDecisionForm,
+    VersionedForm,
+    correction_fields,
+)
 from .models import (
     Actor,
     Correction,
@@ -30,6 +39,7 @@ from .models import (
     Phase,
     Proposal,
     PublicationState,
+    Revision,
     Source,
     Statement,
     StatusChange,
@@ -146,6 +156,7 @@ class HistoryMixin:
         context = {
             **self.admin_site.each_context(request),
             "title": f"Restore {history.describe(version)}",
+            "correction_fields": self._restore_correction_fields(request, current),
             "opts": self.opts,
             "object_id": pk,
             "version": version,
@@ -156,6 +167,14 @@ class HistoryMixin:
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/negotiations/restore.html", context)
+
+    def _restore_correction_fields(self, request, current):
+        """Editors restoring an entry readers see say what the restore is."""
+        visible = Entry.objects.published().filter(pk=getattr(current, "pk", None))
+        if not (domain.may_correct(request.user) and visible.exists()):
+            return None
+        form = type("RestoreForm", (forms.Form,), correction_fields())
+        return form(request.POST if request.method == "POST" else None)
 
     def _restore(self, request, version, current):
         expected = None
@@ -169,8 +188,20 @@ class HistoryMixin:
                     messages.ERROR,
                 )
                 return None
+        held = isinstance(current, Entry) and domain.changes_are_held(current, by=request.user)
+        correction = self._restore_correction_fields(request, current)
+        note, minor_fix = "", False
+        if correction is not None and correction.is_valid():
+            note = correction.cleaned_data["correction_note"]
+            minor_fix = correction.cleaned_data["minor_fix"]
         try:
-            record = domain.restore_version(version, by=request.user, expected_version=expected)
+            record = domain.restore_version(
+                version,
+                by=request.user,
+                expected_version=expected,
+                correction_note=note,
+                minor_fix=minor_fix,
+            )
         except (domain.ConflictError, PermissionDenied) as error:
             self.message_user(request, str(error), messages.ERROR)
         except ValidationError as error:
@@ -178,6 +209,14 @@ class HistoryMixin:
             self.message_user(request, f"Nothing was restored: {reason}", messages.ERROR)
         else:
             when = f"{version.history_date:%Y-%m-%d %H:%M} UTC"
+            if held:
+                self.message_user(
+                    request,
+                    f"The version of {when} of “{current}” waits for an editor as its pending "
+                    "revision: readers see the published version until then.",
+                    messages.SUCCESS,
+                )
+                return current
             self.message_user(
                 request,
                 f"“{record}” is back as it was on {when}; the restore is a new version "
@@ -394,6 +433,26 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PendingRevisionFilter(admin.SimpleListFilter):
+    """Entries whose journalist's change waits for an editor."""
+
+    title = "pending revision"
+    parameter_name = "pending_revision"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Waiting for an editor"), ("no", "None")]
+
+    def queryset(self, request, queryset):
+        pending = Exists(
+            Revision.objects.filter(entry_id=OuterRef("pk"), status=Revision.Status.PENDING)
+        )
+        if self.value() == "yes":
+            return queryset.filter(pending)
+        if self.value() == "no":
+            return queryset.filter(~pending)
+        return queryset
+
+
 class PublicationRightsMixin:
     """Only those who may publish see "published" among the states or set a publish time."""
 
@@ -416,7 +475,7 @@ class PublicationRightsMixin:
 class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
     """What every entry kind's admin shares: filters, partial dates, rights, actions."""
 
-    list_filter = ["negotiation", PublicationFilter, "key", "date_precision"]
+    list_filter = ["negotiation", PublicationFilter, PendingRevisionFilter, "key", "date_precision"]
     date_hierarchy = "date_start"
     list_select_related = ["negotiation"]
     autocomplete_fields = ["sources"]
@@ -458,32 +517,174 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
         return f"Scheduled for {when:%Y-%m-%d %H:%M} {when.tzname()}"
 
     def _offers_correction(self, request, obj):
-        return obj is not None and domain.may_correct(request.user)
+        """Editors changing an entry readers see say what the change is."""
+        return obj is not None and domain.may_correct(request.user) and obj.visible_now
+
+    def get_object(self, request, object_id, from_field=None):
+        """A journalist opening a live entry edits its pending revision, if it has one."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and domain.changes_are_held(obj, by=request.user):
+            obj = domain.with_pending_revision(obj)
+        return obj
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        if self._offers_correction(request, obj):
-            form = type(form.__name__, (form,), {"offer_correction": True})
-        return form
+        offer = self._offers_correction(request, obj)
+        return type(form.__name__, (form,), {"offer_correction": offer, "user": request.user})
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
-        if not self._offers_correction(request, obj) and "correction_note" in fields:
-            fields.remove("correction_note")
+        if not self._offers_correction(request, obj):
+            fields = [name for name in fields if name not in ("correction_note", "minor_fix")]
         return fields
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._say_where_the_entry_stands(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _say_where_the_entry_stands(self, request, object_id):
+        entry = self.model._base_manager.filter(pk=unquote(object_id)).first()
+        if entry is None:
+            return
+        revision = domain.pending_revision(entry)
+        if domain.changes_are_held(entry, by=request.user):
+            whose = ""
+            if revision is not None:
+                who = revision.created_by.get_username() if revision.created_by else "the system"
+                whose = f" This form shows its pending revision by {who}."
+            self.message_user(
+                request,
+                "This entry is published: readers see the published version, and your changes "
+                f"wait for an editor.{whose}",
+                messages.INFO,
+            )
+        elif revision is not None and self.has_view_or_change_permission(request, entry):
+            self.message_user(
+                request,
+                format_html(
+                    'A change of this entry waits for an editor: <a href="{}">review the pending '
+                    "revision</a>. This form edits the published version.",
+                    self._revision_url(entry.pk),
+                ),
+                messages.INFO,
+            )
+
+    def _revision_url(self, pk):
+        return reverse(f"admin:negotiations_{self.opts.model_name}_revision", args=[pk])
+
     def save_model(self, request, obj, form, change):
-        m2m = {
-            name: form.cleaned_data[name] for name in obj.M2M_FIELDS if name in form.cleaned_data
-        }
-        domain.correct_entry(
+        data = form.cleaned_data
+        m2m = {name: data[name] for name in obj.M2M_FIELDS if name in data}
+        obj.held_for_editor = change and domain.changes_are_held(obj, by=request.user)
+        domain.save_entry(
             obj,
-            note=form.cleaned_data.get("correction_note", "") if change else "",
             by=request.user,
-            sources=form.cleaned_data.get("sources"),
+            sources=data.get("sources"),
             m2m=m2m,
-            expected_version=form.cleaned_data.get("expected_version"),
+            expected_version=data.get("expected_version"),
+            expected_revision=data.get("expected_revision") if change else domain.NOT_CHECKED,
+            correction_note=data.get("correction_note", ""),
+            minor_fix=data.get("minor_fix", False),
         )
+
+    def response_change(self, request, obj):
+        if not getattr(obj, "held_for_editor", False):
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            f"Your change of “{obj}” waits for an editor: readers see the published version "
+            "until one publishes it.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse(f"admin:negotiations_{self.opts.model_name}_change", args=[obj.pk]))
+
+    def get_urls(self):
+        revision = path(
+            "<path:object_id>/revision/",
+            self.admin_site.admin_view(self.revision_view),
+            name=f"negotiations_{self.opts.model_name}_revision",
+        )
+        return [revision, *super().get_urls()]
+
+    def revision_view(self, request, object_id):
+        """A pending revision against the live entry; editors publish or discard it."""
+        live = get_object_or_404(self.model._base_manager, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, live):
+            raise PermissionDenied
+        revision = domain.pending_revision(live)
+        may_decide = domain.may_publish(request.user)
+        visible = Entry.objects.published().filter(pk=live.pk).exists()
+        form = RevisionDecisionForm(
+            request.POST if request.method == "POST" else None,
+            offer_correction=visible,
+            initial={"revision": revision.pk if revision else None},
+        )
+        if request.method == "POST":
+            if not may_decide:
+                raise PermissionDenied
+            done = self._decide(request, form, revision)
+            if done:
+                return redirect(
+                    reverse(f"admin:negotiations_{self.opts.model_name}_change", args=[live.pk])
+                )
+        changes = []
+        if revision is not None:
+            proposed = domain.with_pending_revision(self.model._base_manager.get(pk=live.pk))
+            changes = history.diff_revision(live, proposed, revision)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Pending revision of {live}",
+            "opts": self.opts,
+            "live": live,
+            "visible": visible,
+            "revision": revision,
+            "changes": changes,
+            "form": form,
+            "may_decide": may_decide and revision is not None,
+            "change_url": reverse(
+                f"admin:negotiations_{self.opts.model_name}_change", args=[live.pk]
+            ),
+        }
+        return TemplateResponse(request, "admin/negotiations/revision.html", context)
+
+    def _decide(self, request, form, revision):
+        """Publish or discard as the editor asked; True when it was done."""
+        if not form.is_valid():
+            return False
+        if revision is None or form.cleaned_data["revision"] != revision.pk:
+            self.message_user(
+                request,
+                "The pending revision changed since you opened this page: nothing was done. "
+                "Look at it again.",
+                messages.ERROR,
+            )
+            return False
+        try:
+            if request.POST.get("discard"):
+                domain.discard_revision(revision, by=request.user)
+                self.message_user(request, "The pending revision was discarded.", messages.SUCCESS)
+                return True
+            domain.publish_revision(
+                revision,
+                by=request.user,
+                correction_note=form.cleaned_data.get("correction_note", ""),
+                minor_fix=form.cleaned_data.get("minor_fix", False),
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                form.add_error(None, error.messages)
+            return False
+        except (domain.ConflictError, PermissionDenied) as error:
+            form.add_error(None, str(error))
+            return False
+        self.message_user(
+            request, "The pending revision is published: readers see it now.", messages.SUCCESS
+        )
+        return True
 
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
@@ -501,6 +702,9 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
                     by=request.user,
                     sources=inline_form.cleaned_data.get("sources"),
                     expected_version=inline_form.cleaned_data.get("expected_version"),
+                    expected_revision=inline_form.cleaned_data.get(
+                        "expected_revision", domain.NOT_CHECKED
+                    ),
                 )
 
     def delete_model(self, request, obj):
@@ -521,9 +725,24 @@ class StatusChangeInline(PublicationRightsMixin, admin.TabularInline):
     fk_name = "proposal"
     form = EntryForm
     extra = 1
-    fields = ["date", "status", "actor", "note", "state", "sources", "expected_version"]
+    fields = [
+        "date",
+        "status",
+        "actor",
+        "note",
+        "state",
+        "sources",
+        "expected_version",
+        "expected_revision",
+    ]
     autocomplete_fields = ["actor", "sources"]
     verbose_name_plural = "status history (the latest is the current status)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The domain's rules depend on who edits (a live row's change waits for an editor,
+        # an editor's change of a visible one is a correction: change it on its own page).
+        kwargs["form"] = type(self.form.__name__, (self.form,), {"user": request.user})
+        return super().get_formset(request, obj, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).order_by("date_start", "sequence", "pk")
@@ -600,7 +819,7 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
     """Every kind in one list: the timeline as journalists work on it."""
 
     list_display = ["headline_link", "entry_type", "partial_date", "negotiation", "state", "key"]
-    list_filter = ["negotiation", "entry_type", PublicationFilter, "key"]
+    list_filter = ["negotiation", "entry_type", PublicationFilter, PendingRevisionFilter, "key"]
     change_list_template = "admin/negotiations/change_list.html"
     search_fields = [
         "as_proposal__title",

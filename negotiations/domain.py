@@ -7,9 +7,11 @@ the change log and the negotiation's change stamp.
 """
 
 import datetime
+import json
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -28,6 +30,7 @@ from .models import (
     Proposal,
     PublicationState,
     RecordChange,
+    Revision,
     Source,
     Statement,
     StatusChange,
@@ -37,21 +40,38 @@ from .quotes import without_outer_quotes
 
 PUBLISH_PERMISSION = "negotiations.publish_entry"
 
+# ``expected_revision`` when the caller does not say which pending revision it saw
+# (``None`` says it saw none).
+NOT_CHECKED = object()
+
 
 class ConflictError(Exception):
     """The record changed since the editor loaded it; nothing was written."""
 
-    def __init__(self, record):
+    def __init__(self, record, *, what=None):
         self.record = record
         latest = record.history.order_by("-history_date").select_related("history_user").first()
         self.changed_by = latest.history_user if latest else None
         self.changed_at = latest.history_date if latest else None
         who = self.changed_by.get_username() if self.changed_by else "someone else"
         when = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at else ""
-        super().__init__(
-            f"{record._meta.verbose_name.capitalize()} “{record}” was changed by {who}{when} "
-            "after you opened it. Nothing was saved: reload it and apply your change again."
+        name = f"{record._meta.verbose_name.capitalize()} “{record}”"
+        what = what or f"{name} was changed by {who}{when} after you opened it."
+        super().__init__(f"{what} Nothing was saved: reload it and apply your change again.")
+
+
+def _revision_conflict(entry, pending):
+    """The pending revision is not the one the caller saw."""
+    name = f"{entry._meta.verbose_name.capitalize()} “{entry}”"
+    if pending is None:
+        what = f"The pending revision of {name} was published or discarded after you opened it."
+    else:
+        who = pending.created_by.get_username() if pending.created_by else "someone else"
+        what = (
+            f"{name} got a pending revision by {who} at {pending.created_at:%Y-%m-%d %H:%M} UTC "
+            "after you opened it."
         )
+    return ConflictError(entry, what=what)
 
 
 def record_type_of(record):
@@ -354,7 +374,7 @@ def _detach(referrer, changes, *, deleted, by):
     referrer._change_reason = f"{deleted._meta.verbose_name.capitalize()} #{deleted.pk} deleted"
     if isinstance(referrer, Entry):
         sources = m2m.pop("sources", None)
-        save_entry(referrer, by=by, sources=sources, m2m=m2m, keep_sequence=True)
+        save_entry(referrer, by=by, sources=sources, m2m=m2m, keep_sequence=True, minor_fix=True)
     else:
         save_record(referrer, by=by, m2m=m2m)
 
@@ -458,28 +478,66 @@ def _next_sequence(entry):
     return 0 if last is None else last + 1
 
 
-def check_entry_rules(entry, *, sources):
-    """The rules across records that ``save_entry`` would refuse, for forms to show."""
+def check_entry_rules(entry, *, sources, by, m2m=None, correction_note="", minor_fix=False):
+    """The rules across records that ``save_entry`` would refuse ``by``, for forms to
+    show: the correction rule too, unless the change would be held for an editor."""
     errors = _entry_rule_errors(entry, list(sources))
+    if not changes_are_held(entry, by=by):
+        note = (correction_note or "").strip()
+        errors.update(_correction_errors(entry, m2m=m2m or {}, note=note, minor_fix=minor_fix))
     if errors:
         raise ValidationError(errors)
 
 
-def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None, keep_sequence=False):
+def save_entry(
+    entry,
+    *,
+    by,
+    sources=None,
+    m2m=None,
+    expected_version=None,
+    expected_revision=NOT_CHECKED,
+    keep_sequence=False,
+    correction_note="",
+    minor_fix=False,
+):
     """Create or update a timeline entry of any kind.
 
     ``sources`` (Source rows) replaces the entry's sources when given. Only users
-    who may publish can save an entry as published or change a published one's state.
-    ``keep_sequence`` keeps the entry's order within its day as given (restores and
-    imports put an entry back where it was) instead of placing it after the others.
+    who may publish can save an entry as published, change a published one's state
+    or set a publish time. ``keep_sequence`` keeps the entry's order within its day
+    as given (restores and imports put an entry back where it was) instead of placing
+    it after the others.
+
+    A change of a live entry by someone who may not publish (``changes_are_held``) is
+    not written: it becomes the entry's pending revision, and that ``Revision`` (or
+    None, when the change gives back the live version) is returned instead of the
+    entry. ``expected_revision`` is the pending revision's id the caller saw (None:
+    none); a different one is a ``ConflictError``, like a stale ``expected_version``.
+
+    A change of a visible entry's content (``Entry.content_fields``) says what it is:
+    a ``correction_note`` (shown to readers; editors only) or ``minor_fix`` (recorded
+    in history as "Minor fix"); neither, or both, is a ValidationError.
     """
     if isinstance(entry, StatusChange) and entry.proposal_id and not entry.negotiation_id:
         entry.negotiation_id = entry.proposal.negotiation_id
     creating = entry._state.adding
+    _check_publication_right(entry, by)
+    if not creating and changes_are_held(entry, by=by):
+        return _hold(
+            entry,
+            by=by,
+            sources=sources,
+            m2m=m2m or {},
+            expected_version=entry.version if expected_version is None else expected_version,
+            expected_revision=expected_revision,
+        )
     if sources is None:
         sources = entry.sources.all() if not creating else []
     sources = list(sources)
-    _check_publication_right(entry, by)
+    note = (correction_note or "").strip()
+    if note and by is not None and not may_correct(by):
+        raise PermissionDenied("Only editors can publish corrections; nothing was saved.")
     if creating and entry.created_by_id is None and by is not None and by.is_authenticated:
         entry.created_by = by
     if (creating or _date_moved(entry)) and not keep_sequence:
@@ -487,13 +545,76 @@ def save_entry(entry, *, by, sources=None, m2m=None, expected_version=None, keep
     if isinstance(entry, Statement) and entry.kind == Statement.Kind.DIRECT:
         entry.text = without_outer_quotes(entry.text)  # the pages add their own
     entry.search_text = entry.build_search_text()
-    return _store(
-        entry,
-        by=by,
-        m2m={"sources": sources, **(m2m or {})},
-        expected_version=expected_version,
-        validate_extra=lambda: _entry_rule_errors(entry, sources),
-    )
+    if minor_fix and not creating:
+        reason = getattr(entry, "_change_reason", None)
+        entry._change_reason = f"Minor fix: {reason}" if reason else "Minor fix"
+
+    def extra_errors():
+        errors = _entry_rule_errors(entry, sources)
+        errors.update(_correction_errors(entry, m2m=m2m or {}, note=note, minor_fix=minor_fix))
+        return errors
+
+    with transaction.atomic():
+        if expected_revision is not NOT_CHECKED and not creating:
+            check_revision(entry, expected_revision)
+        _store(
+            entry,
+            by=by,
+            m2m={"sources": sources, **(m2m or {})},
+            expected_version=expected_version,
+            validate_extra=extra_errors,
+        )
+        if note:
+            add_correction(entry, note=note, by=by)
+    return entry
+
+
+def _correction_errors(entry, *, m2m, note, minor_fix):
+    """A change of what readers read of a visible entry says what it is."""
+    if note and minor_fix:
+        return {
+            "correction_note": [
+                "Give a correction note or mark a minor fix, not both: a correction is "
+                "shown to readers, a minor fix is not."
+            ]
+        }
+    if entry._state.adding:
+        if note:
+            return {"correction_note": ["A new entry has nothing to correct."]}
+        return {}
+    if note or minor_fix or not Entry.objects.published().filter(pk=entry.pk).exists():
+        return {}
+    changed = _changed_content(entry, m2m)
+    if not changed:
+        return {}
+    return {
+        "correction_note": [
+            f"Readers see this entry: changing its {', '.join(changed)} needs a correction "
+            "note (shown to readers as a correction) or a minor fix (spelling or formatting, "
+            "recorded in history only)."
+        ]
+    }
+
+
+def _changed_content(entry, m2m):
+    """The labels of the content fields whose value differs from the stored entry's."""
+    model = type(entry)
+    stored = model._base_manager.get(pk=entry.pk)
+    changed = []
+    for name in model.content_fields():
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            given = m2m.get(name)
+            if given is None:
+                continue
+            new = sorted(getattr(item, "pk", item) for item in given)
+            differs = new != sorted(getattr(stored, name).values_list("pk", flat=True))
+        else:
+            differs = getattr(entry, field.attname) != getattr(stored, field.attname)
+        label = "date" if name == "date_precision" else str(field.verbose_name)
+        if differs and label not in changed:
+            changed.append(label)
+    return changed
 
 
 def _date_moved(entry):
@@ -505,11 +626,14 @@ def _check_publication_right(entry, by):
     # ``by=None`` is the system itself (management commands run by an operator).
     if by is None or may_publish(by):
         return
-    stored_state = (
+    stored = (
         None
         if entry._state.adding
-        else Entry.objects.filter(pk=entry.pk).values_list("state", flat=True).first()
+        else Entry.objects.filter(pk=entry.pk).values_list("state", "publish_at").first()
     )
+    stored_state, stored_publish_at = stored or (None, None)
+    if entry.publish_at != stored_publish_at:
+        raise PermissionDenied("Only editors can set a publish time.")
     was_published = stored_state == PublicationState.PUBLISHED
     if entry.state == PublicationState.PUBLISHED and not was_published:
         raise PermissionDenied("Only editors can publish entries.")
@@ -655,27 +779,281 @@ def submit_for_review(entry, *, by):
 
 
 # --------------------------------------------------------------------------- #
-# Corrections
+# Pending revisions: a journalist's change to a live entry waits for an editor
+# (Wagtail's live version plus latest revision)
 # --------------------------------------------------------------------------- #
 
+# Not what a revision proposes: the order within a day follows the date, and the
+# publication decisions are the editors' (``_check_publication_right``).
+_NOT_REVISED = {"sequence", "state", "publish_at"}
 
-def correct_entry(entry, *, note, by, sources=None, m2m=None, expected_version=None):
-    """Save an edit of an entry; with a note, the edit is a public correction.
 
-    Without a note (a silent typo fix) it is an ordinary save and no correction is
-    recorded. With one, the save and the correction are one transaction, and only
-    users who may correct may make it.
-    """
-    note = (note or "").strip()
-    if note and by is not None and not may_correct(by):
-        raise PermissionDenied("Only editors can publish corrections; nothing was saved.")
-    with transaction.atomic():
-        entry = save_entry(
-            entry, by=by, sources=sources, m2m=m2m, expected_version=expected_version
-        )
-        if note:
-            add_correction(entry, note=note, by=by)
+def changes_are_held(entry, *, by):
+    """Whether ``by``'s change of this (stored) entry waits for an editor: the entry is
+    live (published, whatever its publish time) and ``by`` may not publish."""
+    if by is None or may_publish(by) or entry.pk is None:
+        return False
+    return Entry._base_manager.filter(pk=entry.pk, state=PublicationState.PUBLISHED).exists()
+
+
+def _revised_fields(model):
+    fields = [*model._meta.concrete_fields, *model._meta.many_to_many]
+    return [
+        field
+        for field in fields
+        if field.editable
+        and not field.primary_key
+        and not field.one_to_one
+        and field.name not in _NOT_REVISED
+    ]
+
+
+def _json(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _revised_values(entry, many):
+    """``{attname: JSON value}`` of the fields a revision covers; many-to-many as sorted
+    ids, from ``many`` (``{name: rows or ids}``) or else the stored relation."""
+    values = {}
+    for field in _revised_fields(type(entry)):
+        if field.many_to_many:
+            given = many.get(field.name)
+            if given is None:
+                given = getattr(entry, field.name).values_list("pk", flat=True)
+            values[field.name] = sorted(getattr(item, "pk", item) for item in given)
+        else:
+            values[field.attname] = _json(getattr(entry, field.attname))
+    return values
+
+
+def _decoded(model, attname, value):
+    """A revision's JSON value as the field's Python value."""
+    field = model._meta.get_field(attname)
+    return value if field.many_to_many else field.to_python(value)
+
+
+def _same(model, attname, a, b):
+    return _decoded(model, attname, a) == _decoded(model, attname, b)
+
+
+def pending_revision(entry):
+    """The entry's pending revision, or None (read from ``pending_revisions`` when a
+    query prefetched it)."""
+    prefetched = getattr(entry, "pending_revisions", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return _stored_pending(entry.pk)
+
+
+def _stored_pending(entry_id):
+    return (
+        Revision.objects.filter(entry_id=entry_id, status=Revision.Status.PENDING)
+        .select_related("created_by")
+        .first()
+    )
+
+
+def with_pending_revision(entry):
+    """The entry (as its kind) as its pending revision would make it, in memory: what a
+    journalist edits (nothing is written). Its many-to-many values stay the live ones in
+    the database; ``save_entry`` takes those of the pending revision for the ones a
+    journalist's write does not give. ``entry.pending_revisions`` is set."""
+    entry = entry.specific
+    revision = pending_revision(entry)
+    entry.pending_revisions = [revision] if revision else []
+    if revision is not None:
+        model = type(entry)
+        for attname, value in revision.changes.items():
+            if not model._meta.get_field(attname).many_to_many:
+                setattr(entry, attname, _decoded(model, attname, value))
     return entry
+
+
+def revision_values(revision, entry):
+    """``{field name: proposed value}`` of what a revision changes (foreign keys as ids,
+    many-to-many as id lists), for showing it."""
+    model = type(entry)
+    values = {}
+    for attname, value in revision.changes.items():
+        field = model._meta.get_field(attname)
+        values[field.name] = _decoded(model, attname, value)
+    return values
+
+
+def check_revision(entry, expected_revision):
+    """Refuse (ConflictError) when the entry's pending revision is not the one the caller
+    saw (its id, or None for none)."""
+    pending = _stored_pending(entry.pk)
+    if (pending.pk if pending else None) != expected_revision:
+        raise _revision_conflict(entry, pending)
+
+
+def _lock_entry(pk):
+    """Serialise the writes of one entry and its revisions (PostgreSQL row lock)."""
+    list(Entry._base_manager.select_for_update().filter(pk=pk).values_list("pk"))
+
+
+def _hold(entry, *, by, sources, m2m, expected_version, expected_revision):
+    """Keep a change of a live entry as its pending revision, replacing the one before
+    (marked ``replaced``). The entry itself is not written: no version, history,
+    change log or stamp moves, so readers and their caches see nothing."""
+    model = type(entry)
+    with transaction.atomic():
+        _lock_entry(entry.pk)
+        live = model._base_manager.get(pk=entry.pk)
+        if live.version != expected_version:
+            raise ConflictError(live)
+        if expected_revision is not NOT_CHECKED:
+            check_revision(live, expected_revision)
+        pending = _stored_pending(entry.pk)
+        many = {"sources": sources, **m2m}
+        for field in model._meta.many_to_many:
+            if many.get(field.name) is None and pending and field.name in pending.changes:
+                many[field.name] = pending.changes[field.name]
+        proposed = _revised_values(entry, many)
+        errors = _unstorable_text(entry)
+        if not errors:
+            try:
+                entry.full_clean()
+            except ValidationError as error:
+                errors.update(error.message_dict)
+            sources = many["sources"] if many["sources"] is not None else proposed["sources"]
+            errors.update(_entry_rule_errors(entry, list(sources)))
+        if errors:
+            raise ValidationError(errors)
+        current = _revised_values(live, {})
+        changes = {
+            name: value
+            for name, value in proposed.items()
+            if not _same(model, name, value, current[name])
+        }
+        if pending is not None and pending.changes == changes:
+            return pending  # nothing new
+        base = {}
+        for name in changes:
+            carried = (
+                pending is not None
+                and name in pending.changes
+                and _same(model, name, pending.changes[name], changes[name])
+            )
+            # A value carried over keeps what it was proposed against (publishing then
+            # sees an editor's change of that field since).
+            base[name] = pending.base[name] if carried else current[name]
+        now = timezone.now()
+        if pending is not None:
+            _decide(pending, Revision.Status.REPLACED, by=by, at=now)
+        if not changes:
+            return None
+        return Revision.objects.create(
+            entry_id=entry.pk,
+            changes=changes,
+            base=base,
+            base_version=live.version,
+            created_by=_history_user(by),
+            created_at=now,
+        )
+
+
+def _decide(revision, status, *, by, at=None):
+    revision.status = status
+    revision.decided_by = _history_user(by)
+    revision.decided_at = at or timezone.now()
+    revision.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+def _locked_pending(revision):
+    _lock_entry(revision.entry_id)
+    current = Revision.objects.select_related("created_by").get(pk=revision.pk)
+    if current.status != Revision.Status.PENDING:
+        raise ValidationError(
+            f"This revision is no longer pending (it was {current.get_status_display().lower()})"
+            ": nothing was done."
+        )
+    return current
+
+
+def _check_decider(by):
+    if by is not None and not may_publish(by):
+        raise PermissionDenied("Only editors can publish or discard pending revisions.")
+
+
+def publish_revision(revision, *, by, correction_note="", minor_fix=False, expected_version=None):
+    """Make a pending revision the live entry (editors), through ``save_entry``: every
+    rule, the version, history, change log and stamps apply, and a change of a visible
+    entry's content needs its correction note or minor fix as any editor's edit does.
+
+    A three-way check, not a blind overwrite: when a field the revision changes was
+    changed on the live entry since it was proposed, nothing is written and the
+    ValidationError (code ``stale_revision``) names those fields.
+    """
+    _check_decider(by)
+    with transaction.atomic():
+        revision = _locked_pending(revision)
+        entry = Entry._base_manager.get(pk=revision.entry_id).specific
+        model = type(entry)
+        current = _revised_values(entry, {})
+        stale = [
+            _label(model, name)
+            for name, base in revision.base.items()
+            if not _same(model, name, current[name], base)
+        ]
+        if stale:
+            raise ValidationError(
+                f"Since this revision was proposed, the live entry's {', '.join(stale)} "
+                "changed: nothing was published. Discard the revision, or apply its change "
+                "by hand.",
+                code="stale_revision",
+            )
+        many = {}
+        for attname, value in revision.changes.items():
+            field = model._meta.get_field(attname)
+            if field.many_to_many:
+                many[field.name] = _existing(field, value)
+            else:
+                setattr(entry, attname, _decoded(model, attname, value))
+        who = revision.created_by.get_username() if revision.created_by else "the system"
+        entry._change_reason = f"Published revision #{revision.pk} by {who}"
+        save_entry(
+            entry,
+            by=by,
+            sources=many.pop("sources", None),
+            m2m=many,
+            expected_version=expected_version,
+            correction_note=correction_note,
+            minor_fix=minor_fix,
+        )
+        _decide(revision, Revision.Status.PUBLISHED, by=by)
+    return entry
+
+
+def discard_revision(revision, *, by):
+    """Drop a pending revision (editors); the row stays, marked discarded."""
+    _check_decider(by)
+    with transaction.atomic():
+        revision = _locked_pending(revision)
+        _decide(revision, Revision.Status.DISCARDED, by=by)
+    return revision
+
+
+def _label(model, attname):
+    field = model._meta.get_field(attname)
+    return "date" if field.name == "date_precision" else str(field.verbose_name)
+
+
+def _existing(field, ids):
+    found = field.related_model._base_manager.in_bulk(ids)
+    gone = [f"#{pk}" for pk in ids if pk not in found]
+    if gone:
+        raise ValidationError(
+            {
+                field.name: [
+                    f"Some {field.related_model._meta.verbose_name_plural} of the revision no "
+                    f"longer exist ({', '.join(gone)})."
+                ]
+            }
+        )
+    return [found[pk] for pk in ids]
 
 
 # --------------------------------------------------------------------------- #
@@ -758,7 +1136,7 @@ def _missing_relations(version, record):
     return errors, related
 
 
-def restore_version(version, *, by, expected_version=None):
+def restore_version(version, *, by, expected_version=None, correction_note="", minor_fix=False):
     """Make an earlier version (a history row) the current one, as a new version.
 
     Goes through ``save_entry`` / ``save_record``, so the rules, the publication
@@ -766,6 +1144,11 @@ def restore_version(version, *, by, expected_version=None):
     history row says which version was restored. A version of a deleted record
     brings the record back under its old id (only for those who may delete it),
     with its corrections and, for a proposal, the status changes deleted with it.
+
+    Restoring keeps publication rights: someone who may not publish keeps the entry's
+    current state and publish time, and on a live entry the restore becomes its
+    pending revision (the ``Revision`` is returned). A restore that changes what
+    readers read of a visible entry takes a correction note or a minor fix.
     """
     model = version.instance_type
     record = version.instance
@@ -787,6 +1170,8 @@ def restore_version(version, *, by, expected_version=None):
         record._state.adding = False
         record.version = current.version
         record.created_at = current.created_at
+        if isinstance(record, Entry) and by is not None and not may_publish(by):
+            record.state, record.publish_at = current.state, current.publish_at
     errors, related = _missing_relations(version, record)
     if errors:
         raise ValidationError(errors)
@@ -795,14 +1180,18 @@ def restore_version(version, *, by, expected_version=None):
     with transaction.atomic():
         if isinstance(record, Entry):
             sources = related.pop("sources", None)
-            save_entry(
+            saved = save_entry(
                 record,
                 by=by,
                 sources=sources,
                 m2m=related,
                 expected_version=None if deleted else expected_version,
                 keep_sequence=True,
+                correction_note=correction_note,
+                minor_fix=minor_fix,
             )
+            if not isinstance(saved, Entry):
+                return saved  # held as the entry's pending revision
             if deleted:
                 _restore_corrections(record, latest, by=by)
             if deleted and isinstance(record, Proposal):

@@ -104,30 +104,61 @@ class ActorForm(VersionedForm):
     aliases = AliasesField()
 
 
+CORRECTION_NOTE_HELP = (
+    "Shown to readers as “Corrected on 23 February 2025: …”, under the entry. Changing what "
+    "readers read of a visible entry needs a correction note or a minor fix."
+)
+MINOR_FIX_HELP = (
+    "Spelling or formatting only: recorded in the history with your name, not shown to "
+    "readers as a correction."
+)
+
+
+def correction_fields():
+    """The two ways an editor says what a change of a visible entry is."""
+    return {
+        "correction_note": forms.CharField(
+            label="Correction note",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=CORRECTION_NOTE_HELP,
+        ),
+        "minor_fix": forms.BooleanField(
+            label="Minor fix", required=False, help_text=MINOR_FIX_HELP
+        ),
+    }
+
+
 class EntryForm(VersionedForm):
     """Base form of every entry kind: a partial ``date`` and the cross-record rules.
 
-    Editing an entry, those who may correct see ``correction_note``: filled in, the
-    edit is published as a correction; left empty, it stays a silent fix.
+    Editing an entry readers see, those who may correct get ``correction_note`` and
+    ``minor_fix`` (a change of its content needs one of them). The hidden
+    ``expected_revision`` carries the pending revision the form was opened with.
     """
 
     date = PartialDateField(label="Date")
-    correction_note = forms.CharField(
-        label="Correction note",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Only for a correction readers should know about: shown publicly as "
-        "“Corrected on <date>: <note>”. Leave empty for a silent fix of a typo.",
-    )
-    # Set by the admin for users who may correct, when an existing entry is edited.
+    correction_note, minor_fix = correction_fields().values()
+    expected_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Set by the admin: who edits, and whether to offer the correction fields.
+    user = None
     offer_correction = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk or self.instance.date_start:
             self.initial.setdefault("date", self.instance.date)
+        if self.instance.pk:
+            pending = domain.pending_revision(self.instance)
+            self.fields["expected_revision"].initial = pending.pk if pending else None
+            if pending and domain.changes_are_held(self.instance, by=self.user):
+                # A journalist edits the pending revision: its many-to-many values too.
+                for name, ids in pending.changes.items():
+                    if name in self.fields:
+                        self.initial[name] = ids
         if not (self.offer_correction and self.instance.pk):
             self.fields.pop("correction_note", None)
+            self.fields.pop("minor_fix", None)
 
     def clean(self):
         cleaned = super().clean()
@@ -139,6 +170,11 @@ class EntryForm(VersionedForm):
             proposal = cleaned.get("proposal") or getattr(self.instance, "proposal", None)
             if proposal is not None:
                 self.instance.negotiation = proposal.negotiation
+        if self.instance.pk and "expected_revision" in self.fields:
+            try:
+                domain.check_revision(self.instance, cleaned.get("expected_revision"))
+            except domain.ConflictError as error:
+                raise ValidationError(str(error), code="conflict") from None
         return cleaned
 
     def _post_clean(self):
@@ -148,10 +184,37 @@ class EntryForm(VersionedForm):
         sources = self.cleaned_data.get("sources")
         if sources is None:
             sources = self.instance.sources.all() if self.instance.pk else []
+        m2m = {
+            name: self.cleaned_data[name]
+            for name in self.instance.M2M_FIELDS
+            if name in self.cleaned_data
+        }
         try:
-            domain.check_entry_rules(self.instance, sources=sources)
+            domain.check_entry_rules(
+                self.instance,
+                sources=sources,
+                by=self.user,
+                m2m=m2m,
+                correction_note=self.cleaned_data.get("correction_note", ""),
+                minor_fix=self.cleaned_data.get("minor_fix", False),
+            )
         except ValidationError as error:
-            self._update_errors(error)
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+
+
+class RevisionDecisionForm(forms.Form):
+    """An editor publishes or discards a pending revision; publishing a change of a
+    visible entry's content asks what it is, as an edit does."""
+
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    correction_note, minor_fix = correction_fields().values()
+
+    def __init__(self, *args, offer_correction=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offer_correction:
+            self.fields.pop("correction_note")
+            self.fields.pop("minor_fix")
 
 
 class ExpectationForm(EntryForm):

@@ -88,17 +88,22 @@ def _display(field, value, cache):
 
 def version_values(version, cache=None):
     """``{field: (label, shown value, raw value, is text)}`` for one history row, in model order."""
+    return _values(version.instance_type, version, version.related_ids or {}, cache)
+
+
+def _values(model, record, related_ids, cache=None):
+    """The same for ``record`` (a history row or a model instance) of ``model``, with the
+    many-to-many ids ``related_ids``."""
     cache = {} if cache is None else cache
-    model = version.instance_type
     values = {}
     precision_fields = {precision for precision, _ in PARTIAL_DATES.values()}
     for field in model._meta.concrete_fields:
         if field.name in HIDDEN_FIELDS or field.name in precision_fields:
             continue
-        raw = getattr(version, field.attname)
+        raw = getattr(record, field.attname)
         if field.name in PARTIAL_DATES:
             precision_name, label = PARTIAL_DATES[field.name]
-            precision = getattr(version, precision_name)
+            precision = getattr(record, precision_name)
             partial = PartialDate(raw, precision) if raw else None
             shown = EMPTY
             if partial:
@@ -110,7 +115,7 @@ def version_values(version, cache=None):
         is_text = isinstance(field, models.CharField | models.TextField) and not field.choices
         values[field.name] = (str(field.verbose_name), _display(field, raw, cache), raw, is_text)
     for field in model._meta.many_to_many:
-        ids = sorted((version.related_ids or {}).get(field.name, []))
+        ids = sorted(related_ids.get(field.name, []))
         names = sorted(_related_label(field.related_model, pk, cache) for pk in ids)
         values[field.name] = (str(field.verbose_name), "; ".join(names) or EMPTY, ids, False)
     return values
@@ -137,13 +142,33 @@ def diff_versions(old, new):
     """What changed from history row ``old`` to ``new`` (``old=None``: everything set)."""
     cache = {}
     after = version_values(new, cache)
-    before = version_values(old, cache) if old is not None else {}
+    before = version_values(old, cache) if old is not None else None
+    return _diff(before, after)
+
+
+def diff_revision(live, proposed, revision):
+    """What publishing ``revision`` changes: the ``live`` entry against ``proposed`` (the
+    same entry with the revision applied in memory, ``domain.with_pending_revision``)."""
+    model = type(live)
+    live_ids = {
+        field.name: list(getattr(live, field.name).values_list("pk", flat=True))
+        for field in model._meta.many_to_many
+    }
+    proposed_ids = {name: revision.changes.get(name, ids) for name, ids in live_ids.items()}
+    cache = {}
+    return _diff(
+        _values(model, live, live_ids, cache), _values(model, proposed, proposed_ids, cache)
+    )
+
+
+def _diff(before, after):
+    """The changes between two ``_values`` (``before=None``: everything set)."""
     changes = []
     for name, (label, shown, raw, is_text) in after.items():
-        _, old_shown, old_raw, _ = before.get(name, (label, EMPTY, None, is_text))
-        if old is not None and old_raw == raw:
+        _, old_shown, old_raw, _ = (before or {}).get(name, (label, EMPTY, None, is_text))
+        if before is not None and old_raw == raw:
             continue
-        if old is None and shown == EMPTY:
+        if before is None and shown == EMPTY:
             continue
         inline = None
         if is_text and old_raw and raw:

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 from django.db import connections, models
 from django.db.models import F, Q
@@ -441,6 +442,10 @@ class Entry(TrackedModel):
 
     M2M_FIELDS = ()  # the kind's own many-to-many fields, set through the domain functions
     SEARCH_FIELDS = ()  # the kind's own texts, besides its headline, that search finds
+    # Editable fields whose change is not a change of what readers read: publication
+    # decisions, order, emphasis and citations. A change of any other field of a visible
+    # entry is a correction or a minor fix (``domain.save_entry``).
+    NOT_CONTENT_FIELDS = frozenset({"state", "publish_at", "sequence", "key", "sources"})
 
     negotiation = models.ForeignKey(
         Negotiation,
@@ -566,6 +571,20 @@ class Entry(TrackedModel):
     @property
     def actor_ids(self):
         return self.specific.actor_ids
+
+    @classmethod
+    def content_fields(cls):
+        """The names of the editable fields (many-to-many included) whose change readers
+        read as a change of the entry's content."""
+        fields = [*cls._meta.concrete_fields, *cls._meta.many_to_many]
+        return [
+            field.name
+            for field in fields
+            if field.editable
+            and not field.primary_key
+            and not field.one_to_one
+            and field.name not in cls.NOT_CONTENT_FIELDS
+        ]
 
     def build_search_text(self):
         specific = self.specific
@@ -885,6 +904,8 @@ class Expectation(Entry):
 
     ENTRY_TYPE = EntryType.EXPECTATION
     SEARCH_FIELDS = ("resolution_note",)
+    # Resolving an expectation is news, not a correction.
+    NOT_CONTENT_FIELDS = Entry.NOT_CONTENT_FIELDS | {"outcome", "resolved_on", "resolution_note"}
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -979,6 +1000,57 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Corrected on {self.made_at:%Y-%m-%d}: {self.note}"
+
+
+class Revision(models.Model):
+    """A change of a live entry proposed by someone who may not publish (Wagtail's
+    live version plus latest revision): readers see the live entry until an editor
+    publishes the revision (``domain.publish_revision``) or discards it.
+
+    Append-only: a later proposal marks the pending one ``replaced``; each row keeps
+    who proposed it and who decided it, and when.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an editor"
+        PUBLISHED = "published", "Published"
+        DISCARDED = "discarded", "Discarded"
+        REPLACED = "replaced", "Replaced by a later revision"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    changes = models.JSONField(
+        encoder=DjangoJSONEncoder,
+        help_text="The proposed values of the fields that differ from the live entry "
+        "(attribute names; many-to-many as sorted id lists).",
+    )
+    base = models.JSONField(
+        encoder=DjangoJSONEncoder,
+        help_text="The live values of those fields when they were proposed.",
+    )
+    base_version = models.PositiveIntegerField(help_text="The entry's version when proposed.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="pending"),
+                name="revision_one_pending_per_entry",
+                violation_error_message="An entry has at most one pending revision.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revision #{self.pk} of entry #{self.entry_id} ({self.get_status_display()})"
 
 
 class RecordChange(models.Model):

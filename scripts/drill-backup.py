@@ -138,8 +138,11 @@ def api_writes(base, tokens, ids):
         json={"context": "Press conference in Kyiv"},
         headers={"If-Match": current.headers["ETag"]},
     )
-    call(editor, "PATCH", first, 200, json={"published": True})
-    call(editor, "DELETE", f"/api/v1/events/{event['id']}/", 204)
+    # Every write of an existing record names the version it read (428 otherwise).
+    version = editor.get(base + first, timeout=30).json()["version"]
+    call(editor, "PATCH", first, 200, json={"published": True, "version": version})
+    gone = f"/api/v1/events/{event['id']}/"
+    call(editor, "DELETE", gone, 204, headers={"If-Match": editor.get(base + gone).headers["ETag"]})
     return writes
 
 

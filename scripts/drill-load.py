@@ -258,7 +258,10 @@ def journalist(base, stats, acks, demo, name, token, deadline, start_line, seed)
                 changed = client.call(
                     "PATCH",
                     path,
-                    {200, 412},  # 412: the editor published it in between
+                    # 202: the editor had published it, so the edit waits for an editor as
+                    # its pending revision (readers keep the published text); 412: the
+                    # editor published or unpublished it in between.
+                    {200, 202, 412},
                     json={TEXT_FIELD[kind]: text},
                     headers={"If-Match": current.headers["ETag"]},
                 )
@@ -267,6 +270,8 @@ def journalist(base, stats, acks, demo, name, token, deadline, start_line, seed)
                 if changed.status_code == 200:
                     data = changed.json()
                     acks.add(kind, data, name, {TEXT_FIELD[kind]: text})
+                    break
+                if changed.status_code == 202:
                     break
             continue
         kind = "statement" if rng.random() < 0.7 else "event"

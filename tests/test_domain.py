@@ -166,7 +166,7 @@ def test_a_stale_version_is_refused_and_nothing_is_overwritten(journalist, edito
     mine = Statement.objects.get(pk=statement.pk)
     theirs = Statement.objects.get(pk=statement.pk)
     theirs.text = "Their edit."
-    domain.save_entry(theirs, by=editor)
+    domain.save_entry(theirs, by=editor, minor_fix=True)
     mine.text = "My edit."
     with pytest.raises(domain.ConflictError) as error:
         domain.save_entry(mine, by=journalist)

@@ -1,29 +1,50 @@
-"""Conditional requests: ETag on every GET (304 on If-None-Match), If-Match on writes (412).
+"""Conditional requests: ETag on every GET (304 on If-None-Match), preconditions on writes.
 
 A GET's ETag is a hash of the exact body served, so it changes whenever anything
 shown changes (a proposal's status included). A single record's ETag starts with
 its ``version`` — ``"<version>-<hash>"`` — and that version is what ``If-Match``
 checks: the record's own optimistic lock, passed on to the domain functions as
-``expected_version``. ``If-Match: "<version>"`` works too.
+``expected_version``.
+
+A pending revision does not move the entry's version (readers' ETags stay), so for
+staff the lock is the pair (version, pending revision): an entry with one has the
+ETag ``"<version>.<revision id>-<hash>"``. ``If-Match`` with a whole ETag checks
+both (a revision proposed since, or one published or discarded since, is a 412);
+``If-Match: "<version>"`` and a body ``version`` check the version only.
+
+PUT, PATCH and DELETE of an existing record need one of them (428 otherwise), checked
+before the body is validated.
 """
 
 import hashlib
 import re
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.http import HttpResponseNotModified
 from django.utils.cache import parse_etags, patch_cache_control, patch_vary_headers
+from rest_framework.exceptions import ValidationError
 
-from .exceptions import PayloadTooLarge, PreconditionFailed
+from negotiations import domain
+
+from .exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
 
 # A version is a 64-bit integer: longer digit strings name no version (and int() of
 # thousands of digits raises ValueError).
-_VERSION_TAG = re.compile(r'^(?:W/)?"(\d{1,19})(?:-[0-9a-f]*)?"$')
+_VERSION_TAG = re.compile(r'^(?:W/)?"(\d{1,19})(?:\.(\d{1,19}))?(-[0-9a-f]*)?"$')
+_VERSION_TEXT = re.compile(r"^\d{1,19}$")
 
 
-def version_from_etag(etag):
+def lock_from_etag(etag):
+    """``(version, revision)`` an ETag names, or None. ``revision`` is the pending
+    revision's id, None for none (a whole ETag without one), or ``domain.NOT_CHECKED``
+    for a bare ``"<version>"``."""
     match = _VERSION_TAG.match(etag)
-    return int(match[1]) if match else None
+    if match is None:
+        return None
+    if match[2]:
+        return int(match[1]), int(match[2])
+    return int(match[1]), (None if match[3] else domain.NOT_CHECKED)
 
 
 class ConditionalMixin:
@@ -39,21 +60,75 @@ class ConditionalMixin:
             raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 
-    def expected_version(self, instance):
-        """The version the client's If-Match names, or 412; the current one without If-Match."""
+    def preconditions(self, instance, *, pending=domain.NOT_CHECKED):
+        """``(expected_version, expected_revision)`` from If-Match and the body's
+        ``version``: 428 with neither, 412 when one is stale, 400 for a body version that
+        is not a number. ``pending`` is the entry's pending revision (None: none); other
+        records have none to check."""
         header = self.request.headers.get("If-Match")
-        if header is None:
-            return instance.version
-        etags = parse_etags(header)
-        if "*" in etags:
-            return instance.version
-        versions = {version_from_etag(etag) for etag in etags}
-        if instance.version not in versions:
+        if header is not None and "*" in parse_etags(header):
+            header = None  # "whatever it is now": a blind write, no precondition
+        body_version = self.body_version()
+        if header is None and body_version is None:
+            raise PreconditionRequired()
+        expected_revision = domain.NOT_CHECKED
+        if header is not None:
+            current = pending.pk if pending not in (None, domain.NOT_CHECKED) else None
+            locks = [lock_from_etag(etag) for etag in parse_etags(header)]
+            matching = [
+                lock
+                for lock in locks
+                if lock is not None
+                and lock[0] == instance.version
+                and (
+                    lock[1] is domain.NOT_CHECKED
+                    or pending is domain.NOT_CHECKED
+                    or lock[1] == current
+                )
+            ]
+            if not matching:
+                raise PreconditionFailed(self._stale_message(instance, locks, pending))
+            if pending is not domain.NOT_CHECKED and any(
+                lock[1] is not domain.NOT_CHECKED for lock in matching
+            ):
+                expected_revision = current
+        if body_version is not None and body_version != instance.version:
             raise PreconditionFailed(
+                f"This record is at version {instance.version}; your body names version "
+                f"{body_version}. Nothing was saved: read it again and re-apply your change."
+            )
+        return instance.version, expected_revision
+
+    def _stale_message(self, instance, locks, pending):
+        if not any(lock is not None and lock[0] == instance.version for lock in locks):
+            return (
                 f"This record is at version {instance.version}; your If-Match names another. "
                 "Nothing was saved: read it again and re-apply your change."
             )
-        return instance.version
+        if pending not in (None, domain.NOT_CHECKED):
+            who = pending.created_by.get_username() if pending.created_by else "someone else"
+            return (
+                f"A pending revision by {who} (#{pending.pk}) is not the one your If-Match "
+                "names. Nothing was saved: read the entry again and re-apply your change."
+            )
+        return (
+            "The pending revision your If-Match names was published or discarded since. "
+            "Nothing was saved: read the entry again and re-apply your change."
+        )
+
+    def body_version(self):
+        """The ``version`` in a JSON or form body, or None; 400 when it is no number."""
+        data = self.request.data
+        if not isinstance(data, Mapping) or "version" not in data:
+            return None
+        value = data["version"]
+        if isinstance(value, bool) or not (
+            isinstance(value, int) or (isinstance(value, str) and _VERSION_TEXT.match(value))
+        ):
+            raise ValidationError(
+                {"version": ["The record's version is a whole number, as you read it."]}
+            )
+        return int(value)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -65,13 +140,17 @@ class ConditionalMixin:
             patch_cache_control(response, private=True, no_cache=True)
         else:
             patch_cache_control(response, no_cache=True)
-        if response.status_code not in (200, 201) or getattr(response, "data", None) is None:
+        if response.status_code not in (200, 201, 202) or getattr(response, "data", None) is None:
             return response
         response.render()
         digest = hashlib.sha256(response.content).hexdigest()[:32]
         data = response.data
         version = data.get("version") if isinstance(data, dict) else None
-        etag = f'"{version}-{digest}"' if isinstance(version, int) else f'"{digest}"'
+        etag = f'"{digest}"'
+        if isinstance(version, int):
+            pending = data.get("pending_revision")
+            lock = f"{version}.{pending['id']}" if isinstance(pending, dict) else version
+            etag = f'"{lock}-{digest}"'
         response["ETag"] = etag
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             wanted = request.headers.get("If-None-Match")

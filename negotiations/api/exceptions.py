@@ -1,4 +1,4 @@
-"""Errors of the domain, said in HTTP: 400 field-keyed, 403, 409, 412 and 413."""
+"""Errors of the domain, said in HTTP: 400 field-keyed, 403, 409, 412, 413 and 428."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -15,6 +15,15 @@ class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The record changed since you read it: nothing was saved."
     default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "This write needs a precondition: send If-Match with the ETag you read, or the "
+        'record\'s version in the body ("version": N). Nothing was saved.'
+    )
+    default_code = "precondition_required"
 
 
 class PayloadTooLarge(exceptions.APIException):

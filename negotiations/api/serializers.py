@@ -6,9 +6,11 @@ Writes build the model instance from the validated data and hand it to
 errors; these come back as a 400 under the API's field names.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -16,11 +18,13 @@ from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from negotiations import domain
-from negotiations.dates import DatePrecision
+from negotiations.dates import DatePrecision, PartialDate
 from negotiations.models import (
+    TEXT_MAX,
     TITLE_MAX,
     Actor,
     Correction,
+    Entry,
     EntryType,
     Event,
     Expectation,
@@ -33,6 +37,7 @@ from negotiations.models import (
     Statement,
     StatusChange,
     http_url_validator,
+    user_may_preview,
 )
 
 from .fields import DecimalField, IdRelatedField, PartialDateField
@@ -57,7 +62,6 @@ ERROR_KEYS = {
     "date_precision": "date",
     "due_date_start": "due_date",
     "due_date_precision": "due_date",
-    "state": "published",
     "__all__": NON_FIELD,
 }
 
@@ -91,6 +95,11 @@ class ApiModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DecimalField: DecimalField,
     }
+    version = serializers.IntegerField(
+        required=False,
+        help_text="The record's version, moved by every change. On PUT/PATCH, the version you "
+        "read (instead of If-Match): a stale one gets 412 and nothing changes.",
+    )
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
@@ -102,21 +111,28 @@ class ApiModelSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
     def create(self, validated_data):
-        validated_data.pop("expected_version", None)
-        return self._write(self.Meta.model(), validated_data, expected_version=None)
+        validated_data.pop("version", None)  # a new record has none yet
+        return self._write(self.Meta.model(), validated_data, locks={})
 
     def update(self, instance, validated_data):
-        expected_version = validated_data.pop("expected_version", None)
-        return self._write(instance, validated_data, expected_version=expected_version)
+        # The view checked the body's version against the record (preconditions) and
+        # passes on the lock it read: the domain compares it again inside the write.
+        validated_data.pop("version", None)
+        locks = {
+            name: validated_data.pop(name)
+            for name in ("expected_version", "expected_revision")
+            if name in validated_data
+        }
+        return self._write(instance, validated_data, locks=locks)
 
-    def _write(self, instance, data, *, expected_version):
+    def _write(self, instance, data, *, locks):
         try:
             with transaction.atomic():
-                return self.write(instance, data, expected_version=expected_version)
+                return self.write(instance, data, **locks)
         except DjangoValidationError as error:
             raise serializers.ValidationError(self.api_errors(error)) from None
 
-    def write(self, instance, data, *, expected_version):
+    def write(self, instance, data, *, expected_version=None, expected_revision=None):
         raise NotImplementedError
 
     @property
@@ -144,7 +160,7 @@ def _split_many_to_many(instance, data):
 class RecordSerializer(ApiModelSerializer):
     """Actors, negotiations and sources: saved with ``domain.save_record``."""
 
-    def write(self, instance, data, *, expected_version):
+    def write(self, instance, data, *, expected_version=None, expected_revision=None):
         m2m = _split_many_to_many(instance, data)
         for name, value in data.items():
             setattr(instance, name, value)
@@ -254,10 +270,55 @@ ENTRY_FIELDS = [
     "date_precision",
     "key",
     "published",
+    "state",
+    "publish_at",
+    "pending_revision",
+    "correction_note",
+    "minor_fix",
     "sources",
     "corrections",
     *TRACKING_FIELDS,
 ]
+# What only the newsroom reads: readers' responses leave them out.
+STAFF_ONLY_FIELDS = ("state", "publish_at", "pending_revision")
+
+
+def staff_only_fields_not_required(result, generator, request, public):
+    """Schema hook: an entry's staff-only fields are absent from readers' responses, so no
+    component requires them (drf-spectacular requires every read-only field)."""
+    for component in result.get("components", {}).get("schemas", {}).values():
+        required = component.get("required")
+        if required and "pending_revision" in component.get("properties", {}):
+            component["required"] = [name for name in required if name not in STAFF_ONLY_FIELDS]
+    return result
+
+
+class PendingRevisionSerializer(serializers.Serializer):
+    """A journalist's change of a live entry, waiting for an editor."""
+
+    id = serializers.IntegerField()
+    changes = serializers.DictField(
+        help_text="The proposed values, by API field name, as this resource writes them."
+    )
+    proposed_by = serializers.CharField(allow_null=True, help_text="The proposer's username.")
+    proposed_at = serializers.DateTimeField()
+    base_version = serializers.IntegerField(help_text="The entry's version when proposed.")
+
+
+class RevisionPublishSerializer(serializers.Serializer):
+    """What publishing a pending revision says, when it changes what readers read."""
+
+    correction_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=TEXT_MAX,
+        help_text="Shown to readers as a correction.",
+    )
+    minor_fix = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Spelling or formatting: recorded in history, not shown as a correction.",
+    )
 
 
 class EntrySerializer(ApiModelSerializer):
@@ -271,24 +332,134 @@ class EntrySerializer(ApiModelSerializer):
         help_text="Published entries are public; drafts exist only for the newsroom. "
         "Only editors may publish or unpublish. Default false.",
     )
+    state = serializers.ChoiceField(
+        choices=PublicationState.choices,
+        required=False,
+        help_text="Staff only: draft, review or published. Journalists set draft and review; "
+        "only editors publish or unpublish. Must agree with published when both are sent.",
+    )
+    publish_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Staff only: when a published entry appears (ISO 8601; in the future, it "
+        "is embargoed). Editors only, and only on a published entry.",
+    )
+    pending_revision = serializers.SerializerMethodField(
+        help_text="Staff only: a journalist's change of this live entry waiting for an "
+        "editor (readers see the live entry), or null."
+    )
+    correction_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=TEXT_MAX,
+        help_text="Editors: changing what readers read of a visible entry needs this "
+        "(shown to readers as a correction) or minor_fix.",
+    )
+    minor_fix = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Editors: the change of a visible entry is a spelling or formatting fix "
+        "(recorded in history, not shown as a correction).",
+    )
     sources = InlineSourceSerializer(many=True, required=False)
     corrections = CorrectionSerializer(many=True, read_only=True)
 
-    def write(self, instance, data, *, expected_version):
+    @extend_schema_field(PendingRevisionSerializer(allow_null=True))
+    def get_pending_revision(self, entry):
+        if not self.staff:
+            return None  # left out of readers' responses (to_representation)
+        revision = domain.pending_revision(entry)
+        if revision is None:
+            return None
+        return {
+            "id": revision.pk,
+            "changes": self._revision_changes(entry, revision),
+            "proposed_by": revision.created_by.get_username() if revision.created_by else None,
+            "proposed_at": _moment(revision.created_at),
+            "base_version": revision.base_version,
+        }
+
+    def _revision_changes(self, entry, revision):
+        """A revision's proposed values under the API's field names, as written here."""
+        values = domain.revision_values(revision, entry)
+        changes = {}
+        for name, value in values.items():
+            key = ERROR_KEYS.get(name, name)
+            if key in ("date", "due_date"):
+                start = values.get(f"{key}_start", getattr(entry, f"{key}_start"))
+                precision = values.get(f"{key}_precision", getattr(entry, f"{key}_precision"))
+                changes[key] = PartialDate(start, precision).edtf if start else None
+            elif name == "sources":
+                found = Source.objects.in_bulk(value)
+                rows = [found[pk] for pk in value if pk in found]
+                changes[key] = InlineSourceSerializer(rows, many=True).data
+            elif entry._meta.get_field(name).is_relation or value is None:
+                changes[key] = value  # ids of related records, or null
+            else:
+                changes[key] = self.fields[key].to_representation(value)
+        return changes
+
+    @cached_property
+    def staff(self):
+        return user_may_preview(self.user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.staff:
+            for name in STAFF_ONLY_FIELDS:
+                data.pop(name, None)
+        return data
+
+    def write(self, instance, data, *, expected_version=None, expected_revision=domain.NOT_CHECKED):
         sources = data.pop("sources", None)
         published = data.pop("published", None)
+        state = data.pop("state", None)
+        publish_at_given = "publish_at" in data
+        publish_at = data.pop("publish_at", None)
+        note = data.pop("correction_note", "")
+        minor_fix = data.pop("minor_fix", False)
+        both = state is not None and published is not None
+        if both and published != (state == PublicationState.PUBLISHED):
+            raise DjangoValidationError(
+                {"state": [f"state “{state}” and published {str(published).lower()} disagree."]}
+            )
+        was_published = instance.state == PublicationState.PUBLISHED
         m2m = _split_many_to_many(instance, data)
         for name, value in data.items():
             setattr(instance, name, value)
-        if published:
+        if state is not None:
+            instance.state = state
+        elif published:
             instance.state = PublicationState.PUBLISHED
-        elif published is not None and instance.state == PublicationState.PUBLISHED:
+        elif published is not None and was_published:
             instance.state = PublicationState.DRAFT
+        if publish_at_given and publish_at is not None and not domain.may_publish(self.user):
+            raise PermissionDenied("Only editors can set a publish time.")
+        if publish_at_given:
+            instance.publish_at = publish_at
+        if instance.state != PublicationState.PUBLISHED:
+            if publish_at_given and publish_at is not None:
+                raise DjangoValidationError(
+                    {"publish_at": ["A publish time is for a published entry: publish it too."]}
+                )
+            if was_published:
+                instance.publish_at = None
         if sources is not None:
             sources = [domain.get_or_create_source(by=self.user, **source) for source in sources]
-        return domain.save_entry(
-            instance, by=self.user, sources=sources, m2m=m2m, expected_version=expected_version
+        saved = domain.save_entry(
+            instance,
+            by=self.user,
+            sources=sources,
+            m2m=m2m,
+            expected_version=expected_version,
+            expected_revision=expected_revision,
+            correction_note=note,
+            minor_fix=minor_fix,
         )
+        # A change held as a pending revision returns the revision: the entry is unchanged.
+        return saved if isinstance(saved, Entry) else instance
 
 
 class StatusHistoryItemSerializer(serializers.ModelSerializer):

@@ -18,9 +18,10 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework import mixins, routers, viewsets
+from rest_framework import mixins, routers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
 
 from negotiations import domain, reader_http, timeline
 from negotiations.compiled import CompiledQuery
@@ -32,6 +33,7 @@ from negotiations.models import (
     Negotiation,
     PublicationState,
     RecordChange,
+    Revision,
     Source,
     StatusChange,
     user_may_preview,
@@ -40,6 +42,7 @@ from negotiations.selectors import proposal_readable
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
+from .exceptions import Conflict
 from .fields import is_possible_id
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
 
@@ -47,34 +50,94 @@ PRECONDITION = OpenApiParameter(
     "If-Match",
     location=OpenApiParameter.HEADER,
     required=False,
-    description='The ETag (or "<version>") you read: a stale one gets 412 and nothing changes.',
+    description='The ETag you read (or "<version>"): a stale one gets 412 and nothing '
+    "changes. Required unless the body carries the record's `version` (428 without either). "
+    'A whole ETag of an entry also names its pending revision ("<version>.<revision>-…"): '
+    'a revision proposed, published or discarded since is a 412; "<version>" and a body '
+    "`version` check the version only.",
+)
+REVISION_PRECONDITION = OpenApiParameter(
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Optional: the entry's ETag you read; a stale one (another revision since) "
+    "gets 412. Without it, the current pending revision is acted on.",
 )
 ERRORS = {
     400: OpenApiResponse(description="Bad input: messages keyed by field."),
     403: OpenApiResponse(description="Your role may not do this."),
-    412: OpenApiResponse(description="The record changed since you read it (If-Match)."),
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    412: OpenApiResponse(description="The record changed since you read it (If-Match, version)."),
+    428: OpenApiResponse(
+        description="No precondition: send If-Match with the ETag you read, or the record's "
+        "version in the body."
+    ),
 }
 
 
 def crud_docs(noun, plural, serializer):
+    updates = {200: serializer, **WRITE_ERRORS}
+    if issubclass(serializer, serializers.EntrySerializer):
+        updates[202] = OpenApiResponse(
+            serializer,
+            description="A journalist's change of a live entry: held as its pending revision "
+            "for an editor (readers see the live entry); the entry as staff see it.",
+        )
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}"),
         retrieve=extend_schema(summary=f"Read one {noun}"),
         create=extend_schema(summary=f"Create {noun}", responses={201: serializer, **ERRORS}),
         update=extend_schema(
-            summary=f"Replace {noun}",
-            parameters=[PRECONDITION],
-            responses={200: serializer, **ERRORS},
+            summary=f"Replace {noun}", parameters=[PRECONDITION], responses=updates
         ),
         partial_update=extend_schema(
-            summary=f"Change {noun}",
-            parameters=[PRECONDITION],
-            responses={200: serializer, **ERRORS},
+            summary=f"Change {noun}", parameters=[PRECONDITION], responses=updates
         ),
         destroy=extend_schema(
             summary=f"Delete {noun} (editors)",
             parameters=[PRECONDITION],
-            responses={204: None, 409: OpenApiResponse(description="Still referred to.")},
+            responses={
+                204: None,
+                409: OpenApiResponse(description="Still referred to."),
+                **WRITE_ERRORS,
+            },
+        ),
+    )
+
+
+def revision_docs(serializer):
+    """The pending-revision actions of an entry resource."""
+    responses = {
+        200: OpenApiResponse(serializer, description="The entry as staff see it now."),
+        403: OpenApiResponse(description="Only editors decide on pending revisions."),
+        404: OpenApiResponse(description="No such entry, or it has no pending revision."),
+        412: OpenApiResponse(description="If-Match names another revision or version."),
+    }
+    return extend_schema_view(
+        publish_revision=extend_schema(
+            summary="Publish the pending revision (editors)",
+            description="Applies the journalist's change to the live entry. A change of what "
+            "readers read of a visible entry needs `correction_note` or `minor_fix`.",
+            parameters=[REVISION_PRECONDITION],
+            request=serializers.RevisionPublishSerializer,
+            responses={
+                **responses,
+                400: OpenApiResponse(
+                    description="Neither (or both) correction_note and minor_fix."
+                ),
+                409: OpenApiResponse(
+                    description="A field the revision changes was changed on the live entry "
+                    "since it was proposed: nothing was published."
+                ),
+            },
+        ),
+        discard_revision=extend_schema(
+            summary="Discard the pending revision (editors)",
+            parameters=[REVISION_PRECONDITION],
+            request=None,
+            responses=responses,
         ),
     )
 
@@ -105,14 +168,36 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
                 list(owner._base_manager.select_for_update().filter(pk=pk).values_list("pk"))
         return super().get_object()
 
-    def perform_update(self, serializer):
-        serializer.save(expected_version=self.expected_version(serializer.instance))
+    def pending_of(self, instance):
+        """The record's pending revision for the preconditions (entries only)."""
+        return domain.NOT_CHECKED
 
-    def perform_destroy(self, instance):
+    def update(self, request, *args, **kwargs):
+        """Preconditions (428/412) first, then the body (400), then the domain."""
+        instance = self.get_object()
+        expected_version, expected_revision = self.preconditions(
+            instance, pending=self.pending_of(instance)
+        )
+        serializer = self.get_serializer(
+            instance, data=request.data, partial=kwargs.pop("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        held = isinstance(instance, Entry) and domain.changes_are_held(instance, by=request.user)
+        serializer.save(expected_version=expected_version, expected_revision=expected_revision)
+        if held:
+            # Readers see nothing new; staff see the live entry and its pending revision.
+            staff_view = self.get_queryset().get(pk=instance.pk)
+            return Response(self.get_serializer(staff_view).data, status=status.HTTP_202_ACCEPTED)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}  # the relations as written
+        return Response(serializer.data)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        expected_version, _ = self.preconditions(instance, pending=self.pending_of(instance))
         with transaction.atomic():
-            domain.delete_record(
-                instance, by=self.request.user, expected_version=self.expected_version(instance)
-            )
+            domain.delete_record(instance, by=request.user, expected_version=expected_version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @crud_docs("an actor", "actors", serializers.ActorSerializer)
@@ -270,14 +355,73 @@ class EntryViewSet(RecordViewSet):
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model
-        return (
+        entries = (
             model.objects.visible_to(self.request.user)
             .prefetch_related("sources", "corrections", *model.M2M_FIELDS)
             .order_by("date_start", "sequence", "pk")
         )
+        if user_may_preview(self.request.user):
+            pending = Revision.objects.filter(status=Revision.Status.PENDING)
+            entries = entries.prefetch_related(
+                Prefetch(
+                    "revisions",
+                    queryset=pending.select_related("created_by"),
+                    to_attr="pending_revisions",
+                )
+            )
+        return entries
+
+    def get_object(self):
+        entry = super().get_object()
+        if self.action in ("update", "partial_update") and domain.changes_are_held(
+            entry, by=self.request.user
+        ):
+            # A journalist edits the live entry's pending revision, as the admin does.
+            return domain.with_pending_revision(entry)
+        return entry
+
+    def pending_of(self, instance):
+        return domain.pending_revision(instance)
+
+    def _pending_to_decide(self, request):
+        """The entry and its pending revision, for an editor; If-Match when given."""
+        entry = self.get_object()
+        if not domain.may_publish(request.user):
+            raise PermissionDenied("Only editors can publish or discard pending revisions.")
+        revision = domain.pending_revision(entry)
+        if revision is None:
+            raise NotFound("This entry has no pending revision.")
+        if "If-Match" in request.headers:
+            self.preconditions(entry, pending=revision)
+        return entry, revision
+
+    def _as_staff_see_it(self, entry):
+        return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
+
+    @action(detail=True, methods=["post"], url_path="revision/publish")
+    def publish_revision(self, request, pk=None):
+        entry, revision = self._pending_to_decide(request)
+        decision = serializers.RevisionPublishSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        try:
+            domain.publish_revision(
+                revision, by=request.user, expected_version=entry.version, **decision.validated_data
+            )
+        except DjangoValidationError as error:
+            if getattr(error, "code", None) == "stale_revision":
+                raise Conflict(error.messages[0]) from None
+            raise
+        return self._as_staff_see_it(entry)
+
+    @action(detail=True, methods=["post"], url_path="revision/discard")
+    def discard_revision(self, request, pk=None):
+        entry, revision = self._pending_to_decide(request)
+        domain.discard_revision(revision, by=request.user)
+        return self._as_staff_see_it(entry)
 
 
 @crud_docs("a proposal", "proposals", serializers.ProposalSerializer)
+@revision_docs(serializers.ProposalSerializer)
 class ProposalViewSet(EntryViewSet):
     serializer_class = serializers.ProposalSerializer
     filterset_class = filters.ProposalFilterSet
@@ -297,6 +441,7 @@ class ProposalViewSet(EntryViewSet):
 
 
 @crud_docs("a status change", "status changes", serializers.StatusChangeSerializer)
+@revision_docs(serializers.StatusChangeSerializer)
 class StatusChangeViewSet(EntryViewSet):
     """A proposal's status over time; the negotiation is the proposal's."""
 
@@ -305,6 +450,7 @@ class StatusChangeViewSet(EntryViewSet):
 
 
 @crud_docs("a statement", "statements", serializers.StatementSerializer)
+@revision_docs(serializers.StatementSerializer)
 class StatementViewSet(EntryViewSet):
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilterSet
@@ -314,12 +460,14 @@ class StatementViewSet(EntryViewSet):
 
 
 @crud_docs("an event", "events", serializers.EventSerializer)
+@revision_docs(serializers.EventSerializer)
 class EventViewSet(EntryViewSet):
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
 
 
 @crud_docs("an expectation", "expectations", serializers.ExpectationSerializer)
+@revision_docs(serializers.ExpectationSerializer)
 class ExpectationViewSet(EntryViewSet):
     serializer_class = serializers.ExpectationSerializer
     filterset_class = filters.ExpectationFilterSet

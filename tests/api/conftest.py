@@ -65,3 +65,10 @@ def read_all(client, url):
         items += page.json()["results"]
         url = page.json()["next"]
     return items
+
+
+def if_match(record):
+    """The precondition a PUT, PATCH or DELETE of an existing record needs (428 without):
+    ``If-Match`` with its current version, as a client that read it sends."""
+    version = type(record)._base_manager.values_list("version", flat=True).get(pk=record.pk)
+    return {"HTTP_IF_MATCH": f'"{version}"'}

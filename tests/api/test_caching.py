@@ -62,7 +62,7 @@ def test_an_edit_is_visible_at_once_to_the_next_reader(anon, url, negotiation, e
     domain.publish(event, by=editor)
     assert titles(anon.get(url)) == ["First meeting", "Second meeting"]
     event.title = "Second meeting, in Riyadh"
-    domain.save_entry(event, by=editor)
+    domain.save_entry(event, by=editor, minor_fix=True)
     assert titles(anon.get(url)) == ["First meeting", "Second meeting, in Riyadh"]
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from negotiations import domain
 from negotiations.models import PublicationState
 from tests import factories
-from tests.api.conftest import API, read_all
+from tests.api.conftest import API, if_match, read_all
 
 T0 = datetime.datetime(2025, 3, 1, 9, 0, tzinfo=datetime.UTC)
 
@@ -33,10 +33,11 @@ def test_the_feed_lists_creations_updates_and_deletions_oldest_first(
     with at(3):
         doomed = factories.StatementFactory(negotiation=negotiation, actor=actor)
     with at(4):
-        assert as_editor.delete(f"{API}statements/{doomed.pk}/").status_code == 204
+        deleted = as_editor.delete(f"{API}statements/{doomed.pk}/", **if_match(doomed))
+        assert deleted.status_code == 204
     with at(5):
         event.title = "Renamed"
-        domain.save_entry(event, by=editor)
+        domain.save_entry(event, by=editor, minor_fix=True)
 
     items = feed(anon, since="2025-03-01T09:01:00Z", page_size=2)
 
@@ -76,8 +77,12 @@ def test_a_mirror_kept_from_the_feed_matches_the_record(anon, as_editor, negotia
     for item in feed(anon):
         mirror[(item["type"], item["id"])] = item
     with at(2):
-        as_editor.delete(f"{API}events/{gone.pk}/")
-        as_editor.patch(f"{API}events/{kept.pk}/", {"title": "Kept"})
+        assert as_editor.delete(f"{API}events/{gone.pk}/", **if_match(gone)).status_code == 204
+        kept_now = {"title": "Kept", "minor_fix": True}
+        assert (
+            as_editor.patch(f"{API}events/{kept.pk}/", kept_now, **if_match(kept)).status_code
+            == 200
+        )
     for item in feed(anon, since="2025-03-01T09:02:00Z"):
         if item["action"] == "deleted":
             mirror.pop((item["type"], item["id"]), None)
@@ -140,14 +145,15 @@ def test_deleting_a_proposal_leaves_tombstones_for_its_status_changes(anon, as_e
     change = factories.StatusChangeFactory(proposal__negotiation=negotiation)
     plan = change.proposal
     since = timezone.now().isoformat().replace("+00:00", "Z")
-    assert as_editor.delete(f"{API}proposals/{plan.pk}/").status_code == 204
+    assert as_editor.delete(f"{API}proposals/{plan.pk}/", **if_match(plan)).status_code == 204
     deleted = {(i["type"], i["id"]) for i in feed(anon, since=since) if i["action"] == "deleted"}
     assert deleted == {("proposal", plan.pk), ("status_change", change.pk)}
 
 
 def test_a_deleted_negotiation_reads_as_deleted(anon, as_editor, db):
     empty = factories.NegotiationFactory()
-    assert as_editor.delete(f"{API}negotiations/{empty.pk}/").status_code == 204
+    response = as_editor.delete(f"{API}negotiations/{empty.pk}/", **if_match(empty))
+    assert response.status_code == 204
     items = {(i["type"], i["id"]): i for i in feed(anon)}
     assert items[("negotiation", empty.pk)]["action"] == "deleted"
 

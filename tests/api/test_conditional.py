@@ -5,7 +5,7 @@ import pytest
 from negotiations import domain
 from negotiations.models import Event, PublicationState
 from tests import factories
-from tests.api.conftest import API
+from tests.api.conftest import API, if_match
 
 
 @pytest.fixture
@@ -57,8 +57,9 @@ def test_the_etag_differs_for_previewers(anon, as_journalist, negotiation):
     assert "Authorization" in public["Vary"]
 
 
-def test_if_match_with_the_current_etag_or_version(as_journalist, event):
-    url = f"{API}events/{event.pk}/"
+def test_if_match_with_the_current_etag_or_version(as_journalist, negotiation):
+    draft = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
+    url = f"{API}events/{draft.pk}/"
     etag = as_journalist.get(url)["ETag"]
 
     response = as_journalist.patch(url, {"title": "Summit in Riyadh"}, HTTP_IF_MATCH=etag)
@@ -68,16 +69,22 @@ def test_if_match_with_the_current_etag_or_version(as_journalist, event):
 
     response = as_journalist.patch(url, {"title": "Summit in Jeddah"}, HTTP_IF_MATCH='"2"')
     assert response.status_code == 200
-    response = as_journalist.patch(url, {"key": True}, HTTP_IF_MATCH="*")
+    response = as_journalist.patch(url, {"key": True}, HTTP_IF_MATCH='"3"')
     assert response.status_code == 200
     assert response.json()["version"] == 4
+    # "Any version" is no precondition: a blind write.
+    response = as_journalist.patch(url, {"key": False}, HTTP_IF_MATCH="*")
+    assert response.status_code == 428
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_a_stale_if_match_gets_412_and_nothing_changes(method, as_editor, event, negotiation):
     url = f"{API}events/{event.pk}/"
     stale = as_editor.get(url)["ETag"]
-    as_editor.patch(url, {"title": "Changed meanwhile"})
+    changed = as_editor.patch(
+        url, {"title": "Changed meanwhile", "minor_fix": True}, **if_match(event)
+    )
+    assert changed.status_code == 200
 
     payload = {"negotiation": negotiation.pk, "date": "2025-03", "title": "Mine"}
     response = getattr(as_editor, method)(url, payload, HTTP_IF_MATCH=stale)
@@ -98,11 +105,11 @@ def test_a_write_that_loses_the_race_gets_412_naming_who_won(
     def save_after_someone_else(entry, **kwargs):
         rival = Event.objects.get(pk=entry.pk)
         rival.title = "The editor's title"
-        original(rival, by=editor)
+        original(rival, by=editor, minor_fix=True)
         return original(entry, **kwargs)
 
     monkeypatch.setattr(domain, "save_entry", save_after_someone_else)
-    response = as_journalist.patch(url, {"title": "Mine"})
+    response = as_journalist.patch(url, {"title": "Mine"}, **if_match(event))
 
     assert response.status_code == 412
     assert "was changed by eddie" in response.json()["detail"]
@@ -110,6 +117,7 @@ def test_a_write_that_loses_the_race_gets_412_naming_who_won(
     assert event.title != "Mine"  # (the simulated rival shared the request's transaction)
 
 
-def test_writes_without_if_match_are_accepted(as_journalist, event):
+def test_writes_without_a_precondition_are_refused(as_journalist, event):
     response = as_journalist.patch(f"{API}events/{event.pk}/", {"title": "No precondition"})
-    assert response.status_code == 200
+    assert response.status_code == 428
+    assert "If-Match" in response.json()["detail"]

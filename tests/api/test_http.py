@@ -9,7 +9,7 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.settings import api_settings
 
 from tests import factories
-from tests.api.conftest import API, client_for
+from tests.api.conftest import API, client_for, if_match
 from tests.queries import at_most_the_stamp
 
 
@@ -173,17 +173,17 @@ def test_the_browsable_api_renders(path, journalist):
 
 def test_delete_answers_204_with_no_body(as_editor, db):
     actor = factories.ActorFactory()
-    response = as_editor.delete(f"{API}actors/{actor.pk}/")
+    response = as_editor.delete(f"{API}actors/{actor.pk}/", **if_match(actor))
     assert response.status_code == 204
     assert response.content == b""
 
 
 def test_deleting_a_record_still_referred_to_is_a_409(as_editor, negotiation):
     plan = factories.ProposalFactory(negotiation=negotiation)
-    response = as_editor.delete(f"{API}actors/{plan.proposed_by_id}/")
+    response = as_editor.delete(f"{API}actors/{plan.proposed_by_id}/", **if_match(plan.proposed_by))
     assert response.status_code == 409
     assert "proposal" in response.json()["detail"]
-    response = as_editor.delete(f"{API}negotiations/{negotiation.pk}/")
+    response = as_editor.delete(f"{API}negotiations/{negotiation.pk}/", **if_match(negotiation))
     assert response.status_code == 409
 
 

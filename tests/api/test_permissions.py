@@ -4,7 +4,7 @@ import pytest
 
 from negotiations.models import Actor, Entry, Negotiation, PublicationState, Source
 from tests import factories
-from tests.api.conftest import API, client_for
+from tests.api.conftest import API, client_for, if_match
 
 
 def _actor(negotiation):
@@ -27,15 +27,28 @@ def _entry(negotiation, **fields):
     return {"negotiation": negotiation.pk, "date": "2025-02", **fields}
 
 
+def _replacing(fields):
+    """An editor's replacement of a visible entry says what it is (a minor fix here)."""
+    return {**fields, "minor_fix": True}
+
+
 def _proposal(negotiation):
     obj = factories.ProposalFactory(negotiation=negotiation)
-    return obj, _entry(negotiation, title="A plan"), _entry(negotiation, title="Renamed")
+    return (
+        obj,
+        _entry(negotiation, title="A plan"),
+        _replacing(_entry(negotiation, title="Renamed")),
+    )
 
 
 def _status_change(negotiation):
     obj = factories.StatusChangeFactory(proposal__negotiation=negotiation)
     new = {"proposal": obj.proposal_id, "status": "countered", "date": "2025-03"}
-    return obj, new, {"proposal": obj.proposal_id, "status": "rejected", "date": "2025-03"}
+    return (
+        obj,
+        new,
+        _replacing({"proposal": obj.proposal_id, "status": "rejected", "date": "2025-03"}),
+    )
 
 
 def _statement(negotiation):
@@ -43,13 +56,17 @@ def _statement(negotiation):
     return (
         obj,
         _entry(negotiation, actor=obj.actor_id, text="We agree."),
-        _entry(negotiation, actor=obj.actor_id, text="We disagree."),
+        _replacing(_entry(negotiation, actor=obj.actor_id, text="We disagree.")),
     )
 
 
 def _event(negotiation):
     obj = factories.EventFactory(negotiation=negotiation)
-    return obj, _entry(negotiation, title="Summit"), _entry(negotiation, title="Renamed")
+    return (
+        obj,
+        _entry(negotiation, title="Summit"),
+        _replacing(_entry(negotiation, title="Renamed")),
+    )
 
 
 def _expectation(negotiation):
@@ -57,7 +74,9 @@ def _expectation(negotiation):
     return (
         obj,
         _entry(negotiation, actor=obj.actor_id, text="A deal soon."),
-        _entry(negotiation, actor=obj.actor_id, text="A deal later.", due_date="2025-04"),
+        _replacing(
+            _entry(negotiation, actor=obj.actor_id, text="A deal later.", due_date="2025-04")
+        ),
     )
 
 
@@ -98,12 +117,16 @@ def test_role_on_every_verb(request, resource, role, negotiation):
         client.get(f"{API}{resource}/").status_code,
         client.get(detail).status_code,
         client.post(f"{API}{resource}/", new).status_code,
-        client.put(detail, replacement).status_code,
-        client.patch(detail, {}).status_code,
-        client.delete(detail).status_code,
+        client.put(detail, replacement, **if_match(obj)).status_code,
+        client.patch(detail, {}, **if_match(obj)).status_code,
+        client.delete(detail, **if_match(obj)).status_code,
     )
 
-    assert statuses == EXPECTED[role]
+    expected = EXPECTED[role]
+    if role == "journalist" and isinstance(obj, Entry):
+        # A journalist's change of a live entry waits for an editor (202 Accepted).
+        expected = (*expected[:3], 202, 202, expected[5])
+    assert statuses == expected
     model = type(obj)
     assert model.objects.filter(pk=obj.pk).exists() == (EXPECTED[role][5] != 204)
 
@@ -127,7 +150,9 @@ def test_a_journalist_may_not_publish(as_journalist, negotiation):
     assert not Source.objects.exists()  # nothing half-written
 
     draft = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
-    response = as_journalist.patch(f"{API}events/{draft.pk}/", {"published": True})
+    response = as_journalist.patch(
+        f"{API}events/{draft.pk}/", {"published": True}, **if_match(draft)
+    )
     assert response.status_code == 403
     assert response.json()["detail"] == "Only editors can publish entries."
     draft.refresh_from_db()
@@ -136,28 +161,36 @@ def test_a_journalist_may_not_publish(as_journalist, negotiation):
 
 def test_a_journalist_may_not_unpublish_but_may_edit(as_journalist, negotiation):
     event = factories.EventFactory(negotiation=negotiation)
-    response = as_journalist.patch(f"{API}events/{event.pk}/", {"published": False})
+    response = as_journalist.patch(
+        f"{API}events/{event.pk}/", {"published": False}, **if_match(event)
+    )
     assert response.status_code == 403
     assert response.json()["detail"] == "Only editors can unpublish entries."
 
-    response = as_journalist.patch(f"{API}events/{event.pk}/", {"title": "Better title"})
-    assert response.status_code == 200
-    assert response.json()["published"] is True  # editing keeps it published
+    response = as_journalist.patch(
+        f"{API}events/{event.pk}/", {"title": "Better title"}, **if_match(event)
+    )
+    assert response.status_code == 202  # it waits for an editor
+    body = response.json()
+    assert body["published"] is True  # editing keeps it published
+    assert body["pending_revision"]["changes"] == {"title": "Better title"}
 
 
 def test_an_editor_publishes_and_unpublishes(as_editor, negotiation):
     draft = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
     url = f"{API}events/{draft.pk}/"
 
-    response = as_editor.patch(url, {"published": True})
+    response = as_editor.patch(url, {"published": True}, **if_match(draft))
     assert response.status_code == 400
     assert response.json() == {"sources": ["A published entry cites at least one source."]}
 
-    response = as_editor.patch(url, {"published": True, "sources": [{"url": "https://a.org/"}]})
+    response = as_editor.patch(
+        url, {"published": True, "sources": [{"url": "https://a.org/"}]}, **if_match(draft)
+    )
     assert response.status_code == 200
     assert response.json()["published"] is True
 
-    response = as_editor.patch(url, {"published": False})
+    response = as_editor.patch(url, {"published": False}, **if_match(draft))
     assert response.status_code == 200
     assert response.json()["published"] is False
 

@@ -133,8 +133,11 @@ def test_inline_sources_reuse_known_urls(as_journalist, negotiation):
 
     # PATCH without sources keeps them; with sources replaces them.
     url = response.json()["url"]
-    assert len(as_journalist.patch(url, {"title": "Forum in Kyiv"}).json()["sources"]) == 2
-    replaced = as_journalist.patch(url, {"sources": [{"url": "https://apnews.com/article/x"}]})
+    edited = as_journalist.patch(url, {"title": "Forum in Kyiv", "version": 1})
+    assert len(edited.json()["sources"]) == 2
+    replaced = as_journalist.patch(
+        url, {"sources": [{"url": "https://apnews.com/article/x"}], "version": 2}
+    )
     assert [s["id"] for s in replaced.json()["sources"]] == [known.pk]
 
 
@@ -157,7 +160,7 @@ def test_an_event_with_time_and_timezone(as_journalist, negotiation):
         "America/New_York",
         "meeting",
     )
-    bad = as_journalist.patch(body["url"], {"timezone": "Mars/Olympus"})
+    bad = as_journalist.patch(body["url"], {"timezone": "Mars/Olympus", "version": 1})
     assert bad.status_code == 400
     assert list(bad.json()) == ["timezone"]
 
@@ -183,10 +186,11 @@ def test_an_expectation_with_a_partial_due_date_and_its_resolution(as_journalist
     resolved = as_journalist.patch(
         body["url"],
         {"outcome": "missed", "resolved_on": "2025-03-02", "resolution_note": "No deal."},
+        HTTP_IF_MATCH=response["ETag"],
     )
     assert resolved.status_code == 200
     assert resolved.json()["resolved_on"] == "2025-03-02"
-    cleared = as_journalist.patch(body["url"], {"due_date": None}).json()
+    cleared = as_journalist.patch(body["url"], {"due_date": None, "version": 2}).json()
     assert (cleared["due_date"], cleared["due_date_precision"]) == (None, None)
 
 
@@ -208,7 +212,9 @@ def test_a_statement_about_a_proposal(as_journalist, negotiation):
     assert response.status_code == 201
     listed = results(as_journalist.get(f"{API}statements/?proposal={plan.pk}&stance=opposes"))
     assert [s["id"] for s in listed] == [response.json()["id"]]
-    no_proposal = as_journalist.patch(response.json()["url"], {"proposal": None})
+    no_proposal = as_journalist.patch(
+        response.json()["url"], {"proposal": None}, HTTP_IF_MATCH=response["ETag"]
+    )
     assert no_proposal.status_code == 400
     assert no_proposal.json() == {"stance": ["A stance needs the proposal it is about."]}
 

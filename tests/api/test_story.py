@@ -85,7 +85,9 @@ def test_the_seed_story_through_the_api(journalist, editor):
     # The editor publishes everything.
     chief = token_client(editor)
     for _, _, entry in created:
-        response = chief.patch(entry["url"], {"published": True}, format="json")
+        response = chief.patch(
+            entry["url"], {"published": True, "version": entry["version"]}, format="json"
+        )
         assert response.status_code == 200, response.json()
         assert response.json()["published"] is True
 

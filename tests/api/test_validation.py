@@ -6,7 +6,7 @@ import pytest
 
 from negotiations.models import Entry, Proposal, RecordChange, Source
 from tests import factories
-from tests.api.conftest import API
+from tests.api.conftest import API, if_match
 
 
 @pytest.fixture
@@ -106,7 +106,9 @@ def test_a_statement_about_a_proposal_of_another_negotiation(as_journalist, nego
 
 def test_a_proposal_superseding_itself(as_journalist, negotiation):
     plan = factories.ProposalFactory(negotiation=negotiation)
-    response = as_journalist.patch(f"{API}proposals/{plan.pk}/", {"supersedes": plan.pk})
+    response = as_journalist.patch(
+        f"{API}proposals/{plan.pk}/", {"supersedes": plan.pk}, **if_match(plan)
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["supersedes"]
     plan.refresh_from_db()
@@ -226,7 +228,6 @@ def test_mass_assignment_changes_nothing(as_journalist, journalist, negotiation,
             created_by=editor.pk,
             created_at="2000-01-01T00:00:00Z",
             updated_at="2000-01-01T00:00:00Z",
-            state="published",
             entry_type="event",
             type="event",
             id=12345,
@@ -248,7 +249,10 @@ def test_mass_assignment_changes_nothing(as_journalist, journalist, negotiation,
     assert plan.sequence == 0
     assert not plan.status_changes.exists()
 
+    # The body's version is a precondition, never ignored: a wrong one is a 412.
     response = as_journalist.patch(f"{API}proposals/{plan.pk}/", {"status": "signed", "version": 7})
+    assert response.status_code == 412
+    response = as_journalist.patch(f"{API}proposals/{plan.pk}/", {"status": "signed", "version": 1})
     assert response.status_code == 200
     assert response.json()["status"] is None
     assert response.json()["version"] == 2
@@ -417,6 +421,8 @@ def test_an_over_long_timeline_search_is_refused_for_readers_and_staff(
 
 def test_an_actor_affiliated_to_itself(as_journalist, db):
     actor = factories.ActorFactory()
-    response = as_journalist.patch(f"{API}actors/{actor.pk}/", {"affiliation": actor.pk})
+    response = as_journalist.patch(
+        f"{API}actors/{actor.pk}/", {"affiliation": actor.pk}, **if_match(actor)
+    )
     assert response.status_code == 400
     assert response.json() == {"affiliation": ["An actor cannot be affiliated to itself."]}

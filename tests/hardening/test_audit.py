@@ -34,6 +34,7 @@ from negotiations.models import (
     StatusChange,
 )
 from tests import factories
+from tests.api.conftest import if_match
 from tests.newsroom.helpers import form_data
 
 pytestmark = pytest.mark.django_db
@@ -108,13 +109,15 @@ def test_api_create_update_delete_each_leave_a_history_row(
     response = client_for(journalist).post(f"{API}{resource}/", created)
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    response = client_for(journalist).patch(f"{API}{resource}/{pk}/", changed)
+    record = MODEL_OF[resource].objects.get(pk=pk)
+    response = client_for(journalist).patch(f"{API}{resource}/{pk}/", changed, **if_match(record))
     assert response.status_code == 200, response.content
     record = MODEL_OF[resource].objects.get(pk=pk)
     assert versions(record) == [("+", journalist), ("~", journalist)]
     assert logged(domain.record_type_of(record), pk) == "updated"
 
-    assert client_for(editor).delete(f"{API}{resource}/{pk}/").status_code == 204
+    deleted = client_for(editor).delete(f"{API}{resource}/{pk}/", **if_match(record))
+    assert deleted.status_code == 204
     assert versions(record)[-1] == ("-", editor)
     assert logged(domain.record_type_of(record), pk) == "deleted"
 
@@ -383,7 +386,8 @@ def test_deleting_an_actor_records_the_records_it_leaves(editor, negotiation):
     plan = factories.ProposalFactory(negotiation=negotiation, addressed_to=[actor])
     summit = factories.EventFactory(negotiation=negotiation, actors=[actor])
 
-    assert client_for(editor).delete(f"{API}actors/{actor.pk}/").status_code == 204
+    response = client_for(editor).delete(f"{API}actors/{actor.pk}/", **if_match(actor))
+    assert response.status_code == 204
 
     for record, field in ((negotiation, "parties"), (plan, "addressed_to"), (summit, "actors")):
         record = type(record).objects.get(pk=record.pk)
@@ -391,7 +395,9 @@ def test_deleting_an_actor_records_the_records_it_leaves(editor, negotiation):
         assert versions(record)[-1] == ("~", editor)
         latest = record.history.latest("history_id")
         assert latest.related_ids[field] == []
-        assert latest.history_change_reason == f"Actor #{actor.pk} deleted"
+        # An entry readers see changes without a correction: a minor fix, with its reason.
+        minor = "Minor fix: " if isinstance(record, Entry) else ""
+        assert latest.history_change_reason == f"{minor}Actor #{actor.pk} deleted"
         assert record.version == 2
         assert logged(domain.record_type_of(record), record.pk) == "updated"
 
@@ -401,7 +407,8 @@ def test_deleting_a_proposal_records_what_pointed_at_it(editor, negotiation):
     successor = factories.ProposalFactory(negotiation=negotiation, supersedes=plan)
     about = factories.StatementFactory(negotiation=negotiation, proposal=plan)
 
-    assert client_for(editor).delete(f"{API}proposals/{plan.pk}/").status_code == 204
+    response = client_for(editor).delete(f"{API}proposals/{plan.pk}/", **if_match(plan))
+    assert response.status_code == 204
 
     for record, field in ((successor, "supersedes_id"), (about, "proposal_id")):
         record = type(record).objects.get(pk=record.pk)
@@ -416,7 +423,7 @@ def test_a_proposal_a_statement_takes_a_stance_on_cannot_be_deleted(editor, nego
     stance = factories.StatementFactory(
         negotiation=negotiation, proposal=plan, stance=Stance.OPPOSES
     )
-    response = client_for(editor).delete(f"{API}proposals/{plan.pk}/")
+    response = client_for(editor).delete(f"{API}proposals/{plan.pk}/", **if_match(plan))
     assert response.status_code == 409
     assert response.json() == {
         "detail": f"Other records still refer to this one (statement {stance.pk}): "
@@ -448,7 +455,8 @@ def test_the_admin_lists_what_keeps_a_record_from_being_deleted(client, editor, 
 def test_deleting_a_source_records_the_entries_that_cited_it(editor, negotiation):
     kept, dropped = factories.SourceFactory(), factories.SourceFactory()
     event = factories.EventFactory(negotiation=negotiation, sources=[kept, dropped])
-    assert client_for(editor).delete(f"{API}sources/{dropped.pk}/").status_code == 204
+    response = client_for(editor).delete(f"{API}sources/{dropped.pk}/", **if_match(dropped))
+    assert response.status_code == 204
     event = Event.objects.get(pk=event.pk)
     assert list(event.sources.all()) == [kept]
     assert versions(event)[-1] == ("~", editor)

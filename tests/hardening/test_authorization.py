@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from negotiations import domain
 from negotiations.api.pagination import KeysetPagination
 from negotiations.models import (
     Actor,
@@ -29,6 +30,7 @@ from negotiations.models import (
     StatusChange,
 )
 from tests import factories
+from tests.api.conftest import if_match
 from tests.newsroom.helpers import form_data
 
 pytestmark = pytest.mark.django_db
@@ -199,8 +201,6 @@ IGNORED = [
     ("date_precision", "year"),
     ("corrections", [{"note": "Forged correction", "made_at": "2000-01-01T00:00:00Z"}]),
     ("sequence", 99),
-    ("state", "published"),
-    ("publish_at", "2000-01-01T00:00:00Z"),
     ("search_text", "forged"),
     ("search_vector", "'forged':1"),
     ("url", "https://evil.example/"),
@@ -233,18 +233,25 @@ def test_a_journalist_patching_bookkeeping_changes_nothing(
     plan = factories.ProposalFactory(negotiation=negotiation, state=state, created_by=editor)
     before = _bookkeeping(plan)
     value = editor.pk if value == "EDITOR" else value
-    response = client_for(journalist).patch(f"{API}proposals/{plan.pk}/", {field: value})
-    assert response.status_code == 200, response.content
+    response = client_for(journalist).patch(
+        f"{API}proposals/{plan.pk}/", {field: value}, **if_match(plan)
+    )
     after = _bookkeeping(plan)
     assert after == before
+    if field == "version":  # a body version is a precondition, never ignored
+        assert response.status_code == 412, response.content
+        return
+    # A journalist's change of a live entry waits for an editor: no new version then.
+    assert response.status_code == (202 if state == PUBLISHED else 200), response.content
     body = response.json()
     assert (body["id"], body["version"], body["type"], body["status"]) == (
         plan.pk,
-        plan.version + 1,  # the PATCH itself is a new version, nothing more
+        plan.version + (state == DRAFT),  # the PATCH itself is a new version, nothing more
         "proposal",
         None,
     )
     assert body["corrections"] == []
+    assert body["pending_revision"] is None  # nothing it may change was changed
 
 
 @pytest.mark.parametrize(("field", "value"), IGNORED, ids=[field for field, _ in IGNORED])
@@ -282,10 +289,10 @@ def test_a_journalist_cannot_publish_or_unpublish_any_kind(resource, journalist,
     draft = factory(state=DRAFT, **extra)
     live = factory(**extra)
     client = client_for(journalist)
-    refused = client.patch(f"{API}{resource}/{draft.pk}/", {"published": True})
+    refused = client.patch(f"{API}{resource}/{draft.pk}/", {"published": True}, **if_match(draft))
     assert refused.status_code == 403
     assert refused.json() == {"detail": "Only editors can publish entries."}
-    refused = client.patch(f"{API}{resource}/{live.pk}/", {"published": False})
+    refused = client.patch(f"{API}{resource}/{live.pk}/", {"published": False}, **if_match(live))
     assert refused.status_code == 403
     for entry, state in ((draft, DRAFT), (live, PUBLISHED)):
         stored = Entry.objects.get(pk=entry.pk)
@@ -306,7 +313,9 @@ def test_a_status_change_takes_its_negotiation_from_its_proposal(journalist, neg
 def test_a_negotiation_stamp_cannot_be_set(journalist, negotiation):
     before = Negotiation.objects.get(pk=negotiation.pk).changed_at
     response = client_for(journalist).patch(
-        f"{API}negotiations/{negotiation.pk}/", {"changed_at": "2000-01-01T00:00:00Z"}
+        f"{API}negotiations/{negotiation.pk}/",
+        {"changed_at": "2000-01-01T00:00:00Z"},
+        **if_match(negotiation),
     )
     assert response.status_code == 200
     assert Negotiation.objects.get(pk=negotiation.pk).changed_at >= before
@@ -379,12 +388,14 @@ def test_the_admin_change_form_keeps_a_published_entry_published(client, journal
     data = form_data(client.get(change), text="After", **forged(editor, state="draft"))
     assert client.post(change, data).status_code == 302
     stored = Statement.objects.get(pk=statement.pk)
+    # The change waits for an editor as a pending revision: the live entry is untouched.
     assert (stored.text, stored.state, stored.publish_at, stored.version) == (
-        "After",
+        "Before",
         PUBLISHED,
         None,
-        2,
+        1,
     )
+    assert domain.pending_revision(stored).changes == {"text": "After"}
     assert stored.created_by is None  # made by the system (the factory), still
     assert not stored.corrections.exists()  # journalists do not publish corrections
 

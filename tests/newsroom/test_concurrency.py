@@ -24,7 +24,8 @@ def test_two_editors_on_one_entry_the_second_save_is_refused(client, journalist,
     assert 'name="expected_version"' in journalists_page.text
     client.force_login(editor)
     editors_page = client.get(url)
-    assert client.post(url, form_data(editors_page, text="Editor's wording.")).status_code == 302
+    edited = form_data(editors_page, text="Editor's wording.", minor_fix="on")
+    assert client.post(url, edited).status_code == 302
 
     client.force_login(journalist)
     response = client.post(url, form_data(journalists_page, text="Journalist's wording."))
@@ -44,15 +45,16 @@ def test_a_save_racing_past_the_form_check_is_still_refused(client, editor, supe
     page = client.get(url)
     check = domain.check_entry_rules
 
-    def someone_saves_meanwhile(entry, *, sources):
+    def someone_saves_meanwhile(entry, **kwargs):
         other = Statement.objects.get(pk=statement.pk)
         if other.version == statement.version:
             other.text = "Saved in between."
-            domain.save_entry(other, by=superuser)
-        return check(entry, sources=sources)
+            domain.save_entry(other, by=superuser, minor_fix=True)
+        return check(entry, **kwargs)
 
     monkeypatch.setattr(domain, "check_entry_rules", someone_saves_meanwhile)
-    response = client.post(url, form_data(page, text="Editor's wording."), follow=True)
+    edited = form_data(page, text="Editor's wording.", minor_fix="on")
+    response = client.post(url, edited, follow=True)
     assert "Nothing was saved." in response.text
     assert "was changed by root" in response.text
     # (The "other" save shared this test's transaction, so it was rolled back with the
@@ -68,7 +70,7 @@ def test_a_stale_status_change_row_under_its_proposal_is_refused(client, journal
 
     change = StatusChange.objects.get(pk=change.pk)
     change.note = "The editor's note."
-    domain.save_entry(change, by=editor)
+    domain.save_entry(change, by=editor, minor_fix=True)
 
     assert 'name="status_changes-0-expected_version"' in page.text
     data = form_data(page, **{"status_changes-0-note": "The journalist's note."})

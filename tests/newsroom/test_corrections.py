@@ -1,4 +1,5 @@
-"""Corrections: an editor marks an edit as a public correction; a silent fix stays silent."""
+"""Corrections: an editor's change of what readers read is a public correction or a minor
+fix, never silent (the rule itself: ``tests/newsroom/test_correction_rule.py``)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -39,13 +40,20 @@ def test_an_editor_marks_an_edit_as_a_correction(client, editor):
     assert statement.history.count() == 2
 
 
-def test_a_silent_typo_fix_creates_no_correction(client, editor):
+def test_a_minor_fix_creates_no_correction_and_is_recorded_in_history(client, editor):
     statement = StatementFactory(text="Ten generatoins.")
     client.force_login(editor)
     page = client.get(change_url(statement))
-    client.post(change_url(statement), form_data(page, text="Ten generations."))
+    response = client.post(change_url(statement), form_data(page, text="Ten generations."))
+    assert response.status_code == 200  # neither a note nor a minor fix: the form says so
+    assert "needs a correction note" in response.text
+    assert Statement.objects.get(pk=statement.pk).text == "Ten generatoins."
+
+    client.post(change_url(statement), form_data(page, text="Ten generations.", minor_fix="on"))
     assert Statement.objects.get(pk=statement.pk).text == "Ten generations."
     assert not Correction.objects.exists()
+    latest = statement.history.latest()
+    assert (latest.history_change_reason, latest.history_user) == ("Minor fix", editor)
 
 
 def test_journalists_are_not_offered_corrections_and_cannot_sneak_one_in(client, journalist):
@@ -53,6 +61,7 @@ def test_journalists_are_not_offered_corrections_and_cannot_sneak_one_in(client,
     client.force_login(journalist)
     page = client.get(change_url(statement))
     assert "correction_note" not in page.context["adminform"].form.fields
+    assert "minor_fix" not in page.context["adminform"].form.fields
     response = client.post(
         change_url(statement),
         form_data(page, text="Ten generations.", correction_note="Sneaky."),
@@ -73,7 +82,7 @@ def test_a_correction_on_a_stale_form_is_refused_with_nothing_written(client, ed
     client.force_login(editor)
     page = client.get(change_url(statement))
     statement.text = "Changed meanwhile."
-    domain.save_entry(statement, by=superuser)
+    domain.save_entry(statement, by=superuser, minor_fix=True)
     response = client.post(
         change_url(statement), form_data(page, text="Mine.", correction_note="We erred.")
     )
@@ -86,21 +95,24 @@ def test_a_correction_on_a_stale_form_is_refused_with_nothing_written(client, ed
 def test_only_editors_correct_through_the_domain(journalist, editor):
     statement = StatementFactory(text="Original.")
     statement.text = "Changed."
+    draft = StatementFactory(state=PublicationState.DRAFT, text="Original.")
+    draft.text = "Changed."
     with pytest.raises(PermissionDenied):
-        domain.correct_entry(statement, note="We erred.", by=journalist)
-    assert Statement.objects.get(pk=statement.pk).text == "Original."
+        domain.save_entry(draft, correction_note="We erred.", by=journalist)
+    assert Statement.objects.get(pk=draft.pk).text == "Original."
     with pytest.raises(PermissionDenied):
         domain.add_correction(statement, note="We erred.", by=journalist)
     assert not Correction.objects.exists()
 
-    domain.correct_entry(statement, note="We erred.", by=editor)
+    domain.save_entry(statement, correction_note="We erred.", by=editor)
     assert Statement.objects.get(pk=statement.pk).text == "Changed."
     assert Correction.objects.get().made_by == editor
 
 
 def test_readers_see_the_correction_on_the_timeline(client, editor):
     statement = StatementFactory(text="Corrected text.")
-    domain.correct_entry(statement, note="The date was wrong.", by=editor)
+    statement.date = "2025-02-22"
+    domain.save_entry(statement, correction_note="The date was wrong.", by=editor)
     page = client.get(statement.negotiation.get_absolute_url())
     assert page.status_code == 200
     assert "The date was wrong." in page.text

@@ -89,13 +89,15 @@ def test_a_restore_from_a_stale_page_is_refused_and_nothing_is_overwritten(
     assert Statement.objects.get(pk=statement.pk).text == "A third wording."
 
 
-def test_a_journalist_cannot_restore_a_published_version_over_a_draft(journalist, editor):
-    statement = StatementFactory()  # published
+def test_a_journalists_restore_of_a_published_version_keeps_the_draft_a_draft(journalist, editor):
+    statement = StatementFactory(text="Published wording.")  # published
     domain.unpublish(statement, by=editor)
-    published = first_version(statement)
-    with pytest.raises(PermissionDenied):
-        domain.restore_version(published, by=journalist)
-    assert Statement.objects.get(pk=statement.pk).state == PublicationState.DRAFT
+    statement.text = "Draft wording."
+    domain.save_entry(statement, by=journalist)
+    restored = domain.restore_version(first_version(statement), by=journalist)
+    stored = Statement.objects.get(pk=statement.pk)
+    assert (stored.text, stored.state) == ("Published wording.", PublicationState.DRAFT)
+    assert restored == stored
 
 
 def test_a_deleted_entry_comes_back_with_its_id_sources_order_and_corrections(editor, journalist):

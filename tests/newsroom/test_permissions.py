@@ -102,4 +102,5 @@ def test_editors_publish_and_schedule_in_the_admin(client, editor):
     form = page.context["adminform"].form
     assert "published" in dict(form.fields["state"].choices)
     assert "publish_at" in form.fields
-    assert "correction_note" in form.fields
+    # A draft: nothing readers read changes, so no correction is asked for.
+    assert "correction_note" not in form.fields

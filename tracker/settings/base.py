@@ -179,13 +179,20 @@ SPECTACULAR_SETTINGS = {
         "Anyone may read what is published; journalists write with "
         "`Authorization: Token <key>`, editors also publish and delete. Dates are EDTF "
         'strings of their own precision ("2025", "2025-02", "2025-02-23"). Every list is '
-        "cursor-paginated: follow `next`. GETs carry an ETag (send it back as "
-        "If-None-Match for a 304, or as If-Match on PUT/PATCH/DELETE for a 412 when stale)."
+        "cursor-paginated: follow `next`. GETs carry an ETag: send it back as "
+        "If-None-Match for a 304. PUT, PATCH and DELETE of an existing record need If-Match "
+        "with that ETag, or the record's `version` in the body (428 without; 412 when stale). "
+        "A journalist's change of a live entry is held for an editor (202). Entries' `state`, "
+        "`publish_at` and `pending_revision` are shown to staff only."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "negotiations.api.serializers.staff_only_fields_not_required",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
