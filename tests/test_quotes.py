@@ -101,6 +101,8 @@ def test_readers_never_see_doubled_marks(client, editor, negotiation):
     html = client.get(negotiation.get_absolute_url()).content.decode()
     assert "<p>“I expect a deal this week.”</p>" in html
     assert "““" not in html and "””" not in html
-    response = api.patch(response.json()["url"], {"text": "  “”  "})
+    response = api.patch(
+        response.json()["url"], {"text": "  “”  "}, HTTP_IF_MATCH=response["ETag"]
+    )
     assert response.status_code == 400
     assert list(response.json()) == ["text"]

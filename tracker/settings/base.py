@@ -206,6 +206,9 @@ SPECTACULAR_SETTINGS = {
         "ExpectationOutcome": "negotiations.models.Expectation.Outcome",
         "DatePrecision": "negotiations.dates.DatePrecision",
         "EntryType": "negotiations.models.EntryType",
+        "PublicationState": "negotiations.models.PublicationState",
+        # What the article extraction may save accepted suggestions as.
+        "UnpublishedState": ["draft", "review"],
     },
 }
 
