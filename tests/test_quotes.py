@@ -102,7 +102,9 @@ def test_readers_never_see_doubled_marks(client, editor, negotiation):
     assert "<p>“I expect a deal this week.”</p>" in html
     assert "““" not in html and "””" not in html
     response = api.patch(
-        response.json()["url"], {"text": "  “”  "}, HTTP_IF_MATCH=response["ETag"]
+        response.json()["url"],
+        {"text": "  “”  ", "minor_fix": True},
+        HTTP_IF_MATCH=response["ETag"],
     )
     assert response.status_code == 400
     assert list(response.json()) == ["text"]
