@@ -125,20 +125,27 @@ def _attribution_before(doc, attributor, sentence_start, quote_at):
 
 
 def _only_attribution(doc, start, end):
-    """Whether the text between two quotes is just "she said." (so they are one quote)."""
+    """Whether the text between two quotes is just their attribution, so they are one
+    quote: "she said." or, closed by a comma, a longer one ("X, the union's negotiator,
+    told reporters after the talks,")."""
     between = doc.masked(start, end)
     words = _words(between)
-    if not words or len(words) > 9 or re.search(r"[;“”\"]|[.!?]\s+\S", between.strip()):
+    if not words or re.search(r"[;“”\"]|[.!?]\s+\S", between.strip()):
+        return False
+    if len(words) > 9 and not (len(words) <= 25 and between.rstrip().endswith(",")):
         return False
     return any(w in lexicon.SPEECH_VERBS for w in words)
 
 
 def _join(fragments):
+    """One quote from its fragments: "We are close," … "but not there yet." keeps its
+    comma; a fragment's comma before a capital ends a sentence ("…, many others. It's")."""
     parts = []
     for index, words in enumerate(fragments):
         if index + 1 < len(fragments) and words.endswith(","):
             following = fragments[index + 1]
-            words = words[:-1] + ("" if following[:1].islower() else ".")
+            if not following[:1].islower():
+                words = words[:-1] + "."
         parts.append(words)
     text = " ".join(parts).strip()
     if text.endswith(","):

@@ -40,14 +40,39 @@ def test_a_pronoun_is_the_nearest_person_named_before_it():
     assert statements(text) == [("direct", "We are reading every line.", "Olena Marchenko")]
 
 
-def test_a_split_quote_is_one_statement():
+def test_a_split_quote_is_one_statement_keeping_its_comma():
     text = "“We will not trade away our land,” Yermak said, “and we will not forget anyone.”"
     assert statements(text) == [
         (
             "direct",
-            "We will not trade away our land and we will not forget anyone.",
+            "We will not trade away our land, and we will not forget anyone.",
             "Andriy Yermak",
         )
+    ]
+
+
+def test_a_quote_split_by_a_long_attribution_closed_by_a_comma_is_one_statement():
+    text = (
+        "“The offer is on the table,” Olena Marchenko, a spokeswoman for the ministry, "
+        "told journalists outside the building on Friday, “but it will not stay there long.”"
+    )
+    assert statements(text) == [
+        (
+            "direct",
+            "The offer is on the table, but it will not stay there long.",
+            "Olena Marchenko",
+        )
+    ]
+
+
+def test_two_quotes_around_a_full_sentence_stay_two():
+    text = (
+        "“The offer stands,” Bessent said. He then left the room without taking questions. "
+        "“We are done with this for today.”"
+    )
+    assert [s[1] for s in statements(text) if s[0] == "direct"] == [
+        "The offer stands.",
+        "We are done with this for today.",
     ]
 
 
