@@ -340,14 +340,21 @@ def _leads_to_that(between, verb):
 def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     s_start = sentence[0]
     masked_before = doc.masked(s_start, verb_start)
+    if any(
+        s_start <= quote.close_at < verb_start and re.search(r"[,.!?]$", quote.words(doc.text))
+        for quote in doc.quotes
+    ):
+        return None  # the attribution of a quote before it ("…,” Rubio said after …)
     # "…, Peskov said." / "…, he said, …" / "…, said Peskov.": the clause comes first.
     comma = masked_before.rfind(",")
     tail = doc.masked(verb_end, body_end)
     if comma >= 0 and word in lexicon.SPEECH_VERBS:
         segment = (s_start + comma + 1, verb_start)
         tail_words = _words(tail.split(",")[0])
-        if len(_words(doc.masked(*segment))) <= 6 and len(tail_words) <= 6:
-            speaker = attributor.speaker_in(*segment)
+        speaker = attributor.speaker_in(*segment)
+        # The speaker's own words do not count: "…, the International Committee of …said."
+        named = len(_words(doc.text[speaker.start : speaker.end])) - 1 if speaker else 0
+        if len(_words(doc.masked(*segment))) - named <= 6 and len(tail_words) <= 6:
             if speaker is None and not _words(doc.masked(*segment)):
                 speaker = attributor.speaker_in(verb_end, body_end)
             asked = _QUESTION.match(doc.text[s_start : s_start + comma])
@@ -358,11 +365,6 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     participle = word in lexicon.PARTICIPLES
     if participle and not masked_before.rstrip().endswith(","):
         return None
-    if any(
-        s_start <= quote.close_at < verb_start and re.search(r"[,.!?]$", quote.words(doc.text))
-        for quote in doc.quotes
-    ):
-        return None  # the attribution of a quote before it ("…,” Rubio said after …)
     speaker = attributor.subject_before(verb_start, s_start, participle=participle)
     if speaker is None:
         return None

@@ -2,6 +2,8 @@
 
 import pytest
 
+from negotiations.extraction.actors import KnownActor
+
 from .conftest import run, statements
 
 
@@ -228,3 +230,26 @@ def test_a_short_quote_followed_by_the_rest_of_its_sentence_is_a_statement():
 
 def test_asking_for_something_is_not_reported_speech():
     assert statements("Kyiv has asked for air defence worth €4 billion from its allies.") == []
+
+
+def test_the_attribution_of_a_quote_is_not_reported_speech():
+    text = (
+        "“We are listening,” Olena Marchenko, the ministry's spokeswoman, told reporters "
+        "at the Treasury, “and we will answer.”"
+    )
+    assert [s[0] for s in statements(text)] == ["direct"]
+
+
+def test_a_long_name_after_the_reported_clause_is_the_speaker():
+    actors = [KnownActor(9, "World Association of Grain Exporters of the North", "organization")]
+    text = (
+        "Shipments resumed from three ports on Friday, "
+        "the World Association of Grain Exporters of the North said."
+    )
+    assert statements(text, actors=actors) == [
+        (
+            "paraphrase",
+            "Shipments resumed from three ports on Friday.",
+            "World Association of Grain Exporters of the North",
+        )
+    ]
