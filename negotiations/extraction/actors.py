@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from . import lexicon
 
+_U, _L = lexicon.UPPER, lexicon.LETTERS
+
 
 @dataclass(frozen=True)
 class KnownActor:
@@ -78,22 +80,26 @@ def _country_names():
 
 def _title_tokens(text):
     tokens = []
-    for raw in re.findall(r"[A-Za-z][A-Za-z.’'\-]*", text):
+    for raw in re.findall(rf"[{_L}][{_L}.’'\-]*", text):
         word = re.sub(r"(’s|'s|’|')$", "", raw.lower()).rstrip(".")
         word = lexicon.DEMONYMS.get(word, word)
         tokens.extend(w for w in word.split() if w not in lexicon.STOP_TITLE)
     return tokens
 
 
-_POSSESSIVE = re.compile(r"^(’s|'s|’|')(?![A-Za-z])")
+_POSSESSIVE = re.compile(rf"^(’s|'s|’|')(?![{_L}])")
 _CAPS_RUN = re.compile(
-    r"(?<![\w’'])(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
-    r"(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.))*"
+    rf"(?<![\w’'])(?:[{_U}][{_L}’'\-]*|[{_U}]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
+    rf"(?:[{_U}][{_L}’'\-]*|[{_U}]\.))*"
 )
 _ROLE = re.compile(
     r"\b(" + "|".join(sorted(lexicon.ROLE_WORDS, key=len, reverse=True)) + r")\b", re.I
 )
 _PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+
+
+def _straight(name):
+    return name.replace("’", "'")
 
 
 def _demonym_plural(word):
@@ -122,10 +128,15 @@ class ActorIndex:
         for surname, owners in surnames.items():
             if len(owners) == 1 and surname not in table:
                 table[surname] = (next(iter(owners)), "surname")
-        self.table = table
-        names = sorted(table, key=len, reverse=True)
+        # "Ukraine's president" is also typed "Ukraine’s president".
+        self.table = {_straight(name): entry for name, entry in table.items()}
+        names = sorted(self.table, key=len, reverse=True)
         self.pattern = (
-            re.compile(r"(?<![\w’'])(" + "|".join(map(re.escape, names)) + r")(?![\w])")
+            re.compile(
+                r"(?<![\w’'])("
+                + "|".join(re.escape(n).replace("'", "['’]") for n in names)
+                + r")(?![\w])"
+            )
             if names
             else None
         )
@@ -146,7 +157,7 @@ class ActorIndex:
         taken = []
         if self.pattern is not None:
             for match in self.pattern.finditer(text):
-                actor, how = self.table[match.group(1)]
+                actor, how = self.table[_straight(match.group(1))]
                 found.append(
                     Mention(match.start(), match.end(), actor.name, how, actor, actor.is_person)
                 )

@@ -5,6 +5,11 @@ Plain lists, so a journalist can read what the extractor knows and add to it.
 
 import re
 
+# Letters for the patterns: ASCII and the Latin accented ones ("Josué", "Arıkan", "Łukasz").
+_LATIN = [chr(c) for c in range(0xC0, 0x250) if chr(c).isalpha()]
+UPPER = "A-Z" + "".join(c for c in _LATIN if c.isupper())
+LETTERS = "A-Za-z" + "".join(_LATIN)
+
 
 def words(text):
     return frozenset(text.split())

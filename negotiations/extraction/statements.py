@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from . import lexicon
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z’'\-]*")
+_WORD = re.compile(rf"[{lexicon.LETTERS}][{lexicon.LETTERS}’'\-]*")
 _SMALL = {"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with", "or"}
 # After a quote, these begin the rest of the sentence: "called it “a precedent” in July".
 _FUNCTION_WORDS = lexicon.words(

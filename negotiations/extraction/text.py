@@ -7,6 +7,8 @@ text it analysed (for HTML, the text trafilatura found in it).
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import UPPER
+
 MAX_CHARS = 100_000
 
 _OPEN = "“„«"
@@ -123,7 +125,7 @@ class Document:
 
 _BLANK = re.compile(r"\n[ \t]*\n\s*")
 _ENDS_SENTENCE = re.compile(r"[.!?:”\"»)\]|]\s*$")
-_STARTS_PARAGRAPH = re.compile(r"^\s*[\"“„«\[A-Z0-9_]")
+_STARTS_PARAGRAPH = re.compile(rf"^\s*[\"“„«\[{UPPER}0-9_]")
 
 
 def split_paragraphs(text):
@@ -254,7 +256,7 @@ ABBREVIATIONS = {
     "mt",
     "ft",
 }
-_BOUNDARY = re.compile(r"[.!?]+[\"”’»)]*\s+(?=[\"“„«(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(rf"[.!?]+[\"”’»)]*\s+(?=[\"“„«(\[]?[{UPPER}0-9])")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)[.!?]+[\"”’»)]*\s+$")
 
 
