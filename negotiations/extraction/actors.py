@@ -5,11 +5,10 @@ The index is built from plain ``KnownActor`` values (the database's actors, or a
 set's), so the rules run, and are tested, without a database.
 """
 
-import functools
 import re
 from dataclasses import dataclass, field
 
-from . import lexicon
+from . import lexicon, roles
 
 _U, _L = lexicon.UPPER, lexicon.LETTERS
 
@@ -52,39 +51,19 @@ class Mention:
     modifier: bool = False  # "a Kremlin aide", "White House officials": not the speaker
     in_quote: bool = False
     resolved: "Mention | None" = field(default=None, repr=False)
+    definite: bool = True  # a role phrase's: "the minister", not "a minister"
+    role: object = field(default=None, repr=False)  # a role phrase's roles.Role
 
     @property
     def target(self):
-        """What a pronoun stands for (itself otherwise); None when unresolved."""
-        if self.how == "pronoun":
+        """What a pronoun, a role ("the minister") or a body ("the group") stands for
+        (itself otherwise); None when unresolved."""
+        if self.how in REFERENCES:
             return self.resolved
         return self
 
-    @property
-    def known(self):
-        return self.how not in {"pronoun", "new", "new-surname", "new-single"}
 
-
-@functools.cache
-def _country_names():
-    import pycountry
-
-    names = {}
-    for country in pycountry.countries:
-        names[country.alpha_2] = [getattr(country, "common_name", None) or country.name]
-    names["US"] += ["United States", "America"]
-    names["GB"] += ["Britain", "United Kingdom"]
-    names["RU"] += ["Russia"]
-    return names
-
-
-def _title_tokens(text):
-    tokens = []
-    for raw in re.findall(rf"[{_L}][{_L}.’'\-]*", text):
-        word = re.sub(r"(’s|'s|’|')$", "", raw.lower()).rstrip(".")
-        word = lexicon.DEMONYMS.get(word, word)
-        tokens.extend(w for w in word.split() if w not in lexicon.STOP_TITLE)
-    return tokens
+REFERENCES = {"pronoun", "role", "org-ref"}
 
 
 _POSSESSIVE = re.compile(rf"^(’s|'s|’|')(?![{_L}])")
@@ -92,10 +71,21 @@ _CAPS_RUN = re.compile(
     rf"(?<![\w’'])(?:[{_U}][{_L}’'\-]*|[{_U}]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
     rf"(?:[{_U}][{_L}’'\-]*|[{_U}]\.))*"
 )
-_ROLE = re.compile(
-    r"\b(" + "|".join(sorted(lexicon.ROLE_WORDS, key=len, reverse=True)) + r")\b", re.I
-)
 _PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+
+
+def _body_name(words):
+    """The words at the start of a run that name a body ("the Iranian Foreign Ministry",
+    "Global Shipping Agency Director …"), titles and all; None when none do."""
+    while words and words[0].lower() in lexicon.NOT_NAMES:
+        words = words[1:]
+    ends = [i for i, w in enumerate(words) if i and w.lower() in lexicon.ORG_WORDS]
+    if not ends:
+        return None
+    words = words[: ends[-1] + 1]
+    if any(w.lower() in lexicon.NOT_NAMES or w.lower() in lexicon.PLACES for w in words):
+        return None
+    return words
 
 
 def _straight(name):
@@ -119,7 +109,7 @@ class ActorIndex:
             for alias in actor.aliases:
                 table.setdefault(alias, (actor, "alias"))
             if actor.kind == "government" and actor.country:
-                for country in _country_names().get(actor.country, []):
+                for country in roles.country_names().get(actor.country, []):
                     table.setdefault(country, (actor, "country"))
             if actor.is_person:
                 parts = actor.name.split()
@@ -140,30 +130,57 @@ class ActorIndex:
             if names
             else None
         )
-        self.titles = [
-            (actor, set(_title_tokens(actor.title))) for actor in self.actors if actor.title
-        ]
+        self._record = None
 
     # ------------------------------------------------------------------ mentions
+    def known_in(self, text):
+        """The record's actors named in a text (an actor's title, a role phrase)."""
+        if self.pattern is None:
+            return []
+        return [
+            Mention(m.start(), m.end(), actor.name, how, actor, actor.is_person)
+            for m in self.pattern.finditer(text)
+            for actor, how in [self.table[_straight(m.group(1))]]
+        ]
+
+    @property
+    def record(self):
+        """The record's people with a title, and the role it names."""
+        if self._record is None:
+            self._record = [
+                (actor, roles.record_role(actor, self.known_in))
+                for actor in self.actors
+                if actor.title and actor.is_person
+            ]
+        return self._record
+
     def mentions(self, doc):
-        """Every mention in the text, in order, pronouns resolved."""
+        """Every mention in the text, in order, roles and pronouns resolved."""
         text = doc.text
         quoted = [piece for quote in doc.quotes for piece in quote.pieces]
 
         def in_quote(start):
             return any(s <= start < e for s, e in quoted)
 
-        found = []
-        taken = []
-        if self.pattern is not None:
-            for match in self.pattern.finditer(text):
-                actor, how = self.table[_straight(match.group(1))]
-                found.append(
-                    Mention(match.start(), match.end(), actor.name, how, actor, actor.is_person)
-                )
-                taken.append((match.start(), match.end()))
-        found += self._titles(text, taken, found)
-        taken += [(m.start, m.end) for m in found if m.how == "title"]
+        found = self.known_in(text)
+        taken = [(m.start, m.end) for m in found]
+        for start, end, name, country in roles.new_bodies(text, taken):
+            government = self._government(country) if name.endswith("government") else None
+            if government is not None:
+                found.append(Mention(start, end, government.name, "country", government, False))
+            else:
+                found.append(Mention(start, end, name, "new", None, person=False))
+            taken.append((start, end))
+        for mention in self._new_bodies(text, taken):
+            found.append(mention)
+            taken.append((mention.start, mention.end))
+        for start, end, words in roles.org_references(text, taken):
+            found.append(Mention(start, end, " ".join(words), "org-ref", None, False))
+            taken.append((start, end))
+        spans = roles.role_phrases(doc, taken)
+        for start, end, definite in spans:
+            found.append(Mention(start, end, text[start:end], "role", definite=definite))
+        taken += [(start, end) for start, end, _ in spans]
         found += self._new_names(text, taken)
         for match in _PRONOUN.finditer(text):
             found.append(Mention(match.start(), match.end(), match.group(1), "pronoun"))
@@ -176,77 +193,41 @@ class ActorIndex:
                 following
                 and (
                     following.group(1) in lexicon.GENERIC_SPEAKERS
-                    or (following.group(1) in lexicon.ROLE_WORDS and mention.how != "title")
+                    or (following.group(1) in lexicon.ROLE_WORDS and mention.how != "role")
                     or following.group(1) == "administration"
                 )
+            ) or any(
+                s <= mention.start and mention.end <= e and (s, e) != (mention.start, mention.end)
+                for s, e, _ in spans
             )
             mention.in_quote = in_quote(mention.start)
+        roles.resolve_bodies(found)
+        roles.resolve_roles(doc, found, self.record)
         self._resolve_pronouns(doc, [m for m in found if not m.in_quote])
         return found
 
-    def _titles(self, text, taken, named):
-        mentions = []
-        for match in _ROLE.finditer(text):
-            start, end = match.start(), match.end()
-            if any(s <= start < e for s, e in taken):
-                continue
-            # Words before the role: adjectives of office, demonyms, capitalised names.
-            before = text[max(0, start - 60) : start]
-            words = before.split()
-            kept = []
-            for word in reversed(words):
-                bare = re.sub(r"(’s|'s)$", "", word).lower().rstrip(".,")
-                if word.endswith((",", ";", ":")) or bare in {"the", "a", "an"}:
-                    break
-                if word.endswith(".") and bare not in lexicon.DEMONYMS:
-                    break  # the sentence before
-                if bare in lexicon.TITLE_WORDS or bare in lexicon.DEMONYMS or word[:1].isupper():
-                    kept.append(word)
-                    continue
-                break
-            np_start = start - sum(len(w) + 1 for w in kept) if kept else start
-            after = re.match(
-                r"\s+(?:of|to|for)\s+(?:the\s+)?((?:[A-Z][\w.’'\-]*\s*){1,4})", text[end : end + 80]
-            )
-            if after and not re.match(r"[A-Z][a-z]+\s+[A-Z][a-z]+$", after.group(1).strip()):
-                end = end + after.end()
-            following = text[end : end + 30]
-            if re.match(r"\s+[A-Z][a-z]", following) and not after:
-                continue  # "President Donald Trump": the name says who
-            actor = self._match_title(text[np_start:end], start, named)
-            if actor is not None:
-                mentions.append(Mention(np_start, end, actor.name, "title", actor, actor.is_person))
-        return mentions
+    def _government(self, country):
+        for actor in self.actors:
+            if actor.kind == "government" and actor.country == country:
+                return actor
+        return None
 
-    def _match_title(self, phrase, at, named):
-        tokens = set(_title_tokens(phrase))
-        roles = tokens & lexicon.ROLE_WORDS
-        if not roles:
-            return None
-        scored = []
-        for actor, title in self.titles:
-            if tokens <= title:
-                scored.append((len(tokens & title) - 0.5 * len(title - tokens), actor))
-        if not scored:
-            return None
-        if len(tokens) == 1:
-            # "the president" alone: the one of them named most recently.
-            recent = [m.actor for m in named if m.end <= at and m.actor in {a for _, a in scored}]
-            return recent[-1] if recent else None
-        best = max(score for score, _ in scored)
-        candidates = [actor for score, actor in scored if score == best]
-        if len(candidates) > 1:
-            recent = [m.actor for m in named if m.end <= at and m.actor in candidates]
-            return recent[-1] if recent else None
-        return candidates[0]
+    def _new_bodies(self, text, taken):
+        bodies = []
+        for match in self._runs(text, taken):
+            words = _body_name(match.group(0).split())
+            if words:
+                start = text.index(words[0], match.start())
+                end = start + len(" ".join(words))
+                if text[start:end] == " ".join(words):
+                    bodies.append(Mention(start, end, text[start:end], "new", None, False))
+        return bodies
 
     def _new_names(self, text, taken):
-        countries = {n.lower() for names in _country_names().values() for n in names}
+        countries = {n.lower() for names in roles.country_names().values() for n in names}
         runs = []
-        for match in _CAPS_RUN.finditer(text):
-            start, end = match.start(), match.end()
-            if any(s < end and start < e for s, e in taken):
-                continue
+        for match in self._runs(text, taken):
+            start = match.start()
             words = match.group(0).split()
             offset = start
             if match.group(0).lower() in lexicon.PLACES:
@@ -303,6 +284,25 @@ class ActorIndex:
             elif lowered[0] not in lexicon.ORG_WORDS and lowered[0] not in lexicon.ROLE_WORDS:
                 final.append(Mention(start, end, name, "new-single", None, True))
         return mentions + final
+
+    @staticmethod
+    def _runs(text, taken):
+        """Capitalised runs outside the names and roles found: "Mines Minister Ana Ruiz"
+        gives "Ana Ruiz" once "Mines Minister" is a role."""
+        for match in _CAPS_RUN.finditer(text):
+            start, end = match.start(), match.end()
+            inside = sorted((s, e) for s, e in taken if s < end and start < e)
+            if not inside:
+                yield match
+                continue
+            pieces, at = [], start
+            for s, e in inside:
+                pieces.append((at, s))
+                at = max(at, e)
+            pieces.append((at, end))
+            for low, high in pieces:
+                if text[low:high].strip():
+                    yield from _CAPS_RUN.finditer(text, low, high)
 
     @staticmethod
     def _resolve_pronouns(doc, mentions):

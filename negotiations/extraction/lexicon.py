@@ -54,7 +54,41 @@ ROLE_WORDS = words(
     "president secretary minister envoy chancellor spokesman spokeswoman spokesperson "
     "ambassador governor senator premier chief head leader adviser advisor commissioner "
     "director chair chairman chairwoman representative negotiator king queen prince general "
-    "mayor speaker aide official diplomat prosecutor judge ceo founder"
+    "mayor speaker aide official diplomat prosecutor judge ceo founder analyst economist "
+    "lawyer attorney professor researcher executive boss"
+)
+# Role words that say which rank, not which office: "top negotiator" is a negotiator.
+OPTIONAL_ROLE_WORDS = words("top senior chief lead leading main veteran")
+# Words that make another office of a role: "the president" is not the vice president.
+MARKED_ROLE_WORDS = words("vice deputy former acting assistant prime under first")
+# Heads of a body: "the agency's chief" is whoever leads the agency.
+HEAD_WORDS = words("chief head leader boss")
+HEAD_TITLES = words(
+    "president director chair chairman chairwoman head chief leader ceo premier "
+    "secretary-general commissioner governor executive"
+)
+ROLE_SYNONYMS = {
+    "spokeswoman": "spokesman",
+    "spokesperson": "spokesman",
+    "advisor": "adviser",
+    "chairwoman": "chair",
+    "chairman": "chair",
+    "defence": "defense",
+    "attorney": "lawyer",
+}
+# Common nouns that stand for a body named before ("the group said", "the agency's chief").
+ORG_NOUNS = words(
+    "group bloc agency union ministry company movement alliance organization organisation "
+    "association council committee commission militia coalition federation government "
+    "rebels watchdog regulator party consortium firm department office presidency embassy "
+    "military army cabinet parliament court bank fund"
+)
+# Nouns that stand for any organisation named before ("the group", "the rebels").
+GROUP_NOUNS = words("group movement alliance coalition militia rebels organization organisation")
+# Seats of power that speak for a government ("the White House said").
+SEATS = phrases(
+    "white house, kremlin, pentagon, downing street, elysee, élysée, elysée palace, "
+    "quai d'orsay, blue house, zhongnanhai, state department, foreign office, chancellery"
 )
 # Words that may stand before a name as part of a title ("Foreign Secretary David Lammy").
 TITLE_WORDS = ROLE_WORDS | {
@@ -135,6 +169,80 @@ DEMONYMS = {
     "iranian": "iran",
     "eu": "european union",
     "kremlin": "russia",
+    "afghan": "afghanistan",
+    "argentine": "argentina",
+    "armenian": "armenia",
+    "australian": "australia",
+    "austrian": "austria",
+    "azerbaijani": "azerbaijan",
+    "belarusian": "belarus",
+    "belgian": "belgium",
+    "brazilian": "brazil",
+    "bulgarian": "bulgaria",
+    "chilean": "chile",
+    "colombian": "colombia",
+    "congolese": "congo, the democratic republic of the",
+    "croatian": "croatia",
+    "cuban": "cuba",
+    "czech": "czechia",
+    "danish": "denmark",
+    "egyptian": "egypt",
+    "emirati": "united arab emirates",
+    "estonian": "estonia",
+    "ethiopian": "ethiopia",
+    "finnish": "finland",
+    "georgian": "georgia",
+    "ghanaian": "ghana",
+    "greek": "greece",
+    "guinean": "guinea",
+    "indonesian": "indonesia",
+    "iraqi": "iraq",
+    "irish": "ireland",
+    "jordanian": "jordan",
+    "kazakh": "kazakhstan",
+    "kenyan": "kenya",
+    "korean": "south korea",
+    "latvian": "latvia",
+    "lebanese": "lebanon",
+    "lithuanian": "lithuania",
+    "malaysian": "malaysia",
+    "mexican": "mexico",
+    "moldovan": "moldova",
+    "moroccan": "morocco",
+    "nigerian": "nigeria",
+    "norwegian": "norway",
+    "pakistani": "pakistan",
+    "palestinian": "palestine",
+    "peruvian": "peru",
+    "philippine": "philippines",
+    "filipino": "philippines",
+    "portuguese": "portugal",
+    "qatari": "qatar",
+    "romanian": "romania",
+    "rwandan": "rwanda",
+    "serbian": "serbia",
+    "slovak": "slovakia",
+    "somali": "somalia",
+    "sudanese": "sudan",
+    "swedish": "sweden",
+    "swiss": "switzerland",
+    "syrian": "syria",
+    "taiwanese": "taiwan",
+    "thai": "thailand",
+    "ugandan": "uganda",
+    "venezuelan": "venezuela",
+    "vietnamese": "vietnam",
+    "yemeni": "yemen",
+}
+# Country names journalists use that the ISO list spells otherwise.
+COUNTRY_NAMES = {
+    "US": ["United States", "America"],
+    "GB": ["Britain", "United Kingdom"],
+    "RU": ["Russia"],
+    "TR": ["Turkey", "Türkiye"],
+    "CD": ["DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo"],
+    "CZ": ["Czech Republic"],
+    "PS": ["Palestine"],
 }
 STOP_TITLE = words("the of to for and a an in on at 's ’s s")
 

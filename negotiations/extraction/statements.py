@@ -81,7 +81,7 @@ class Attributor:
             if _gap_allowed(self.doc.masked(nearest.end, verb_start)):
                 return self._speaker(nearest)
         for mention in candidates:
-            if mention.how in {"country", "new-single"}:
+            if mention.how in {"country", "new-single"} or mention.target is None:
                 continue
             return self._speaker(mention)
         return None

@@ -19,3 +19,117 @@ def test_an_alias_matches_with_either_apostrophe():
 def test_a_new_name_with_accented_letters_is_whole():
     text = "“We will sign nothing today,” said Zoltán Şahin-Łukasz, a trade envoy."
     assert statements(text) == [("direct", "We will sign nothing today.", "Zoltán Şahin-Łukasz")]
+
+
+MINISTERS = [
+    KnownActor(21, "Carmen Ibarra", "person", "Economy Minister", ("Ibarra",), "ES"),
+    KnownActor(22, "Luca Ferri", "person", "Economy Minister", ("Ferri",), "IT"),
+    KnownActor(23, "Government of Spain", "government", "", ("Madrid",), "ES"),
+]
+
+
+def test_a_role_with_its_country_is_the_record_s_holder_of_that_office():
+    text = "Freight will move again by June, Spain's economy minister said."
+    assert statements(text, actors=MINISTERS) == [
+        ("paraphrase", "Freight will move again by June.", "Carmen Ibarra")
+    ]
+    text = "Freight will move again by June, the Italian economy minister said."
+    assert statements(text, actors=MINISTERS)[0][2] == "Luca Ferri"
+
+
+def test_a_role_alone_is_the_last_person_named_with_that_role():
+    text = (
+        "Energy Minister Tomás Ferreira opened the meeting with Zelenskyy.\n\n"
+        "“We have waited long enough for this pipeline,” the minister said."
+    )
+    assert statements(text) == [
+        ("direct", "We have waited long enough for this pipeline.", "Tomás Ferreira")
+    ]
+
+
+def test_a_role_given_beside_a_name_is_learnt():
+    text = (
+        "Maria Lopez, the union's negotiator, spoke first.\n\n"
+        "The negotiator said the offer was too low for most members."
+    )
+    assert statements(text) == [
+        ("paraphrase", "The offer was too low for most members.", "Maria Lopez")
+    ]
+    text = (
+        "The port authority's director, Kwame Mensah, arrived late.\n\n"
+        "“The cranes are idle and the ships are waiting,” the director said."
+    )
+    assert statements(text)[0][2] == "Kwame Mensah"
+
+
+def test_a_role_nobody_holds_is_the_person_just_named_without_one():
+    text = (
+        "Ingrid Solberg told a briefing that the fund was ready. "
+        "“We can start paying next week if the banks agree,” the finance minister said."
+    )
+    assert (
+        "direct",
+        "We can start paying next week if the banks agree.",
+        "Ingrid Solberg",
+    ) in statements(text)
+
+
+def test_a_role_in_the_lede_is_the_person_named_next():
+    text = (
+        "Talks on the fishing quota will resume in May, Iceland's fisheries minister said.\n\n"
+        "Helga Jonsdottir told reporters that both fleets would be heard."
+    )
+    assert [s[2] for s in statements(text)] == ["Helga Jonsdottir", "Helga Jonsdottir"]
+
+
+def test_the_head_of_a_body_is_the_person_introduced_with_it():
+    text = (
+        "Global Shipping Agency Director Paul Okafor said the lanes were open.\n\n"
+        "Speaking in Lagos, the agency's chief added: "
+        "“Nobody wants to insure a ship that may be hit tomorrow.”"
+    )
+    assert statements(text) == [
+        ("direct", "Nobody wants to insure a ship that may be hit tomorrow.", "Paul Okafor"),
+        ("paraphrase", "The lanes were open.", "Paul Okafor"),
+    ]
+
+
+def test_a_role_does_not_take_another_office_or_someone_with_a_different_role():
+    text = (
+        "Vice President JD Vance met Olena Marchenko, the ministry's spokeswoman.\n\n"
+        "The president said the visit had been useful for both sides."
+    )
+    assert statements(text) == []
+
+
+def test_an_indefinite_role_is_nobody_in_particular():
+    text = "Olena Marchenko left early. The talks will resume on Monday, a minister said."
+    assert statements(text) == []
+
+
+def test_a_body_named_by_a_common_noun_is_the_last_one_named():
+    text = (
+        "The Northern Farmers Union blocked the roads on Monday. "
+        "The union said its members would stay until the tariff was lifted."
+    )
+    assert statements(text) == [
+        (
+            "paraphrase",
+            "Its members would stay until the tariff was lifted.",
+            "Northern Farmers Union",
+        )
+    ]
+
+
+def test_a_government_named_by_its_demonym_or_a_new_body_by_its_noun():
+    text = "The Ukrainian government said the grid had held through the night."
+    assert statements(text)[0][2] == "Government of Ukraine"
+    text = "The Brazilian agriculture ministry said exports of beef would resume in March."
+    assert statements(text)[0][2] == "Brazilian agriculture ministry"
+
+
+def test_a_seat_of_government_speaks_for_it():
+    text = "The White House said the summit would go ahead as planned next week."
+    assert statements(text) == [
+        ("paraphrase", "The summit would go ahead as planned next week.", "White House")
+    ]
