@@ -26,8 +26,11 @@ SPEECH_VERBS = words(
     "announces confirmed confirms denied denies suggested suggests predicted predicts "
     "maintained maintains conceded concedes concluded concludes explained explains wrote "
     "writes stated declared declares replied responded recalled countered emphasized "
-    "emphasised complained vowed promised urged asked posted remarked observed"
+    "emphasised complained vowed promised urged asked posted remarked observed demanded "
+    "demands reiterated reiterates accused accuses"
 )
+# Verbs whose report is the whole sentence ("She accused rich nations of backtracking").
+WHOLE_SENTENCE_VERBS = words("accused accuses")
 # Verbs that take a quote but not a reported clause ("called the plan “a betrayal”").
 QUOTE_ONLY_VERBS = words("called calls described describes dubbed labelled labeled")
 # Participles whose subject is the main clause's ("…, saying that …").

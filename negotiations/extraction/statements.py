@@ -304,6 +304,8 @@ def reported_speech(doc, attributor):
             if found:
                 break
         if found is None:
+            found = _according_first(doc, attributor, sentence, body_end)
+        if found is None:
             according = _ACCORDING.search(masked)
             if according:
                 np_start = s_start + according.start(1)
@@ -318,6 +320,23 @@ def reported_speech(doc, attributor):
     return statements
 
 
+_ACCORDING_FIRST = re.compile(r"\s*According to ([^,.;]{1,80}),\s*")
+
+
+def _according_first(doc, attributor, sentence, body_end):
+    """ "According to Sadeghi, sanctions have cost …": the source first, then the clause."""
+    s_start = sentence[0]
+    match = _ACCORDING_FIRST.match(doc.masked(s_start, body_end))
+    if not match:
+        return None
+    speaker = attributor.speaker_in(s_start + match.start(1), s_start + match.end(1))
+    start = s_start + match.end()
+    if speaker is None or not _quoted_share_ok(doc, start, body_end):
+        return None
+    return speaker, start, body_end, "according to"
+
+
+_WITH_SUBJECT = re.compile(r",\s+with\s+([^,;]{1,80}?)\s*$")
 _QUESTION = re.compile(r"\s*(?:When\s+)?(?:Asked|Pressed|Questioned)\b")  # what he was asked
 _PREPOSITIONS = {"on", "in", "at", "to", "with", "during", "after", "from", "via", "over"}
 _BEFORE_THAT = {"on", "in", "at", "to", "with", "the", "same", "day", "a", "an", "during"}
@@ -348,6 +367,8 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     # "…, Peskov said." / "…, he said, …" / "…, said Peskov.": the clause comes first.
     comma = masked_before.rfind(",")
     tail = doc.masked(verb_end, body_end)
+    if tail.lstrip().startswith(":") or re.match(r"\s*[A-Z]\w+ing\b", masked_before):
+        return None  # "Speaking in Geneva, the chief added: “…”": a quote's introduction
     if comma >= 0 and word in lexicon.SPEECH_VERBS:
         segment = (s_start + comma + 1, verb_start)
         tail_words = _words(tail.split(",")[0])
@@ -363,11 +384,17 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
             if not asked:
                 return None
     participle = word in lexicon.PARTICIPLES
-    if participle and not masked_before.rstrip().endswith(","):
+    with_subject = _WITH_SUBJECT.search(masked_before) if participle else None
+    if with_subject:  # "…, with Tokyo's top negotiator saying the two sides …"
+        speaker = attributor.speaker_in(s_start + with_subject.start(1), verb_start)
+    elif participle and not masked_before.rstrip().endswith(","):
         return None
-    speaker = attributor.subject_before(verb_start, s_start, participle=participle)
+    else:
+        speaker = attributor.subject_before(verb_start, s_start, participle=participle)
     if speaker is None:
         return None
+    if word in lexicon.WHOLE_SENTENCE_VERBS:
+        return speaker, s_start, body_end, word  # "She accused rich nations of …"
     start = verb_end
     after = doc.masked(verb_end, body_end)
     that = re.search(r"\bthat\b", after)

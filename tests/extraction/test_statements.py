@@ -253,3 +253,31 @@ def test_a_long_name_after_the_reported_clause_is_the_speaker():
             "World Association of Grain Exporters of the North",
         )
     ]
+
+
+def test_according_to_a_source_before_the_clause():
+    text = "According to Yermak, the fund will hold its first meeting in Kyiv next month."
+    assert statements(text) == [
+        ("paraphrase", "The fund will hold its first meeting in Kyiv next month.", "Andriy Yermak")
+    ]
+
+
+def test_with_someone_saying_names_the_speaker_of_the_participle():
+    text = "The talks ended without a deal, with Bessent saying the two sides still disagreed."
+    assert statements(text) == [("paraphrase", "The two sides still disagreed.", "Scott Bessent")]
+
+
+def test_what_introduces_a_quote_after_a_colon_is_not_reported_speech():
+    text = "Speaking after the vote, Yermak added: “We will keep negotiating until the very end.”"
+    assert statements(text) == [
+        ("direct", "We will keep negotiating until the very end.", "Andriy Yermak")
+    ]
+
+
+def test_a_demand_is_reported_speech_and_an_accusation_keeps_its_sentence():
+    text = "Zelenskyy demanded that Russia return the children it had taken."
+    assert statements(text) == [
+        ("paraphrase", "Russia return the children it had taken.", "Volodymyr Zelenskyy")
+    ]
+    text = "Zelenskyy accused Moscow of stalling the talks to gain ground in the east."
+    assert statements(text) == [("paraphrase", text, "Volodymyr Zelenskyy")]
