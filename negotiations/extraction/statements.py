@@ -158,17 +158,19 @@ def _is_scare(doc, quote, words):
     inner = quote.words(text)
     if _is_title(words) and not re.search(r"[.!?,]$", inner):
         return True
-    if len(words) > 4 or re.search(r"[.!?,]$", inner):
+    if len(words) > 4:
+        return False
+    before = text[max(0, quote.open_at - 20) : quote.open_at].split()
+    if before and (before[-1].lower() in _DETERMINERS or before[-1].endswith(("’s", "'s"))):
+        return True  # a noun phrase, its period typed inside: its “special operation.”
+    if re.search(r"[.!?,]$", inner):
         return False
     following = text[quote.close_at + 1 : quote.close_at + 30]
     if re.match(r"\s+[a-z]", following):
         next_word = following.split()[0]
         if next_word not in lexicon.SPEECH_VERBS and next_word not in _FUNCTION_WORDS:
             return True  # modifies the noun after it: an “improved” draft, a “dictator” label
-    before = text[max(0, quote.open_at - 20) : quote.open_at].split()
-    return bool(before) and (
-        before[-1].lower() in _DETERMINERS or before[-1].endswith(("’s", "'s"))
-    )
+    return False
 
 
 def direct_quotes(doc, attributor):

@@ -115,6 +115,8 @@ def test_a_short_quote_inside_reported_speech_keeps_the_speaker_of_the_sentence(
         "Asked about Trump's “dictator” label, Zelenskyy said he had moved past it.",
         "Witkoff spoke on CNN's “State of the Union” the same day.",
         "Russia still describes the war as a “special military operation”.",
+        "The minister again defended his “pragmatic approach.”",
+        "Analysts doubt the bloc’s “strategic autonomy.”",
     ],
 )
 def test_scare_quotes_and_titles_are_not_statements(text):
