@@ -322,15 +322,27 @@ CURRENCY_WORDS = {
     "yuan": "CNY",
     "renminbi": "CNY",
     "yen": "JPY",
-    "rupees": "INR",
     "lira": "TRY",
     "zlotys": "PLN",
     "zloty": "PLN",
-    "francs": "CHF",
-    "riyals": "SAR",
 }
+# Currency words several countries use: the country the story is about says which
+# ("2 billion pesos" in a story from Colombia; "Mexican pesos" anywhere).
+SHARED_CURRENCY_WORDS = {
+    "peso": {"MX": "MXN", "CO": "COP", "AR": "ARS", "CL": "CLP", "PH": "PHP", "UY": "UYU",
+             "CU": "CUP", "DO": "DOP"},
+    "dinar": {"IQ": "IQD", "RS": "RSD", "JO": "JOD", "KW": "KWD", "LY": "LYD", "TN": "TND",
+              "DZ": "DZD", "BH": "BHD"},
+    "shilling": {"KE": "KES", "UG": "UGX", "TZ": "TZS", "SO": "SOS"},
+    "rupee": {"IN": "INR", "PK": "PKR", "LK": "LKR", "NP": "NPR"},
+    "riyal": {"SA": "SAR", "QA": "QAR", "OM": "OMR", "YE": "YER"},
+    "dollar": {"US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "HK": "HKD", "SG": "SGD",
+               "TW": "TWD"},
+    "franc": {"CH": "CHF", "CD": "CDF", "RW": "RWF", "GN": "GNF"},
+}  # fmt: skip
 CURRENCY_CODES = words(
-    "USD EUR GBP UAH RUB CNY JPY CHF CAD AUD INR TRY PLN SAR AED NZD HKD SEK NOK DKK"
+    "USD EUR GBP UAH RUB CNY JPY CHF CAD AUD INR TRY PLN SAR AED NZD HKD SEK NOK DKK COP MXN "
+    "ARS CLP BRL ZAR KRW SGD"
 )
 MULTIPLIERS = {
     "thousand": 10**3,

@@ -26,6 +26,10 @@ from .conftest import run
         ("projects worth $5-7 billion", [("5000000000", "USD"), ("7000000000", "USD")]),
         ("10 to 15 billion dollars", [("10000000000", "USD"), ("15000000000", "USD")]),
         ("$50 and 60 people", [("50", "USD")]),
+        ("10 million Canadian dollars", [("10000000", "CAD")]),
+        ("3 million Mexican pesos", [("3000000", "MXN")]),
+        ("Chile's miners want 40 billion pesos", [("40000000000", "CLP")]),
+        ("a fine of 9 million pesos", []),
     ],
 )
 def test_value_and_currency(text, expected):
