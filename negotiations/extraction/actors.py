@@ -281,7 +281,9 @@ class ActorIndex:
                 continue
             if name in persons:
                 final.append(Mention(start, end, persons[name], "new-surname", None, True))
-            elif lowered[0] not in lexicon.ORG_WORDS and lowered[0] not in lexicon.ROLE_WORDS:
+            elif not {lowered[0], lowered[0].removesuffix("s")} & (
+                lexicon.ORG_WORDS | lexicon.ROLE_WORDS | lexicon.GENERIC_SPEAKERS
+            ):  # "Critics say", "Analysts said": nobody in particular
                 final.append(Mention(start, end, name, "new-single", None, True))
         return mentions + final
 

@@ -55,6 +55,10 @@ def _gap_allowed(gap):
     )
 
 
+_RELATIVE = re.compile(r",\s*(?:who|which|whose|where|whom)\b[^,;]*,")
+_NEGATED = re.compile(r"\b(?:not|n't|never|declined to|refused to|did not)\s+$")
+
+
 class Attributor:
     """Finds the speaker of a quote or of reported speech in an article's mentions."""
 
@@ -71,8 +75,16 @@ class Attributor:
         return [m for m in self.mentions if start <= m.start and m.end <= end]
 
     def subject_before(self, verb_start, sentence_start, *, participle=False):
+        masked = self.doc.masked(sentence_start, verb_start)
+        # "X, who visited New Delhi last month, said": not New Delhi.
+        clauses = [
+            (sentence_start + m.start(), sentence_start + m.end())
+            for m in _RELATIVE.finditer(masked)
+        ]
         candidates = [
-            m for m in self.within(sentence_start, verb_start) if not (m.possessive or m.modifier)
+            m
+            for m in self.within(sentence_start, verb_start)
+            if not (m.possessive or m.modifier) and not any(s <= m.start < e for s, e in clauses)
         ]
         if not candidates:
             return None
@@ -132,7 +144,7 @@ def _only_attribution(doc, start, end):
     words = _words(between)
     if not words or re.search(r"[;“”\"]|[.!?]\s+\S", between.strip()):
         return False
-    if len(words) > 9 and not (len(words) <= 25 and between.rstrip().endswith(",")):
+    if len(words) > 9 and not (len(words) <= 25 and between.rstrip().endswith((",", "."))):
         return False
     return any(w in lexicon.SPEECH_VERBS for w in words)
 
@@ -302,6 +314,8 @@ def reported_speech(doc, attributor):
             ):
                 continue
             verb_start, verb_end = s_start + match.start(), s_start + match.end()
+            if _NEGATED.search(masked[: match.start()]):
+                continue  # "did not say what those measures would be"
             found = _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word)
             if found:
                 break
@@ -361,7 +375,7 @@ def _leads_to_that(between, verb):
 def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     s_start = sentence[0]
     masked_before = doc.masked(s_start, verb_start)
-    if any(
+    if word not in lexicon.PARTICIPLES and any(
         s_start <= quote.close_at < verb_start and re.search(r"[,.!?]$", quote.words(doc.text))
         for quote in doc.quotes
     ):
@@ -383,7 +397,10 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
             asked = _QUESTION.match(doc.text[s_start : s_start + comma])
             if speaker and not asked and _quoted_share_ok(doc, s_start, s_start + comma):
                 return speaker, s_start, s_start + comma, word
-            if not asked:
+            between = _words(doc.masked(*segment))
+            if between and all(w.lower() in lexicon.AUXILIARIES for w in between):
+                pass  # "X, who …, has said …": the subject is before the clause
+            elif not asked:
                 return None
     participle = word in lexicon.PARTICIPLES
     with_subject = _WITH_SUBJECT.search(masked_before) if participle else None

@@ -283,3 +283,32 @@ def test_a_demand_is_reported_speech_and_an_accusation_keeps_its_sentence():
     ]
     text = "Zelenskyy accused Moscow of stalling the talks to gain ground in the east."
     assert statements(text) == [("paraphrase", text, "Volodymyr Zelenskyy")]
+
+
+def test_a_quote_resumed_after_a_long_attribution_sentence_is_joined():
+    text = (
+        "“Deadlines are easy,” said Olena Marchenko, a spokeswoman for the ministry of "
+        "energy in Kyiv. “Delivery is not.”"
+    )
+    assert statements(text) == [
+        ("direct", "Deadlines are easy. Delivery is not.", "Olena Marchenko")
+    ]
+
+
+def test_what_someone_did_not_say_is_not_reported_speech():
+    assert statements("Bessent did not say when the fund would open.") == []
+    assert statements("Yermak declined to say who would sign the deal in Kyiv.") == []
+
+
+def test_a_name_inside_a_relative_clause_is_not_the_speaker():
+    text = "Bessent, who visited Zelenskyy in Kyiv last week, has said the offer stands firm."
+    assert statements(text) == [("paraphrase", "The offer stands firm.", "Scott Bessent")]
+
+
+def test_a_participle_after_a_quote_reports_the_same_speaker():
+    text = "“We are nearly done,” Yermak said on Friday, adding that two chapters remained open."
+    assert ("paraphrase", "Two chapters remained open.", "Andriy Yermak") in statements(text)
+
+
+def test_a_plural_noun_opening_a_sentence_is_nobody_in_particular():
+    assert statements("Critics say the fund will favour American firms over local ones.") == []
