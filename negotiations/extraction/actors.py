@@ -71,7 +71,12 @@ _CAPS_RUN = re.compile(
     rf"(?<![\w’'])(?:[{_U}][{_L}’'\-]*|[{_U}]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
     rf"(?:[{_U}][{_L}’'\-]*|[{_U}]\.))*"
 )
-_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+_PRONOUN = re.compile(r"\b(He(?!\s+[A-Z][a-z])|he|[Ss]he)\b")  # not "He Lifeng"
+_IT_SAID = re.compile(
+    r"\b([Ii]t)\s+(?:(?:also|later|then|further|again|has|had|previously)\s+)*(?="
+    + "|".join(sorted(lexicon.SPEECH_VERBS, key=len, reverse=True))
+    + r")\b"
+)
 
 
 def _body_name(words):
@@ -165,9 +170,9 @@ class ActorIndex:
         found = self.known_in(text)
         taken = [(m.start, m.end) for m in found]
         for start, end, name, country in roles.new_bodies(text, taken):
-            government = self._government(country) if name.endswith("government") else None
-            if government is not None:
-                found.append(Mention(start, end, government.name, "country", government, False))
+            known = self._body_of(country, name)
+            if known is not None:
+                found.append(Mention(start, end, known.name, "country", known, False))
             else:
                 found.append(Mention(start, end, name, "new", None, person=False))
             taken.append((start, end))
@@ -184,6 +189,8 @@ class ActorIndex:
         found += self._new_names(text, taken)
         for match in _PRONOUN.finditer(text):
             found.append(Mention(match.start(), match.end(), match.group(1), "pronoun"))
+        for match in _IT_SAID.finditer(text):  # "It added that …": the body just named
+            found.append(Mention(match.start(1), match.end(1), "it", "pronoun", person=False))
         found.sort(key=lambda m: m.start)
         for mention in found:
             tail = text[mention.end : mention.end + 40]
@@ -206,11 +213,22 @@ class ActorIndex:
         self._resolve_pronouns(doc, [m for m in found if not m.in_quote])
         return found
 
-    def _government(self, country):
+    def _body_of(self, country, phrase):
+        """The record's body a country's ministry or government stands for: one of that
+        country whose name holds its words ("Japan's trade ministry"), else, for a
+        ministry or a government, the country's government."""
+        words = [w.lower() for w in phrase.split()[1:]]
+        if not country or not words:
+            return None
+        government = None
         for actor in self.actors:
-            if actor.kind == "government" and actor.country == country:
+            if actor.is_person or actor.country != country:
+                continue
+            if all(w in actor.name.lower() for w in words):
                 return actor
-        return None
+            if actor.kind == "government" and actor.name.lower().startswith("government"):
+                government = actor
+        return government if words[-1] in lexicon.GOVERNMENT_NOUNS else None
 
     def _new_bodies(self, text, taken):
         bodies = []
@@ -233,7 +251,7 @@ class ActorIndex:
             if match.group(0).lower() in lexicon.PLACES:
                 continue
             # Drop leading titles, demonyms and capitalised function words.
-            while words:
+            while words and not (words[0] == "He" and len(words) > 1):  # "He Lifeng"
                 bare = re.sub(r"(’s|'s)$", "", words[0]).lower().rstrip(".")
                 if (
                     bare in lexicon.TITLE_WORDS
@@ -260,7 +278,10 @@ class ActorIndex:
             if (
                 bare_name.lower() in lexicon.PLACES
                 or bare_name.lower() in countries
-                or any(w in lexicon.NOT_NAMES or w in lexicon.PLACES for w in lowered)
+                or any(
+                    (w in lexicon.NOT_NAMES and (w, i) != ("he", 0)) or w in lexicon.PLACES
+                    for i, w in enumerate(lowered)
+                )
                 or any(w.isupper() and len(w) > 2 for w in bare_name.split())
                 or len(bare_name.rstrip(".")) < 2
                 or (len(lowered) == 1 and _demonym_plural(lowered[0]))
@@ -322,10 +343,23 @@ class ActorIndex:
                 return None
             return target
 
+        def body(mention):
+            target = mention.target
+            if mention.how == "pronoun" or mention.possessive or mention.modifier:
+                return None
+            return target if target is not None and not target.person else None
+
         for mention in mentions:
             if mention.how != "pronoun":
                 continue
             index = doc.sentence_at(mention.start)
+            if not mention.person:
+                for back in range(index - 1, max(-1, index - 4), -1):
+                    bodies = [body(m) for m in by_sentence.get(back, []) if body(m)]
+                    if bodies:
+                        mention.resolved = bodies[0]
+                        break
+                continue
             same = [m for m in by_sentence.get(index, []) if m.end <= mention.start]
             for candidate in reversed(same):
                 if antecedent(candidate):

@@ -86,12 +86,15 @@ ORG_NOUNS = words(
     "rebels watchdog regulator party consortium firm department office presidency embassy "
     "military army cabinet parliament court bank fund"
 )
+# A country's bodies that speak for its government when the record holds no other.
+GOVERNMENT_NOUNS = words("government ministry presidency cabinet")
 # Nouns that stand for any organisation named before ("the group", "the rebels").
 GROUP_NOUNS = words("group movement alliance coalition militia rebels organization organisation")
 # Seats of power that speak for a government ("the White House said").
 SEATS = phrases(
     "white house, kremlin, pentagon, downing street, elysee, élysée, elysée palace, "
-    "quai d'orsay, blue house, zhongnanhai, state department, foreign office, chancellery"
+    "quai d'orsay, blue house, zhongnanhai, state department, foreign office, chancellery, "
+    "treasury, home office"
 )
 # Words that may stand before a name as part of a title ("Foreign Secretary David Lammy").
 TITLE_WORDS = ROLE_WORDS | {

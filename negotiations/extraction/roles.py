@@ -34,7 +34,7 @@ _ORG_REF = re.compile(rf"\b[Tt]he\s+((?:[a-z]+\s+){{0,2}}(?:{_NOUNS})|{_CAPITAL_
 _DEMONYM = "|".join(re.escape(d) for d in sorted(lexicon.DEMONYMS, key=len, reverse=True))
 _BODY = re.compile(
     rf"\b(?:[Tt]he\s+)?((?:(?i:{_DEMONYM})|[A-Z][a-z]+(?:’s|'s))\s+"
-    rf"(?:[a-z]+\s+){{0,2}}(?:{_NOUNS}))\b"
+    rf"(?:[A-Za-z][a-z]+\s+){{0,2}}(?:{_NOUNS}|{_CAPITAL_NOUNS}))\b"
 )
 _SEAT = re.compile(
     r"\b(" + "|".join(re.escape(s) for s in sorted(lexicon.SEATS, key=len, reverse=True)) + r")\b",
@@ -174,7 +174,11 @@ def fits(ref, profile):
     if ref.countries and profile.countries and not ref.countries & profile.countries:
         return False
     if ref.orgs and not ref.orgs & profile.orgs:
-        return bool(profile.countries and ref.countries & profile.countries)
+        if profile.countries and ref.countries & profile.countries:
+            return True
+        # "the Treasury secretary": the body is in the record's title of the office
+        words = {w for org in ref.orgs for w in re.findall(r"\w+", org.lower())}
+        return not profile.orgs and words <= profile.tokens
     return True
 
 
@@ -247,7 +251,7 @@ def _right_edge(text, end, taken):
         at = end + tail.end()
         known = [e for s, e in taken if s == at]
         if known:
-            end = known[0]
+            end = max(known)
             continue
         noun = re.match(r"[a-z]+\b", text[at : at + 20])
         if noun and noun.group(0) in lexicon.ORG_NOUNS:
@@ -294,11 +298,12 @@ def new_bodies(text, taken):
     found = []
     for match in _BODY.finditer(text):
         start, end = match.start(1), match.end(1)
-        if any(s < end and start < e for s, e in taken):
+        first = match.group(1).split()[0]
+        after_country = start + len(first)  # "Qatar's Foreign Ministry": Qatar may be known
+        if any(s < end and after_country < e for s, e in taken):
             continue
-        first = _bare(match.group(1).split()[0])
-        code = country_code(first)
-        if code and match.group(1)[:1].isupper():
+        code = country_code(_bare(first))
+        if code and first[:1].isupper():
             found.append((start, end, match.group(1), code))
     for match in _SEAT.finditer(text):
         start, end = match.start(), match.end()
@@ -364,6 +369,17 @@ def resolve_roles(doc, mentions, record):
     for ref in refs:
         if ref.resolved is None and ref.role.definite and ref.role.core:
             ref.resolved = _by_role(doc, ref, people, profiles, record)
+        if ref.resolved is None and ref.role.core == {"spokesman"}:
+            bodies = [
+                m.target
+                for m in mentions
+                if ref.start <= m.start
+                and m.end <= ref.end
+                and m is not ref
+                and m.target is not None
+                and not m.target.person
+            ]
+            ref.resolved = bodies[0] if bodies else None  # "a Commission spokesperson"
 
 
 def _fields(role):

@@ -93,7 +93,7 @@ class Attributor:
             if _gap_allowed(self.doc.masked(nearest.end, verb_start)):
                 return self._speaker(nearest)
         for mention in candidates:
-            if mention.how in {"country", "new-single"} or mention.target is None:
+            if mention.how in {"country", "new-single"}:
                 continue
             return self._speaker(mention)
         return None
@@ -331,9 +331,26 @@ def reported_speech(doc, attributor):
                     found = (speaker, s_start, clause_end, "according to")
         if found:
             speaker, start, end, cue = found
+            start = _after_dateline(doc, start)
             text = _finish(_clause(doc, start, end))
             statements.append(Statement("paraphrase", text, start, end, sentence, speaker, cue))
     return statements
+
+
+_U = lexicon.UPPER
+_DATELINE = re.compile(
+    rf"\s*(?:[{_U}][{_U} .'’\-]{{2,}}|[{_U}][\w'’\-]+(?:\s[{_U}][\w'’\-]+)?(?=\s*\())"
+    rf"(?:,\s*[{_U}][\w.]*(?:\s[{_U}0-9][\w.]*)*)*\s*(?:\([A-Za-z .]{{1,20}}\))?\s*[—–-]{{1,2}}\s+"
+)
+
+
+def _after_dateline(doc, start):
+    """ "TOKYO, Nov 12 (Reuters) - Japan said …": the story's first words, after its dateline."""
+    if doc.sentences and start == doc.sentences[0][0]:
+        dateline = _DATELINE.match(doc.text, start)
+        if dateline:
+            return dateline.end()
+    return start
 
 
 _ACCORDING_FIRST = re.compile(r"\s*According to ([^,.;]{1,80}),\s*")
@@ -392,14 +409,18 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
         # The speaker's own words do not count: "…, the International Committee of …said."
         named = len(_words(doc.text[speaker.start : speaker.end])) - 1 if speaker else 0
         if len(_words(doc.masked(*segment))) - named <= 6 and len(tail_words) <= 6:
-            if speaker is None and not _words(doc.masked(*segment)):
-                speaker = attributor.speaker_in(verb_end, body_end)
+            between = _words(doc.masked(*segment))
+            if speaker is None and not between:
+                # "…, said Peskov." / "…, said the Treasury secretary.": right after the verb
+                lead = re.match(r"\s+(?:the\s+)?", doc.text[verb_end:body_end])
+                after = attributor.speaker_in(verb_end, body_end)
+                if lead and after is not None and after.start == verb_end + lead.end():
+                    speaker = after
             asked = _QUESTION.match(doc.text[s_start : s_start + comma])
             if speaker and not asked and _quoted_share_ok(doc, s_start, s_start + comma):
                 return speaker, s_start, s_start + comma, word
-            between = _words(doc.masked(*segment))
-            if between and all(w.lower() in lexicon.AUXILIARIES for w in between):
-                pass  # "X, who …, has said …": the subject is before the clause
+            if not between or all(w.lower() in lexicon.AUXILIARIES for w in between):
+                pass  # "X, the head of Y, said …", "X, who …, has said …": the subject first
             elif not asked:
                 return None
     participle = word in lexicon.PARTICIPLES

@@ -133,3 +133,49 @@ def test_a_seat_of_government_speaks_for_it():
     assert statements(text) == [
         ("paraphrase", "The summit would go ahead as planned next week.", "White House")
     ]
+
+
+def test_it_after_a_body_is_that_body():
+    text = (
+        "The Northern Farmers Union said in a statement that the blockade would go on. "
+        "It added that members would meet the ministry on Friday."
+    )
+    assert [s[2] for s in statements(text)] == ["Northern Farmers Union"] * 2
+
+
+def test_an_unnamed_spokesperson_speaks_for_the_body():
+    actors = [*ACTORS, KnownActor(24, "European Commission", "organization", "", ("Commission",))]
+    text = "A Commission spokesperson said the talks with Kyiv were going well."
+    assert statements(text, actors=actors) == [
+        ("paraphrase", "The talks with Kyiv were going well.", "European Commission")
+    ]
+    text = "A spokesman for the Northern Farmers Union said the roads would stay closed."
+    assert statements(text)[0][2] == "Northern Farmers Union"
+
+
+def test_a_name_that_begins_with_he_is_a_name():
+    text = "Its chief negotiator, He Wenbo, told reporters that the offer was final."
+    assert statements(text) == [("paraphrase", "The offer was final.", "He Wenbo")]
+
+
+def test_a_country_s_ministry_is_its_government_unless_the_record_holds_it():
+    text = "Ukraine's Foreign Ministry said the ambassador had been summoned on Monday."
+    assert statements(text)[0][2] == "Government of Ukraine"
+    actors = [*ACTORS, KnownActor(25, "Ministry of Energy of Ukraine", "government", "", (), "UA")]
+    text = "Ukraine's energy ministry said the grid had held through the night."
+    assert statements(text, actors=actors)[0][2] == "Ministry of Energy of Ukraine"
+
+
+def test_the_treasury_speaks_as_a_body_and_qualifies_its_secretary():
+    text = "The Treasury said the new bonds would be sold in three tranches."
+    assert statements(text)[0][2] == "Treasury"
+    text = "“We will sell them in three tranches,” the Treasury secretary said."
+    assert statements(text)[0][2] == "Scott Bessent"
+
+
+def test_an_office_named_after_a_role_and_before_a_name_is_part_of_the_role():
+    text = (
+        "The head of Ukraine's presidential office, Andriy Yermak, said the talks would "
+        "resume in Geneva."
+    )
+    assert statements(text)[0][2] == "Andriy Yermak"

@@ -312,3 +312,8 @@ def test_a_participle_after_a_quote_reports_the_same_speaker():
 
 def test_a_plural_noun_opening_a_sentence_is_nobody_in_particular():
     assert statements("Critics say the fund will favour American firms over local ones.") == []
+
+
+def test_a_dateline_is_not_part_of_the_reported_clause():
+    text = "KYIV, Feb 25 (Reuters) - The fund will open in March, Yermak said."
+    assert statements(text) == [("paraphrase", "The fund will open in March.", "Andriy Yermak")]
