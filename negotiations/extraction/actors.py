@@ -295,12 +295,16 @@ class ActorIndex:
                 mentions.append(Mention(start, end, name, "new", None, person=False))
             elif 2 <= len(lowered) <= 4:
                 mentions.append(Mention(start, end, name, "new", None, person=True))
-                persons.setdefault(name.split()[-1], name)
+                # "Lee" for "Lee Jae-myung" as for "Marsh" for "Helen Marsh"; not when two
+                # people share the word
+                for word in {name.split()[0], name.split()[-1]}:
+                    if persons.setdefault(word, name) != name:
+                        persons[word] = None
         final = []
         for start, end, name, lowered in runs:
             if len(lowered) != 1:
                 continue
-            if name in persons:
+            if persons.get(name):
                 final.append(Mention(start, end, persons[name], "new-surname", None, True))
             elif not {lowered[0], lowered[0].removesuffix("s")} & (
                 lexicon.ORG_WORDS | lexicon.ROLE_WORDS | lexicon.GENERIC_SPEAKERS

@@ -29,6 +29,8 @@ SPEECH_VERBS = words(
     "emphasised complained vowed promised urged asked posted remarked observed demanded "
     "demands reiterated reiterates accused accuses"
 )
+# Verbs that report speech only with "that" ("concluded that …", not "concluded talks").
+THAT_VERBS = words("concluded concludes maintained maintains")
 # Verbs whose report is the whole sentence ("She accused rich nations of backtracking").
 WHOLE_SENTENCE_VERBS = words("accused accuses")
 # Verbs that take a quote but not a reported clause ("called the plan “a betrayal”").
@@ -89,7 +91,9 @@ ORG_NOUNS = words(
 # A country's bodies that speak for its government when the record holds no other.
 GOVERNMENT_NOUNS = words("government ministry presidency cabinet")
 # Nouns that stand for any organisation named before ("the group", "the rebels").
-GROUP_NOUNS = words("group movement alliance coalition militia rebels organization organisation")
+GROUP_NOUNS = words(
+    "group movement alliance coalition militia rebels organization organisation company firm"
+)
 # Seats of power that speak for a government ("the White House said").
 SEATS = phrases(
     "white house, kremlin, pentagon, downing street, elysee, élysée, elysée palace, "

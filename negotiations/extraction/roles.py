@@ -33,7 +33,7 @@ _CAPITAL_NOUNS = "|".join(n.capitalize() for n in sorted(lexicon.ORG_NOUNS, key=
 _ORG_REF = re.compile(rf"\b[Tt]he\s+((?:[a-z]+\s+){{0,2}}(?:{_NOUNS})|{_CAPITAL_NOUNS})\b")
 _DEMONYM = "|".join(re.escape(d) for d in sorted(lexicon.DEMONYMS, key=len, reverse=True))
 _BODY = re.compile(
-    rf"\b(?:[Tt]he\s+)?((?:(?i:{_DEMONYM})|[A-Z][a-z]+(?:’s|'s))\s+"
+    rf"\b(?:[Tt]he\s+)?((?:(?i:{_DEMONYM})|(?:[A-Z][a-z]+\s)?[A-Z][a-z]+(?:’s|'s))\s+"
     rf"(?:[A-Za-z][a-z]+\s+){{0,2}}(?:{_NOUNS}|{_CAPITAL_NOUNS}))\b"
 )
 _SEAT = re.compile(
@@ -183,13 +183,23 @@ def fits(ref, profile):
 
 
 # ---------------------------------------------------------------- finding the phrases
+_AGE = re.compile(
+    r"\b[Tt]he\s+\d{1,3}-year-old\b(?=[^\w\s]|\s+(?:"
+    + "|".join(sorted(lexicon.SPEECH_VERBS | lexicon.AUXILIARIES, key=len, reverse=True))
+    + r")\b|\s+[A-Z]|\s*$)"
+)
+
+
 def role_phrases(doc, taken):
-    """Spans (start, end, definite) of the noun phrases that name someone by a role."""
+    """Spans (start, end, definite) of the noun phrases that name someone by a role, or
+    by age alone ("the 62-year-old said": the person just named)."""
     text = doc.text
-    spans = []
+    spans = [(m.start(), m.end(), True) for m in _AGE.finditer(text)]
     for match in _ROLE.finditer(text):
         start, end = match.start(), match.end()
         if any(s <= start < e for s, e in taken) or (spans and start < spans[-1][1]):
+            continue
+        if any(s <= start < e for s, e, _ in spans):
             continue
         sentence_start = doc.sentences[doc.sentence_at(start)][0]
         np_start, definite = _left_edge(text, max(sentence_start, start - 80), start)
@@ -298,13 +308,17 @@ def new_bodies(text, taken):
     found = []
     for match in _BODY.finditer(text):
         start, end = match.start(1), match.end(1)
-        first = match.group(1).split()[0]
-        after_country = start + len(first)  # "Qatar's Foreign Ministry": Qatar may be known
+        owner = re.match(r"(?:[A-Z][a-z]+\s)?[A-Z][a-z]+(?:’s|'s)|\S+", match.group(1)).group(0)
+        code = country_code(_bare(owner))
+        if not code and " " in owner:  # "Trade Minister Japan's" is no country; "Japan's" is
+            owner = owner.split()[1]
+            start += match.group(1).index(owner)
+            code = country_code(_bare(owner))
+        after_country = start + len(owner)  # "Qatar's Foreign Ministry": Qatar may be known
         if any(s < end and after_country < e for s, e in taken):
             continue
-        code = country_code(_bare(first))
-        if code and first[:1].isupper():
-            found.append((start, end, match.group(1), code))
+        if code and owner[:1].isupper():
+            found.append((start, end, text[start:end], code))
     for match in _SEAT.finditer(text):
         start, end = match.start(), match.end()
         if not any(s < end and start < e for s, e in taken) and match.group(1)[:1].isupper():
@@ -367,6 +381,10 @@ def resolve_roles(doc, mentions, record):
             ref.resolved = person.target
             _learn(profiles, person.target.name, ref.role)
     for ref in refs:
+        if ref.resolved is None and _AGE.match(doc.text, ref.start):
+            before = [p for p in people if p.end <= ref.start]
+            near = before and doc.sentence_at(ref.start) - doc.sentence_at(before[-1].start) <= 2
+            ref.resolved = before[-1].target if near else None
         if ref.resolved is None and ref.role.definite and ref.role.core:
             ref.resolved = _by_role(doc, ref, people, profiles, record)
         if ref.resolved is None and ref.role.core == {"spokesman"}:

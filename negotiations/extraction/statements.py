@@ -400,11 +400,12 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     # "…, Peskov said." / "…, he said, …" / "…, said Peskov.": the clause comes first.
     comma = masked_before.rfind(",")
     tail = doc.masked(verb_end, body_end)
-    if tail.lstrip().startswith(":") or re.match(r"\s*[A-Z]\w+ing\b", masked_before):
+    if tail.lstrip().startswith(":"):
         return None  # "Speaking in Geneva, the chief added: “…”": a quote's introduction
-    if comma >= 0 and word in lexicon.SPEECH_VERBS:
+    opener = re.match(r"\s*[A-Z][a-z]+ing\b", masked_before)  # "Speaking on TV, X said …"
+    if comma >= 0 and word in lexicon.SPEECH_VERBS and not opener:
         segment = (s_start + comma + 1, verb_start)
-        tail_words = _words(tail.split(",")[0])
+        tail_words = _words(re.split(r",(?!\d)", tail)[0])
         speaker = attributor.speaker_in(*segment)
         # The speaker's own words do not count: "…, the International Committee of …said."
         named = len(_words(doc.text[speaker.start : speaker.end])) - 1 if speaker else 0
@@ -438,6 +439,8 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     start = verb_end
     after = doc.masked(verb_end, body_end)
     that = re.search(r"\bthat\b", after)
+    if word in lexicon.THAT_VERBS and not (that and not after[: that.start()].strip()):
+        return None  # "concluded negotiations" is no report; "concluded that …" is
     if that and "," not in after[: that.start()] and _leads_to_that(after[: that.start()], word):
         start = verb_end + that.end()
     elif word in lexicon.OBJECT_VERBS:

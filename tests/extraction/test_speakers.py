@@ -179,3 +179,33 @@ def test_an_office_named_after_a_role_and_before_a_name_is_part_of_the_role():
         "resume in Geneva."
     )
     assert statements(text)[0][2] == "Andriy Yermak"
+
+
+def test_a_new_person_is_also_named_by_the_first_word_of_the_name():
+    text = (
+        "Premier Park Min-soo arrived on Monday.\n\n"
+        "Park told a cabinet meeting that the tariff talks were over for now."
+    )
+    assert statements(text) == [
+        ("paraphrase", "The tariff talks were over for now.", "Park Min-soo")
+    ]
+
+
+def test_a_country_of_two_words_owns_its_ministry():
+    actors = [*ACTORS, KnownActor(26, "Government of South Africa", "government", "", (), "ZA")]
+    text = "South Africa's Trade Ministry said the quota would be lifted in April."
+    assert statements(text, actors=actors)[0][2] == "Government of South Africa"
+
+
+def test_the_company_is_the_last_organisation_named():
+    actors = [*ACTORS, KnownActor(27, "Nordic Steelworks", "organization")]
+    text = "Nordic Steelworks will reopen its Kyiv plant next year, the company said on Monday."
+    assert statements(text, actors=actors)[0][2] == "Nordic Steelworks"
+
+
+def test_the_person_of_an_age_is_the_one_just_named():
+    text = (
+        "Olena Marchenko spoke after the talks. "
+        "“We will need another round, and soon,” the 54-year-old said."
+    )
+    assert statements(text)[0][2] == "Olena Marchenko"

@@ -317,3 +317,20 @@ def test_a_plural_noun_opening_a_sentence_is_nobody_in_particular():
 def test_a_dateline_is_not_part_of_the_reported_clause():
     text = "KYIV, Feb 25 (Reuters) - The fund will open in March, Yermak said."
     assert statements(text) == [("paraphrase", "The fund will open in March.", "Andriy Yermak")]
+
+
+def test_a_verb_that_reports_only_with_that():
+    assert statements("Kyiv and Washington concluded talks on the minerals fund on Friday.") == []
+    text = "Bessent concluded that the fund would need another year of work."
+    assert statements(text) == [
+        ("paraphrase", "The fund would need another year of work.", "Scott Bessent")
+    ]
+
+
+def test_an_opening_participle_and_a_number_with_commas_keep_the_subject():
+    text = (
+        "Speaking on state television, Yermak said exports could rise by 200,000 tonnes "
+        "a month, if the ports stay open."
+    )
+    assert statements(text)[0][1].startswith("Exports could rise by 200,000 tonnes")
+    assert statements(text)[0][2] == "Andriy Yermak"
