@@ -67,8 +67,9 @@ PATTERNS = [
 COMPILED = [(name, re.compile(pattern)) for name, pattern in PATTERNS]
 
 _FUTURE = re.compile(
-    r"\b(will|won't|shall|'ll|’ll|going to|set to|scheduled|expected|expects?|plans? to|"
-    r"due to|would|could|upcoming|until|hopes? to|aims? to|intends? to)\b",
+    r"\b(will|won't|shall|'ll|’ll|going to|set to|set for|slated|scheduled|expected|expects?|"
+    r"plans? to|due to|due (?:on|in|by|for)|would|could|upcoming|until|hopes? to|aims? to|"
+    r"intends? to)\b",
     re.I,
 )
 _PAST = re.compile(
@@ -146,7 +147,7 @@ def tense_near(text, start, end, sentence):
                 markers.append((distance, tense))
         if markers:
             return min(markers)[1]
-    return "past"
+    return None  # no tense: a date goes to its nearest occurrence, a weekday to the past
 
 
 @functools.cache
@@ -176,10 +177,14 @@ def resolve(kind, phrase, published, tense, last_day):
     lower = phrase.lower()
     bare = _strip_prep(phrase)
     if kind in {"day_mdy", "day_dmy", "iso"}:
-        prefer = "future" if tense == "future" else "past"
-        data = _parser(published, prefer).get_date_data(re.sub(rf"^{_WEEKDAY},?\s+", "", bare))
-        if data and data.date_obj:
-            day = data.date_obj.date()
+        phrase_date = re.sub(rf"^{_WEEKDAY},?\s+", "", bare)
+        days = []
+        for prefer in ["future", "past"] if tense is None else [tense]:
+            data = _parser(published, prefer).get_date_data(phrase_date)
+            if data and data.date_obj:
+                days.append(data.date_obj.date())
+        if days:
+            day = min(days, key=lambda d: abs((d - published).days))  # the nearest, no tense
             if not re.search(r"\d{4}", bare) and (day.month, day.day) == (
                 published.month,
                 published.day,
@@ -260,7 +265,9 @@ def resolve(kind, phrase, published, tense, last_day):
         if lower.startswith("since"):
             tense = "past"
         year = published.year
-        if tense == "future" and month < published.month:
+        if tense is None:  # the nearest: "in March" in a November story is next March
+            year += (month - published.month < -6) - (month - published.month > 6)
+        elif tense == "future" and month < published.month:
             year += 1
         elif tense != "future" and month > published.month:
             year -= 1

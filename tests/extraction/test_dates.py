@@ -127,6 +127,22 @@ def dates(text, published=TUESDAY):
             "day",
         ),
         ("It will take effect in mid-April.", "mid-April", "2025-04-01", "2025-04-30", "month"),
+        ("Leaders meet on March 3.", "on March 3", "2025-03-03", "2025-03-03", "day"),
+        ("The vote is set for Feb. 27.", "Feb. 27", "2025-02-27", "2025-02-27", "day"),
+        (
+            "Envoys are in Riyadh for talks in August.",
+            "in August",
+            "2025-08-01",
+            "2025-08-31",
+            "month",
+        ),
+        (
+            "Envoys are in Riyadh after talks in October.",
+            "in October",
+            "2024-10-01",
+            "2024-10-31",
+            "month",
+        ),
     ],
 )
 def test_a_phrase_resolves_to_its_period(text, phrase, start, end, precision):
