@@ -14,10 +14,10 @@ _WORDNUM = "|".join(sorted((w for w in lexicon.NUMBER_WORDS if len(w) > 2), key=
 _MULT = "|".join(sorted(lexicon.MULTIPLIERS, key=len, reverse=True))
 _SYMBOL = "|".join(re.escape(s) for s in sorted(lexicon.CURRENCY_SYMBOLS, key=len, reverse=True))
 _CODE = "|".join(sorted(lexicon.CURRENCY_CODES))
-_SHARED = [f"{w}s" for w in lexicon.SHARED_CURRENCY_WORDS] + list(lexicon.SHARED_CURRENCY_WORDS)
+_SHARED = [w + s for w in lexicon.SHARED_CURRENCY_WORDS if w.isalpha() for s in ("", "s")]
 _CURWORD = "|".join(sorted([*lexicon.CURRENCY_WORDS, *_SHARED], key=len, reverse=True))
 
-_AMOUNT = rf"(?P<N>{_NUM}|{_WORDNUM})(?:\s?(?P<M>{_MULT})\b)?"
+_AMOUNT = rf"(?P<N>{_NUM}|{_WORDNUM})(?:[\s-]?(?P<M>{_MULT})\b)?"  # "$20-billion" too
 
 
 def _amount(n, m):
@@ -60,6 +60,8 @@ def _value(number, multiplier):
 def _currency_of(match, text):
     if "sym" in match.groupdict() and match.group("sym"):
         symbol = match.group("sym").strip()
+        if symbol in lexicon.SHARED_CURRENCY_WORDS:  # "¥" is the yen, or the yuan in China
+            return _by_story(lexicon.SHARED_CURRENCY_WORDS[symbol], text) or "JPY"
         return lexicon.CURRENCY_SYMBOLS.get(symbol, symbol)
     word = match.group("cur").lower()
     shared = lexicon.SHARED_CURRENCY_WORDS.get(word.removesuffix("s"))
@@ -117,6 +119,8 @@ def _from(match, text):
 
 def _is_number(match):
     n1 = match.group("n1")
+    if match.groupdict().get("cur") == "won" and not match.group("m1"):
+        return False  # "5 trillion won", but "3 won" is a vote
     return n1[:1].isdigit() or bool(match.group("m1"))  # "two dollars" but not "a dollar"
 
 

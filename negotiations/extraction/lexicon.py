@@ -309,6 +309,11 @@ CURRENCY_SYMBOLS = {
     "₺": "TRY",
     "zł": "PLN",
     "Fr.": "CHF",
+    "R$": "BRL",
+    "S$": "SGD",
+    "Rs": "INR",
+    "Rs.": "INR",
+    "Dh": "AED",
 }
 CURRENCY_WORDS = {
     "dollars": "USD",
@@ -330,6 +335,7 @@ CURRENCY_WORDS = {
     "renminbi": "CNY",
     "yen": "JPY",
     "lira": "TRY",
+    "won": "KRW",
     "zlotys": "PLN",
     "zloty": "PLN",
 }
@@ -343,6 +349,7 @@ SHARED_CURRENCY_WORDS = {
     "shilling": {"KE": "KES", "UG": "UGX", "TZ": "TZS", "SO": "SOS"},
     "rupee": {"IN": "INR", "PK": "PKR", "LK": "LKR", "NP": "NPR"},
     "riyal": {"SA": "SAR", "QA": "QAR", "OM": "OMR", "YE": "YER"},
+    "¥": {"JP": "JPY", "CN": "CNY"},
     "dollar": {"US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "HK": "HKD", "SG": "SGD",
                "TW": "TWD"},
     "franc": {"CH": "CHF", "CD": "CDF", "RW": "RWF", "GN": "GNF"},
@@ -365,6 +372,8 @@ MULTIPLIERS = {
     "trillion": 10**12,
     "tn": 10**12,
     "trn": 10**12,
+    "lakh": 10**5,
+    "crore": 10**7,
 }
 NUMBER_WORDS = {
     "one": 1,
