@@ -33,6 +33,15 @@ SPEECH_VERBS = words(
 THAT_VERBS = words("concluded concludes maintained maintains")
 # Verbs whose report is the whole sentence ("She accused rich nations of backtracking").
 WHOLE_SENTENCE_VERBS = words("accused accuses")
+# Verbs that attribute a quote ("“Not by anyone,” he cautioned.") but report no clause of
+# their own ("agreed to a truce" is an act).
+QUOTE_VERBS = words(
+    "tweeted tweets continued continues joked jokes quipped quips cautioned cautions lamented "
+    "laments boasted boasts pleaded pleads wondered wonders shouted answered answers retorted "
+    "agreed agrees hinted hints signalled signaled echoed echoes underlined underscored "
+    "threatened threatens alleged alleges charged testified reassured mused scoffed sighed "
+    "conceded recalled proclaimed exclaimed snapped barked pointed summed"
+)
 # Verbs that take a quote but not a reported clause ("called the plan “a betrayal”").
 QUOTE_ONLY_VERBS = words("called calls described describes dubbed labelled labeled")
 # Participles whose subject is the main clause's ("…, saying that …").

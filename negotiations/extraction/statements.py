@@ -15,6 +15,7 @@ _FUNCTION_WORDS = lexicon.words(
     "in on at for to with from by of over after before during since until and or but as than "
     "because if when while that which about into against"
 )
+_QUOTE_VERBS = lexicon.QUOTE_VERBS
 _DETERMINERS = {"a", "an", "the", "its", "his", "her", "their", "our", "so-called", "this"}
 
 
@@ -111,7 +112,8 @@ def _attribution_after(doc, attributor, start, end):
     masked = doc.masked(start, end)
     words = list(_WORD.finditer(masked))[:10]
     for index, match in enumerate(words):
-        if match.group(0) in lexicon.SPEECH_VERBS or match.group(0) in lexicon.OBJECT_VERBS:
+        word = match.group(0)
+        if word in lexicon.SPEECH_VERBS or word in lexicon.OBJECT_VERBS or word in _QUOTE_VERBS:
             verb_at = start + match.start()
             if index:
                 return attributor.speaker_in(start, verb_at), match.group(0)
@@ -126,7 +128,7 @@ def _attribution_before(doc, attributor, sentence_start, quote_at):
     for verb in _verbs(
         masked,
         sentence_start,
-        lexicon.SPEECH_VERBS | lexicon.QUOTE_ONLY_VERBS | lexicon.PARTICIPLES,
+        lexicon.SPEECH_VERBS | lexicon.QUOTE_ONLY_VERBS | lexicon.PARTICIPLES | _QUOTE_VERBS,
     ):
         found = verb
     if found is None:
@@ -146,7 +148,7 @@ def _only_attribution(doc, start, end):
         return False
     if len(words) > 9 and not (len(words) <= 25 and between.rstrip().endswith((",", "."))):
         return False
-    return any(w in lexicon.SPEECH_VERBS for w in words)
+    return any(w in lexicon.SPEECH_VERBS or w in _QUOTE_VERBS for w in words)
 
 
 def _join(fragments):
@@ -287,8 +289,16 @@ def _clause(doc, start, end):
 
 
 def _quoted_share_ok(doc, start, end):
-    """Reported speech has words of its own: at least four outside quotation marks."""
-    return len(_words(doc.masked(start, end))) >= 4
+    """Reported speech has words of its own: at least four outside quotation marks, or
+    two with a verb when nothing is quoted ("that it would attend")."""
+    own = [w.lower() for w in _words(doc.masked(start, end))]
+    quoted = any(q.open_at < end and start <= q.close_at for q in doc.quotes)
+    return len(own) >= 4 or (len(own) >= 2 and not quoted and bool(set(own) & _FINITE))
+
+
+_FINITE = lexicon.words(
+    "is are was were will would could can may might must should shall has have had did does do"
+)
 
 
 def _finish(text):

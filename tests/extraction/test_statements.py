@@ -334,3 +334,18 @@ def test_an_opening_participle_and_a_number_with_commas_keep_the_subject():
     )
     assert statements(text)[0][1].startswith("Exports could rise by 200,000 tonnes")
     assert statements(text)[0][2] == "Andriy Yermak"
+
+
+@pytest.mark.parametrize("verb", ["cautioned", "tweeted", "lamented", "quipped", "retorted"])
+def test_a_quote_is_attributed_by_verbs_that_report_no_clause(verb):
+    text = f"“We will not be rushed by anyone, not even our friends,” Yermak {verb}."
+    assert statements(text) == [
+        ("direct", "We will not be rushed by anyone, not even our friends.", "Andriy Yermak")
+    ]
+    assert statements("Kyiv agreed to a 30-day pause on strikes against ports.") == []
+
+
+def test_a_short_reported_clause_needs_a_verb():
+    text = "The Northern Farmers Union confirmed in a statement that it would attend."
+    assert statements(text) == [("paraphrase", "It would attend.", "Northern Farmers Union")]
+    assert statements("Bessent denied targeting civilians.") == []
