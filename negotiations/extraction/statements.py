@@ -110,6 +110,9 @@ class Attributor:
 def _attribution_after(doc, attributor, start, end):
     """ "…,” Yermak said." / "…,” said Olena Marchenko, …": the speaker after a quote."""
     masked = doc.masked(start, end)
+    according = re.match(r"\s*,?\s*according to\b", masked)
+    if according:  # "“…,” according to Yermak."
+        return attributor.speaker_in(start + according.end(), end), "according to"
     words = list(_WORD.finditer(masked))[:10]
     for index, match in enumerate(words):
         word = match.group(0)
@@ -438,6 +441,8 @@ def _reported(doc, attributor, sentence, body_end, verb_start, verb_end, word):
     with_subject = _WITH_SUBJECT.search(masked_before) if participle else None
     if with_subject:  # "…, with Tokyo's top negotiator saying the two sides …"
         speaker = attributor.speaker_in(s_start + with_subject.start(1), verb_start)
+    elif participle and re.search(r"\bas\s*$", masked_before):  # "was quoted as saying"
+        speaker = attributor.subject_before(verb_start, s_start, participle=True)
     elif participle and not masked_before.rstrip().endswith(","):
         return None
     else:

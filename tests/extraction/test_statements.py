@@ -349,3 +349,13 @@ def test_a_short_reported_clause_needs_a_verb():
     text = "The Northern Farmers Union confirmed in a statement that it would attend."
     assert statements(text) == [("paraphrase", "It would attend.", "Northern Farmers Union")]
     assert statements("Bessent denied targeting civilians.") == []
+
+
+def test_a_quote_according_to_its_speaker():
+    text = "“The fund is not for sale to anyone at any price,” according to Yermak."
+    assert statements(text)[0][2] == "Andriy Yermak"
+
+
+def test_quoted_as_saying_reports_the_subject():
+    text = "Yermak was quoted by a news agency as saying the fund would open in May."
+    assert statements(text) == [("paraphrase", "The fund would open in May.", "Andriy Yermak")]
