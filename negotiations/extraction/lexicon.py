@@ -69,10 +69,14 @@ ROLE_WORDS = words(
     "ambassador governor senator premier chief head leader adviser advisor commissioner "
     "director chair chairman chairwoman representative negotiator king queen prince general "
     "mayor speaker aide official diplomat prosecutor judge ceo founder analyst economist "
-    "lawyer attorney professor researcher executive boss"
+    "lawyer attorney professor researcher boss"
 )
+# Roles of people often left unnamed: "the official said" is nobody named before.
+ANONYMOUS_ROLES = words("official aide diplomat analyst economist lawyer researcher professor")
 # Role words that say which rank, not which office: "top negotiator" is a negotiator.
-OPTIONAL_ROLE_WORDS = words("top senior chief lead leading main veteran")
+OPTIONAL_ROLE_WORDS = words(
+    "top senior chief lead leading main veteran new current powerful influential longtime"
+)
 # Words that make another office of a role: "the president" is not the vice president.
 MARKED_ROLE_WORDS = words("vice deputy former acting assistant prime under first")
 # Heads of a body: "the agency's chief" is whoever leads the agency.

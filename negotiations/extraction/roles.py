@@ -118,7 +118,7 @@ def role_of(text, start, end, mentions=()):
     countries, orgs = set(), set()
     for mention in mentions:
         target = mention.target
-        if mention is None or not (start <= mention.start and mention.end <= end):
+        if not (start <= mention.start and mention.end <= end):
             continue
         if target is not None and target.actor is not None and target.actor.is_person:
             if target.actor.country:  # "Trump's envoy": an envoy of his country
@@ -438,6 +438,8 @@ def _by_role(doc, ref, people, profiles, record):
     if len(best) == 1 and (len(role.core) >= 2 or role.countries or role.orgs):
         return _known(ref, best[0])
     index = doc.sentence_at(ref.start)
+    if role.core <= lexicon.ANONYMOUS_ROLES:
+        return None  # "the official said": someone unnamed, not the last person named
 
     def free(person):
         profile = profiles.get(person.target.name, Role())

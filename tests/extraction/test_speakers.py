@@ -209,3 +209,19 @@ def test_the_person_of_an_age_is_the_one_just_named():
         "“We will need another round, and soon,” the 54-year-old said."
     )
     assert statements(text)[0][2] == "Olena Marchenko"
+
+
+def test_an_unnamed_official_is_not_the_last_person_named():
+    text = (
+        "Olena Marchenko met a delegation from Brussels. "
+        "The official said the talks had gone better than expected."
+    )
+    assert statements(text) == []
+
+
+def test_words_of_rank_do_not_change_the_office():
+    text = (
+        "Energy Minister Tomás Ferreira opened the meeting.\n\n"
+        "The new minister said the pipeline would be finished by 2027."
+    )
+    assert statements(text)[0][2] == "Tomás Ferreira"
