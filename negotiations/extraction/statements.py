@@ -56,6 +56,9 @@ def _gap_allowed(gap):
     )
 
 
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:in|at|from|of|with|near|inside|outside|across|to|into|for)\s+(?:the\s+)?$", re.I
+)
 _RELATIVE = re.compile(r",\s*(?:who|which|whose|where|whom)\b[^,;]*,")
 _NEGATED = re.compile(r"\b(?:not|n't|never|declined to|refused to|did not)\s+$")
 
@@ -85,7 +88,10 @@ class Attributor:
         candidates = [
             m
             for m in self.within(sentence_start, verb_start)
-            if not (m.possessive or m.modifier) and not any(s <= m.start < e for s, e in clauses)
+            if not (m.possessive or m.modifier)
+            and not any(s <= m.start < e for s, e in clauses)
+            # "Critics in Yerevan say": a place after a preposition is not the subject
+            and not _PREPOSITION_BEFORE.search(self.doc.text, max(0, m.start - 12), m.start)
         ]
         if not candidates:
             return None

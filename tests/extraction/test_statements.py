@@ -359,3 +359,9 @@ def test_a_quote_according_to_its_speaker():
 def test_quoted_as_saying_reports_the_subject():
     text = "Yermak was quoted by a news agency as saying the fund would open in May."
     assert statements(text) == [("paraphrase", "The fund would open in May.", "Andriy Yermak")]
+
+
+def test_a_place_after_a_preposition_is_not_the_subject():
+    assert statements("Critics in Kyiv say the fund will favour foreign firms.") == []
+    text = "Speaking in Kyiv, Yermak said the fund would open in May."
+    assert statements(text)[0][2] == "Andriy Yermak"
