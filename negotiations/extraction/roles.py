@@ -64,7 +64,8 @@ def _codes():
     for demonym, place in lexicon.DEMONYMS.items():
         if place in table:
             table.setdefault(demonym, table[place])
-    table.update({"european": "EU", "eu": "EU", "european union": "EU"})
+    for name in ("european", "eu", "european union"):
+        table[name] = "EU"
     return table
 
 
