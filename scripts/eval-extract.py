@@ -18,7 +18,8 @@ what the API answers (``statements[].text/.speaker_name/.kind``, ``amounts[].val
 
 Each annotation matches at most one answer. Each article names its ``split``: ``dev``
 (the rules were tuned on it), ``heldout`` and ``heldout2`` (written before the rules they
-were first scored against); ``--split`` picks one, ``all`` or ``each`` (the default).
+were first scored against), ``dev3`` (the third held-out batch, in its own file, tuned on
+after its blind score); ``--split`` picks one, ``all`` or ``each`` (the default).
 """
 
 import argparse
@@ -134,7 +135,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset")
     parser.add_argument(
-        "--split", default="each", help="dev, heldout, heldout2, all, or each (the default)"
+        "--split", default="each", help="dev, heldout, heldout2, dev3, all, or each (the default)"
     )
     parser.add_argument("--verbose", action="store_true", help="list every miss and extra")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -5,11 +5,12 @@ The index is built from plain ``KnownActor`` values (the database's actors, or a
 set's), so the rules run, and are tested, without a database.
 """
 
-import functools
 import re
 from dataclasses import dataclass, field
 
-from . import lexicon
+from . import lexicon, roles
+
+_U, _L = lexicon.UPPER, lexicon.LETTERS
 
 
 @dataclass(frozen=True)
@@ -50,50 +51,50 @@ class Mention:
     modifier: bool = False  # "a Kremlin aide", "White House officials": not the speaker
     in_quote: bool = False
     resolved: "Mention | None" = field(default=None, repr=False)
+    definite: bool = True  # a role phrase's: "the minister", not "a minister"
+    role: object = field(default=None, repr=False)  # a role phrase's roles.Role
 
     @property
     def target(self):
-        """What a pronoun stands for (itself otherwise); None when unresolved."""
-        if self.how == "pronoun":
+        """What a pronoun, a role ("the minister") or a body ("the group") stands for
+        (itself otherwise); None when unresolved."""
+        if self.how in REFERENCES:
             return self.resolved
         return self
 
-    @property
-    def known(self):
-        return self.how not in {"pronoun", "new", "new-surname", "new-single"}
+
+REFERENCES = {"pronoun", "role", "org-ref"}
 
 
-@functools.cache
-def _country_names():
-    import pycountry
-
-    names = {}
-    for country in pycountry.countries:
-        names[country.alpha_2] = [getattr(country, "common_name", None) or country.name]
-    names["US"] += ["United States", "America"]
-    names["GB"] += ["Britain", "United Kingdom"]
-    names["RU"] += ["Russia"]
-    return names
-
-
-def _title_tokens(text):
-    tokens = []
-    for raw in re.findall(r"[A-Za-z][A-Za-z.’'\-]*", text):
-        word = re.sub(r"(’s|'s|’|')$", "", raw.lower()).rstrip(".")
-        word = lexicon.DEMONYMS.get(word, word)
-        tokens.extend(w for w in word.split() if w not in lexicon.STOP_TITLE)
-    return tokens
-
-
-_POSSESSIVE = re.compile(r"^(’s|'s|’|')(?![A-Za-z])")
+_POSSESSIVE = re.compile(rf"^(’s|'s|’|')(?![{_L}])")
 _CAPS_RUN = re.compile(
-    r"(?<![\w’'])(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
-    r"(?:[A-Z][a-zA-Z’'\-]*|[A-Z]\.))*"
+    rf"(?<![\w’'])(?:[{_U}][{_L}’'\-]*|[{_U}]\.)(?:\s+(?:(?:de|van|von|der|bin|al|la|le)\s+)*"
+    rf"(?:[{_U}][{_L}’'\-]*|[{_U}]\.))*"
 )
-_ROLE = re.compile(
-    r"\b(" + "|".join(sorted(lexicon.ROLE_WORDS, key=len, reverse=True)) + r")\b", re.I
+_PRONOUN = re.compile(r"\b(He(?!\s+[A-Z][a-z])|he|[Ss]he)\b")  # not "He Lifeng"
+_IT_SAID = re.compile(
+    r"\b([Ii]t)\s+(?:(?:also|later|then|further|again|has|had|previously)\s+)*(?="
+    + "|".join(sorted(lexicon.SPEECH_VERBS, key=len, reverse=True))
+    + r")\b"
 )
-_PRONOUN = re.compile(r"\b([Hh]e|[Ss]he)\b")
+
+
+def _body_name(words):
+    """The words at the start of a run that name a body ("the Iranian Foreign Ministry",
+    "Global Shipping Agency Director …"), titles and all; None when none do."""
+    while words and words[0].lower() in lexicon.NOT_NAMES:
+        words = words[1:]
+    ends = [i for i, w in enumerate(words) if i and w.lower() in lexicon.ORG_WORDS]
+    if not ends:
+        return None
+    words = words[: ends[-1] + 1]
+    if any(w.lower() in lexicon.NOT_NAMES or w.lower() in lexicon.PLACES for w in words):
+        return None
+    return words
+
+
+def _straight(name):
+    return name.replace("’", "'")
 
 
 def _demonym_plural(word):
@@ -113,7 +114,7 @@ class ActorIndex:
             for alias in actor.aliases:
                 table.setdefault(alias, (actor, "alias"))
             if actor.kind == "government" and actor.country:
-                for country in _country_names().get(actor.country, []):
+                for country in roles.country_names().get(actor.country, []):
                     table.setdefault(country, (actor, "country"))
             if actor.is_person:
                 parts = actor.name.split()
@@ -122,40 +123,74 @@ class ActorIndex:
         for surname, owners in surnames.items():
             if len(owners) == 1 and surname not in table:
                 table[surname] = (next(iter(owners)), "surname")
-        self.table = table
-        names = sorted(table, key=len, reverse=True)
+        # "Ukraine's president" is also typed "Ukraine’s president".
+        self.table = {_straight(name): entry for name, entry in table.items()}
+        names = sorted(self.table, key=len, reverse=True)
         self.pattern = (
-            re.compile(r"(?<![\w’'])(" + "|".join(map(re.escape, names)) + r")(?![\w])")
+            re.compile(
+                r"(?<![\w’'])("
+                + "|".join(re.escape(n).replace("'", "['’]") for n in names)
+                + r")(?![\w])"
+            )
             if names
             else None
         )
-        self.titles = [
-            (actor, set(_title_tokens(actor.title))) for actor in self.actors if actor.title
-        ]
+        self._record = None
 
     # ------------------------------------------------------------------ mentions
+    def known_in(self, text):
+        """The record's actors named in a text (an actor's title, a role phrase)."""
+        if self.pattern is None:
+            return []
+        return [
+            Mention(m.start(), m.end(), actor.name, how, actor, actor.is_person)
+            for m in self.pattern.finditer(text)
+            for actor, how in [self.table[_straight(m.group(1))]]
+        ]
+
+    @property
+    def record(self):
+        """The record's people with a title, and the role it names."""
+        if self._record is None:
+            self._record = [
+                (actor, roles.record_role(actor, self.known_in))
+                for actor in self.actors
+                if actor.title and actor.is_person
+            ]
+        return self._record
+
     def mentions(self, doc):
-        """Every mention in the text, in order, pronouns resolved."""
+        """Every mention in the text, in order, roles and pronouns resolved."""
         text = doc.text
         quoted = [piece for quote in doc.quotes for piece in quote.pieces]
 
         def in_quote(start):
             return any(s <= start < e for s, e in quoted)
 
-        found = []
-        taken = []
-        if self.pattern is not None:
-            for match in self.pattern.finditer(text):
-                actor, how = self.table[match.group(1)]
-                found.append(
-                    Mention(match.start(), match.end(), actor.name, how, actor, actor.is_person)
-                )
-                taken.append((match.start(), match.end()))
-        found += self._titles(text, taken, found)
-        taken += [(m.start, m.end) for m in found if m.how == "title"]
+        found = self.known_in(text)
+        taken = [(m.start, m.end) for m in found]
+        for start, end, name, country in roles.new_bodies(text, taken):
+            known = self._body_of(country, name)
+            if known is not None:
+                found.append(Mention(start, end, known.name, "country", known, False))
+            else:
+                found.append(Mention(start, end, name, "new", None, person=False))
+            taken.append((start, end))
+        for mention in self._new_bodies(text, taken):
+            found.append(mention)
+            taken.append((mention.start, mention.end))
+        for start, end, words in roles.org_references(text, taken):
+            found.append(Mention(start, end, " ".join(words), "org-ref", None, False))
+            taken.append((start, end))
+        spans = roles.role_phrases(doc, taken)
+        for start, end, definite in spans:
+            found.append(Mention(start, end, text[start:end], "role", definite=definite))
+        taken += [(start, end) for start, end, _ in spans]
         found += self._new_names(text, taken)
         for match in _PRONOUN.finditer(text):
             found.append(Mention(match.start(), match.end(), match.group(1), "pronoun"))
+        for match in _IT_SAID.finditer(text):  # "It added that …": the body just named
+            found.append(Mention(match.start(1), match.end(1), "it", "pronoun", person=False))
         found.sort(key=lambda m: m.start)
         for mention in found:
             tail = text[mention.end : mention.end + 40]
@@ -165,83 +200,58 @@ class ActorIndex:
                 following
                 and (
                     following.group(1) in lexicon.GENERIC_SPEAKERS
-                    or (following.group(1) in lexicon.ROLE_WORDS and mention.how != "title")
+                    or (following.group(1) in lexicon.ROLE_WORDS and mention.how != "role")
                     or following.group(1) == "administration"
                 )
+            ) or any(
+                s <= mention.start and mention.end <= e and (s, e) != (mention.start, mention.end)
+                for s, e, _ in spans
             )
             mention.in_quote = in_quote(mention.start)
+        roles.resolve_bodies(found)
+        roles.resolve_roles(doc, found, self.record)
         self._resolve_pronouns(doc, [m for m in found if not m.in_quote])
         return found
 
-    def _titles(self, text, taken, named):
-        mentions = []
-        for match in _ROLE.finditer(text):
-            start, end = match.start(), match.end()
-            if any(s <= start < e for s, e in taken):
+    def _body_of(self, country, phrase):
+        """The record's body a country's ministry or government stands for: one of that
+        country whose name holds its words ("Japan's trade ministry"), else, for a
+        ministry or a government, the country's government."""
+        words = [w.lower() for w in phrase.split()[1:]]
+        if not country or not words:
+            return None
+        government = None
+        for actor in self.actors:
+            if actor.is_person or actor.country != country:
                 continue
-            # Words before the role: adjectives of office, demonyms, capitalised names.
-            before = text[max(0, start - 60) : start]
-            words = before.split()
-            kept = []
-            for word in reversed(words):
-                bare = re.sub(r"(’s|'s)$", "", word).lower().rstrip(".,")
-                if word.endswith((",", ";", ":")) or bare in {"the", "a", "an"}:
-                    break
-                if word.endswith(".") and bare not in lexicon.DEMONYMS:
-                    break  # the sentence before
-                if bare in lexicon.TITLE_WORDS or bare in lexicon.DEMONYMS or word[:1].isupper():
-                    kept.append(word)
-                    continue
-                break
-            np_start = start - sum(len(w) + 1 for w in kept) if kept else start
-            after = re.match(
-                r"\s+(?:of|to|for)\s+(?:the\s+)?((?:[A-Z][\w.’'\-]*\s*){1,4})", text[end : end + 80]
-            )
-            if after and not re.match(r"[A-Z][a-z]+\s+[A-Z][a-z]+$", after.group(1).strip()):
-                end = end + after.end()
-            following = text[end : end + 30]
-            if re.match(r"\s+[A-Z][a-z]", following) and not after:
-                continue  # "President Donald Trump": the name says who
-            actor = self._match_title(text[np_start:end], start, named)
-            if actor is not None:
-                mentions.append(Mention(np_start, end, actor.name, "title", actor, actor.is_person))
-        return mentions
+            if all(w in actor.name.lower() for w in words):
+                return actor
+            if actor.kind == "government" and actor.name.lower().startswith("government"):
+                government = actor
+        return government if words[-1] in lexicon.GOVERNMENT_NOUNS else None
 
-    def _match_title(self, phrase, at, named):
-        tokens = set(_title_tokens(phrase))
-        roles = tokens & lexicon.ROLE_WORDS
-        if not roles:
-            return None
-        scored = []
-        for actor, title in self.titles:
-            if tokens <= title:
-                scored.append((len(tokens & title) - 0.5 * len(title - tokens), actor))
-        if not scored:
-            return None
-        if len(tokens) == 1:
-            # "the president" alone: the one of them named most recently.
-            recent = [m.actor for m in named if m.end <= at and m.actor in {a for _, a in scored}]
-            return recent[-1] if recent else None
-        best = max(score for score, _ in scored)
-        candidates = [actor for score, actor in scored if score == best]
-        if len(candidates) > 1:
-            recent = [m.actor for m in named if m.end <= at and m.actor in candidates]
-            return recent[-1] if recent else None
-        return candidates[0]
+    def _new_bodies(self, text, taken):
+        bodies = []
+        for match in self._runs(text, taken):
+            words = _body_name(match.group(0).split())
+            if words:
+                start = text.index(words[0], match.start())
+                end = start + len(" ".join(words))
+                if text[start:end] == " ".join(words):
+                    bodies.append(Mention(start, end, text[start:end], "new", None, False))
+        return bodies
 
     def _new_names(self, text, taken):
-        countries = {n.lower() for names in _country_names().values() for n in names}
+        countries = {n.lower() for names in roles.country_names().values() for n in names}
         runs = []
-        for match in _CAPS_RUN.finditer(text):
-            start, end = match.start(), match.end()
-            if any(s < end and start < e for s, e in taken):
-                continue
+        for match in self._runs(text, taken):
+            start = match.start()
             words = match.group(0).split()
             offset = start
             if match.group(0).lower() in lexicon.PLACES:
                 continue
             # Drop leading titles, demonyms and capitalised function words.
-            while words:
+            while words and not (words[0] == "He" and len(words) > 1):  # "He Lifeng"
                 bare = re.sub(r"(’s|'s)$", "", words[0]).lower().rstrip(".")
                 if (
                     bare in lexicon.TITLE_WORDS
@@ -268,7 +278,10 @@ class ActorIndex:
             if (
                 bare_name.lower() in lexicon.PLACES
                 or bare_name.lower() in countries
-                or any(w in lexicon.NOT_NAMES or w in lexicon.PLACES for w in lowered)
+                or any(
+                    (w in lexicon.NOT_NAMES and (w, i) != ("he", 0)) or w in lexicon.PLACES
+                    for i, w in enumerate(lowered)
+                )
                 or any(w.isupper() and len(w) > 2 for w in bare_name.split())
                 or len(bare_name.rstrip(".")) < 2
                 or (len(lowered) == 1 and _demonym_plural(lowered[0]))
@@ -282,16 +295,41 @@ class ActorIndex:
                 mentions.append(Mention(start, end, name, "new", None, person=False))
             elif 2 <= len(lowered) <= 4:
                 mentions.append(Mention(start, end, name, "new", None, person=True))
-                persons.setdefault(name.split()[-1], name)
+                # "Lee" for "Lee Jae-myung" as for "Marsh" for "Helen Marsh"; not when two
+                # people share the word
+                for word in {name.split()[0], name.split()[-1]}:
+                    if persons.setdefault(word, name) != name:
+                        persons[word] = None
         final = []
         for start, end, name, lowered in runs:
             if len(lowered) != 1:
                 continue
-            if name in persons:
+            if persons.get(name):
                 final.append(Mention(start, end, persons[name], "new-surname", None, True))
-            elif lowered[0] not in lexicon.ORG_WORDS and lowered[0] not in lexicon.ROLE_WORDS:
+            elif not {lowered[0], lowered[0].removesuffix("s")} & (
+                lexicon.ORG_WORDS | lexicon.ROLE_WORDS | lexicon.GENERIC_SPEAKERS
+            ):  # "Critics say", "Analysts said": nobody in particular
                 final.append(Mention(start, end, name, "new-single", None, True))
         return mentions + final
+
+    @staticmethod
+    def _runs(text, taken):
+        """Capitalised runs outside the names and roles found: "Mines Minister Ana Ruiz"
+        gives "Ana Ruiz" once "Mines Minister" is a role."""
+        for match in _CAPS_RUN.finditer(text):
+            start, end = match.start(), match.end()
+            inside = sorted((s, e) for s, e in taken if s < end and start < e)
+            if not inside:
+                yield match
+                continue
+            pieces, at = [], start
+            for s, e in inside:
+                pieces.append((at, s))
+                at = max(at, e)
+            pieces.append((at, end))
+            for low, high in pieces:
+                if text[low:high].strip():
+                    yield from _CAPS_RUN.finditer(text, low, high)
 
     @staticmethod
     def _resolve_pronouns(doc, mentions):
@@ -309,10 +347,23 @@ class ActorIndex:
                 return None
             return target
 
+        def body(mention):
+            target = mention.target
+            if mention.how == "pronoun" or mention.possessive or mention.modifier:
+                return None
+            return target if target is not None and not target.person else None
+
         for mention in mentions:
             if mention.how != "pronoun":
                 continue
             index = doc.sentence_at(mention.start)
+            if not mention.person:
+                for back in range(index - 1, max(-1, index - 4), -1):
+                    bodies = [body(m) for m in by_sentence.get(back, []) if body(m)]
+                    if bodies:
+                        mention.resolved = bodies[0]
+                        break
+                continue
             same = [m for m in by_sentence.get(index, []) if m.end <= mention.start]
             for candidate in reversed(same):
                 if antecedent(candidate):

@@ -47,6 +47,9 @@ PATTERNS = [
     ("day_mdy", rf"(?:{_PREP})?(?:{_WEEKDAY},?\s+)?{_MONTH}\s+\d{{1,2}}{_ORD}(?:,?\s+\d{{4}})?\b"),
     ("day_dmy", rf"(?:{_PREP})?\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?\b"),
     ("iso", r"\b\d{4}-\d{2}-\d{2}\b"),
+    ("end_of", rf"(?i:\b{_PART_OF}(?:the\s+|this\s+|next\s+|last\s+)?(?:month|year|week))\b"),
+    ("end_of_month", rf"(?i:\b{_PART_OF}){_MONTH}(?:\s+\d{{4}})?\b"),
+    ("end_of_year", rf"(?i:\b{_PART_OF})(?:19|20)\d{{2}}\b"),
     ("month_year", rf"(?:{_PREP})?{_MONTH}\s+(?:of\s+)?\d{{4}}\b"),
     ("season_year", rf"(?i:(?:{_PREP})?(?:the\s+)?{_SEASON}\s+(?:of\s+)?)\d{{4}}\b"),
     ("rel_season", rf"(?i:\b(?:earlier\s+|later\s+)?{_REL}\s+{_SEASON})\b"),
@@ -55,8 +58,6 @@ PATTERNS = [
     ("rel_month", rf"(?i:\b(?:earlier\s+|later\s+|early\s+|late\s+)?{_REL}\s+month)\b"),
     ("rel_year", rf"(?i:\b(?:earlier\s+|later\s+|early\s+|late\s+)?{_REL}\s+year)\b"),
     ("ago", rf"(?i:\b{_NUMBER}\s+(?:day|week|month|year)s?\s+ago)\b"),
-    ("end_of", rf"(?i:\b{_PART_OF}(?:the\s+|this\s+|next\s+|last\s+)?(?:month|year|week))\b"),
-    ("end_of_month", rf"(?i:\b{_PART_OF}){_MONTH}(?:\s+\d{{4}})?\b"),
     ("same_day", r"(?i:\b(?:the\s+same\s+day|that\s+same\s+day))\b"),
     ("today", r"(?i:\b(?:today|tonight|yesterday|tomorrow))\b"),
     ("weekday", rf"(?:(?i:last|next|this|on|by|since|until|from)\s+)?{_WEEKDAY}\b"),
@@ -66,13 +67,17 @@ PATTERNS = [
 COMPILED = [(name, re.compile(pattern)) for name, pattern in PATTERNS]
 
 _FUTURE = re.compile(
-    r"\b(will|won't|shall|'ll|’ll|going to|set to|scheduled|expected|expects?|plans? to|"
-    r"due to|would|could|upcoming|until|hopes? to|aims? to|intends? to)\b",
+    r"\b(will|won't|shall|'ll|’ll|going to|set to|set for|slated|scheduled|expected|expects?|"
+    r"plans? to|due to|due (?:on|in|by|for)|would|could|upcoming|until|hopes? to|aims? to|"
+    r"intends? to)\b",
     re.I,
 )
 _PAST = re.compile(
     r"\b(said|was|were|had|did|told|met|made|took|gave|came|went|left|held|sent|spoke|"
-    r"wrote|began|won|lost|saw|flew|put|ago|since|\w+ed)\b",
+    r"wrote|began|won|lost|saw|flew|put|ago|since|broke|fell|rose|struck|brought|bought|"
+    r"caught|chose|drew|drove|fought|found|froze|got|grew|kept|knew|led|paid|ran|sold|"
+    r"sought|stood|thought|threw|withdrew|spent|became|fled|"
+    r"forgot|forgave|heard|meant|rang|sank|shook|swore|taught|tore|understood|\w+ed)\b",
     re.I,
 )
 _NOT_PAST = {"expected", "scheduled", "planned", "needed", "united", "based", "red"}
@@ -142,7 +147,7 @@ def tense_near(text, start, end, sentence):
                 markers.append((distance, tense))
         if markers:
             return min(markers)[1]
-    return "past"
+    return None  # no tense: a date goes to its nearest occurrence, a weekday to the past
 
 
 @functools.cache
@@ -172,10 +177,19 @@ def resolve(kind, phrase, published, tense, last_day):
     lower = phrase.lower()
     bare = _strip_prep(phrase)
     if kind in {"day_mdy", "day_dmy", "iso"}:
-        prefer = "future" if tense == "future" else "past"
-        data = _parser(published, prefer).get_date_data(re.sub(rf"^{_WEEKDAY},?\s+", "", bare))
-        if data and data.date_obj:
-            day = data.date_obj.date()
+        phrase_date = re.sub(rf"^{_WEEKDAY},?\s+", "", bare)
+        days = []
+        for prefer in ["future", "past"] if tense is None else [tense]:
+            data = _parser(published, prefer).get_date_data(phrase_date)
+            if data and data.date_obj:
+                days.append(data.date_obj.date())
+        if days:
+            day = min(days, key=lambda d: abs((d - published).days))  # the nearest, no tense
+            if not re.search(r"\d{4}", bare) and (day.month, day.day) == (
+                published.month,
+                published.day,
+            ):
+                day = published  # the day of the story ("LONDON, Dec 3"), whatever the tense
             return day, day, "day"
         return None
     if kind == "month_year":
@@ -224,18 +238,8 @@ def resolve(kind, phrase, published, tense, last_day):
             return (*_week(published - datetime.timedelta(weeks=count)), "week")
         day = published - datetime.timedelta(days=count)
         return day, day, "day"
-    if kind in {"end_of", "end_of_month"}:
-        # "the end of the month", "the start of next year", "the end of March": the period
-        # it is part of, at that period's precision.
-        inner = re.sub(
-            r"(?i)^(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+(?:the\s+)?", "", phrase
-        )
-        if kind == "end_of_month":
-            tense_kind = "month_year" if re.search(r"\d{4}", inner) else "bare_month"
-            return resolve(tense_kind, inner, published, tense, last_day)
-        unit = inner.split()[-1].lower()
-        relative = inner if re.match(_REL, inner, re.I) else f"this {unit}"
-        return resolve(f"rel_{unit}", relative, published, tense, last_day)
+    if kind in {"end_of", "end_of_month", "end_of_year"}:
+        return _part_of(kind, phrase, published, tense, last_day)
     if kind == "same_day":
         return (last_day, last_day, "day") if last_day else None
     if kind == "today":
@@ -261,7 +265,9 @@ def resolve(kind, phrase, published, tense, last_day):
         if lower.startswith("since"):
             tense = "past"
         year = published.year
-        if tense == "future" and month < published.month:
+        if tense is None:  # the nearest: "in March" in a November story is next March
+            year += (month - published.month < -6) - (month - published.month > 6)
+        elif tense == "future" and month < published.month:
             year += 1
         elif tense != "future" and month > published.month:
             year -= 1
@@ -270,6 +276,31 @@ def resolve(kind, phrase, published, tense, last_day):
         year = int(re.search(r"\d{4}", phrase).group(0))
         return datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year"
     return None
+
+
+_DEADLINE = re.compile(r"(?i)^(by|before|until|till|through)\s+(?:the\s+)?(end|beginning|start)\b")
+
+
+def _part_of(kind, phrase, published, tense, last_day):
+    """ "at the end of March": the period it is part of, at that period's precision; a
+    deadline ("by the end of the year", "until the end of 2027") is its last day (its
+    first, for "by the start of …")."""
+    inner = re.sub(r"(?i)^(?:\w+\s+)?(?:the\s+)?(?:end|beginning|start|middle)\s+of\s+", "", phrase)
+    inner = re.sub(r"(?i)^the\s+", "", inner)
+    if kind == "end_of_month":
+        tense_kind = "month_year" if re.search(r"\d{4}", inner) else "bare_month"
+        period = resolve(tense_kind, inner, published, tense, last_day)
+    elif kind == "end_of_year":
+        period = resolve("year", inner, published, tense, last_day)
+    else:
+        unit = inner.split()[-1].lower()
+        relative = inner if re.match(_REL, inner, re.I) else f"this {unit}"
+        period = resolve(f"rel_{unit}", relative, published, tense, last_day)
+    deadline = _DEADLINE.match(phrase)
+    if period is None or not deadline:
+        return period
+    day = period[1] if deadline.group(2).lower() == "end" else period[0]
+    return day, day, "day"
 
 
 def _rel(lower):

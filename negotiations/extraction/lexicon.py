@@ -5,6 +5,11 @@ Plain lists, so a journalist can read what the extractor knows and add to it.
 
 import re
 
+# Letters for the patterns: ASCII and the Latin accented ones ("Josué", "Arıkan", "Łukasz").
+_LATIN = [chr(c) for c in range(0xC0, 0x250) if chr(c).isalpha()]
+UPPER = "A-Z" + "".join(c for c in _LATIN if c.isupper())
+LETTERS = "A-Za-z" + "".join(_LATIN)
+
 
 def words(text):
     return frozenset(text.split())
@@ -21,7 +26,21 @@ SPEECH_VERBS = words(
     "announces confirmed confirms denied denies suggested suggests predicted predicts "
     "maintained maintains conceded concedes concluded concludes explained explains wrote "
     "writes stated declared declares replied responded recalled countered emphasized "
-    "emphasised complained vowed promised urged asked posted remarked observed"
+    "emphasised complained vowed promised urged asked posted remarked observed demanded "
+    "demands reiterated reiterates accused accuses"
+)
+# Verbs that report speech only with "that" ("concluded that …", not "concluded talks").
+THAT_VERBS = words("concluded concludes maintained maintains")
+# Verbs whose report is the whole sentence ("She accused rich nations of backtracking").
+WHOLE_SENTENCE_VERBS = words("accused accuses")
+# Verbs that attribute a quote ("“Not by anyone,” he cautioned.") but report no clause of
+# their own ("agreed to a truce" is an act).
+QUOTE_VERBS = words(
+    "tweeted tweets continued continues joked jokes quipped quips cautioned cautions lamented "
+    "laments boasted boasts pleaded pleads wondered wonders shouted answered answers retorted "
+    "agreed agrees hinted hints signalled signaled echoed echoes underlined underscored "
+    "threatened threatens alleged alleges charged testified reassured mused scoffed sighed "
+    "conceded recalled proclaimed exclaimed snapped barked pointed summed"
 )
 # Verbs that take a quote but not a reported clause ("called the plan “a betrayal”").
 QUOTE_ONLY_VERBS = words("called calls described describes dubbed labelled labeled")
@@ -49,7 +68,50 @@ ROLE_WORDS = words(
     "president secretary minister envoy chancellor spokesman spokeswoman spokesperson "
     "ambassador governor senator premier chief head leader adviser advisor commissioner "
     "director chair chairman chairwoman representative negotiator king queen prince general "
-    "mayor speaker aide official diplomat prosecutor judge ceo founder"
+    "mayor speaker aide official diplomat prosecutor judge ceo founder analyst economist "
+    "lawyer attorney professor researcher boss"
+)
+# Roles of people often left unnamed: "the official said" is nobody named before.
+ANONYMOUS_ROLES = words("official aide diplomat analyst economist lawyer researcher professor")
+# Role words that say which rank, not which office: "top negotiator" is a negotiator.
+OPTIONAL_ROLE_WORDS = words(
+    "top senior chief lead leading main veteran new current powerful influential longtime"
+)
+# Words that make another office of a role: "the president" is not the vice president.
+MARKED_ROLE_WORDS = words("vice deputy former acting assistant prime under first")
+# Heads of a body: "the agency's chief" is whoever leads the agency.
+HEAD_WORDS = words("chief head leader boss")
+HEAD_TITLES = words(
+    "president director chair chairman chairwoman head chief leader ceo premier "
+    "secretary-general commissioner governor executive"
+)
+ROLE_SYNONYMS = {
+    "spokeswoman": "spokesman",
+    "spokesperson": "spokesman",
+    "advisor": "adviser",
+    "chairwoman": "chair",
+    "chairman": "chair",
+    "defence": "defense",
+    "attorney": "lawyer",
+}
+# Common nouns that stand for a body named before ("the group said", "the agency's chief").
+ORG_NOUNS = words(
+    "group bloc agency union ministry company movement alliance organization organisation "
+    "association council committee commission militia coalition federation government "
+    "rebels watchdog regulator party consortium firm department office presidency embassy "
+    "military army cabinet parliament court bank fund"
+)
+# A country's bodies that speak for its government when the record holds no other.
+GOVERNMENT_NOUNS = words("government ministry presidency cabinet")
+# Nouns that stand for any organisation named before ("the group", "the rebels").
+GROUP_NOUNS = words(
+    "group movement alliance coalition militia rebels organization organisation company firm"
+)
+# Seats of power that speak for a government ("the White House said").
+SEATS = phrases(
+    "white house, kremlin, pentagon, downing street, elysee, élysée, elysée palace, "
+    "quai d'orsay, blue house, zhongnanhai, state department, foreign office, chancellery, "
+    "treasury, home office"
 )
 # Words that may stand before a name as part of a title ("Foreign Secretary David Lammy").
 TITLE_WORDS = ROLE_WORDS | {
@@ -130,6 +192,80 @@ DEMONYMS = {
     "iranian": "iran",
     "eu": "european union",
     "kremlin": "russia",
+    "afghan": "afghanistan",
+    "argentine": "argentina",
+    "armenian": "armenia",
+    "australian": "australia",
+    "austrian": "austria",
+    "azerbaijani": "azerbaijan",
+    "belarusian": "belarus",
+    "belgian": "belgium",
+    "brazilian": "brazil",
+    "bulgarian": "bulgaria",
+    "chilean": "chile",
+    "colombian": "colombia",
+    "congolese": "congo, the democratic republic of the",
+    "croatian": "croatia",
+    "cuban": "cuba",
+    "czech": "czechia",
+    "danish": "denmark",
+    "egyptian": "egypt",
+    "emirati": "united arab emirates",
+    "estonian": "estonia",
+    "ethiopian": "ethiopia",
+    "finnish": "finland",
+    "georgian": "georgia",
+    "ghanaian": "ghana",
+    "greek": "greece",
+    "guinean": "guinea",
+    "indonesian": "indonesia",
+    "iraqi": "iraq",
+    "irish": "ireland",
+    "jordanian": "jordan",
+    "kazakh": "kazakhstan",
+    "kenyan": "kenya",
+    "korean": "south korea",
+    "latvian": "latvia",
+    "lebanese": "lebanon",
+    "lithuanian": "lithuania",
+    "malaysian": "malaysia",
+    "mexican": "mexico",
+    "moldovan": "moldova",
+    "moroccan": "morocco",
+    "nigerian": "nigeria",
+    "norwegian": "norway",
+    "pakistani": "pakistan",
+    "palestinian": "palestine",
+    "peruvian": "peru",
+    "philippine": "philippines",
+    "filipino": "philippines",
+    "portuguese": "portugal",
+    "qatari": "qatar",
+    "romanian": "romania",
+    "rwandan": "rwanda",
+    "serbian": "serbia",
+    "slovak": "slovakia",
+    "somali": "somalia",
+    "sudanese": "sudan",
+    "swedish": "sweden",
+    "swiss": "switzerland",
+    "syrian": "syria",
+    "taiwanese": "taiwan",
+    "thai": "thailand",
+    "ugandan": "uganda",
+    "venezuelan": "venezuela",
+    "vietnamese": "vietnam",
+    "yemeni": "yemen",
+}
+# Country names journalists use that the ISO list spells otherwise.
+COUNTRY_NAMES = {
+    "US": ["United States", "America"],
+    "GB": ["Britain", "United Kingdom"],
+    "RU": ["Russia"],
+    "TR": ["Turkey", "Türkiye"],
+    "CD": ["DR Congo", "Democratic Republic of Congo", "Democratic Republic of the Congo"],
+    "CZ": ["Czech Republic"],
+    "PS": ["Palestine"],
 }
 STOP_TITLE = words("the of to for and a an in on at 's ’s s")
 
@@ -186,6 +322,11 @@ CURRENCY_SYMBOLS = {
     "₺": "TRY",
     "zł": "PLN",
     "Fr.": "CHF",
+    "R$": "BRL",
+    "S$": "SGD",
+    "Rs": "INR",
+    "Rs.": "INR",
+    "Dh": "AED",
 }
 CURRENCY_WORDS = {
     "dollars": "USD",
@@ -206,15 +347,29 @@ CURRENCY_WORDS = {
     "yuan": "CNY",
     "renminbi": "CNY",
     "yen": "JPY",
-    "rupees": "INR",
     "lira": "TRY",
+    "won": "KRW",
     "zlotys": "PLN",
     "zloty": "PLN",
-    "francs": "CHF",
-    "riyals": "SAR",
 }
+# Currency words several countries use: the country the story is about says which
+# ("2 billion pesos" in a story from Colombia; "Mexican pesos" anywhere).
+SHARED_CURRENCY_WORDS = {
+    "peso": {"MX": "MXN", "CO": "COP", "AR": "ARS", "CL": "CLP", "PH": "PHP", "UY": "UYU",
+             "CU": "CUP", "DO": "DOP"},
+    "dinar": {"IQ": "IQD", "RS": "RSD", "JO": "JOD", "KW": "KWD", "LY": "LYD", "TN": "TND",
+              "DZ": "DZD", "BH": "BHD"},
+    "shilling": {"KE": "KES", "UG": "UGX", "TZ": "TZS", "SO": "SOS"},
+    "rupee": {"IN": "INR", "PK": "PKR", "LK": "LKR", "NP": "NPR"},
+    "riyal": {"SA": "SAR", "QA": "QAR", "OM": "OMR", "YE": "YER"},
+    "¥": {"JP": "JPY", "CN": "CNY"},
+    "dollar": {"US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "HK": "HKD", "SG": "SGD",
+               "TW": "TWD"},
+    "franc": {"CH": "CHF", "CD": "CDF", "RW": "RWF", "GN": "GNF"},
+}  # fmt: skip
 CURRENCY_CODES = words(
-    "USD EUR GBP UAH RUB CNY JPY CHF CAD AUD INR TRY PLN SAR AED NZD HKD SEK NOK DKK"
+    "USD EUR GBP UAH RUB CNY JPY CHF CAD AUD INR TRY PLN SAR AED NZD HKD SEK NOK DKK COP MXN "
+    "ARS CLP BRL ZAR KRW SGD"
 )
 MULTIPLIERS = {
     "thousand": 10**3,
@@ -230,6 +385,8 @@ MULTIPLIERS = {
     "trillion": 10**12,
     "tn": 10**12,
     "trn": 10**12,
+    "lakh": 10**5,
+    "crore": 10**7,
 }
 NUMBER_WORDS = {
     "one": 1,

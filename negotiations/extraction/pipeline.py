@@ -74,8 +74,11 @@ def _speaker_dict(mention):
     target = mention.target if mention is not None else None
     if target is None:
         return {"speaker_name": "", "actor": None, "new_actor": False, "speaker_match": ""}
-    how = "pronoun" if mention.how == "pronoun" else target.how
     new = target.how in NEW_HOWS
+    if mention.how == "role":
+        how = "new" if new else "title"
+    else:
+        how = "pronoun" if mention.how == "pronoun" else target.how
     return {
         "speaker_name": target.name,
         "actor": None if new else target.actor.id,

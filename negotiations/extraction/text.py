@@ -7,6 +7,8 @@ text it analysed (for HTML, the text trafilatura found in it).
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import UPPER
+
 MAX_CHARS = 100_000
 
 _OPEN = "“„«"
@@ -123,7 +125,7 @@ class Document:
 
 _BLANK = re.compile(r"\n[ \t]*\n\s*")
 _ENDS_SENTENCE = re.compile(r"[.!?:”\"»)\]|]\s*$")
-_STARTS_PARAGRAPH = re.compile(r"^\s*[\"“„«\[A-Z0-9_]")
+_STARTS_PARAGRAPH = re.compile(rf"^\s*[\"“„«\[{UPPER}0-9_]")
 
 
 def split_paragraphs(text):
@@ -161,13 +163,31 @@ def _is_opening_straight(text, at):
     return (before.isspace() or before in "([{—–-/") and not after.isspace()
 
 
+def _is_opening_single(text, at):
+    """‘We are close,’ (British style): a ‘ before a letter, after a space."""
+    before = text[at - 1] if at > 0 else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    return (before.isspace() or before in "([{—–-") and after.isalpha()
+
+
+def _is_closing_single(text, at):
+    """The ’ that closes a ‘single’ quote, not an apostrophe ("won’t", "workers’ pay")."""
+    before = text[at - 1] if at > 0 else " "
+    following = text[at + 1 : at + 3]
+    if before.isspace() or following[:1].isalpha():
+        return False
+    return not (before == "s" and re.match(r"\s[a-z]", following))
+
+
 def find_quotes(text, paragraphs):
     """Pair quotation marks: curly ones by their shape, straight ones by what surrounds
-    them. A quote still open at the end of a paragraph goes on when the next paragraph
-    opens with a quotation mark (the newspaper convention); otherwise it is dropped."""
+    them, ‘single’ ones when a ‘ opens before a word and a ’ closes after one. A quote
+    still open at the end of a paragraph goes on when the next paragraph opens with a
+    quotation mark (the newspaper convention); otherwise it is dropped."""
     quotes = []
     current = None
     piece_start = None
+    single = False
     for p_index, (p_start, p_end, _hard) in enumerate(paragraphs):
         at = p_start
         if current is not None:
@@ -176,7 +196,7 @@ def find_quotes(text, paragraphs):
             if current.soft:
                 current.soft = False
                 piece_start = p_start
-            elif first[:1] in _OPEN + '"':  # over paragraphs: skip the reopening mark
+            elif first[:1] in (_OPEN + '"' if not single else "‘"):  # skip the reopening mark
                 piece_start = p_start + lead + 1
                 at = piece_start
             else:
@@ -184,10 +204,15 @@ def find_quotes(text, paragraphs):
         while at < p_end:
             char = text[at]
             if current is None:
-                if char in _OPEN or (char == '"' and _is_opening_straight(text, at)):
+                single = char == "‘" and _is_opening_single(text, at)
+                if single or char in _OPEN or (char == '"' and _is_opening_straight(text, at)):
                     current = Quote(open_at=at, close_at=at)
                     piece_start = at + 1
-            elif char in _CLOSE or char == '"':
+            elif (
+                (char == "’" and _is_closing_single(text, at))
+                if single
+                else (char in _CLOSE or char == '"')
+            ):
                 current.pieces.append((piece_start, at))
                 current.close_at = at
                 if current.words(text):
@@ -196,7 +221,8 @@ def find_quotes(text, paragraphs):
             at += 1
         if current is not None:
             following = paragraphs[p_index + 1] if p_index + 1 < len(paragraphs) else None
-            if following and text[following[0] : following[1]].lstrip()[:1] in _OPEN + '"':
+            reopens = "‘" if single else _OPEN + '"'
+            if following and text[following[0] : following[1]].lstrip()[:1] in reopens:
                 current.pieces.append((piece_start, p_end))
             elif following and not following[2]:
                 current.pieces.append((piece_start, p_end))  # a soft break: same paragraph
@@ -254,7 +280,7 @@ ABBREVIATIONS = {
     "mt",
     "ft",
 }
-_BOUNDARY = re.compile(r"[.!?]+[\"”’»)]*\s+(?=[\"“„«(\[]?[A-Z0-9])")
+_BOUNDARY = re.compile(rf"[.!?]+[\"”’»)]*\s+(?=[\"“„«(\[]?[{UPPER}0-9])")
 _LAST_WORD = re.compile(r"([A-Za-z.]+)[.!?]+[\"”’»)]*\s+$")
 
 

@@ -26,6 +26,17 @@ from .conftest import run
         ("projects worth $5-7 billion", [("5000000000", "USD"), ("7000000000", "USD")]),
         ("10 to 15 billion dollars", [("10000000000", "USD"), ("15000000000", "USD")]),
         ("$50 and 60 people", [("50", "USD")]),
+        ("10 million Canadian dollars", [("10000000", "CAD")]),
+        ("3 million Mexican pesos", [("3000000", "MXN")]),
+        ("Chile's miners want 40 billion pesos", [("40000000000", "CLP")]),
+        ("a fine of 9 million pesos", []),
+        ("a $20-billion fund", [("20000000000", "USD")]),
+        ("Rs 500 crore for roads", [("5000000000", "INR")]),
+        ("R$5 billion in credit", [("5000000000", "BRL")]),
+        ("5 trillion won in chips", [("5000000000000", "KRW")]),
+        ("they won 3 seats", []),
+        ("Beijing pledged ¥100 billion to China's exporters", [("100000000000", "CNY")]),
+        ("¥580 billion in Tokyo", [("580000000000", "JPY")]),
     ],
 )
 def test_value_and_currency(text, expected):

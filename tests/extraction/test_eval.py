@@ -1,6 +1,7 @@
 """The seed story and the annotated set, scored as scripts/eval-extract.py scores them."""
 
 import importlib.util
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,9 +42,16 @@ def test_every_quote_and_amount_of_the_seed_story_with_its_speaker(seed_article,
     assert amounts == [(Decimal("500000000000"), "USD")] * 3
 
 
-# The second held-out batch is left out: it does not meet the quote targets (README).
-@pytest.mark.parametrize("split", ["dev", "heldout"])
+DEV3 = Path(__file__).resolve().parents[1] / "data" / "extraction-heldout-3.json"
+
+
+# The second held-out batch is left out: its annotations read "by the end of March" as
+# the month, where the rules (and dev3's annotator) read the deadline's day (README).
+@pytest.mark.parametrize("split", ["dev", "heldout", "dev3"])
 def test_the_set_meets_the_targets(evaluation, dataset, known, split):
+    if split == "dev3":
+        dataset = json.loads(DEV3.read_text())
+        known = [KnownActor.from_spec(i, spec) for i, spec in enumerate(dataset["actors"], 1)]
     totals = {}
     for article in dataset["articles"]:
         if article["split"] != split:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from negotiations.extraction.actors import KnownActor
+
 from .conftest import run, statements
 
 
@@ -40,14 +42,39 @@ def test_a_pronoun_is_the_nearest_person_named_before_it():
     assert statements(text) == [("direct", "We are reading every line.", "Olena Marchenko")]
 
 
-def test_a_split_quote_is_one_statement():
+def test_a_split_quote_is_one_statement_keeping_its_comma():
     text = "“We will not trade away our land,” Yermak said, “and we will not forget anyone.”"
     assert statements(text) == [
         (
             "direct",
-            "We will not trade away our land and we will not forget anyone.",
+            "We will not trade away our land, and we will not forget anyone.",
             "Andriy Yermak",
         )
+    ]
+
+
+def test_a_quote_split_by_a_long_attribution_closed_by_a_comma_is_one_statement():
+    text = (
+        "“The offer is on the table,” Olena Marchenko, a spokeswoman for the ministry, "
+        "told journalists outside the building on Friday, “but it will not stay there long.”"
+    )
+    assert statements(text) == [
+        (
+            "direct",
+            "The offer is on the table, but it will not stay there long.",
+            "Olena Marchenko",
+        )
+    ]
+
+
+def test_two_quotes_around_a_full_sentence_stay_two():
+    text = (
+        "“The offer stands,” Bessent said. He then left the room without taking questions. "
+        "“We are done with this for today.”"
+    )
+    assert [s[1] for s in statements(text) if s[0] == "direct"] == [
+        "The offer stands.",
+        "We are done with this for today.",
     ]
 
 
@@ -88,6 +115,8 @@ def test_a_short_quote_inside_reported_speech_keeps_the_speaker_of_the_sentence(
         "Asked about Trump's “dictator” label, Zelenskyy said he had moved past it.",
         "Witkoff spoke on CNN's “State of the Union” the same day.",
         "Russia still describes the war as a “special military operation”.",
+        "The minister again defended his “pragmatic approach.”",
+        "Analysts doubt the bloc’s “strategic autonomy.”",
     ],
 )
 def test_scare_quotes_and_titles_are_not_statements(text):
@@ -203,3 +232,136 @@ def test_a_short_quote_followed_by_the_rest_of_its_sentence_is_a_statement():
 
 def test_asking_for_something_is_not_reported_speech():
     assert statements("Kyiv has asked for air defence worth €4 billion from its allies.") == []
+
+
+def test_the_attribution_of_a_quote_is_not_reported_speech():
+    text = (
+        "“We are listening,” Olena Marchenko, the ministry's spokeswoman, told reporters "
+        "at the Treasury, “and we will answer.”"
+    )
+    assert [s[0] for s in statements(text)] == ["direct"]
+
+
+def test_a_long_name_after_the_reported_clause_is_the_speaker():
+    actors = [KnownActor(9, "World Association of Grain Exporters of the North", "organization")]
+    text = (
+        "Shipments resumed from three ports on Friday, "
+        "the World Association of Grain Exporters of the North said."
+    )
+    assert statements(text, actors=actors) == [
+        (
+            "paraphrase",
+            "Shipments resumed from three ports on Friday.",
+            "World Association of Grain Exporters of the North",
+        )
+    ]
+
+
+def test_according_to_a_source_before_the_clause():
+    text = "According to Yermak, the fund will hold its first meeting in Kyiv next month."
+    assert statements(text) == [
+        ("paraphrase", "The fund will hold its first meeting in Kyiv next month.", "Andriy Yermak")
+    ]
+
+
+def test_with_someone_saying_names_the_speaker_of_the_participle():
+    text = "The talks ended without a deal, with Bessent saying the two sides still disagreed."
+    assert statements(text) == [("paraphrase", "The two sides still disagreed.", "Scott Bessent")]
+
+
+def test_what_introduces_a_quote_after_a_colon_is_not_reported_speech():
+    text = "Speaking after the vote, Yermak added: “We will keep negotiating until the very end.”"
+    assert statements(text) == [
+        ("direct", "We will keep negotiating until the very end.", "Andriy Yermak")
+    ]
+
+
+def test_a_demand_is_reported_speech_and_an_accusation_keeps_its_sentence():
+    text = "Zelenskyy demanded that Russia return the children it had taken."
+    assert statements(text) == [
+        ("paraphrase", "Russia return the children it had taken.", "Volodymyr Zelenskyy")
+    ]
+    text = "Zelenskyy accused Moscow of stalling the talks to gain ground in the east."
+    assert statements(text) == [("paraphrase", text, "Volodymyr Zelenskyy")]
+
+
+def test_a_quote_resumed_after_a_long_attribution_sentence_is_joined():
+    text = (
+        "“Deadlines are easy,” said Olena Marchenko, a spokeswoman for the ministry of "
+        "energy in Kyiv. “Delivery is not.”"
+    )
+    assert statements(text) == [
+        ("direct", "Deadlines are easy. Delivery is not.", "Olena Marchenko")
+    ]
+
+
+def test_what_someone_did_not_say_is_not_reported_speech():
+    assert statements("Bessent did not say when the fund would open.") == []
+    assert statements("Yermak declined to say who would sign the deal in Kyiv.") == []
+
+
+def test_a_name_inside_a_relative_clause_is_not_the_speaker():
+    text = "Bessent, who visited Zelenskyy in Kyiv last week, has said the offer stands firm."
+    assert statements(text) == [("paraphrase", "The offer stands firm.", "Scott Bessent")]
+
+
+def test_a_participle_after_a_quote_reports_the_same_speaker():
+    text = "“We are nearly done,” Yermak said on Friday, adding that two chapters remained open."
+    assert ("paraphrase", "Two chapters remained open.", "Andriy Yermak") in statements(text)
+
+
+def test_a_plural_noun_opening_a_sentence_is_nobody_in_particular():
+    assert statements("Critics say the fund will favour American firms over local ones.") == []
+
+
+def test_a_dateline_is_not_part_of_the_reported_clause():
+    text = "KYIV, Feb 25 (Reuters) - The fund will open in March, Yermak said."
+    assert statements(text) == [("paraphrase", "The fund will open in March.", "Andriy Yermak")]
+
+
+def test_a_verb_that_reports_only_with_that():
+    assert statements("Kyiv and Washington concluded talks on the minerals fund on Friday.") == []
+    text = "Bessent concluded that the fund would need another year of work."
+    assert statements(text) == [
+        ("paraphrase", "The fund would need another year of work.", "Scott Bessent")
+    ]
+
+
+def test_an_opening_participle_and_a_number_with_commas_keep_the_subject():
+    text = (
+        "Speaking on state television, Yermak said exports could rise by 200,000 tonnes "
+        "a month, if the ports stay open."
+    )
+    assert statements(text)[0][1].startswith("Exports could rise by 200,000 tonnes")
+    assert statements(text)[0][2] == "Andriy Yermak"
+
+
+@pytest.mark.parametrize("verb", ["cautioned", "tweeted", "lamented", "quipped", "retorted"])
+def test_a_quote_is_attributed_by_verbs_that_report_no_clause(verb):
+    text = f"“We will not be rushed by anyone, not even our friends,” Yermak {verb}."
+    assert statements(text) == [
+        ("direct", "We will not be rushed by anyone, not even our friends.", "Andriy Yermak")
+    ]
+    assert statements("Kyiv agreed to a 30-day pause on strikes against ports.") == []
+
+
+def test_a_short_reported_clause_needs_a_verb():
+    text = "The Northern Farmers Union confirmed in a statement that it would attend."
+    assert statements(text) == [("paraphrase", "It would attend.", "Northern Farmers Union")]
+    assert statements("Bessent denied targeting civilians.") == []
+
+
+def test_a_quote_according_to_its_speaker():
+    text = "“The fund is not for sale to anyone at any price,” according to Yermak."
+    assert statements(text)[0][2] == "Andriy Yermak"
+
+
+def test_quoted_as_saying_reports_the_subject():
+    text = "Yermak was quoted by a news agency as saying the fund would open in May."
+    assert statements(text) == [("paraphrase", "The fund would open in May.", "Andriy Yermak")]
+
+
+def test_a_place_after_a_preposition_is_not_the_subject():
+    assert statements("Critics in Kyiv say the fund will favour foreign firms.") == []
+    text = "Speaking in Kyiv, Yermak said the fund would open in May."
+    assert statements(text)[0][2] == "Andriy Yermak"

@@ -70,3 +70,15 @@ def test_straight_and_curly_marks_pair_up():
     )
     doc = Document.from_text(text)
     assert [q.words(text) for q in doc.quotes] == ["that will be paid off by ten generations."]
+
+
+def test_single_quotation_marks_pair_around_words_not_apostrophes():
+    text = (
+        "‘We won’t sign a deal that hurts the workers’ pay,’ Bessent said. "
+        "‘That is final.’ Trump’s envoy left."
+    )
+    doc = Document.from_text(text)
+    assert [q.words(text) for q in doc.quotes] == [
+        "We won’t sign a deal that hurts the workers’ pay,",
+        "That is final.",
+    ]
