@@ -11,6 +11,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, ProtectedError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -44,6 +45,7 @@ from .models import (
     Statement,
     StatusChange,
 )
+from .numbers import parse_id
 
 # Typed as one partial ``date`` field; the order within a day is the domain's to keep.
 ENTRY_FORM_EXCLUDE = ("date_start", "date_precision", "sequence")
@@ -77,18 +79,31 @@ class HistoryMixin:
     def _url(self, name, *args):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
 
+    def _pk_or_404(self, object_id):
+        """The id in an admin address; one no record can have (beyond 64 bits, other
+        scripts' digits) is a 404, as the database would refuse to compare it."""
+        pk = parse_id(unquote(object_id))
+        if pk is None:
+            raise Http404
+        return pk
+
     def _version_or_404(self, object_id, version_id):
         return get_object_or_404(
             self.model.history.model,
-            **{self.opts.pk.attname: unquote(object_id), "history_id": version_id},
+            **{self.opts.pk.attname: self._pk_or_404(object_id), "history_id": version_id},
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        if from_field is None and parse_id(unquote(object_id)) is None:
+            return None  # the admin's "does not exist" answer
+        return super().get_object(request, object_id, from_field)
 
     def changelist_view(self, request, extra_context=None):
         extra = {"deleted_url": self._url("deleted"), **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra)
 
     def history_view(self, request, object_id, extra_context=None):
-        pk = unquote(object_id)
+        pk = self._pk_or_404(object_id)
         latest = domain.latest_version(self.model, pk)
         extra = {
             "latest_version_id": latest.history_id if latest else None,
@@ -112,9 +127,9 @@ class HistoryMixin:
         version = self._version_or_404(object_id, version_id)
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        against = request.GET.get("against", "")
-        if against.isdigit():
-            other = self._version_or_404(object_id, int(against))
+        against = parse_id(request.GET.get("against", ""))
+        if against is not None:
+            other = self._version_or_404(object_id, against)
         else:
             other = history.previous_version(version)
         older, newer = (other, version)
@@ -137,7 +152,7 @@ class HistoryMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Restore a version (of a live or a deleted record) through the domain."""
         version = self._version_or_404(object_id, version_id)
-        pk = unquote(object_id)
+        pk = self._pk_or_404(object_id)
         current = self.model._base_manager.filter(pk=pk).first()
         if not self.has_view_or_change_permission(request, current):
             raise PermissionDenied
@@ -544,7 +559,7 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _say_where_the_entry_stands(self, request, object_id):
-        entry = self.model._base_manager.filter(pk=unquote(object_id)).first()
+        entry = self.get_object(request, object_id)
         if entry is None:
             return
         revision = domain.pending_revision(entry)

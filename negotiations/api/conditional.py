@@ -31,8 +31,8 @@ from .exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequire
 
 # A version is a 64-bit integer: longer digit strings name no version (and int() of
 # thousands of digits raises ValueError).
-_VERSION_TAG = re.compile(r'^(?:W/)?"(\d{1,19})(?:\.(\d{1,19}))?(-[0-9a-f]*)?"$')
-_VERSION_TEXT = re.compile(r"^\d{1,19}$")
+_VERSION_TAG = re.compile(r'^(?:W/)?"(\d{1,19})(?:\.(\d{1,19}))?(-[0-9a-f]*)?"$', re.ASCII)
+_VERSION_TEXT = re.compile(r"^\d{1,19}$", re.ASCII)
 
 
 def lock_from_etag(etag):

@@ -108,3 +108,10 @@ def test_a_draft_edit_is_a_200_with_the_new_etag(as_journalist, negotiation):
     response = as_journalist.patch(url, {"title": "Draft title"}, **if_match(draft))
     assert response.status_code == 200
     assert response["ETag"].startswith('"2-')
+
+
+def test_a_version_in_other_digits_names_no_version(as_editor, event):
+    url = f"{API}events/{event.pk}/"
+    response = as_editor.patch(url, {"key": True}, format="json", HTTP_IF_MATCH='"١"')
+    assert response.status_code == 412
+    assert Event.objects.get(pk=event.pk).version == 1
