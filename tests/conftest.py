@@ -1,8 +1,11 @@
+import tempfile
+
 import pytest
 from django.core.cache import caches
 
 from negotiations.stamp_watch import watch
 from tests import factories
+from tests.redis_server import REDIS_SERVER, RedisServer
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +57,17 @@ def demo(db):
 
     load_demo()
     return Negotiation.objects.get(slug=NEGOTIATION_SLUG)
+
+
+@pytest.fixture
+def redis_server():
+    """A throwaway redis-server of the test's own, stopped however the test ends."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with tempfile.TemporaryDirectory(prefix="parley-redis-") as folder:
+        server = RedisServer(folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

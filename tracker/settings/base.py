@@ -6,6 +6,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from tracker.cache import caches_on
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -218,22 +220,28 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Last-Modified"]
 CORS_URLS_REGEX = r"^/(api|embed)/.*$"
 
-# In each worker's memory. "default": rendered pages and what a negotiation's pages share,
-# under versioned keys (at most ~1,000 of them, a few hundred KB each at worst); "throttle":
-# the API's rate counters, one small number per client and minute, kept apart so that a
-# crowd of clients never pushes the pages out.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "parley",
-        "OPTIONS": {"MAX_ENTRIES": 1_000},
-    },
-    "throttle": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "parley-throttle",
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
-    },
-}
+# "default": rendered pages and what a negotiation's pages share, under versioned keys;
+# "throttle": the API's rate counters, one small number per client and minute, kept apart so
+# that a crowd of clients never pushes the pages out. With REDIS_URL, both live in that Redis
+# (shared by every worker and app server; give it a maxmemory and an LRU eviction policy), and
+# if it stops answering, pages are served uncached and rate limits let requests through
+# (tracker.cache). Without it, each worker keeps its own in memory (the embedded default).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = caches_on(REDIS_URL)
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "parley",
+            "OPTIONS": {"MAX_ENTRIES": 1_000},
+        },
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "parley-throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
 
 LOGIN_URL = "admin:login"
 

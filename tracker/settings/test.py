@@ -1,3 +1,10 @@
+import os
+
+# Each test process keeps its own cache in memory, whatever the environment says: a Redis
+# shared by parallel test processes would mix their records. The tests of the shared cache
+# start a Redis of their own (tests/redis_server.py).
+os.environ.pop("REDIS_URL", None)
+
 from .base import *  # noqa: F403
 
 SECRET_KEY = "parley-test-key-not-secret"
