@@ -3,7 +3,8 @@
 A negotiation's ``changed_at`` moves with every write in it, so it is the cache key:
 the ETag is built from it, from the latest publish time already reached (a scheduled
 entry appears without a write), from today's date (what is "scheduled" or "overdue"
-changes at midnight), from the address asked for and from the code's deployment.
+changes at midnight), from the address asked for and from the release deployed
+(``settings.RELEASE_ID``).
 
 Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
 304. What was rendered for readers is also kept in Django's cache under the same
@@ -18,7 +19,6 @@ precompiled query and answers with the 304 or the stored copy.
 
 import datetime
 import hashlib
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,19 +36,6 @@ from django.views.decorators.http import require_safe
 from .compiled import CompiledQuery
 from .stamp_watch import watch
 
-
-def _code_stamp():
-    """A digest of the code and templates: every worker of one deployment agrees on it."""
-    digest = hashlib.sha256()
-    for folder in ("negotiations", "templates"):
-        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".txt", ".xml", ".svg"}:
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# Pages change with the code too: a new deployment gets new validators.
-CODE_STAMP = _code_stamp()
 # Browsers revalidate every time (a 304 costs one indexed query); shared caches may keep a
 # copy for a few seconds, serve it while revalidating, and fall back on it if we fail.
 PUBLIC_CACHE_CONTROL = (
@@ -67,7 +54,7 @@ class Validators:
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
         known = [moment for moment in moments if moment is not None]
         self.last_modified = max([*known, midnight])
-        parts = [CODE_STAMP, today.isoformat(), extra, *(m.isoformat() for m in known)]
+        parts = [settings.RELEASE_ID, today.isoformat(), extra, *(m.isoformat() for m in known)]
         digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
         self.etag = f'W/"{digest}"'
 
@@ -168,7 +155,7 @@ def _bypasses_cache(request, *, everything=False):
 
 def negotiation_version(negotiation):
     """What a negotiation's outputs depend on besides their address — its stamp, today's
-    date, the code — as one string, which every write and publication moves on."""
+    date, the release — as one string, which every write and publication moves on."""
     return _version((negotiation.changed_at, getattr(negotiation, "published_until", None)))
 
 

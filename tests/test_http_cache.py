@@ -114,3 +114,13 @@ def test_a_304_from_the_view_teaches_the_middleware_too(client, talks):
         lambda: client.get("/negotiations/talks/", HTTP_IF_NONE_MATCH=first["ETag"])
     )
     assert again.status_code == 304 and at_most_the_stamp(sql)
+
+
+def test_a_new_release_gets_new_validators_and_renders_afresh(client, talks, settings):
+    first = client.get("/negotiations/talks/")
+    settings.RELEASE_ID = "next-release"
+    again, sql = sql_of(
+        lambda: client.get("/negotiations/talks/", HTTP_IF_NONE_MATCH=first["ETag"])
+    )
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert not at_most_the_stamp(sql)

@@ -79,3 +79,27 @@ def test_production_trusts_the_proxy_for_https():
         check=False,
     )
     assert result.stdout.strip() == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def release_of(**env):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; print(s.RELEASE_ID)"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "RELEASE_ID"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**environment, "DJANGO_SETTINGS_MODULE": "tracker.settings.development", **env},
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=True,
+    ).stdout.strip()
+
+
+def test_the_release_id_comes_from_the_environment_or_is_the_package_version():
+    import tomllib
+
+    version = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]
+    assert release_of() == version["version"]
+    assert release_of(RELEASE_ID="") == version["version"]
+    assert release_of(RELEASE_ID="2026-12-05.3f9c2a1") == "2026-12-05.3f9c2a1"

@@ -6,6 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from tracker import __version__
 from tracker.cache import caches_on
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +31,10 @@ def env_required(name):
 
 
 DEBUG = env_bool("DEBUG", False)
+# What is deployed, in every cache key and validator of the reader pages: a new release renders
+# them afresh. Set it to something that changes with each deployment (a commit id); every
+# worker and app server of one deployment must have the same.
+RELEASE_ID = os.environ.get("RELEASE_ID") or __version__
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
