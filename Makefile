@@ -53,10 +53,10 @@ drills: $(INSTALLED)
 fuzz-long: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh scripts/api-fuzz.sh --postgres --long
 
-## The benchmark under gunicorn and PostgreSQL (bench/README.md); BENCH_ARGS="--duration 5"
+## The benchmark under gunicorn, PostgreSQL and Redis (bench/README.md); BENCH_ARGS="--duration 5"
 bench: $(INSTALLED)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-	scripts/with-postgres.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
+	scripts/with-postgres.sh scripts/with-redis.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## How long the article extraction takes on a 2,000-word article (bench/README.md)
 bench-extract: $(INSTALLED)

@@ -1,12 +1,12 @@
-"""Benchmark Parley under gunicorn and PostgreSQL, against the framework's own floor.
+"""Benchmark Parley under gunicorn, PostgreSQL and Redis, against the framework's own floor.
 
-    make bench                      # = scripts/with-postgres.sh .venv/bin/python -m bench.run
+    make bench      # = scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/python -m bench.run
     make bench BENCH_ARGS="--duration 5 --no-record"
 
 Generates the synthetic record (bench/generate.py) if absent, serves Parley under
-gunicorn with the bench settings (production plus a bare view and a query
-counter) on 127.0.0.1, warms up, then drives each endpoint with wrk from
-loopback for a fixed duration. Prints one table and records it in bench/README.md.
+gunicorn with the bench settings (production plus a bare view, a query counter and a
+cache that can be told to miss) on 127.0.0.1, warms up, then drives each endpoint with
+wrk from loopback for a fixed duration. Prints one table and records it in bench/README.md.
 """
 
 import argparse
@@ -79,6 +79,8 @@ def main(argv=None):
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("The benchmark runs on PostgreSQL: start it with `make bench`.")
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("The benchmark's cache is Redis: start it with `make bench`.")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: `apt-get install -y wrk` (make bench does this).")
 
@@ -241,7 +243,7 @@ def measure(endpoint, args):
     if endpoint.get("revalidate"):
         headers["If-None-Match"] = fetch(url)[1].get("ETag", "")
     if endpoint.get("nocache"):
-        # Honoured only under the bench settings: measures the path behind the cache.
+        # Honoured only under the bench settings (bench/cache.py): the path behind the cache.
         headers["X-Bench-Bypass-Cache"] = "all" if endpoint["nocache"] == "all" else "1"
     status = fetch(url, headers, endpoint.get("body", "").encode() or None)[0]
     with tempfile.TemporaryDirectory() as folder:

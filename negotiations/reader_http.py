@@ -145,14 +145,6 @@ def apply_private(response):
     return response
 
 
-def _bypasses_cache(request, *, everything=False):
-    """The benchmark measures the path behind the cache (a header only its settings name):
-    behind the stored responses, or (``all``) behind the shared parts too."""
-    header = getattr(settings, "CACHE_BYPASS_HEADER", None)
-    value = request.META.get(header) if header else None
-    return bool(value) and (not everything or value == "all")
-
-
 def negotiation_version(negotiation):
     """What a negotiation's outputs depend on besides their address — its stamp, today's
     date, the release — as one string, which every write and publication moves on."""
@@ -175,7 +167,7 @@ def negotiation_for_reader(request, slug):
     from .selectors import negotiation_for_reader as read
 
     slug_key = f"parley:slug:{slug}"
-    pk = None if _bypasses_cache(request, everything=True) else cache.get(slug_key)
+    pk = cache.get(slug_key)
     stamp = stamp_of(pk) if pk is not None else None
     if stamp is not None:
         kept = cache.get(_shared_key(pk, "negotiation", _version(stamp)))
@@ -193,7 +185,7 @@ def shared(request, negotiation, name, build, *, preview):
     on each of its pages, filters and cursors; the header of all its pages), kept in the
     cache under the negotiation's version, so it is built once per change, and afresh
     for previews. The version is in the key: a write never leaves a stale copy to read."""
-    if preview or _bypasses_cache(request, everything=True):
+    if preview:
         return build()
     key = _shared_key(negotiation.pk, name, negotiation_version(negotiation))
     found = cache.get(key)
@@ -216,7 +208,7 @@ def respond(request, build, *, validators, preview):
         _mark_route(cached, validators)
         return cached
     key = _stored_key(request, validators)
-    stored = None if _bypasses_cache(request) else cache.get(key)
+    stored = cache.get(key)
     if stored is not None:
         response = _from_store(stored)
     else:
@@ -279,7 +271,7 @@ class AnonymousCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        known = _is_anonymous(request) and not _bypasses_cache(request)
+        known = _is_anonymous(request)
         if known:
             route = cache.get(_route_key(request))
             if route is not None and not _wants_browsable_api(request, route[1]):

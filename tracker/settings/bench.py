@@ -1,4 +1,5 @@
-"""Production settings plus what the benchmark needs: the bare view and a query counter.
+"""Production settings plus what the benchmark needs: the bare view, a query counter, and a
+cache that can be told to miss (bench/cache.py). The cache is Redis (``make bench`` starts one).
 
 Used only by ``bench/`` (``make bench``); never served to readers.
 """
@@ -12,10 +13,17 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("API_THROTTLE_ANON", "10000000/min")
 os.environ.setdefault("API_THROTTLE_USER", "10000000/min")
 
-from .production import *  # noqa: F403
-from .production import MIDDLEWARE
+from .base import env_required
+
+env_required("REDIS_URL")
+
+from .production import *  # noqa: E402, F403
+from .production import CACHES, MIDDLEWARE  # noqa: E402
 
 ROOT_URLCONF = "bench.urls"
-MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
-# Lets the benchmark measure the path behind the anonymous cache (never set elsewhere).
-CACHE_BYPASS_HEADER = "HTTP_X_BENCH_BYPASS_CACHE"
+MIDDLEWARE = [
+    "bench.middleware.QueryCountMiddleware",
+    "bench.middleware.BypassCacheMiddleware",
+    *MIDDLEWARE,
+]
+CACHES = {**CACHES, "default": {**CACHES["default"], "BACKEND": "bench.cache.BenchCache"}}
