@@ -41,13 +41,18 @@ test: $(INSTALLED)
 test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
 
-## The drills (docs/operations.md), each on its own throwaway PostgreSQL: database outage,
-## concurrency and load, backup and restore. Longer: DRILL_OUTAGE_ARGS="--outage 60 --cycles 5"
+## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
+## outage, concurrency and load, backup and restore, two app servers, Redis outage. Longer:
+## DRILL_OUTAGE_ARGS="--outage 60 --cycles 5" DRILL_REDIS_ARGS="--outage 60 --readers 32"
 ## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
 drills: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-outage.py $(DRILL_OUTAGE_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-load.py $(DRILL_LOAD_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-backup.py
+	PARLEY_PG_PORT=auto REDIS_PORT=auto scripts/with-postgres.sh scripts/with-redis.sh \
+		$(BIN)/python scripts/drill-nodes.py $(DRILL_NODES_ARGS)
+	PARLEY_PG_PORT=auto REDIS_PORT=auto scripts/with-postgres.sh scripts/with-redis.sh \
+		$(BIN)/python scripts/drill-redis.py $(DRILL_REDIS_ARGS)
 
 ## The API fuzzing at length (100 examples per operation, PostgreSQL; PARLEY_FUZZ_EXAMPLES=…)
 fuzz-long: $(INSTALLED)

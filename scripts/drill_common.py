@@ -1,8 +1,9 @@
 """What the drills (scripts/drill-*.py) share: the environment, gunicorn, PostgreSQL, HTTP.
 
 The drills run inside ``scripts/with-postgres.sh``: they refuse any other database,
-because they stop it, fill it with test writes and drop databases in it. Servers
-listen on 127.0.0.1 only; every wait is bounded in time.
+because they stop it, fill it with test writes and drop databases in it. Those that need
+a shared cache run inside ``scripts/with-redis.sh`` too, and refuse any other Redis.
+Servers listen on 127.0.0.1 only; every wait is bounded in time.
 """
 
 import json
@@ -113,6 +114,67 @@ class Postgres:
         return self.client(
             "psql", "-d", dbname, "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql
         ).stdout
+
+
+# --------------------------------------------------------------------------- #
+# The throwaway Redis of scripts/with-redis.sh
+# --------------------------------------------------------------------------- #
+
+
+class Redis:
+    """The Redis scripts/with-redis.sh started, and the means to stop and start it."""
+
+    def __init__(self):
+        self.url = os.environ.get("REDIS_URL", "")
+        self.port = os.environ.get("PARLEY_REDIS_PORT")
+        self.conf = os.environ.get("PARLEY_REDIS_CONF")
+        if not (self.url.startswith("redis://127.0.0.1:") and self.port and self.conf):
+            fail(
+                "This drill runs against a throwaway Redis only: run it inside "
+                "scripts/with-redis.sh (nested in scripts/with-postgres.sh)."
+            )
+
+    def cli(self, *args, check=True):
+        result = subprocess.run(
+            ["redis-cli", "-p", self.port, *args], capture_output=True, text=True, timeout=10
+        )
+        if check and (result.returncode or result.stdout.startswith("ERR")):
+            fail(f"redis-cli {' '.join(args)} failed: {result.stderr.strip() or result.stdout}")
+        return result.stdout.strip()
+
+    def keys(self):
+        """How many keys it holds (DBSIZE)."""
+        return int(self.cli("dbsize"))
+
+    def set_calls(self):
+        """How many SETs it has run since it started (INFO commandstats)."""
+        for line in self.cli("info", "commandstats").splitlines():
+            if line.startswith("cmdstat_set:"):
+                return int(line.split("calls=", 1)[1].split(",", 1)[0])
+        return 0
+
+    def answers(self):
+        return self.cli("ping", check=False) == "PONG"
+
+    def stop(self):
+        self.cli("shutdown", "nosave", check=False)
+        deadline = time.monotonic() + 10
+        while self.answers():
+            if time.monotonic() > deadline:
+                fail("Redis did not stop within 10 s.")
+            time.sleep(0.1)
+
+    def start(self):
+        result = subprocess.run(
+            ["redis-server", self.conf], capture_output=True, text=True, timeout=10
+        )
+        if result.returncode:
+            fail(f"redis-server did not start: {result.stderr.strip() or result.stdout}")
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            if time.monotonic() > deadline:
+                fail("Redis did not answer within 10 s of its start.")
+            time.sleep(0.1)
 
 
 # --------------------------------------------------------------------------- #
