@@ -10,7 +10,7 @@ nothing of the header.
 
 from contextvars import ContextVar
 
-from tracker.cache import ResilientRedisCache
+from tracker.cache import VersionedRedisCache
 
 bypass = ContextVar("bench_bypass", default="")
 
@@ -18,7 +18,7 @@ bypass = ContextVar("bench_bypass", default="")
 STORED_RESPONSES = ("parley:reader:", "parley:route:")
 
 
-class BenchCache(ResilientRedisCache):
+class BenchCache(VersionedRedisCache):
     def _looks_away(self, key):
         level = bypass.get()
         return level == "all" or (level and key.startswith(STORED_RESPONSES))

@@ -1,11 +1,13 @@
 """The shared cache on a real Redis (tracker.cache): a page stored once serves every
-client; Redis lost means pages served uncached and rate limits let through, never a 5xx;
-Redis back means pages cached again."""
+process; Redis lost means pages served uncached (but for what a process kept a few seconds)
+and rate limits let through, never a 5xx; Redis back means pages cached again."""
 
 import socket
 import time
 
 import pytest
+import time_machine
+from django.core.cache import caches
 from django.test import Client, override_settings
 
 from tests import factories
@@ -25,21 +27,26 @@ def talks(negotiation):
     return negotiation
 
 
-def read(url):
-    """A new anonymous reader, as another worker or app server would see them."""
+def read(url, *, elsewhere=False):
+    """A new anonymous reader; ``elsewhere``: in a process that kept no copy of its own (another
+    worker or app server), so that only Redis can spare it the rendering."""
+    if elsewhere:
+        caches["default"]._local.clear()
     return sql_of(lambda: Client().get(url))
 
 
-def test_a_page_stored_in_redis_serves_every_client(redis_server, talks):
+def test_a_page_stored_in_redis_serves_every_process(redis_server, talks):
     with override_settings(CACHES=caches_on(redis_server.url)):
         first, sql = read(PAGE)
         assert first.status_code == 200 and not at_most_the_stamp(sql)
         assert redis_server.keys() > 0
-        again, sql = read(PAGE)
+        again, sql = read(PAGE, elsewhere=True)
         assert again.content == first.content and at_most_the_stamp(sql)
         redis_server.flush()
         _, sql = read(PAGE)
-        assert not at_most_the_stamp(sql)  # the copy the second client got was in Redis
+        assert at_most_the_stamp(sql)  # this process still has its copy, for a few seconds
+        _, sql = read(PAGE, elsewhere=True)
+        assert not at_most_the_stamp(sql)  # the copy the other process got was in Redis
 
 
 def test_without_redis_pages_are_served_uncached_then_cached_again(
@@ -50,18 +57,20 @@ def test_without_redis_pages_are_served_uncached_then_cached_again(
     with override_settings(CACHES=caches_on(redis_server.url)):
         assert read(PAGE)[0].status_code == 200
         redis_server.stop()
+        kept, sql = read(PAGE)
+        assert kept.status_code == 200 and at_most_the_stamp(sql)  # this process's own copy
         for _ in range(3):
-            response, sql = read(PAGE)
+            response, sql = read(PAGE, elsewhere=True)
             assert response.status_code == 200 and not at_most_the_stamp(sql)
             assert "First meeting" in response.content.decode()
-            assert read(api)[0].status_code == 200
+            assert read(api, elsewhere=True)[0].status_code == 200
         warnings = [r for r in caplog.records if r.name == "tracker.cache"]
         assert len(warnings) == 1 and "serving uncached" in warnings[0].getMessage()
 
         redis_server.start()
-        assert read(PAGE)[0].status_code == 200
+        assert read(PAGE, elsewhere=True)[0].status_code == 200
         assert redis_server.keys() > 0
-        again, sql = read(PAGE)
+        again, sql = read(PAGE, elsewhere=True)
         assert again.status_code == 200 and at_most_the_stamp(sql)
         assert "answers again" in caplog.text
 
@@ -89,15 +98,28 @@ def test_a_redis_that_does_not_answer_costs_one_short_timeout_then_nothing():
         silent.listen()
         url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
         with override_settings(CACHES=caches_on(url)):
-            from django.core.cache import cache
-
+            counters = caches["throttle"]
             started = time.monotonic()
-            assert cache.get("page", "missing") == "missing"
+            assert counters.get("count", "missing") == "missing"
             first = time.monotonic() - started
             started = time.monotonic()
-            cache.set("page", "kept")
-            assert cache.get("page") is None and cache.add("lock", 1) is True
-            assert cache.get_many(["a", "b"]) == {} and cache.incr("count") == 1
+            counters.set("count", 5)
+            assert counters.get("count") is None and counters.add("lock", 1) is True
+            assert counters.get_many(["a", "b"]) == {} and counters.incr("count") == 1
+            assert caches["default"].get("page", "missing") == "missing"
             rest = time.monotonic() - started
     assert resilient.SOCKET_TIMEOUT_SECONDS <= first < 1.0
     assert rest < 0.05
+
+
+def test_a_process_keeps_its_copy_of_a_page_for_a_few_seconds_only(redis_server):
+    with override_settings(CACHES=caches_on(redis_server.url)), time_machine.travel(0) as clock:
+        pages = caches["default"]
+        pages.set("parley:reader:page", b"<html>")
+        redis_server.flush()
+        assert pages.get("parley:reader:page") == b"<html>"
+        clock.shift(resilient.LOCAL_SECONDS + 1)
+        assert pages.get("parley:reader:page") is None
+        pages.set("parley:route:page", 1)
+        pages.delete("parley:route:page")  # any other write drops it at once
+        assert pages.get("parley:route:page") is None

@@ -230,7 +230,9 @@ CORS_URLS_REGEX = r"^/(api|embed)/.*$"
 # that a crowd of clients never pushes the pages out. With REDIS_URL, both live in that Redis
 # (shared by every worker and app server; give it a maxmemory and an LRU eviction policy), and
 # if it stops answering, pages are served uncached and rate limits let requests through
-# (tracker.cache). Without it, each worker keeps its own in memory (the embedded default).
+# (tracker.cache). Every key of "default" names the version of its value (the value under a
+# key never changes): each process keeps what it read from it for 5 s. Without Redis, each
+# worker keeps its own in memory (the embedded default).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = caches_on(REDIS_URL)
