@@ -146,10 +146,16 @@ def main():
                         )
                         if not shown:
                             stale += 1
+                            why = (
+                                " under the ETag from before it: that worker still used the "
+                                "negotiation's old stamp"
+                                if response.headers.get("ETag") == before[(name, kind)]
+                                else ""
+                            )
                             problems.append(
                                 f"round {round_no}: node {name} {kind} answered "
                                 f"{response.status_code} without the statement published "
-                                f"through node {through}"
+                                f"through node {through}{why}"
                             )
             say(
                 f"round {round_no}: published through node {through}; "

@@ -10,8 +10,8 @@ without pause, for the whole drill: --phase seconds with Redis, --outage seconds
 stopped (shut down, its keys gone), --phase seconds after it is started again. The claims:
 
 - no answer is a 5xx, and every request gets an answer, in every phase;
-- while Redis is away the pages are served uncached: every one a 200 (the gunicorn log
-  warns that the cache is unavailable);
+- while Redis is away the pages are served uncached (but for what a worker kept of the last
+  5 s): every one a 200, and the gunicorn log warns that the cache is unavailable;
 - once Redis is back, the pages are stored in it again (its stored responses, counted with
   SCAN, grow from none), and the same workers serve them (none restarted).
 
