@@ -470,7 +470,8 @@ def test_deleting_a_source_records_the_entries_that_cited_it(editor, negotiation
 WRITES = {"update", "bulk_create", "bulk_update", "delete", "update_or_create", "create"}
 # Calls that look like writes but are not writes to content, each with why.
 NOT_CONTENT = {
-    ("negotiations/reader_http.py", "digest.update"): "a hash",
+    ("tracker/cache.py", "self._local.delete"): "a cache entry",
+    ("tracker/cache.py", "super().delete"): "a cache entry",
     ("negotiations/management/commands/demo_accounts.py", "User.objects.get_or_create"): "users",
     ("negotiations/exchange.py", "self.create"): "the importer's own step (domain calls)",
 }
