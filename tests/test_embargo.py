@@ -130,3 +130,110 @@ def test_a_proposals_status_changes_wait_for_its_embargo(editor, negotiation):
         assert domain.lift_due_embargoes() == 1
         assert visible(plan) and visible(change)
     assert events_of(change) == ["published"]
+
+
+EMBARGOES_DUE_SOON = """
+import datetime
+import django
+django.setup()
+from django.utils import timezone
+from negotiations import domain
+from negotiations.models import Actor, Negotiation, Source, Statement
+
+negotiation = Negotiation.objects.get(slug="race")
+actor = Actor.objects.get(slug="speaker")
+source = domain.get_or_create_source(url="https://example.org/embargoed", by=None)
+due = timezone.now() + datetime.timedelta(seconds=4)
+for n in range({count}):
+    entry = Statement(negotiation=negotiation, actor=actor, text=f"Embargoed {{n}}.")
+    entry.date = "2025-02-26"
+    entry.state = "published"
+    entry.publish_at = due
+    domain.save_entry(entry, by=None, sources=[source])
+print(due.isoformat())
+"""
+
+
+def test_the_real_worker_on_sqlite_never_makes_a_write_fail(tmp_path):
+    """The default SQLite setup under gunicorn, with ``run_worker`` running for real: while
+    it lifts 150 embargoes that come due at once, editors keep writing, and no write
+    fails with "database is locked" (no 5xx); every embargo is lifted, once."""
+    import concurrent.futures
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.test_concurrent_writes import _served
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    with _served(url, tmp_path) as (base, token, _pk, log, env):
+        setup = subprocess.run(
+            [sys.executable, "-c", EMBARGOES_DUE_SOON.format(count=150)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert setup.returncode == 0, setup.stderr[-2000:]
+        with open(tmp_path / "worker.log", "wb") as output:
+            worker = subprocess.Popen(
+                [sys.executable, "manage.py", "run_worker", "--interval", "0.2"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            headers = {"Authorization": f"Token {token}"}
+
+            def write(i):
+                statuses = []
+                deadline = time.monotonic() + 10
+                with requests.Session() as client:
+                    while time.monotonic() < deadline:
+                        answer = client.post(
+                            f"{base}/api/v1/statements/",
+                            json={
+                                "negotiation": 1,
+                                "actor": 1,
+                                "text": f"Draft {i}",
+                                "date": "2025-02-27",
+                            },
+                            headers=headers,
+                            timeout=60,
+                        )
+                        statuses.append(answer.status_code)
+                return statuses
+
+            with concurrent.futures.ThreadPoolExecutor(6) as pool:
+                statuses = [s for batch in pool.map(write, range(6)) for s in batch]
+            assert statuses and set(statuses) == {201}, (
+                sorted(set(statuses)),
+                log.read_text()[-3000:],
+            )
+            deadline = time.monotonic() + 30
+            while requests.get(f"{base}/readyz", timeout=10).json()["embargoes_overdue_seconds"]:
+                assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+                time.sleep(0.5)
+            count = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import django; django.setup()\n"
+                    "from negotiations.models import Entry, ReaderEvent\n"
+                    "print(Entry.objects.published().filter(search_text__contains='Embargoed')"
+                    ".count(), ReaderEvent.objects.filter(action='published', "
+                    "record_type='statement').count())",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            lifted, published_events = map(int, count.stdout.split())
+            assert lifted == 150
+            assert published_events == 150  # each embargo once (the rest are drafts)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
