@@ -3,6 +3,7 @@ early is a breach. The task is idempotent and the worker catches up after downti
 
 import datetime
 import io
+from unittest import mock
 
 import pytest
 import time_machine
@@ -77,6 +78,15 @@ def test_the_task_run_twice_publishes_once_with_one_event(embargoed, negotiation
     assert type(negotiation).objects.get(pk=negotiation.pk).reader_version == version + 1
 
 
+@pytest.fixture
+def worker_in_test_transaction():
+    """The worker closes connections it thinks stale between tasks; inside a test's
+    transaction (PostgreSQL) that would be the test's own connection."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        yield
+
+
+@pytest.mark.usefixtures("worker_in_test_transaction")
 def test_the_worker_runs_the_task_at_its_time(embargoed):
     with at(NOON - datetime.timedelta(seconds=5)):
         call_command("db_worker", batch=True, reload=False, verbosity=0)
@@ -90,6 +100,7 @@ def test_the_worker_runs_the_task_at_its_time(embargoed):
     assert events_of(embargoed) == ["published"]
 
 
+@pytest.mark.usefixtures("worker_in_test_transaction")
 def test_run_worker_catches_up_after_downtime(embargoed):
     DBTaskResult.objects.all().delete()  # the task was lost: the worker was down
     with at(NOON + datetime.timedelta(days=2)):
@@ -237,3 +248,38 @@ def test_the_real_worker_on_sqlite_never_makes_a_write_fail(tmp_path):
         finally:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_workers_lifting_at_once_publish_each_entry_once():
+    """PostgreSQL: each run skips the rows the other holds (SKIP LOCKED), and only ever
+    sets what is still unset. (SQLite runs one writer at a time: nothing to race.)"""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race needs PostgreSQL")
+    negotiation = factories.NegotiationFactory()
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    entries = [factories.EventFactory(negotiation=negotiation, publish_at=later) for _ in range(40)]
+    due = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    Entry.objects.filter(pk__in=[e.pk for e in entries]).update(publish_at=due)  # setup
+    start, lifted = threading.Barrier(2), []
+
+    def lift():
+        try:
+            start.wait()
+            lifted.append(domain.lift_due_embargoes())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=lift) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(lifted) == 40
+    published = ReaderEvent.objects.filter(record_type="event", action="published")
+    assert published.count() == 40
+    assert published.values("record_id").distinct().count() == 40
