@@ -1122,7 +1122,8 @@ def _lock_entry(pk):
 def _hold(entry, *, by, sources, m2m, expected_version, expected_revision):
     """Keep a change of a live entry as its pending revision, replacing the one before
     (marked ``replaced``). The entry itself is not written: no version, history,
-    change log or stamp moves, so readers and their caches see nothing."""
+    change log, reader event or reader version moves, so readers and their caches see
+    nothing."""
     model = type(entry)
     with transaction.atomic():
         _lock_entry(entry.pk)
@@ -1205,7 +1206,7 @@ def _check_decider(by):
 
 def publish_revision(revision, *, by, correction_note="", minor_fix=False, expected_version=None):
     """Make a pending revision the live entry (editors), through ``save_entry``: every
-    rule, the version, history, change log and stamps apply, and a change of a visible
+    rule, the version, history, change log and reader events apply, and a change of a visible
     entry's content needs its correction note or minor fix as any editor's edit does.
 
     A three-way check, not a blind overwrite: when a field the revision changes was
@@ -1365,7 +1366,7 @@ def restore_version(version, *, by, expected_version=None, correction_note="", m
     """Make an earlier version (a history row) the current one, as a new version.
 
     Goes through ``save_entry`` / ``save_record``, so the rules, the publication
-    rights, the version check, history, change log and stamps all apply; the new
+    rights, the version check, history, change log and reader events all apply; the new
     history row says which version was restored. A version of a deleted record
     brings the record back under its old id (only for those who may delete it),
     with its corrections and, for a proposal, the status changes deleted with it.

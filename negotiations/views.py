@@ -1,4 +1,4 @@
-"""Reader pages: server-rendered, readable without JavaScript, cached by change stamp.
+"""Reader pages: server-rendered, readable without JavaScript, cached by reader version.
 
 Views only wire things together: what is readable, current, open or pending is
 decided in the model layer (``models``, ``selectors``), never here.
