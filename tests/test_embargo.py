@@ -250,7 +250,7 @@ def test_the_real_worker_on_sqlite_never_makes_a_write_fail(tmp_path):
             worker.wait(timeout=30)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_lifting_at_once_publish_each_entry_once():
     """PostgreSQL: each run skips the rows the other holds (SKIP LOCKED), and only ever
     sets what is still unset. (SQLite runs one writer at a time: nothing to race.)"""

@@ -19,7 +19,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_existing_records_get_live_since_versions_and_events():
     old = migrate(BEFORE)
     Negotiation = old.get_model("negotiations", "Negotiation")
