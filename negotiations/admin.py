@@ -340,7 +340,7 @@ class PhaseInline(admin.TabularInline):
 
 @admin.register(Negotiation)
 class NegotiationAdmin(DomainAdmin):
-    list_display = ["title", "status", "changed_at"]
+    list_display = ["title", "status", "reader_changed_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "summary"]
     autocomplete_fields = ["parties"]
@@ -525,10 +525,13 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
             return obj.get_state_display()
         if getattr(obj, "visible_now", True):
             return "Published"
-        if obj.publish_at is None or obj.publish_at <= timezone.now():
+        if obj.live_since is not None or obj.publish_at is None:
             # A status change is shown only with its proposal (EntryQuerySet.published).
             return "Published, hidden until its proposal is published"
         when = timezone.localtime(obj.publish_at)
+        if obj.publish_at <= timezone.now():
+            # Lifted by the task worker (domain.lift_due_embargoes): late, never early.
+            return f"Due since {when:%Y-%m-%d %H:%M} {when.tzname()}, waiting for the worker"
         return f"Scheduled for {when:%Y-%m-%d %H:%M} {when.tzname()}"
 
     def _offers_correction(self, request, obj):

@@ -1,29 +1,13 @@
 import pytest
 from django.core.cache import caches
 
-from negotiations.stamp_watch import watch
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _nothing_remembered():
-    """Stamps remembered by one test name rows another test may reuse the ids of."""
-    watch.forget(None)
-    yield
-    watch.forget(None)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """The API's rate counters (their own cache): every test starts with none."""
     caches["throttle"].clear()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_the_stamp_listener(django_db_setup, django_db_blocker):
-    """Its connection would keep the test database from being dropped (closed first)."""
-    yield
-    watch.close()
 
 
 @pytest.fixture

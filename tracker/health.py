@@ -2,8 +2,9 @@
 
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error as django_server_error
 
@@ -21,13 +22,18 @@ def healthz(request):
 @never_cache
 @transaction.non_atomic_requests
 def readyz(request):
-    """The process can serve: the database answers."""
+    """The process can serve: the database answers. Also how far the task worker is
+    behind: ``embargoes_overdue_seconds``, the age of the oldest embargo due but not yet
+    lifted (0 when none). A late worker is reported, not fatal: late is safe."""
+    from negotiations.domain import oldest_due_embargo
+
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        now = timezone.now()
+        oldest = oldest_due_embargo(now)
     except DatabaseError:
         return outage_response(request)
-    return JsonResponse({"status": "ready"})
+    overdue = max(0.0, (now - oldest).total_seconds()) if oldest else 0
+    return JsonResponse({"status": "ready", "embargoes_overdue_seconds": round(overdue, 1)})
 
 
 def outage_response(request):

@@ -204,6 +204,13 @@ class NegotiationSerializer(RecordSerializer):
         view_name="api:negotiation-timeline", help_text="Every entry, in reading order."
     )
 
+    changed_at = serializers.DateTimeField(
+        source="reader_changed_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When readers last saw something change in this negotiation.",
+    )
+
     class Meta:
         model = Negotiation
         fields = [

@@ -2,8 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models import DateTimeField as DateTimeModelField
+from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django_filters import rest_framework as django_filters
@@ -26,12 +25,10 @@ from rest_framework.response import Response
 from negotiations import domain, reader_http, timeline
 from negotiations.compiled import CompiledQuery
 from negotiations.models import (
-    ENTRY_MODELS,
     Actor,
     Entry,
-    EntryType,
     Negotiation,
-    PublicationState,
+    ReaderEvent,
     RecordChange,
     Revision,
     Source,
@@ -250,6 +247,7 @@ class NegotiationViewSet(RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
     filterset_class = filters.NegotiationFilterSet
     ordering_fields = ["title", "slug", "changed_at", "created_at", "updated_at", "id"]
+    ordering_aliases = {"changed_at": ("reader_changed_at",)}
     ordering = ["title"]
 
     def get_queryset(self):
@@ -276,8 +274,8 @@ class NegotiationViewSet(RecordViewSet):
         if not is_possible_id(pk):
             raise Http404
         negotiation_id = int(pk)
-        stamp = reader_http.stamp_of(negotiation_id)  # remembered, or one compiled query
-        if stamp is None:
+        current = reader_http.stamp_of(negotiation_id)  # one compiled query
+        if current is None:
             raise Http404
 
         def build():
@@ -302,11 +300,12 @@ class NegotiationViewSet(RecordViewSet):
 
         if user_may_preview(request.user) or request.accepted_renderer.format != "json":
             return build()  # previews and the browsable API: validated by their bytes
-        # Readers: validated by the negotiation's stamp (one query), rendered once per change.
+        # Readers: validated by the negotiation's reader version (one query), rendered once
+        # per change.
         return reader_http.respond(
             request,
             lambda: self.rendered(build()),
-            validators=reader_http.stamp_validators(negotiation_id, stamp, request, extra="api"),
+            validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
 
@@ -339,11 +338,14 @@ class NegotiationViewSet(RecordViewSet):
 class SourceViewSet(RecordViewSet):
     """Cited documents, one per URL (entries write theirs inline)."""
 
-    queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
     ordering_fields = ["title", "publisher", "created_at", "updated_at", "id"]
     ordering = ["-id"]
+
+    def get_queryset(self):
+        # Readers see only the sources an entry they can see cites (the rule: Source.objects).
+        return Source.objects.visible_to(self.request.user)
 
 
 class EntryViewSet(RecordViewSet):
@@ -474,21 +476,21 @@ class ExpectationViewSet(EntryViewSet):
 
 
 class ChangesFilterSet(django_filters.FilterSet):
+    """Over the staff's change log and the readers' events alike (both have ``at``)."""
+
     since = filters.InstantFilter(
         field_name="at", lookup_expr="gte", label="ISO 8601 date-time; inclusive."
     )
-
-    class Meta:
-        model = RecordChange
-        fields = ["since"]
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="What changed",
         description="Every record created, updated or deleted since `since` (record time, "
-        "not event date), one item per record at its latest change, oldest first. For "
-        "anonymous readers an entry that is not (or no longer) published reads as deleted.",
+        "not event date), one item per record at its latest change, oldest first. "
+        "Anonymous readers get what they could see: a record that became visible reads as "
+        "created (when it became visible), one that stopped being visible as deleted, and "
+        "one never visible to them (drafts, embargoes, sources cited by those) not at all.",
     )
 )
 class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -498,53 +500,34 @@ class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
     ordering = ["at", "id"]
 
     def get_queryset(self):
-        changes = RecordChange.objects.filter(record_type__in=list(serializers.ROUTE_OF))
         if user_may_preview(self.request.user):
+            changes = RecordChange.objects.filter(record_type__in=list(serializers.ROUTE_OF))
             return changes.annotate(at=F("changed_at"), shown_action=F("action"))
-        return public_changes(changes)
+        return public_changes()
 
 
-def public_changes(changes):
-    """The change log as anonymous readers may see it.
-
-    A visible entry reads as changed when it became visible (its publish time, if
-    later); an entry that is not visible reads as deleted, and one that was never
-    published does not appear at all.
-    """
-    entry_types = EntryType.values
-    entry = Entry.objects.filter(pk=OuterRef("record_id"))
-    ever_published = Case(
-        *(
-            When(
-                record_type=kind,
-                then=Exists(
-                    model.history.filter(id=OuterRef("record_id"), state=PublicationState.PUBLISHED)
-                ),
-            )
-            for kind, model in ENTRY_MODELS.items()
-        ),
-        default=Value(True),
-    )
-    return (
-        changes.annotate(
-            ever_published=ever_published,
-            visible=Exists(Entry.objects.published().filter(pk=OuterRef("record_id"))),
-            publish_at=Subquery(entry.values("publish_at")[:1]),
+def public_changes():
+    """The changes feed as anonymous readers see it: read from the reader events, the
+    latest of each record. A record readers stopped seeing (unpublished or deleted)
+    is a tombstone; one they never saw (a draft, an embargo not lifted, a source no
+    visible entry cites) is not there at all."""
+    latest = (
+        ReaderEvent.objects.filter(
+            record_type=OuterRef("record_type"), record_id=OuterRef("record_id")
         )
-        .filter(ever_published=True)
+        .order_by("-at", "-pk")
+        .values("pk")[:1]
+    )
+    gone = [ReaderEvent.Action.UNPUBLISHED, ReaderEvent.Action.DELETED]
+    return (
+        ReaderEvent.objects.filter(record_type__in=list(serializers.ROUTE_OF))
+        .filter(pk=Subquery(latest))
         .annotate(
             shown_action=Case(
-                When(Q(record_type__in=entry_types) & Q(visible=False), then=Value("deleted")),
-                default=F("action"),
-            ),
-            at=Case(
-                When(
-                    Q(record_type__in=entry_types, visible=True, publish_at__gt=F("changed_at")),
-                    then=F("publish_at"),
-                ),
-                default=F("changed_at"),
-                output_field=DateTimeModelField(),
-            ),
+                When(action__in=gone, then=Value(RecordChange.Action.DELETED)),
+                When(action=ReaderEvent.Action.PUBLISHED, then=Value(RecordChange.Action.CREATED)),
+                default=Value(RecordChange.Action.UPDATED),
+            )
         )
     )
 
