@@ -59,6 +59,8 @@ NEWEST_FIRST = ["-date_start", "-sequence", "-pk"]
 admin.site.site_header = "Parley newsroom"
 admin.site.site_title = "Parley"
 admin.site.index_title = "The record"
+# The entry lists need the width; the home page and the breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False
 
 
 class HistoryMixin:

@@ -301,7 +301,7 @@ QUICK_ADD_GROUPS = (
             "date",
         ),
     ),
-    ("What happened", ("kind", "speaker")),
+    ("Kind and speaker", ("kind", "speaker")),
     ("Or a new speaker", NEW_SPEAKER_FIELDS),
     (
         "The entry",
