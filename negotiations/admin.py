@@ -818,6 +818,7 @@ class StatusChangeAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class StatementAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["actor", "short_text", "kind", "partial_date", "negotiation", "state"]
+    list_display_links = ["actor", "short_text"]  # the text's link holds its column open
     list_filter = ["kind", "stance", *EntryAdminMixin.list_filter]
     search_fields = ["text", "context", "actor__name"]
     autocomplete_fields = ["sources", "actor", "proposal"]
@@ -841,6 +842,7 @@ class EventAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class ExpectationAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = ExpectationForm
     list_display = ["actor", "text", "partial_date", "outcome", "negotiation", "state"]
+    list_display_links = ["actor", "text"]
     list_filter = ["outcome", *EntryAdminMixin.list_filter]
     search_fields = ["text", "actor__name"]
     autocomplete_fields = ["sources", "actor"]
