@@ -200,3 +200,21 @@ def test_the_entry_list_is_readable(tab, site, viewport, kind):
     dates = page.locator("#result_list td.field-partial_date").all_inner_texts()
     assert dates, "no entries listed"
     assert journalist.outside_requests == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_an_entry_form_opens_with_the_date_beside_the_time(tab, site, viewport):
+    newsroom_journalist()
+    journalist = sign_in(tab, viewport)
+    page = journalist.open("/admin/negotiations/statement/add/")
+    width = viewport["width"]
+    page.screenshot(path=SHOTS / f"statement-form-{width}.png", full_page=False)
+    assert no_overflow(page), page.evaluate(OVERFLOW)
+    first_row = page.locator("#content-main fieldset .form-row").first
+    assert first_row.locator("#id_date").is_visible()
+    assert first_row.locator("#id_time").is_visible()
+    date = first_row.locator(".fieldBox.field-date").bounding_box()
+    time = first_row.locator(".fieldBox.field-time").bounding_box()
+    if width >= 1280:  # side by side: the boxes start on one line
+        assert abs(date["y"] - time["y"]) < 2 and time["x"] > date["x"] + date["width"] - 1
+    assert journalist.outside_requests == []

@@ -354,3 +354,19 @@ def test_editors_publish_an_event_straight_away(client, editor, negotiation, qui
     data = article(negotiation, kind="event", title="Signing in Washington", state="published")
     assert client.post(quick_add_url, data).status_code == 302
     assert Event.objects.get().state == PublicationState.PUBLISHED
+
+
+def test_each_kind_needs_the_right_to_add_it(client, negotiation, quick_add_url):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="add_event"))
+    client.force_login(user)
+    assert quick_add_url in client.get(reverse("admin:index")).text
+    refused = client.post(quick_add_url, article(negotiation, speaker=ActorFactory().pk))
+    assert refused.status_code == 200
+    assert errors_of(refused) == {"kind": ["You may not add this kind of entry."]}
+    assert not Entry.objects.exists() and not Source.objects.exists()
+    logged = client.post(quick_add_url, article(negotiation, kind="event", title="Talks"))
+    assert logged.status_code == 302
+    assert Event.objects.get().title == "Talks"
