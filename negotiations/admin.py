@@ -856,6 +856,7 @@ class ExpectationAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
     """Every kind in one list: the timeline as journalists work on it."""
 
+    form = PlainModelForm
     list_display = ["headline_link", "entry_type", "partial_date", "negotiation", "state", "key"]
     list_filter = ["negotiation", "entry_type", PublicationFilter, PendingRevisionFilter, "key"]
     change_list_template = "admin/negotiations/change_list.html"

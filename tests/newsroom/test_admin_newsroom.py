@@ -89,3 +89,22 @@ def test_quick_add_help_texts_are_escaped_once(client, journalist, monkeypatch):
     page = client.get(reverse("admin:negotiations_entry_quick_add"))
     assert "Say &lt;who&gt; &amp; what." in page.text
     assert "<who>" not in page.text and "&amp;lt;" not in page.text
+
+
+def test_every_admin_form_of_ours_escapes_its_help_texts():
+    """A new admin (or inline) built on Django's plain ModelForm would render help texts
+    as HTML again."""
+    from django.contrib import admin
+
+    from negotiations.forms import PlainHelpTextsMixin
+
+    ours = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "negotiations"
+    }
+    assert ours
+    for model, model_admin in ours.items():
+        assert issubclass(model_admin.form, PlainHelpTextsMixin), model
+        for inline in model_admin.inlines:
+            assert issubclass(inline.form, PlainHelpTextsMixin), (model, inline)
