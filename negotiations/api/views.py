@@ -47,6 +47,7 @@ from . import filters, serializers
 from .conditional import ConditionalMixin
 from .exceptions import Conflict
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
+from .parameters import QueryParametersMixin
 
 PRECONDITION = OpenApiParameter(
     "If-Match",
@@ -144,7 +145,7 @@ def revision_docs(serializer):
     )
 
 
-class ApiViewMixin(ConditionalMixin):
+class ApiViewMixin(QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
     slug_lookup = False
     pagination_class = KeysetPagination
@@ -584,5 +585,7 @@ class RedocView(ConditionalMixin, SpectacularRedocView):
     pass
 
 
-class RootView(ConditionalMixin, routers.APIRootView):
+class RootView(QueryParametersMixin, ConditionalMixin, routers.APIRootView):
     """Parley's REST API v1. Documentation: /api/v1/docs/."""
+
+    schema = None  # as DRF's root: not an operation of the schema
