@@ -12,6 +12,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
+from .expand import expand_parameter
+
 FORMAT = OpenApiParameter(
     api_settings.URL_FORMAT_OVERRIDE,
     enum=["json"],
@@ -21,10 +23,10 @@ FORMAT = OpenApiParameter(
 
 
 class ApiSchema(AutoSchema):
-    """The schema of an API endpoint: its own parameters, and ``format``."""
+    """The schema of an API endpoint: its own parameters, ``format`` and ``expand``."""
 
     def get_override_parameters(self):
-        return [*super().get_override_parameters(), FORMAT]
+        return [*super().get_override_parameters(), FORMAT, *expand_parameter(self.view)]
 
 
 class QueryParametersMixin:

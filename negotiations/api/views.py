@@ -46,6 +46,7 @@ from negotiations.selectors import proposal_readable
 from . import filters, serializers
 from .conditional import ConditionalMixin
 from .exceptions import Conflict
+from .expand import ExpandMixin
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
 from .parameters import QueryParametersMixin
 
@@ -145,7 +146,7 @@ def revision_docs(serializer):
     )
 
 
-class ApiViewMixin(QueryParametersMixin, ConditionalMixin):
+class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
     slug_lookup = False
     pagination_class = KeysetPagination

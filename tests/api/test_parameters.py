@@ -100,7 +100,7 @@ def test_the_actor_search_finds_one_not_everyone(anon, db):
     assert response.json() == {
         "search": [
             "Unknown query parameter. This endpoint accepts: affiliation, country, cursor, "
-            "format, kind, negotiation, ordering, page_size, q."
+            "expand, format, kind, negotiation, ordering, page_size, q."
         ]
     }
 
@@ -111,7 +111,7 @@ def test_writes_and_the_root_refuse_unknown_parameters_too(as_editor, negotiatio
     )
     assert response.status_code == 400
     assert response.json() == {
-        "colour": ["Unknown query parameter. This endpoint accepts: format."]
+        "colour": ["Unknown query parameter. This endpoint accepts: expand, format."]
     }
     assert as_editor.get(f"{API}?colour=blue").status_code == 400
     assert as_editor.get(f"{API}?format=json").status_code == 200
