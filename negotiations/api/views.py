@@ -45,6 +45,7 @@ from negotiations.selectors import proposal_readable
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
+from .errors import JsonErrorsMixin
 from .exceptions import Conflict
 from .expand import ExpandMixin
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
@@ -573,16 +574,16 @@ def public_changes(changes):
     )
 
 
-class SchemaView(ConditionalMixin, SpectacularAPIView):
+class SchemaView(JsonErrorsMixin, ConditionalMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(ConditionalMixin, SpectacularSwaggerSplitView):
+class SwaggerView(JsonErrorsMixin, ConditionalMixin, SpectacularSwaggerSplitView):
     """Swagger UI; its start-up script is a separate request (``?script``), not inline,
     so the Content Security Policy needs no inline script."""
 
 
-class RedocView(ConditionalMixin, SpectacularRedocView):
+class RedocView(JsonErrorsMixin, ConditionalMixin, SpectacularRedocView):
     pass
 
 
