@@ -103,7 +103,7 @@ def test_where_nothing_expands_expand_is_an_unknown_parameter(anon, negotiation)
 EXPAND_ALL = {
     "actors": "actor",
     "negotiations": "actor",
-    "proposals": "actor,sources",
+    "proposals": "actor,proposal,sources",
     "status-changes": "actor,proposal,sources",
     "statements": "actor,proposal,sources",
     "events": "actor,sources",
