@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.defaults import server_error as django_server_error
 
+from negotiations.api import errors as api_errors
+
 RETRY_AFTER_SECONDS = 5
 OUTAGE_MESSAGE = "Parley's database is unavailable for a moment. Please try again shortly."
 
@@ -52,8 +54,10 @@ def outage_response(request):
 
 
 def server_error(request, *args, **kwargs):
-    """A lost database is a 503 with Retry-After, not a 500 (``handler500``)."""
+    """A lost database is a 503 with Retry-After, not a 500 (``handler500``); JSON under /api/."""
     error = sys.exc_info()[1]
     if isinstance(error, OperationalError | InterfaceError):
         return outage_response(request)
+    if api_errors.is_api(request):
+        return api_errors.server_error(request)
     return django_server_error(request, *args, **kwargs)

@@ -1,9 +1,11 @@
 """The API's ViewSets: querysets with the visibility rule, writes through the domain."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import slug_re
 from django.db import connection, transaction
 from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
@@ -35,13 +37,16 @@ from negotiations.models import (
     StatusChange,
     user_may_preview,
 )
+from negotiations.numbers import parse_id
 from negotiations.selectors import proposal_readable
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
+from .errors import JsonErrorsMixin
 from .exceptions import Conflict
-from .fields import is_possible_id
+from .expand import ExpandMixin
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
+from .parameters import QueryParametersMixin
 
 PRECONDITION = OpenApiParameter(
     "If-Match",
@@ -139,16 +144,36 @@ def revision_docs(serializer):
     )
 
 
-class ApiViewMixin(ConditionalMixin):
+class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
+    slug_lookup = False
     pagination_class = KeysetPagination
     filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
     ordering_aliases = {}
 
+    def lookup_filter(self):
+        """The record the address names: an id (the digits 0–9), or else its slug where the
+        resource has one (``SlugLookupMixin``); anything else names nothing (404)."""
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        pk = parse_id(value)
+        if pk is not None:
+            return {"pk": pk}
+        if self.slug_lookup and slug_re.match(value):
+            return {"slug": value}
+        raise Http404
+
     def get_object(self):
-        if not is_possible_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):
-            raise Http404
-        return super().get_object()
+        queryset = self.filter_queryset(self.get_queryset())
+        record = get_object_or_404(queryset, **self.lookup_filter())
+        self.check_object_permissions(self.request, record)
+        return record
+
+
+class SlugLookupMixin:
+    """Records with a slug: ``/<slug>/`` names them as ``/<id>/`` does."""
+
+    slug_lookup = True
+    lookup_value_regex = r"[^/.]+"
 
 
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
@@ -160,9 +185,8 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
             # every rule are then checked against the current record, not a stale read.
             model = self.get_queryset().model
             owner = model._meta.get_field("version").model
-            pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-            if is_possible_id(pk):
-                list(owner._base_manager.select_for_update().filter(pk=pk).values_list("pk"))
+            rows = owner._base_manager.select_for_update().filter(**self.lookup_filter())
+            list(rows.values_list("pk"))
         return super().get_object()
 
     def pending_of(self, instance):
@@ -198,7 +222,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
 
 @crud_docs("an actor", "actors", serializers.ActorSerializer)
-class ActorViewSet(RecordViewSet):
+class ActorViewSet(SlugLookupMixin, RecordViewSet):
     """People, governments and organizations."""
 
     queryset = Actor.objects.all()
@@ -243,7 +267,7 @@ def published_search_page(negotiation_id, at, words, *after, ordering, backwards
 
 
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
-class NegotiationViewSet(RecordViewSet):
+class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
     filterset_class = filters.NegotiationFilterSet
     ordering_fields = ["title", "slug", "changed_at", "created_at", "updated_at", "id"]
@@ -271,10 +295,11 @@ class NegotiationViewSet(RecordViewSet):
         ordering=["date_start", "sequence", "pk"],
     )
     def timeline(self, request, pk=None):
-        if not is_possible_id(pk):
-            raise Http404
-        negotiation_id = int(pk)
-        current = reader_http.stamp_of(negotiation_id)  # one compiled query
+        lookup = self.lookup_filter()
+        negotiation_id = lookup.get("pk") or get_object_or_404(
+            Negotiation.objects.values_list("pk", flat=True), **lookup
+        )
+        current = reader_http.stamp_of(negotiation_id)  # one indexed query
         if current is None:
             raise Http404
 
@@ -532,18 +557,20 @@ def public_changes():
     )
 
 
-class SchemaView(ConditionalMixin, SpectacularAPIView):
+class SchemaView(JsonErrorsMixin, ConditionalMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(ConditionalMixin, SpectacularSwaggerSplitView):
+class SwaggerView(JsonErrorsMixin, ConditionalMixin, SpectacularSwaggerSplitView):
     """Swagger UI; its start-up script is a separate request (``?script``), not inline,
     so the Content Security Policy needs no inline script."""
 
 
-class RedocView(ConditionalMixin, SpectacularRedocView):
+class RedocView(JsonErrorsMixin, ConditionalMixin, SpectacularRedocView):
     pass
 
 
-class RootView(ConditionalMixin, routers.APIRootView):
+class RootView(QueryParametersMixin, ConditionalMixin, routers.APIRootView):
     """Parley's REST API v1. Documentation: /api/v1/docs/."""
+
+    schema = None  # as DRF's root: not an operation of the schema
