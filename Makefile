@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-postgres drills fuzz-long bench bench-extract lint format migrations check ci clean
+.PHONY: install run worker serve test test-postgres drills fuzz-long bench bench-extract lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,12 +16,17 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 install: $(INSTALLED)
 
-## Set up SQLite with the demo data and serve Parley at http://127.0.0.1:8000/
+## Set up SQLite with the demo data and serve Parley at http://127.0.0.1:8000/, with the
+## task worker that lifts embargoes at their time (one command; Ctrl-C stops both)
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py demo_accounts
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	scripts/run-with-worker.sh $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## The task worker in the foreground (README: The task worker)
+worker: $(INSTALLED)
+	$(BIN)/python manage.py run_worker
 
 ## Serve in production: gunicorn with tracker.settings.production, configured from the
 ## environment (README: Running in production); binds $(HOST):$(PORT), 127.0.0.1:8000 by default
@@ -42,13 +47,15 @@ test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
 
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
-## outage, concurrency and load, backup and restore, two app servers, Redis outage. Longer:
+## outage, concurrency and load, backup and restore, embargo lifting by the task worker, two
+## app servers, Redis outage. Longer:
 ## DRILL_OUTAGE_ARGS="--outage 60 --cycles 5" DRILL_REDIS_ARGS="--outage 60 --readers 32"
 ## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
 drills: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-outage.py $(DRILL_OUTAGE_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-load.py $(DRILL_LOAD_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-backup.py
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-embargo.py
 	PARLEY_PG_PORT=auto REDIS_PORT=auto scripts/with-postgres.sh scripts/with-redis.sh \
 		$(BIN)/python scripts/drill-nodes.py $(DRILL_NODES_ARGS)
 	PARLEY_PG_PORT=auto REDIS_PORT=auto scripts/with-postgres.sh scripts/with-redis.sh \

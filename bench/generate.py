@@ -158,6 +158,7 @@ def generate(args, connection):
                     date_precision="day",
                     sequence=sequence,
                     state=PublicationState.PUBLISHED,
+                    live_since=now,  # live, as its publication event would make it
                     search_text=words,
                     **stamp,
                 )

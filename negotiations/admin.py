@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import domain, history
@@ -25,6 +26,7 @@ from .forms import (
     ActorForm,
     EntryForm,
     ExpectationForm,
+    PlainModelForm,
     QuickAddForm,
     RevisionDecisionForm,
     VersionedForm,
@@ -49,6 +51,16 @@ from .numbers import parse_id
 
 # Typed as one partial ``date`` field; the order within a day is the domain's to keep.
 ENTRY_FORM_EXCLUDE = ("date_start", "date_precision", "sequence")
+# The first line of every entry form: when it happened.
+ENTRY_DATE_LINE = ("date", "time", "timezone")
+# Entry lists read like the timeline on deadline: the newest first.
+NEWEST_FIRST = ["-date_start", "-sequence", "-pk"]
+
+admin.site.site_header = "Parley newsroom"
+admin.site.site_title = "Parley"
+admin.site.index_title = "The record"
+# The entry lists need the width; the home page and the breadcrumbs lead everywhere.
+admin.site.enable_nav_sidebar = False
 
 
 class HistoryMixin:
@@ -334,13 +346,14 @@ class ActorAdmin(DomainAdmin):
 
 class PhaseInline(admin.TabularInline):
     model = Phase
+    form = PlainModelForm
     extra = 0
     fields = ["name", "starts_on", "ends_on"]
 
 
 @admin.register(Negotiation)
 class NegotiationAdmin(DomainAdmin):
-    list_display = ["title", "status", "changed_at"]
+    list_display = ["title", "status", "reader_changed_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "summary"]
     autocomplete_fields = ["parties"]
@@ -490,6 +503,7 @@ class PublicationRightsMixin:
 class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
     """What every entry kind's admin shares: filters, partial dates, rights, actions."""
 
+    ordering = NEWEST_FIRST
     list_filter = ["negotiation", PublicationFilter, PendingRevisionFilter, "key", "date_precision"]
     date_hierarchy = "date_start"
     list_select_related = ["negotiation"]
@@ -525,10 +539,13 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
             return obj.get_state_display()
         if getattr(obj, "visible_now", True):
             return "Published"
-        if obj.publish_at is None or obj.publish_at <= timezone.now():
+        if obj.live_since is not None or obj.publish_at is None:
             # A status change is shown only with its proposal (EntryQuerySet.published).
             return "Published, hidden until its proposal is published"
         when = timezone.localtime(obj.publish_at)
+        if obj.publish_at <= timezone.now():
+            # Lifted by the task worker (domain.lift_due_embargoes): late, never early.
+            return f"Due since {when:%Y-%m-%d %H:%M} {when.tzname()}, waiting for the worker"
         return f"Scheduled for {when:%Y-%m-%d %H:%M} {when.tzname()}"
 
     def _offers_correction(self, request, obj):
@@ -552,6 +569,13 @@ class EntryAdminMixin(DomainErrorsMixin, PublicationRightsMixin):
         if not self._offers_correction(request, obj):
             fields = [name for name in fields if name not in ("correction_note", "minor_fix")]
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        """One fieldset, the date beside its time and zone on the first line."""
+        fields = self.get_fields(request, obj)
+        line = tuple(name for name in ENTRY_DATE_LINE if name in fields)
+        rest = [name for name in fields if name not in line]
+        return [(None, {"fields": [line, *rest] if line else rest})]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
@@ -797,6 +821,7 @@ class StatusChangeAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class StatementAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = EntryForm
     list_display = ["actor", "short_text", "kind", "partial_date", "negotiation", "state"]
+    list_display_links = ["actor", "short_text"]  # the text's link holds its column open
     list_filter = ["kind", "stance", *EntryAdminMixin.list_filter]
     search_fields = ["text", "context", "actor__name"]
     autocomplete_fields = ["sources", "actor", "proposal"]
@@ -820,6 +845,7 @@ class EventAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class ExpectationAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
     form = ExpectationForm
     list_display = ["actor", "text", "partial_date", "outcome", "negotiation", "state"]
+    list_display_links = ["actor", "text"]
     list_filter = ["outcome", *EntryAdminMixin.list_filter]
     search_fields = ["text", "actor__name"]
     autocomplete_fields = ["sources", "actor"]
@@ -833,6 +859,7 @@ class ExpectationAdmin(EntryAdminMixin, HistoryMixin, SimpleHistoryAdmin):
 class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
     """Every kind in one list: the timeline as journalists work on it."""
 
+    form = PlainModelForm
     list_display = ["headline_link", "entry_type", "partial_date", "negotiation", "state", "key"]
     list_filter = ["negotiation", "entry_type", PublicationFilter, PendingRevisionFilter, "key"]
     change_list_template = "admin/negotiations/change_list.html"
@@ -880,7 +907,12 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
 
     def quick_add_view(self, request):
-        """On deadline: a statement or a status change from a source URL, in one step."""
+        """On deadline: any kind of entry from a source URL, in one step.
+
+        After a save the form opens again with the same article (source, negotiation,
+        date, kind and publication state), so the next entry of the story needs only
+        its own fields; a speaker not in the record yet is named inline.
+        """
         user = request.user
         allowed = {
             kind: user.has_perm(f"negotiations.add_{model._meta.model_name}")
@@ -890,41 +922,38 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         widgets = {
             "speaker": AutocompleteSelect(Statement._meta.get_field("actor"), self.admin_site),
+            "new_speaker_affiliation": AutocompleteSelect(
+                Actor._meta.get_field("affiliation"), self.admin_site
+            ),
             "proposal": AutocompleteSelect(
                 StatusChange._meta.get_field("proposal"), self.admin_site
             ),
         }
         form = QuickAddForm(
             request.POST if request.method == "POST" else None,
+            initial=QuickAddForm.initial_from(request.GET),
             may_publish=domain.may_publish(user),
             widgets=widgets,
         )
         if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            if not allowed.get(data["kind"]):
-                form.add_error("kind", "You may not add this kind of entry.")
-            else:
-                try:
-                    entry = domain.quick_add(by=user, **data)
-                except ValidationError as error:
-                    form.add_domain_errors(error)
-                except PermissionDenied as error:
-                    form.add_error(None, str(error))
-                else:
-                    url = reverse(
-                        f"admin:negotiations_{entry._meta.model_name}_change", args=[entry.pk]
-                    )
-                    self.message_user(
-                        request,
-                        format_html(
-                            'Logged <a href="{}">{}</a> ({}). Add the next one below.',
-                            url,
-                            entry,
-                            entry.get_state_display().lower(),
-                        ),
-                        messages.SUCCESS,
-                    )
-                    return redirect(request.path)
+            entry = self._quick_add(request, form, allowed)
+            if entry is not None:
+                url = reverse(
+                    f"admin:negotiations_{entry._meta.model_name}_change", args=[entry.pk]
+                )
+                self.message_user(
+                    request,
+                    format_html(
+                        'Logged <a href="{}">{}</a> ({}). The next entry below keeps its '
+                        "source, negotiation and date.",
+                        url,
+                        entry,
+                        entry.get_state_display().lower(),
+                    ),
+                    messages.SUCCESS,
+                )
+                kept = QuickAddForm.kept(request.POST)
+                return redirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
         context = {
             **self.admin_site.each_context(request),
             "title": "Quick add",
@@ -933,6 +962,23 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/negotiations/quick_add.html", context)
+
+    def _quick_add(self, request, form, allowed):
+        """The entry ``domain.quick_add`` logged, or None with the form saying why."""
+        arguments = form.domain_arguments()
+        if not allowed.get(arguments["kind"]):
+            form.add_error("kind", "You may not add this kind of entry.")
+            return None
+        if arguments["new_speaker"]["name"] and not request.user.has_perm("negotiations.add_actor"):
+            form.add_error("new_speaker_name", "You may not add actors: choose a known speaker.")
+            return None
+        try:
+            return domain.quick_add(by=request.user, **arguments)
+        except ValidationError as error:
+            form.add_domain_errors(error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        return None
 
     @admin.display(description="entry", ordering="date_start")
     def headline_link(self, obj):
@@ -943,6 +989,7 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
 
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
+    form = PlainModelForm
     list_display = ["entry", "made_at", "note"]
     search_fields = ["note"]
     readonly_fields = ["made_at", "made_by"]

@@ -3,20 +3,22 @@
 Admin, API, management commands and imports call them, so the rules are
 checked once: field and constraint validation (``full_clean``), the rules across
 records, publication rights, optimistic locking by ``version``, the history user,
-the change log and the negotiation's change stamp.
+the change log, and the reader events with the reader versions they move
+(``ReaderWatch``, docs/architecture.md).
 """
 
 import datetime
 import json
+import logging
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.db import IntegrityError, connections, models, transaction
+from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
+from django.utils.text import slugify
 
-from . import stamp_watch
 from .dates import PartialDate
 from .models import (
     Actor,
@@ -29,6 +31,7 @@ from .models import (
     Phase,
     Proposal,
     PublicationState,
+    ReaderEvent,
     RecordChange,
     Revision,
     Source,
@@ -39,6 +42,8 @@ from .models import (
 from .quotes import without_outer_quotes
 
 PUBLISH_PERMISSION = "negotiations.publish_entry"
+
+logger = logging.getLogger(__name__)
 
 # ``expected_revision`` when the caller does not say which pending revision it saw
 # (``None`` says it saw none).
@@ -80,16 +85,211 @@ def record_type_of(record):
     return record._meta.model_name
 
 
-def touch_negotiations(negotiation_ids=None, *, at=None):
-    """Move the change stamp (ETag and cache key) of the given negotiations, or of all.
+# --------------------------------------------------------------------------- #
+# Reader events: every change readers can see, and the reader versions it moves
+# --------------------------------------------------------------------------- #
 
-    The stamp is derived bookkeeping, not content, so it is written without history.
+
+def record_events(events, *, negotiation_ids=(), at=None):
+    """Write reader events (``ReaderEvent`` rows, unsaved) and move, by one, the reader
+    version of each negotiation they name or ``negotiation_ids`` adds (the pages that
+    show an actor or a source). Call it inside the transaction of the change."""
+    if not events:
+        return
+    at = at or timezone.now()
+    for event in events:
+        event.at = at
+    ReaderEvent.objects.bulk_create(events)
+    ids = {event.negotiation_id for event in events} | set(negotiation_ids)
+    ids.discard(None)
+    if ids:
+        Negotiation.objects.filter(pk__in=ids).update(
+            reader_version=F("reader_version") + 1, reader_changed_at=at
+        )
+
+
+def _event(record_type, record_id, action, negotiation_id=None):
+    return ReaderEvent(
+        record_type=record_type,
+        record_id=record_id,
+        action=action,
+        negotiation_id=negotiation_id,
+    )
+
+
+class ReaderWatch:
+    """What readers see of some entries and of the sources they cite, taken before a
+    write; ``record()`` after it writes the events of the difference.
+
+    An entry that became visible is ``published``, one that stopped ``unpublished``
+    (``deleted`` when it is gone), one visible before and after whose version moved
+    ``updated`` (or the action given for it). A proposal's status changes are
+    watched with it: they are shown only with their proposal. A source is
+    ``published`` when the first visible entry cites it, ``unpublished`` when the last
+    stops. Everything readers do not see — drafts, review, embargoed entries — makes
+    no difference, and so no event.
     """
-    negotiations = Negotiation.objects.all()
-    if negotiation_ids is not None:
-        negotiations = negotiations.filter(pk__in=negotiation_ids)
-    negotiations.update(changed_at=at or timezone.now())
-    stamp_watch.notify(negotiation_ids)  # every process, when this transaction commits
+
+    def __init__(self, entry_ids=(), source_ids=()):
+        self.entry_ids = set()
+        self.source_ids = set(source_ids)
+        self._add(entry_ids)
+        self.entries = self._visible_entries()
+        self.sources = self._visible_sources()
+
+    def _add(self, entry_ids):
+        new = {pk for pk in entry_ids if pk is not None} - self.entry_ids
+        if not new:
+            return
+        new |= set(StatusChange.objects.filter(proposal_id__in=new).values_list("pk", flat=True))
+        self.entry_ids |= new
+        cited = Entry.sources.through.objects.filter(entry_id__in=new)
+        self.source_ids |= set(cited.values_list("source_id", flat=True))
+
+    def _visible_entries(self):
+        if not self.entry_ids:
+            return {}
+        rows = (
+            Entry.objects.published()
+            .filter(pk__in=self.entry_ids)
+            .values_list("pk", "version", "negotiation_id", "entry_type")
+        )
+        return {pk: (version, negotiation, kind) for pk, version, negotiation, kind in rows}
+
+    def _visible_sources(self):
+        if not self.source_ids:
+            return set()
+        found = Source.objects.published().filter(pk__in=self.source_ids)
+        return set(found.values_list("pk", flat=True))
+
+    def record(self, entry_ids=(), *, actions=None, deleted=()):
+        """Write the events of what changed since the watch began; ``actions`` gives
+        the action of an entry that stayed visible (``{pk: action}``, else
+        ``updated``), ``deleted`` the ids that are gone."""
+        self._add(entry_ids)
+        before, after = self.entries, self._visible_entries()
+        events = []
+        for pk in sorted(self.entry_ids):
+            was, now = before.get(pk), after.get(pk)
+            if was is None and now is None:
+                continue
+            _, negotiation_id, kind = now or was
+            if was is None:
+                action = ReaderEvent.Action.PUBLISHED
+            elif now is None:
+                gone = pk in deleted
+                action = ReaderEvent.Action.DELETED if gone else ReaderEvent.Action.UNPUBLISHED
+            elif was[0] != now[0] or pk in (actions or {}):
+                action = (actions or {}).get(pk, ReaderEvent.Action.UPDATED)
+            else:
+                continue
+            events.append(_event(kind, pk, action, negotiation_id))
+        sources = self._visible_sources()
+        for pk in sorted(sources - self.sources):
+            events.append(_event("source", pk, ReaderEvent.Action.PUBLISHED))
+        for pk in sorted(self.sources - sources):
+            events.append(_event("source", pk, ReaderEvent.Action.UNPUBLISHED))
+        record_events(events)
+        self.entries, self.sources = after, sources
+        return events
+
+
+def negotiations_showing_actor(actor_id):
+    """The ids of the negotiations whose reader pages show an actor: as a party, or
+    named by an entry readers see."""
+    parties = Negotiation.parties.through.objects.filter(actor_id=actor_id)
+    ids = set(parties.values_list("negotiation_id", flat=True))
+    named = (
+        Q(as_statement__actor=actor_id)
+        | Q(as_expectation__actor=actor_id)
+        | Q(as_status_change__actor=actor_id)
+        | Q(as_proposal__proposed_by=actor_id)
+        | Q(as_proposal__addressed_to=actor_id)
+        | Q(as_event__actors=actor_id)
+    )
+    entries = Entry.objects.published().filter(named)
+    return ids | set(entries.values_list("negotiation_id", flat=True).distinct())
+
+
+def negotiations_citing(source_id):
+    """The ids of the negotiations an entry readers see cites a source in."""
+    entries = Entry.objects.published().filter(sources=source_id)
+    return set(entries.values_list("negotiation_id", flat=True).distinct())
+
+
+def _record_event_of(record, action, *, creating=False):
+    """The reader event of a save or deletion of a record that is not an entry:
+    negotiations, phases and actors are public; a source only while a visible entry
+    cites it (its first citation publishes it: ``ReaderWatch``)."""
+    kind = record_type_of(record)
+    if isinstance(record, Negotiation):
+        negotiation_id = None if action == ReaderEvent.Action.DELETED else record.pk
+        record_events([_event(kind, record.pk, action, negotiation_id)])
+    elif isinstance(record, Phase):
+        record_events([_event(kind, record.pk, action, record.negotiation_id)])
+    elif isinstance(record, Actor):
+        showing = () if creating else negotiations_showing_actor(record.pk)
+        record_events([_event(kind, record.pk, action)], negotiation_ids=showing)
+    elif isinstance(record, Source):
+        showing = negotiations_citing(record.pk)
+        if showing:
+            record_events([_event(kind, record.pk, action)], negotiation_ids=showing)
+
+
+def _live_since(entry, now):
+    """When readers could first see the entry as it is now saved: kept while it stays
+    live, now when it goes live, None while it is not published or embargoed."""
+    if entry.state != PublicationState.PUBLISHED:
+        return None
+    if entry.publish_at is not None and entry.publish_at > now:
+        return None
+    if entry._state.adding:
+        return now
+    stored = Entry._base_manager.filter(pk=entry.pk, state=PublicationState.PUBLISHED)
+    return stored.values_list("live_since", flat=True).first() or now
+
+
+def _schedule_lift(entry):
+    """An embargoed entry is made live by a task at its publish time, once the
+    transaction that set it commits."""
+    if entry.state != PublicationState.PUBLISHED or entry.live_since is not None:
+        return
+    if entry.publish_at is None:
+        return
+    from .tasks import schedule_embargo_lift
+
+    transaction.on_commit(lambda at=entry.publish_at: schedule_embargo_lift(at))
+
+
+LIFT_BATCH = 100
+
+
+def lift_due_embargoes(*, now=None):
+    """Make live the published entries whose publish time came (``live_since``), with
+    their events and reader versions, a short transaction per batch. Idempotent, and
+    safe to run in several processes at once: a row another run holds is skipped
+    (PostgreSQL), and on SQLite each transaction takes the write lock when it begins.
+    Returns how many entries it made live."""
+    lifted = 0
+    while True:
+        at = now or timezone.now()
+        with transaction.atomic():
+            due = Entry.objects.embargo_due(at=at).order_by("publish_at", "pk")
+            if connections[due.db].features.has_select_for_update_skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            ids = list(due.values_list("pk", flat=True)[:LIFT_BATCH])
+            if not ids:
+                return lifted
+            watch = ReaderWatch(ids)
+            Entry.objects.filter(pk__in=ids, live_since__isnull=True).update(live_since=at)
+            watch.record(ids)
+        lifted += len(ids)
+
+
+def oldest_due_embargo(now=None):
+    """The publish time of the oldest embargo due but not lifted yet, or None."""
+    due = Entry.objects.embargo_due(at=now).order_by("publish_at")
+    return due.values_list("publish_at", flat=True).first()
 
 
 def _log_change(record, action, *, negotiation_id=None, at):
@@ -169,7 +369,8 @@ def _unstorable_text(record):
 
 
 def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
-    """Validate, save with history, set many-to-many values, log and stamp."""
+    """Validate, save with history, set many-to-many values and log the change (the
+    callers record the reader events)."""
     creating = record._state.adding
     m2m = m2m or {}
     errors = _unstorable_text(record)
@@ -208,7 +409,6 @@ def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
             negotiation_id=negotiation_id,
             at=now,
         )
-        touch_negotiations(negotiation_ids, at=now)
     return record
 
 
@@ -253,7 +453,12 @@ def save_record(record, *, by, m2m=None, expected_version=None):
     """Create or update an actor, negotiation, phase or source."""
     if isinstance(record, Entry):
         raise TypeError("Timeline entries are saved with save_entry().")
-    return _store(record, by=by, m2m=m2m, expected_version=expected_version)
+    creating = record._state.adding
+    with transaction.atomic():
+        _store(record, by=by, m2m=m2m, expected_version=expected_version)
+        action = ReaderEvent.Action.PUBLISHED if creating else ReaderEvent.Action.UPDATED
+        _record_event_of(record, action, creating=creating)
+    return record
 
 
 def delete_record(record, *, by, expected_version=None):
@@ -285,6 +490,10 @@ def delete_record(record, *, by, expected_version=None):
                 change._change_reason = _deleted_with_reason(record)
                 delete_record(change, by=by)
         corrections = _corrections_snapshot(record) if isinstance(record, Entry) else None
+        if isinstance(record, Entry):
+            watch = ReaderWatch([record_pk])
+        else:
+            _record_event_of(record, ReaderEvent.Action.DELETED)  # while it is cited
         record._history_user = _history_user(by)
         record._pending_related_ids = {
             field.name: list(getattr(record, field.name).values_list("pk", flat=True))
@@ -308,7 +517,8 @@ def delete_record(record, *, by, expected_version=None):
                 else negotiation_ids[0],
             },
         )
-        touch_negotiations(negotiation_ids, at=now)
+        if isinstance(record, Entry):
+            watch.record(deleted={record_pk})
 
 
 def _detachments(record):
@@ -557,6 +767,8 @@ def save_entry(
     with transaction.atomic():
         if expected_revision is not NOT_CHECKED and not creating:
             check_revision(entry, expected_revision)
+        watch = ReaderWatch([entry.pk], [getattr(source, "pk", source) for source in sources])
+        entry.live_since = _live_since(entry, timezone.now())
         _store(
             entry,
             by=by,
@@ -565,7 +777,10 @@ def save_entry(
             validate_extra=extra_errors,
         )
         if note:
-            add_correction(entry, note=note, by=by)
+            _add_correction(entry, note=note, by=by)
+        corrected = {entry.pk: ReaderEvent.Action.CORRECTED} if note else None
+        watch.record([entry.pk], actions=corrected)
+        _schedule_lift(entry)
     return entry
 
 
@@ -723,6 +938,14 @@ def add_correction(entry, *, note, by, made_at=None):
     Only users who may correct (Editors) can; ``by=None`` is the system, and
     ``made_at`` keeps the original time when a record is restored or imported.
     """
+    with transaction.atomic():
+        watch = ReaderWatch([entry.pk])
+        correction = _add_correction(entry, note=note, by=by, made_at=made_at)
+        watch.record(actions={entry.pk: ReaderEvent.Action.CORRECTED})
+    return correction
+
+
+def _add_correction(entry, *, note, by, made_at=None):
     if by is not None and not may_correct(by):
         raise PermissionDenied("Only editors can publish corrections.")
     correction = Correction(
@@ -738,9 +961,12 @@ def add_correction(entry, *, note, by, made_at=None):
     correction._history_user = _history_user(by)
     with transaction.atomic():
         correction.save()
-        now = timezone.now()
-        _log_change(entry, RecordChange.Action.UPDATED, negotiation_id=entry.negotiation_id, at=now)
-        touch_negotiations([entry.negotiation_id], at=now)
+        _log_change(
+            entry,
+            RecordChange.Action.UPDATED,
+            negotiation_id=entry.negotiation_id,
+            at=timezone.now(),
+        )
     return correction
 
 
@@ -897,7 +1123,8 @@ def _lock_entry(pk):
 def _hold(entry, *, by, sources, m2m, expected_version, expected_revision):
     """Keep a change of a live entry as its pending revision, replacing the one before
     (marked ``replaced``). The entry itself is not written: no version, history,
-    change log or stamp moves, so readers and their caches see nothing."""
+    change log, reader event or reader version moves, so readers and their caches see
+    nothing."""
     model = type(entry)
     with transaction.atomic():
         _lock_entry(entry.pk)
@@ -980,7 +1207,7 @@ def _check_decider(by):
 
 def publish_revision(revision, *, by, correction_note="", minor_fix=False, expected_version=None):
     """Make a pending revision the live entry (editors), through ``save_entry``: every
-    rule, the version, history, change log and stamps apply, and a change of a visible
+    rule, the version, history, change log and reader events apply, and a change of a visible
     entry's content needs its correction note or minor fix as any editor's edit does.
 
     A three-way check, not a blind overwrite: when a field the revision changes was
@@ -1140,7 +1367,7 @@ def restore_version(version, *, by, expected_version=None, correction_note="", m
     """Make an earlier version (a history row) the current one, as a new version.
 
     Goes through ``save_entry`` / ``save_record``, so the rules, the publication
-    rights, the version check, history, change log and stamps all apply; the new
+    rights, the version check, history, change log and reader events all apply; the new
     history row says which version was restored. A version of a deleted record
     brings the record back under its old id (only for those who may delete it),
     with its corrections and, for a proposal, the status changes deleted with it.
@@ -1245,23 +1472,126 @@ def _restore_status_changes_deleted_with(proposal, *, by):
 
 
 # --------------------------------------------------------------------------- #
-# Quick add: a statement or a status change from a source URL, on deadline
+# Quick add: any kind of entry from a source URL, on deadline
 # --------------------------------------------------------------------------- #
 
 QUICK_ADD_KINDS = {
     EntryType.STATEMENT: Statement,
     EntryType.STATUS_CHANGE: StatusChange,
+    EntryType.EVENT: Event,
+    EntryType.PROPOSAL: Proposal,
+    EntryType.EXPECTATION: Expectation,
 }
 
 # Which quick-add argument a model field's error belongs to.
 _QUICK_ADD_ERROR_KEYS = {
     "actor": "speaker",
+    "actors": "speaker",
+    "proposed_by": "speaker",
     "note": "text",
-    "kind": "statement_kind",
+    "description": "text",
+    "summary": "text",
     "date_start": "date",
     "date_precision": "date",
+    "due_date_start": "due_date",
+    "due_date_precision": "due_date",
     "sources": "source_url",
 }
+_QUICK_ADD_KIND_KEYS = {Statement: "statement_kind", Event: "event_kind"}
+_NEW_SPEAKER_KEYS = {"name": "new_speaker_name", "slug": "new_speaker_name"}
+
+
+def _unique_actor_slug(name):
+    base = slugify(name)[:180] or "actor"
+    slug, number = base, 2
+    while Actor.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+def _a(model):
+    name = model._meta.verbose_name
+    return f"{'An' if name[0] in 'aeiou' else 'A'} {name}"
+
+
+def _quick_add_errors(model, *, negotiation, speaker, new_speaker, proposal, status, title):
+    """What is missing for this kind, keyed by the quick-add arguments."""
+    errors = {}
+    name = (new_speaker or {}).get("name", "").strip()
+    if model is None:
+        errors["kind"] = [
+            "Choose what happened: a statement, a status change, an event, a "
+            "proposal or an expectation."
+        ]
+    if speaker is not None and name:
+        errors["new_speaker_name"] = ["Choose a known speaker or name a new one, not both."]
+    elif not name and (new_speaker or {}).get("affiliation") is not None:
+        errors["new_speaker_name"] = ["Name the new speaker, or leave the affiliation empty."]
+    elif name and Actor.objects.filter(name__iexact=name).exists():
+        errors["new_speaker_name"] = [
+            f"“{name}” is already in the record: choose them as the speaker."
+        ]
+    if model in (Statement, Expectation) and speaker is None and not name:
+        errors["speaker"] = [f"{_a(model)} needs its speaker: choose one, or name a new one."]
+    if model is not StatusChange and model is not None and negotiation is None:
+        errors["negotiation"] = [
+            f"Choose the negotiation the {model._meta.verbose_name} belongs to."
+        ]
+    if model is StatusChange and proposal is None:
+        errors["proposal"] = ["A status change needs the proposal whose status changed."]
+    if model is StatusChange and not status:
+        errors["status"] = ["Choose the proposal's new status."]
+    if model in (Event, Proposal) and not (title or "").strip():
+        errors["title"] = [f"{_a(model)} needs a title."]
+    return errors
+
+
+def _quick_add_entry(model, *, negotiation, speaker, text, **given):
+    """The unsaved entry of this kind, from the quick-add arguments."""
+    if model is Statement:
+        return Statement(
+            negotiation=negotiation,
+            actor=speaker,
+            text=text,
+            kind=given["statement_kind"],
+            proposal=given["proposal"],
+            stance=given["stance"] or "",
+        )
+    if model is StatusChange:
+        proposal = given["proposal"]
+        return StatusChange(
+            negotiation=negotiation or proposal.negotiation,
+            proposal=proposal,
+            status=given["status"],
+            actor=speaker,
+            note=text,
+        )
+    if model is Event:
+        return Event(
+            negotiation=negotiation,
+            title=given["title"],
+            kind=given["event_kind"] or Event.Kind.OTHER,
+            description=text,
+        )
+    if model is Proposal:
+        return Proposal(
+            negotiation=negotiation,
+            title=given["title"],
+            summary=text,
+            proposed_by=speaker,
+            amount=given["amount"],
+            currency=(given["currency"] or "").upper(),
+        )
+    expectation = Expectation(negotiation=negotiation, actor=speaker, text=text)
+    expectation.due_date = given["due_date"]
+    return expectation
+
+
+def _remapped(error, keys):
+    remapped = {}
+    for field, messages in error.message_dict.items():
+        remapped.setdefault(keys.get(field, field), []).extend(messages)
+    return ValidationError(remapped)
 
 
 def quick_add(
@@ -1272,31 +1602,41 @@ def quick_add(
     by,
     negotiation=None,
     speaker=None,
+    new_speaker=None,
     text="",
+    title="",
     proposal=None,
     status="",
+    stance="",
     statement_kind=Statement.Kind.DIRECT,
+    event_kind=Event.Kind.OTHER,
+    amount=None,
+    currency="",
+    due_date=None,
     state=PublicationState.DRAFT,
     source_title="",
+    source_publisher="",
+    source_published_on=None,
 ):
-    """Log a statement or a status change citing a source URL, in one transaction.
+    """Log an entry of any kind citing a source URL, in one transaction.
 
-    The source is reused when its URL is known and created otherwise; if the entry
-    is refused, the new source is not kept either. Errors are keyed by the argument
-    that caused them (``speaker``, ``text``, ``source_url``, …).
+    The source is reused when its URL is known (its publisher and date fill only its
+    blanks) and created otherwise. ``new_speaker`` (``{"name", "kind", "affiliation"}``)
+    creates the speaker as a new actor; a name already in the record is refused, so
+    nobody is logged twice. If the entry is refused, neither the new source nor the new
+    actor is kept. Errors are keyed by the argument that caused them (``speaker``,
+    ``text``, ``source_url``, ``new_speaker_name``, …).
     """
     model = QUICK_ADD_KINDS.get(kind)
-    errors = {}
-    if model is None:
-        errors["kind"] = ["Quick add logs a statement or a status change."]
-    if model is Statement and speaker is None:
-        errors["speaker"] = ["A statement needs its speaker."]
-    if model is Statement and negotiation is None:
-        errors["negotiation"] = ["Choose the negotiation the statement belongs to."]
-    if model is StatusChange and proposal is None:
-        errors["proposal"] = ["A status change needs the proposal whose status changed."]
-    if model is StatusChange and not status:
-        errors["status"] = ["Choose the proposal's new status."]
+    errors = _quick_add_errors(
+        model,
+        negotiation=negotiation,
+        speaker=speaker,
+        new_speaker=new_speaker,
+        proposal=proposal,
+        status=status,
+        title=title,
+    )
     if not (source_url or "").strip():
         errors["source_url"] = ["Give the address of the source."]
     try:
@@ -1306,38 +1646,66 @@ def quick_add(
     if errors:
         raise ValidationError(errors)
 
-    if model is Statement:
-        entry = Statement(
-            negotiation=negotiation, actor=speaker, text=text or "", kind=statement_kind
-        )
-    else:
-        entry = StatusChange(
-            negotiation=negotiation or proposal.negotiation,
+    keys = {**_QUICK_ADD_ERROR_KEYS, "kind": _QUICK_ADD_KIND_KEYS.get(model, "kind")}
+    with transaction.atomic():
+        if new_speaker and new_speaker.get("name", "").strip():
+            name = new_speaker["name"].strip()
+            actor = Actor(
+                name=name,
+                slug=_unique_actor_slug(name),
+                kind=new_speaker.get("kind") or Actor.Kind.PERSON,
+                affiliation=new_speaker.get("affiliation"),
+            )
+            try:
+                speaker = save_record(actor, by=by)
+            except ValidationError as error:
+                raise _remapped(
+                    error,
+                    {
+                        **_NEW_SPEAKER_KEYS,
+                        "kind": "new_speaker_kind",
+                        "affiliation": "new_speaker_affiliation",
+                    },
+                ) from None
+        entry = _quick_add_entry(
+            model,
+            negotiation=negotiation,
+            speaker=speaker,
+            text=text or "",
+            title=title or "",
             proposal=proposal,
             status=status,
-            actor=speaker,
-            note=text or "",
+            stance=stance,
+            statement_kind=statement_kind,
+            event_kind=event_kind,
+            amount=amount,
+            currency=currency,
+            due_date=due_date,
         )
-    entry.date = partial_date
-    entry.state = state
-    with transaction.atomic():
+        entry.date = partial_date
+        entry.state = state
+        details = {
+            "title": source_title or "",
+            "publisher": source_publisher or "",
+            "published_on": source_published_on,
+        }
         try:
-            source = get_or_create_source(url=source_url, by=by, title=source_title or "")
+            source = get_or_create_source(url=source_url, by=by, **details)
         except ValidationError as error:
-            raise ValidationError(
+            raise _remapped(
+                error,
                 {
-                    "source_title" if field == "title" else "source_url": messages
-                    for field, messages in error.message_dict.items()
-                }
+                    "url": "source_url",
+                    "title": "source_title",
+                    "publisher": "source_publisher",
+                    "published_on": "source_published_on",
+                },
             ) from None
+        m2m = {"actors": [speaker]} if model is Event and speaker is not None else None
         try:
-            return save_entry(entry, by=by, sources=[source])
+            return save_entry(entry, by=by, sources=[source], m2m=m2m)
         except ValidationError as error:
-            remapped = {}
-            for field, messages in error.message_dict.items():
-                key = _QUICK_ADD_ERROR_KEYS.get(field, field)
-                remapped.setdefault(key, []).extend(messages)
-            raise ValidationError(remapped) from None
+            raise _remapped(error, keys) from None
 
 
 def change_correction(correction, *, note, by):
@@ -1367,6 +1735,7 @@ def delete_correction(correction, *, by):
 
 
 def _touch_entry(entry):
+    """A correction of the entry changed: logged, and an event when readers see it."""
     now = timezone.now()
     _log_change(entry, RecordChange.Action.UPDATED, negotiation_id=entry.negotiation_id, at=now)
-    touch_negotiations([entry.negotiation_id], at=now)
+    ReaderWatch([entry.pk]).record(actions={entry.pk: ReaderEvent.Action.CORRECTED})

@@ -113,7 +113,9 @@ class ActorFeed(EntryFeed):
         actor = get_object_or_404(Actor, slug=slug)
         found = selectors.site_stamp()
         return Validators(
-            found["changed"], found["until"], actor.updated_at, extra=request.get_full_path()
+            found["changed"],
+            actor.updated_at,
+            extra=f"{request.get_full_path()}|v{found['versions']}",
         )
 
     def get_object(self, request, slug):

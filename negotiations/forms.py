@@ -6,25 +6,48 @@ validation or from ``negotiations.domain.check_entry``.
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import conditional_escape
 
 from . import domain
 from .dates import PARTIAL_DATE_HELP, PartialDate
 from .models import (
     Actor,
     EntryType,
+    Event,
+    Expectation,
     Negotiation,
     Proposal,
     ProposalStatus,
     PublicationState,
+    Stance,
     Statement,
     StatusChange,
 )
-from .numbers import NOT_ASCII, written_in_ascii
+from .numbers import NOT_ASCII, parse_id, written_in_ascii
 
-QUICK_ADD = [(EntryType.STATEMENT, Statement), (EntryType.STATUS_CHANGE, StatusChange)]
+QUICK_ADD = [
+    (EntryType.STATEMENT, Statement),
+    (EntryType.STATUS_CHANGE, StatusChange),
+    (EntryType.EVENT, Event),
+    (EntryType.PROPOSAL, Proposal),
+    (EntryType.EXPECTATION, Expectation),
+]
 
 # Fields that read a number or a record's id from what was sent.
 NUMBER_FIELDS = (forms.IntegerField, forms.DecimalField, forms.FloatField, forms.ModelChoiceField)
+
+
+class PlainHelpTextsMixin:
+    """Help texts are written as plain text, but Django treats a form field's help text
+    as HTML: the admin renders it with ``|safe``, so "<date>" became a tag and vanished
+    or, typed as "&lt;", showed as written. Each help text is escaped here, once, when
+    the form is built (text already marked safe is left as it is)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.help_text:
+                field.help_text = conditional_escape(field.help_text)
 
 
 def refuse_other_digits(form):
@@ -76,7 +99,11 @@ class AliasesField(forms.CharField):
         return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-class VersionedForm(forms.ModelForm):
+class PlainModelForm(PlainHelpTextsMixin, forms.ModelForm):
+    """The admin's default form: a model form whose help texts are plain text."""
+
+
+class VersionedForm(PlainModelForm):
     """Refuses a save when the record changed since the form was opened.
 
     The hidden ``expected_version`` carries the version the editor saw; the
@@ -203,7 +230,7 @@ class EntryForm(VersionedForm):
                 self.add_error(field if field in self.fields else None, messages)
 
 
-class RevisionDecisionForm(forms.Form):
+class RevisionDecisionForm(PlainHelpTextsMixin, forms.Form):
     """An editor publishes or discards a pending revision; publishing a change of a
     visible entry's content asks what it is, as an edit does."""
 
@@ -232,19 +259,76 @@ class ExpectationForm(EntryForm):
         return cleaned
 
 
-class QuickAddForm(forms.Form):
-    """The on-deadline form: a statement or a status change from a source URL.
+# Which kinds of entry each quick-add field serves (the rest serve every kind). The
+# page shows only the chosen kind's fields (CSS ``:has``), and without CSS all of them.
+QUICK_ADD_FIELD_KINDS = {
+    "speaker": ("statement", "status_change", "event", "proposal", "expectation"),
+    "new_speaker_name": ("statement", "status_change", "event", "proposal", "expectation"),
+    "new_speaker_kind": ("statement", "status_change", "event", "proposal", "expectation"),
+    "new_speaker_affiliation": ("statement", "status_change", "event", "proposal", "expectation"),
+    "title": ("event", "proposal"),
+    "statement_kind": ("statement",),
+    "event_kind": ("event",),
+    "proposal": ("statement", "status_change"),
+    "stance": ("statement",),
+    "status": ("status_change",),
+    "amount": ("proposal",),
+    "currency": ("proposal",),
+    "due_date": ("expectation",),
+}
+# What the next entry keeps from the one just logged: the same article, usually.
+QUICK_ADD_KEPT = (
+    "kind",
+    "source_url",
+    "source_title",
+    "source_publisher",
+    "source_published_on",
+    "negotiation",
+    "date",
+    "state",
+)
+NEW_SPEAKER_FIELDS = ("new_speaker_name", "new_speaker_kind", "new_speaker_affiliation")
+# The form's parts, in the order a journalist fills them in.
+QUICK_ADD_GROUPS = (
+    (
+        "The article",
+        (
+            "source_url",
+            "source_title",
+            "source_publisher",
+            "source_published_on",
+            "negotiation",
+            "date",
+        ),
+    ),
+    ("Kind and speaker", ("kind", "speaker")),
+    ("Or a new speaker", NEW_SPEAKER_FIELDS),
+    (
+        "The entry",
+        (
+            "title",
+            "text",
+            "statement_kind",
+            "event_kind",
+            "proposal",
+            "stance",
+            "status",
+            "amount",
+            "currency",
+            "due_date",
+            "state",
+        ),
+    ),
+)
+
+
+class QuickAddForm(PlainHelpTextsMixin, forms.Form):
+    """The on-deadline form: any kind of entry from a source URL, a new speaker inline.
 
     It only reads the input; ``domain.quick_add`` decides what is valid and its
     errors come back keyed by these field names.
     """
 
-    kind = forms.ChoiceField(
-        label="What happened",
-        choices=[(kind, model._meta.verbose_name.capitalize()) for kind, model in QUICK_ADD],
-        widget=forms.RadioSelect,
-        initial=EntryType.STATEMENT,
-    )
     source_url = forms.URLField(
         label="Source URL",
         max_length=2000,
@@ -254,34 +338,87 @@ class QuickAddForm(forms.Form):
     source_title = forms.CharField(
         label="Source title", required=False, max_length=400, help_text="For a new source."
     )
+    source_publisher = forms.CharField(
+        label="Publisher", required=False, max_length=200, help_text="E.g. “AP”."
+    )
+    source_published_on = forms.DateField(
+        label="Published on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The article's date.",
+    )
     negotiation = forms.ModelChoiceField(
         Negotiation.objects.all(),
         required=False,
         help_text="For a status change, the proposal's negotiation is used.",
     )
-    date = PartialDateField(label="Date")
+    date = PartialDateField(label="Date", help_text="When it happened. " + PARTIAL_DATE_HELP)
+    kind = forms.ChoiceField(
+        label="What happened",
+        choices=[(kind, model._meta.verbose_name.capitalize()) for kind, model in QUICK_ADD],
+        widget=forms.RadioSelect,
+        initial=EntryType.STATEMENT,
+    )
     speaker = forms.ModelChoiceField(
         Actor.objects.all(),
         required=False,
-        help_text="Who said it (for a status change: who caused it, if known).",
+        help_text="Who said it, caused it, proposed it or took part; or name a new one below.",
+    )
+    new_speaker_name = forms.CharField(
+        label="New speaker", required=False, max_length=200, help_text="Not in the record yet."
+    )
+    new_speaker_kind = forms.ChoiceField(
+        label="Kind of actor",
+        choices=Actor.Kind.choices,
+        initial=Actor.Kind.PERSON,
+        required=False,
+    )
+    new_speaker_affiliation = forms.ModelChoiceField(
+        Actor.objects.all(),
+        label="Affiliation",
+        required=False,
+        help_text="The government or organization the new speaker speaks for.",
+    )
+    title = forms.CharField(
+        label="Title", required=False, max_length=200, help_text="An event's or a proposal's."
     )
     text = forms.CharField(
         label="Text",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="The statement, or a note on the status change.",
+        help_text="The statement or expectation; a note, description or terms otherwise.",
     )
     statement_kind = forms.ChoiceField(
         label="Kind of statement", choices=Statement.Kind.choices, initial=Statement.Kind.DIRECT
     )
+    event_kind = forms.ChoiceField(
+        label="Kind of event",
+        choices=Event.Kind.choices,
+        initial=Event.Kind.OTHER,
+        required=False,
+    )
     proposal = forms.ModelChoiceField(
-        Proposal.objects.all(), required=False, help_text="For a status change."
+        Proposal.objects.all(),
+        required=False,
+        help_text="The proposal whose status changed, or that the statement is about.",
+    )
+    stance = forms.ChoiceField(
+        label="Stance",
+        choices=[("", "---------"), *Stance.choices],
+        required=False,
+        help_text="The speaker's stance on the proposal.",
     )
     status = forms.ChoiceField(
         label="New status",
         choices=[("", "---------"), *ProposalStatus.choices],
         required=False,
-        help_text="For a status change.",
+    )
+    amount = forms.DecimalField(label="Amount", required=False, max_digits=20, decimal_places=2)
+    currency = forms.CharField(
+        label="Currency", required=False, max_length=3, help_text="ISO 4217, e.g. USD."
+    )
+    due_date = PartialDateField(
+        label="Due date", required=False, help_text="When it is expected. " + PARTIAL_DATE_HELP
     )
     state = forms.ChoiceField(
         label="Publication", choices=PublicationState.choices, initial=PublicationState.DRAFT
@@ -298,10 +435,44 @@ class QuickAddForm(forms.Form):
             widget.choices, widget.is_required = field.choices, field.required
             field.widget = widget
 
+    @classmethod
+    def kept(cls, data):
+        """The query string that opens the form for the next entry of the same article."""
+        return {name: data[name] for name in QUICK_ADD_KEPT if data.get(name)}
+
+    @classmethod
+    def initial_from(cls, query):
+        """Initial values from ``kept``'s query string (only the kept fields; a
+        negotiation that is no id is left out, as if it had not been given)."""
+        initial = {name: query[name] for name in QUICK_ADD_KEPT if query.get(name)}
+        if "negotiation" in initial and parse_id(initial["negotiation"]) is None:
+            del initial["negotiation"]
+        return initial
+
+    def groups(self):
+        """The form's parts: a legend and its rows, each row a field and the CSS
+        classes of the kinds it serves ("" when it serves every kind)."""
+        for legend, names in QUICK_ADD_GROUPS:
+            rows = []
+            for name in names:
+                kinds = QUICK_ADD_FIELD_KINDS.get(name)
+                rows.append((self[name], " ".join(f"for-{kind}" for kind in kinds or ())))
+            yield legend, rows
+
     def clean(self):
         cleaned = super().clean()
         refuse_other_digits(self)
         return cleaned
+
+    def domain_arguments(self):
+        """``cleaned_data`` as ``domain.quick_add`` takes it."""
+        data = dict(self.cleaned_data)
+        new_speaker = {
+            "name": data.pop("new_speaker_name", ""),
+            "kind": data.pop("new_speaker_kind", ""),
+            "affiliation": data.pop("new_speaker_affiliation", None),
+        }
+        return {**data, "new_speaker": new_speaker}
 
     def add_domain_errors(self, error):
         """Show the domain's refusal on the fields it names (the rest above the form)."""

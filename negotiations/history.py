@@ -31,6 +31,9 @@ HIDDEN_FIELDS = {
     "created_by",
     "search_text",  # derived, and not kept in history
     "search_vector",
+    "live_since",  # set by publication events, not kept in history
+    "reader_version",  # the reader events' bookkeeping, not kept in history
+    "reader_changed_at",
 }
 # Stored as two columns, read as one partial date.
 PARTIAL_DATES = {

@@ -130,8 +130,9 @@ def tracked_history(**options):
 
 
 def entry_history():
-    # Derived from the other fields: not worth a copy per version.
-    return tracked_history(excluded_fields=["search_text", "search_vector"])
+    # Derived from the other fields (and, for ``live_since``, set by publication events):
+    # not worth a copy per version.
+    return tracked_history(excluded_fields=["search_text", "search_vector", "live_since"])
 
 
 class TrackedModel(models.Model):
@@ -198,38 +199,6 @@ class Actor(TrackedModel):
             raise ValidationError({"affiliation": "An actor cannot be affiliated to itself."})
 
 
-class NegotiationQuerySet(models.QuerySet):
-    def with_stamp(self, at=None):
-        """Annotate ``published_until``, the latest publish time already reached.
-
-        ``changed_at`` moves with every write in a negotiation, but a scheduled entry
-        appears without one: together they say whether anything readers see changed,
-        in one indexed query (the ETag and cache key of every page and feed).
-        """
-        reached = (
-            Entry.objects.published(at=at)
-            .filter(negotiation=models.OuterRef("pk"), publish_at__isnull=False)
-            .order_by("-publish_at")
-            .values("publish_at")[:1]
-        )
-        return self.annotate(published_until=models.Subquery(reached))
-
-    def with_next_publication(self, at=None):
-        """Annotate ``publishes_next``: the earliest publish time still ahead, when
-        ``published_until`` will move without a write (an upper bound: it may be an
-        entry that stays hidden with its proposal)."""
-        ahead = (
-            Entry.objects.filter(
-                negotiation=models.OuterRef("pk"),
-                state=PublicationState.PUBLISHED,
-                publish_at__gt=at or timezone.now(),
-            )
-            .order_by("publish_at")
-            .values("publish_at")[:1]
-        )
-        return self.annotate(publishes_next=models.Subquery(ahead))
-
-
 class Negotiation(TrackedModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -243,15 +212,23 @@ class Negotiation(TrackedModel):
     summary = long_text(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     parties = models.ManyToManyField(Actor, blank=True, related_name="negotiations")
-    changed_at = models.DateTimeField(
-        default=timezone.now,
+    # Moved only by reader events (``domain``), in their transaction: the one key of
+    # everything readers get about this negotiation (ETags, Last-Modified, cached pages).
+    reader_version = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Moves by one with each change readers can see in this negotiation.",
+    )
+    reader_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
         db_index=True,
         editable=False,
-        help_text="Touched by every write in this negotiation: a cheap ETag and cache key.",
+        help_text="When readers last saw something change here (the latest reader event).",
     )
 
-    objects = NegotiationQuerySet.as_manager()
-    history = tracked_history()
+    # The reader version is bookkeeping of the events, not content: no history of it.
+    history = tracked_history(excluded_fields=["reader_version", "reader_changed_at"])
 
     class Meta:
         ordering = ["title"]
@@ -305,6 +282,18 @@ def normalize_source_url(url):
     return f"{match['scheme'].lower()}://{userinfo}{at}{host.lower()}{rest}"
 
 
+class SourceQuerySet(models.QuerySet):
+    def published(self, at=None):
+        """The sources readers see: those a reader-visible entry cites."""
+        cited = Entry.objects.published(at=at).filter(sources=models.OuterRef("pk"))
+        return self.filter(models.Exists(cited))
+
+    def visible_to(self, user):
+        if user is not None and user_may_preview(user):
+            return self
+        return self.published()
+
+
 class Source(TrackedModel):
     """A cited document. One row per URL (``normalize_source_url``), shared by every
     entry that cites it."""
@@ -319,6 +308,7 @@ class Source(TrackedModel):
     publisher = models.CharField(max_length=TITLE_MAX, blank=True)
     published_on = models.DateField(null=True, blank=True)
 
+    objects = SourceQuerySet.as_manager()
     history = tracked_history()
 
     class Meta:
@@ -357,16 +347,23 @@ SEARCH_CONFIG = "english"
 
 class EntryQuerySet(models.QuerySet):
     def published(self, at=None):
-        """What anonymous readers see: published, and the publish time (if any) reached;
-        a status change only while its proposal is too (it reads as the proposal's title).
+        """What anonymous readers see: published and live (``live_since``, set by the
+        publication event: the editor's, or the task that lifts an embargo), with the
+        publish time reached as a second guard that never shows anything early; a
+        status change only while its proposal is too (it reads as the proposal's title).
 
         The one place the visibility rule is written. ``at`` defaults to now.
         """
         now = at or timezone.now()
 
         def live(prefix=""):
-            return Q(**{f"{prefix}state": PublicationState.PUBLISHED}) & (
-                Q(**{f"{prefix}publish_at__isnull": True}) | Q(**{f"{prefix}publish_at__lte": now})
+            return (
+                Q(**{f"{prefix}state": PublicationState.PUBLISHED})
+                & Q(**{f"{prefix}live_since__isnull": False})
+                & (
+                    Q(**{f"{prefix}publish_at__isnull": True})
+                    | Q(**{f"{prefix}publish_at__lte": now})
+                )
             )
 
         published = self.filter(live())
@@ -377,6 +374,15 @@ class EntryQuerySet(models.QuerySet):
                 ~Q(entry_type=EntryType.STATUS_CHANGE) | live("as_status_change__proposal__")
             )
         return published
+
+    def embargo_due(self, at=None):
+        """Published entries whose publish time came but which readers do not see yet:
+        what ``domain.lift_due_embargoes`` makes live."""
+        return self.filter(
+            state=PublicationState.PUBLISHED,
+            live_since__isnull=True,
+            publish_at__lte=at or timezone.now(),
+        )
 
     def visible_to(self, user):
         if user is not None and user_may_preview(user):
@@ -473,6 +479,13 @@ class Entry(TrackedModel):
         blank=True,
         help_text="A published entry appears at this time; empty means at once.",
     )
+    live_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Since when readers see this entry as it is published: set by its "
+        "publication (or the lifting of its embargo), cleared when it stops being public.",
+    )
     key = models.BooleanField("key entry", default=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="entries")
     created_by = models.ForeignKey(
@@ -508,11 +521,11 @@ class Entry(TrackedModel):
             models.Index(
                 fields=["negotiation", "date_start", "sequence", "id"], name="entry_timeline"
             ),
-            # The latest scheduled publication reached (Negotiation.objects.with_stamp()).
+            # The embargoes to lift (``EntryQuerySet.embargo_due``), oldest first.
             models.Index(
-                fields=["negotiation", "publish_at"],
-                name="entry_scheduled",
-                condition=Q(publish_at__isnull=False),
+                fields=["publish_at"],
+                name="entry_embargoed",
+                condition=Q(state="published", live_since__isnull=True),
             ),
             # Created on PostgreSQL only (migration 0006); SQLite searches by substring.
             GinIndex(fields=["search_vector"], name="entry_search"),
@@ -1084,3 +1097,43 @@ class RecordChange(models.Model):
 
     def __str__(self):
         return f"{self.record_type} {self.record_id} {self.action} at {self.changed_at}"
+
+
+class ReaderEvent(models.Model):
+    """A change readers can see, written by the domain functions in the transaction that
+    makes it (and by the task that lifts an embargo). Append-only: the reader changes
+    feed, and the reason a negotiation's ``reader_version`` moved.
+
+    Hidden work (drafts, review, embargoed entries, pending revisions) writes none.
+    """
+
+    class Action(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated"
+        CORRECTED = "corrected", "Corrected"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        DELETED = "deleted", "Deleted"
+
+    negotiation = models.ForeignKey(
+        Negotiation,
+        null=True,
+        blank=True,
+        # The negotiation's own tombstone outlives it.
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for actors and sources, which negotiations share.",
+    )
+    record_type = models.CharField(max_length=20)
+    record_id = models.BigIntegerField()
+    action = models.CharField(max_length=12, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["at", "id"], name="reader_event_order"),
+            models.Index(fields=["record_type", "record_id", "at"], name="reader_event_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.record_type} {self.record_id} {self.action} at {self.at}"

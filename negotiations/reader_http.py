@@ -1,10 +1,12 @@
 """HTTP caching of reader pages, feeds and exports.
 
-A negotiation's ``changed_at`` moves with every write in it, so it is the cache key:
-the ETag is built from it, from the latest publish time already reached (a scheduled
-entry appears without a write), from today's date (what is "scheduled" or "overdue"
-changes at midnight), from the address asked for and from the release deployed
-(``settings.RELEASE_ID``).
+A negotiation's ``reader_version`` moves with every change readers can see in it (a
+reader event, written by the domain functions and by the task that lifts embargoes) and
+at no other time, so it is the cache key: the ETag is built from it, from today's date
+(what is "scheduled", "overdue" or "N days ago" changes at midnight), from the address
+asked for and from the release deployed (``settings.RELEASE_ID``); ``reader_changed_at``
+is the Last-Modified.
+Every process reads the same version from the database: nothing to remember per process.
 
 Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
 304. What was rendered for readers is also kept in Django's cache under the same
@@ -13,8 +15,8 @@ show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` 
 validators, and never stored.
 
 Repeat anonymous requests do not even reach the view: ``AnonymousCacheMiddleware``
-recognises an address whose copy was stored, reads the negotiation's stamp with one
-precompiled query and answers with the 304 or the stored copy.
+recognises an address whose copy was stored, reads the negotiation's reader version
+with one precompiled query and answers with the 304 or the stored copy.
 """
 
 import datetime
@@ -34,7 +36,6 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from .compiled import CompiledQuery
-from .stamp_watch import watch
 
 # Browsers revalidate every time (a 304 costs one indexed query); shared caches may keep a
 # copy for a few seconds, serve it while revalidating, and fall back on it if we fail.
@@ -64,48 +65,40 @@ class Validators:
 
 
 def negotiation_validators(negotiation, request, *, extra=""):
-    return stamp_validators(
-        negotiation.pk,
-        (negotiation.changed_at, getattr(negotiation, "published_until", None)),
-        request,
-        extra=extra,
-    )
+    return stamp_validators(negotiation.pk, stamp(negotiation), request, extra=extra)
 
 
-def stamp_validators(negotiation_id, stamp, request, *, extra=""):
-    validators = Validators(*stamp, extra=f"{request.get_full_path()}|{extra}")
+def stamp(negotiation):
+    """``(reader_version, reader_changed_at)``: what readers' copies are keyed on."""
+    return (negotiation.reader_version, negotiation.reader_changed_at)
+
+
+def stamp_validators(negotiation_id, current, request, *, extra=""):
+    version, changed_at = current
+    validators = Validators(changed_at, extra=f"{request.get_full_path()}|{extra}|v{version}")
     validators.negotiation_id, validators.route_extra = negotiation_id, extra
     return validators
 
 
-def _stamp_query(negotiation_id, at):
+def _stamp_query(negotiation_id):
     from .models import Negotiation
 
     return (
-        Negotiation.objects.with_stamp(at=at)
-        .with_next_publication(at=at)
-        .filter(pk=negotiation_id)
+        Negotiation.objects.filter(pk=negotiation_id)
         .order_by()
-        .values_list("changed_at", "published_until", "publishes_next")
+        .values_list("reader_version", "reader_changed_at")
     )
 
 
-# The anonymous fast path needs it on every request: compiled once (negotiations.compiled),
-# and remembered between writes (negotiations.stamp_watch).
+# The anonymous fast path needs it on every request: compiled once (negotiations.compiled).
 _stamp = CompiledQuery("stamp", _stamp_query)
 
 
 def stamp_of(negotiation_id):
-    """``(changed_at, published_until)`` of a negotiation, or None for an unknown one."""
-
-    def ask():
-        rows = _stamp(negotiation_id, timezone.now())
-        if not rows:
-            return None, None
-        changed_at, published_until, publishes_next = rows[0]
-        return (changed_at, published_until), publishes_next
-
-    return watch.stamp(negotiation_id, ask)
+    """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
+    one: one indexed read by primary key, the same answer in every process."""
+    rows = _stamp(negotiation_id)
+    return tuple(rows[0]) if rows else None
 
 
 def read_only(view):
@@ -146,13 +139,14 @@ def apply_private(response):
 
 
 def negotiation_version(negotiation):
-    """What a negotiation's outputs depend on besides their address — its stamp, today's
-    date, the release — as one string, which every write and publication moves on."""
-    return _version((negotiation.changed_at, getattr(negotiation, "published_until", None)))
+    """What a negotiation's outputs depend on besides their address — its reader
+    version, today's date, the release — as one string, which every reader event moves."""
+    return _version(stamp(negotiation))
 
 
-def _version(stamp):
-    return Validators(*stamp).etag
+def _version(current):
+    version, changed_at = current
+    return Validators(changed_at, extra=f"v{version}").etag
 
 
 def _shared_key(negotiation_id, name, version):
@@ -160,17 +154,17 @@ def _shared_key(negotiation_id, name, version):
 
 
 def negotiation_for_reader(request, slug):
-    """The negotiation at ``slug`` with its stamp (404 when unknown): read with one query
-    (``selectors.negotiation_for_reader``), then kept in the cache under its version;
-    while this process remembers the stamp (``stamp_of``) no query is needed. A copy
-    is used only under the current stamp and only if its slug is still the one asked."""
+    """The negotiation at ``slug`` (404 when unknown): read with one query
+    (``selectors.negotiation_for_reader``), then kept in the cache under its reader
+    version, which one indexed read gives (``stamp_of``). A copy is used only under the
+    current version and only if its slug is still the one asked."""
     from .selectors import negotiation_for_reader as read
 
     slug_key = f"parley:slug:{slug}"
     pk = cache.get(slug_key)
-    stamp = stamp_of(pk) if pk is not None else None
-    if stamp is not None:
-        kept = cache.get(_shared_key(pk, "negotiation", _version(stamp)))
+    current = stamp_of(pk) if pk is not None else None
+    if current is not None:
+        kept = cache.get(_shared_key(pk, "negotiation", _version(current)))
         if kept is not None and kept.slug == slug:
             return kept
     negotiation = read(slug)
@@ -261,9 +255,10 @@ class AnonymousCacheMiddleware:
     """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
 
     Only addresses a view has already stored (``respond``) are known here, with their
-    negotiation: one stamp query then gives the same validators the view would
-    compute, so a current client gets its 304 and anyone else the stored copy. A
-    write or a scheduled publication moves the stamp, and the view renders afresh.
+    negotiation: one query for its reader version then gives the same validators the
+    view would compute, so a current client gets its 304 and anyone else the stored
+    copy. A reader event (a publication, a correction, an embargo lifted) moves the
+    version, and the view renders afresh.
     Signed-in requests (session cookie or Authorization) always reach the view.
     """
 
@@ -287,10 +282,10 @@ class AnonymousCacheMiddleware:
         return response
 
     def answer(self, request, negotiation_id, extra, frameable):
-        stamp = stamp_of(negotiation_id)
-        if stamp is None:
+        current = stamp_of(negotiation_id)
+        if current is None:
             return None
-        validators = stamp_validators(negotiation_id, stamp, request, extra=extra)
+        validators = stamp_validators(negotiation_id, current, request, extra=extra)
         current = not_modified(request, validators)
         if current is not None:
             current.xframe_options_exempt = frameable

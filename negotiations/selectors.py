@@ -17,7 +17,7 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -656,21 +656,20 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
 
 
 def site_stamp(*, count=False):
-    """What every page across negotiations is validated by (home, actors): the latest
-    change stamp and scheduled publication reached of any negotiation, and (``count``)
-    how many negotiations there are (one query: ``with_stamp`` per negotiation, each an
-    indexed lookup)."""
-    totals = {"changed": Max("changed_at"), "until": Max("published_until")}
+    """What every page across negotiations is validated by (home, actors): the sum of
+    the reader versions (which grows with every reader event anywhere), the latest
+    reader change and (``count``) how many negotiations there are, in one query."""
+    totals = {"versions": Sum("reader_version"), "changed": Max("reader_changed_at")}
     if count:
         totals["count"] = Count("pk")
-    return Negotiation.objects.with_stamp().aggregate(**totals)
+    return Negotiation.objects.aggregate(**totals)
 
 
 def negotiation_for_reader(slug):
-    """The negotiation with what its ETag needs, in one query (404 when unknown):
-    ``Negotiation.objects.with_stamp()``."""
+    """The negotiation with what its ETag needs (its reader version), in one query
+    (404 when unknown)."""
     try:
-        return Negotiation.objects.with_stamp().get(slug=slug)
+        return Negotiation.objects.get(slug=slug)
     except Negotiation.DoesNotExist:
         raise Http404("No negotiation at this address.") from None
 
@@ -942,7 +941,8 @@ class ChangesPage:
 
 
 def appeared_at(entry):
-    """When readers could first see the entry: its publish time, or when it was logged."""
+    """When the entry appeared: its publish time, or when it was logged (a draft published
+    later reads as newly published among the updated ones)."""
     if entry.publish_at and entry.publish_at > entry.created_at:
         return entry.publish_at
     return entry.created_at
@@ -954,11 +954,10 @@ def changes_since(negotiation, user, since, *, limit=None):
     ``limit`` entries and ``limit`` corrections.
 
     The change log (``RecordChange``: one row per record, its latest change) says what
-    was written since; a scheduled entry that appeared since, without a write, is found
-    by its publish time. Both are read newest first and cut at ``limit``.
+    was written since; an entry readers see since (an embargo the task lifted) is found
+    by ``live_since``. Both are read newest first and cut at ``limit``.
     """
     limit = limit or CHANGES_LIMIT
-    now = timezone.now()
     entries = readable(user).for_negotiation(negotiation)
     logged = (
         RecordChange.objects.filter(
@@ -969,9 +968,7 @@ def changes_since(negotiation, user, since, *, limit=None):
         .filter(Exists(entries.filter(pk=OuterRef("record_id"))))
         .order_by("-changed_at", "-pk")
     )
-    appeared = entries.filter(publish_at__gte=since, publish_at__lte=now).order_by(
-        "-publish_at", "-pk"
-    )
+    appeared = entries.filter(live_since__gte=since).order_by("-live_since", "-pk")
     union = (
         Entry.objects.filter(pk__in=logged.values("record_id")[: limit + 1])
         .order_by()
@@ -1354,32 +1351,15 @@ def actor_page(actor, user, *, limit=None):
 # --------------------------------------------------------------------------- #
 
 
-def latest_change(user, negotiation_ref):
-    """Subquery: when a readable entry of the negotiation last changed (the change log
-    read newest first, up to the first readable entry: its latest write or correction)."""
-    return (
-        RecordChange.objects.filter(negotiation=negotiation_ref, record_type__in=EntryType.values)
-        .filter(Exists(readable(user).filter(pk=OuterRef("record_id"))))
-        .order_by("-changed_at", "-pk")
-        .values("changed_at")[:1]
-    )
-
-
 def negotiation_list(user):
     """Every negotiation with its latest readable entry and last update (no counting)."""
     entries = readable(user).filter(negotiation=OuterRef("pk"))
     negotiations = list(
         Negotiation.objects.annotate(
             latest_entry_id=Subquery(entries.order_by(*NEWEST_FIRST).values("pk")[:1]),
-            entries_changed_at=Subquery(latest_change(user, OuterRef("pk"))),
-            entries_published_at=Subquery(
-                entries.filter(publish_at__isnull=False)
-                .order_by("-publish_at")
-                .values("publish_at")[:1]
-            ),
         )
         .prefetch_related("parties")
-        .order_by("-changed_at", "title")
+        .order_by(F("reader_changed_at").desc(nulls_last=True), "title")
     )
     latest = {
         entry.pk: entry
@@ -1394,34 +1374,5 @@ def negotiation_list(user):
 
 
 def last_updated(negotiation):
-    """The last change a reader can see: the negotiation's record, a readable entry's
-    latest write (or correction), or a scheduled entry appearing."""
-    moments = [
-        negotiation.updated_at,
-        getattr(negotiation, "entries_changed_at", None),
-        getattr(negotiation, "entries_published_at", None),
-    ]
-    return max(moment for moment in moments if moment is not None)
-
-
-def reader_stamp(negotiation, user):
-    """Last update as a reader sees it, for the page header (one query, reading the
-    change log and the scheduled entries newest first: not every entry)."""
-    reached = (
-        readable(user)
-        .filter(negotiation=OuterRef("pk"), publish_at__isnull=False)
-        .filter(publish_at__lte=timezone.now())
-        .order_by("-publish_at")
-        .values("publish_at")[:1]
-    )
-    changed, published = (
-        Negotiation.objects.filter(pk=negotiation.pk)
-        .annotate(
-            changed=Subquery(latest_change(user, OuterRef("pk"))), published=Subquery(reached)
-        )
-        .values_list("changed", "published")
-        .get()
-    )
-    negotiation.entries_changed_at = changed
-    negotiation.entries_published_at = published
-    return last_updated(negotiation)
+    """The last change readers saw: the negotiation's latest reader event."""
+    return negotiation.reader_changed_at or negotiation.updated_at

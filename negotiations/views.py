@@ -1,4 +1,4 @@
-"""Reader pages: server-rendered, readable without JavaScript, cached by change stamp.
+"""Reader pages: server-rendered, readable without JavaScript, cached by reader version.
 
 Views only wire things together: what is readable, current, open or pending is
 decided in the model layer (``models``, ``selectors``), never here.
@@ -78,10 +78,7 @@ def negotiation_context(request, negotiation, *, current):
         request,
         negotiation,
         "header",
-        lambda: (
-            list(negotiation.parties.all()),
-            selectors.reader_stamp(negotiation, request.user),
-        ),
+        lambda: (list(negotiation.parties.all()), selectors.last_updated(negotiation)),
         preview=preview,
     )
     return {
@@ -216,7 +213,8 @@ def _view(request, negotiation, build):
 def home(request):
     found = selectors.site_stamp(count=True)
     validators = Validators(
-        found["changed"], found["until"], extra=f"{request.get_full_path()}|{found['count']}"
+        found["changed"],
+        extra=f"{request.get_full_path()}|{found['count']}|v{found['versions']}",
     )
 
     def build():
@@ -438,7 +436,7 @@ def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
     found = selectors.site_stamp()
     validators = Validators(
-        found["changed"], found["until"], person.updated_at, extra=request.get_full_path()
+        found["changed"], person.updated_at, extra=f"{request.get_full_path()}|v{found['versions']}"
     )
     preview = selectors.is_preview(request.user)
 
@@ -541,7 +539,7 @@ def embed(request, slug):
                 "entries": shown,
                 "earlier": earlier,
                 "key_only": key_only,
-                "last_updated": selectors.reader_stamp(negotiation, None),
+                "last_updated": selectors.last_updated(negotiation),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
                 "meta": page_meta(
                     request,

@@ -786,7 +786,10 @@ def race(b, ids, writers=8, rounds=3):
             with requests.Session() as client:
                 return client.patch(
                     url,
-                    json={"summary": f"Concurrent edit, round {round_}, writer {i}."},
+                    json={
+                        "summary": f"Concurrent edit, round {round_}, writer {i}.",
+                        "minor_fix": True,
+                    },
                     headers={**headers, "If-Match": f'"{version}"'},
                     timeout=60,
                 )

@@ -297,8 +297,8 @@ def watcher(base, stats, acks, demo, name, token, rounds, stale, checks, workers
     answers, from its cache or not, with the ETag read before or without — a timeline
     only its statements are in: each answer must hold the statement just published.
 
-    Run once the load is over: other writers would make every worker forget its stamps
-    meanwhile and hide a worker that missed this one."""
+    Run once the load is over: other writers would move the reader version meanwhile and
+    hide a worker that missed this one."""
     rng = random.Random(11)
     writer = Client(base, stats, "watcher", token)
     # Its own corner of the timeline, newest first: each statement a day before the last.

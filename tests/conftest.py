@@ -3,30 +3,14 @@ import tempfile
 import pytest
 from django.core.cache import caches
 
-from negotiations.stamp_watch import watch
 from tests import factories
 from tests.redis_server import REDIS_SERVER, RedisServer
-
-
-@pytest.fixture(autouse=True)
-def _nothing_remembered():
-    """Stamps remembered by one test name rows another test may reuse the ids of."""
-    watch.forget(None)
-    yield
-    watch.forget(None)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """The API's rate counters (their own cache): every test starts with none."""
     caches["throttle"].clear()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _close_the_stamp_listener(django_db_setup, django_db_blocker):
-    """Its connection would keep the test database from being dropped (closed first)."""
-    yield
-    watch.close()
 
 
 @pytest.fixture

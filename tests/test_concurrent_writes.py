@@ -112,7 +112,8 @@ def _postgres_database():
 @contextlib.contextmanager
 def _served(database_url, folder):
     """The default settings on ``database_url``: migrated, a statement and an editor's
-    token, gunicorn with 2 processes of 8 threads. Yields (base URL, token, statement id)."""
+    token, gunicorn with 2 processes of 8 threads. Yields (base URL, token, statement id,
+    the server's log, the environment it runs with)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tracker.settings.development",
@@ -158,7 +159,7 @@ def _served(database_url, folder):
                 pass
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
-        yield base, token, int(pk), log
+        yield base, token, int(pk), log, env
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -181,7 +182,7 @@ def test_concurrent_patches_with_one_if_match_one_wins_the_others_get_412(backen
             url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
         else:
             url = stack.enter_context(_postgres_database())
-        base, token, pk, log = stack.enter_context(_served(url, tmp_path))
+        base, token, pk, log, _ = stack.enter_context(_served(url, tmp_path))
         address = f"{base}/api/v1/statements/{pk}/"
         headers = {"Authorization": f"Token {token}"}
         writers, rounds = 12, 3

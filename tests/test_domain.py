@@ -191,12 +191,12 @@ def test_a_known_source_url_is_reused():
     assert Source.objects.get().title == "The story"
 
 
-def test_writes_are_logged_and_stamp_the_negotiation(journalist, editor, negotiation):
-    before = Negotiation.objects.get(pk=negotiation.pk).changed_at
+def test_writes_are_logged_but_a_draft_moves_no_reader_version(journalist, editor, negotiation):
+    before = Negotiation.objects.get(pk=negotiation.pk).reader_version
     event = domain.create_event(
         negotiation=negotiation, title="Talks", date="2025-02", by=journalist
     )
-    assert Negotiation.objects.get(pk=negotiation.pk).changed_at > before
+    assert Negotiation.objects.get(pk=negotiation.pk).reader_version == before
     change = RecordChange.objects.get(record_type="event", record_id=event.pk)
     assert change.action == "created"
     domain.delete_record(event, by=editor)  # deleting is the editors' right

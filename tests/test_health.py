@@ -16,7 +16,7 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
 
 
 def test_readyz_checks_the_database(client):
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/readyz").json() == {"status": "ready", "embargoes_overdue_seconds": 0}
 
 
 def test_readyz_is_503_when_the_database_is_away(client):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from negotiations import domain
 from negotiations.models import Entry, PublicationState
 from tests.factories import (
     EventFactory,
@@ -77,8 +78,10 @@ def test_a_scheduled_entry_appears_at_its_publish_time_without_anyone_acting(neg
         embargoed = EventFactory(negotiation=negotiation, publish_at=at_two)
         assert timeline(negotiation) == []
     with time_machine.travel(at_two - datetime.timedelta(seconds=1)):
+        domain.lift_due_embargoes()  # too early: lifts nothing
         assert timeline(negotiation) == []
     with time_machine.travel(at_two):
+        domain.lift_due_embargoes()  # the task, at its time
         assert pks(timeline(negotiation)) == [embargoed.pk]
     assert timezone.now() > at_two
 

@@ -9,6 +9,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.middleware import csp
 from django.utils.html import escape
 
+from negotiations.api import errors as api_errors
 from tracker import health
 
 
@@ -113,7 +114,8 @@ class RefuseNulInQueryMiddleware:
 
     def __call__(self, request):
         if "%00" in request.META.get("QUERY_STRING", ""):
-            return HttpResponseBadRequest(
-                "Query parameters cannot contain NUL characters.", content_type="text/plain"
-            )
+            message = "Query parameters cannot contain NUL characters."
+            if api_errors.is_api(request):
+                return api_errors.json_error(400, message)
+            return HttpResponseBadRequest(message, content_type="text/plain")
         return self.get_response(request)

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from tracker import health
 
+handler400 = "negotiations.api.errors.bad_request"
+handler403 = "negotiations.api.errors.permission_denied"
+handler404 = "negotiations.api.errors.page_not_found"
 handler500 = "tracker.health.server_error"
 
 urlpatterns = [

@@ -4,6 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import slug_re
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -25,6 +26,7 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
+from negotiations.numbers import parse_id
 
 from .fields import EDTF_SCHEMA, is_possible_id
 
@@ -38,11 +40,35 @@ class IdChoiceField(django_filters.fields.ModelChoiceField):
         return super().to_python(value)
 
 
+class IdOrSlugChoiceField(django_filters.fields.ModelChoiceField):
+    """A record by id (the digits 0–9 only) or, any other text, by slug."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        pk = parse_id(value)
+        lookup = {"pk": pk} if pk is not None else {"slug": value}
+        if pk is not None or slug_re.match(value):
+            try:
+                return self.queryset.get(**lookup)
+            except self.queryset.model.DoesNotExist:
+                pass
+        name = self.queryset.model._meta.verbose_name
+        raise forms.ValidationError(f"No {name} has this id or slug.", code="invalid_choice")
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.ModelChoiceFilter):
     """A record by id (an unknown id is a 400)."""
 
     field_class = IdChoiceField
+
+
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"})
+class IdOrSlugFilter(IdFilter):
+    """A record by id (digits only) or by slug (an unknown one is a 400)."""
+
+    field_class = IdOrSlugChoiceField
 
 
 def readable_proposals(request):
@@ -160,8 +186,8 @@ class FilterSet(django_filters.FilterSet):
 class ActorFilterSet(FilterSet):
     search_fields = ("name", "title", "aliases")
 
-    affiliation = IdFilter(queryset=Actor.objects.all())
-    negotiation = IdFilter(
+    affiliation = IdOrSlugFilter(queryset=Actor.objects.all())
+    negotiation = IdOrSlugFilter(
         field_name="negotiations", queryset=Negotiation.objects.all(), label="A party to it."
     )
     kind = django_filters.ChoiceFilter(choices=Actor.Kind.choices)
@@ -174,7 +200,7 @@ class ActorFilterSet(FilterSet):
 class NegotiationFilterSet(FilterSet):
     search_fields = ("title", "summary")
 
-    actor = IdFilter(field_name="parties", queryset=Actor.objects.all(), label="A party.")
+    actor = IdOrSlugFilter(field_name="parties", queryset=Actor.objects.all(), label="A party.")
     status = django_filters.ChoiceFilter(choices=Negotiation.Status.choices)
 
     class Meta:
@@ -197,8 +223,8 @@ class SourceFilterSet(FilterSet):
 class EntryFilterSet(FilterSet):
     kind_prefix = ""
 
-    negotiation = IdFilter(queryset=Negotiation.objects.all())
-    actor = IdFilter(
+    negotiation = IdOrSlugFilter(queryset=Negotiation.objects.all())
+    actor = IdOrSlugFilter(
         queryset=Actor.objects.all(), method="filter_actor", label="An actor taking part."
     )
     since = SinceFilter(field_name="date_start")
@@ -217,7 +243,7 @@ class EntryFilterSet(FilterSet):
 class ProposalFilterSet(EntryFilterSet):
     kind_prefix = "proposal"
 
-    proposed_by = IdFilter(queryset=Actor.objects.all())
+    proposed_by = IdOrSlugFilter(queryset=Actor.objects.all())
     status = django_filters.ChoiceFilter(
         field_name="current_status", choices=ProposalStatus.choices, label="Current status."
     )

@@ -40,6 +40,7 @@ from negotiations.models import (
     user_may_preview,
 )
 
+from .expand import ExpandableIdField, ExpandableListSerializer
 from .fields import DecimalField, IdRelatedField, PartialDateField
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
@@ -108,6 +109,14 @@ class ApiModelSerializer(serializers.ModelSerializer):
         if limits and "max_length" not in kwargs:
             kwargs["max_length"] = limits[0].limit_value
             kwargs["validators"] = [v for v in kwargs["validators"] if v not in limits]
+        return field_class, kwargs
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        embeddable = EMBEDDABLE.get(relation_info.related_model)
+        if embeddable is not None:  # ?expand= embeds the record (negotiations.api.expand)
+            field_class = ExpandableIdField
+            kwargs["expand_name"], kwargs["embed"] = embeddable
         return field_class, kwargs
 
     def create(self, validated_data):
@@ -204,6 +213,13 @@ class NegotiationSerializer(RecordSerializer):
         view_name="api:negotiation-timeline", help_text="Every entry, in reading order."
     )
 
+    changed_at = serializers.DateTimeField(
+        source="reader_changed_at",
+        read_only=True,
+        allow_null=True,
+        help_text="When readers last saw something change in this negotiation.",
+    )
+
     class Meta:
         model = Negotiation
         fields = [
@@ -252,6 +268,18 @@ class InlineSourceSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=TITLE_MAX * 2, required=False, allow_blank=True)
     publisher = serializers.CharField(max_length=TITLE_MAX, required=False, allow_blank=True)
     published_on = serializers.DateField(required=False, allow_null=True)
+
+
+class EntrySourceListSerializer(ExpandableListSerializer):
+    expand_name = "sources"
+    embed = SourceSerializer
+
+
+class EntrySourceSerializer(InlineSourceSerializer):
+    """An entry's sources: inline, or whole records with ``?expand=sources``."""
+
+    class Meta:
+        list_serializer_class = EntrySourceListSerializer
 
 
 class CorrectionSerializer(serializers.ModelSerializer):
@@ -363,7 +391,7 @@ class EntrySerializer(ApiModelSerializer):
         help_text="Editors: the change of a visible entry is a spelling or formatting fix "
         "(recorded in history, not shown as a correction).",
     )
-    sources = InlineSourceSerializer(many=True, required=False)
+    sources = EntrySourceSerializer(many=True, required=False)
     corrections = CorrectionSerializer(many=True, read_only=True)
 
     @extend_schema_field(PendingRevisionSerializer(allow_null=True))
@@ -520,6 +548,35 @@ class ProposalSerializer(EntrySerializer):
         if not getattr(instance, "supersedes_named", True):
             data["supersedes"] = None  # a proposal the reader may not see (a draft)
         return data
+
+
+class ProposalSummarySerializer(serializers.ModelSerializer):
+    """A proposal as other records embed it (``?expand=proposal``)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:proposal-detail")
+    date = PartialDateField()
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "url",
+            "negotiation",
+            "date",
+            "date_precision",
+            "title",
+            "proposed_by",
+            "amount",
+            "currency",
+        ]
+        read_only_fields = fields
+
+
+# What ``?expand=`` embeds where a record names one of these (negotiations.api.expand).
+EMBEDDABLE = {
+    Actor: ("actor", ActorSerializer),
+    Proposal: ("proposal", ProposalSummarySerializer),
+}
 
 
 class StatusChangeSerializer(EntrySerializer):

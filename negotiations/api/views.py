@@ -1,10 +1,11 @@
 """The API's ViewSets: querysets with the visibility rule, writes through the domain."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import slug_re
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models import DateTimeField as DateTimeModelField
+from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
@@ -26,25 +27,26 @@ from rest_framework.response import Response
 from negotiations import domain, reader_http, timeline
 from negotiations.compiled import CompiledQuery
 from negotiations.models import (
-    ENTRY_MODELS,
     Actor,
     Entry,
-    EntryType,
     Negotiation,
-    PublicationState,
+    ReaderEvent,
     RecordChange,
     Revision,
     Source,
     StatusChange,
     user_may_preview,
 )
+from negotiations.numbers import parse_id
 from negotiations.selectors import proposal_readable
 
 from . import filters, serializers
 from .conditional import ConditionalMixin
+from .errors import JsonErrorsMixin
 from .exceptions import Conflict
-from .fields import is_possible_id
+from .expand import ExpandMixin
 from .pagination import KeysetPagination, TimelinePagination, keyset_slice
+from .parameters import QueryParametersMixin
 
 PRECONDITION = OpenApiParameter(
     "If-Match",
@@ -142,16 +144,36 @@ def revision_docs(serializer):
     )
 
 
-class ApiViewMixin(ConditionalMixin):
+class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
+    slug_lookup = False
     pagination_class = KeysetPagination
     filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
     ordering_aliases = {}
 
+    def lookup_filter(self):
+        """The record the address names: an id (the digits 0–9), or else its slug where the
+        resource has one (``SlugLookupMixin``); anything else names nothing (404)."""
+        value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        pk = parse_id(value)
+        if pk is not None:
+            return {"pk": pk}
+        if self.slug_lookup and slug_re.match(value):
+            return {"slug": value}
+        raise Http404
+
     def get_object(self):
-        if not is_possible_id(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):
-            raise Http404
-        return super().get_object()
+        queryset = self.filter_queryset(self.get_queryset())
+        record = get_object_or_404(queryset, **self.lookup_filter())
+        self.check_object_permissions(self.request, record)
+        return record
+
+
+class SlugLookupMixin:
+    """Records with a slug: ``/<slug>/`` names them as ``/<id>/`` does."""
+
+    slug_lookup = True
+    lookup_value_regex = r"[^/.]+"
 
 
 class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
@@ -163,9 +185,8 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
             # every rule are then checked against the current record, not a stale read.
             model = self.get_queryset().model
             owner = model._meta.get_field("version").model
-            pk = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-            if is_possible_id(pk):
-                list(owner._base_manager.select_for_update().filter(pk=pk).values_list("pk"))
+            rows = owner._base_manager.select_for_update().filter(**self.lookup_filter())
+            list(rows.values_list("pk"))
         return super().get_object()
 
     def pending_of(self, instance):
@@ -201,7 +222,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
 
 @crud_docs("an actor", "actors", serializers.ActorSerializer)
-class ActorViewSet(RecordViewSet):
+class ActorViewSet(SlugLookupMixin, RecordViewSet):
     """People, governments and organizations."""
 
     queryset = Actor.objects.all()
@@ -246,10 +267,11 @@ def published_search_page(negotiation_id, at, words, *after, ordering, backwards
 
 
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
-class NegotiationViewSet(RecordViewSet):
+class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
     filterset_class = filters.NegotiationFilterSet
     ordering_fields = ["title", "slug", "changed_at", "created_at", "updated_at", "id"]
+    ordering_aliases = {"changed_at": ("reader_changed_at",)}
     ordering = ["title"]
 
     def get_queryset(self):
@@ -273,11 +295,12 @@ class NegotiationViewSet(RecordViewSet):
         ordering=["date_start", "sequence", "pk"],
     )
     def timeline(self, request, pk=None):
-        if not is_possible_id(pk):
-            raise Http404
-        negotiation_id = int(pk)
-        stamp = reader_http.stamp_of(negotiation_id)  # remembered, or one compiled query
-        if stamp is None:
+        lookup = self.lookup_filter()
+        negotiation_id = lookup.get("pk") or get_object_or_404(
+            Negotiation.objects.values_list("pk", flat=True), **lookup
+        )
+        current = reader_http.stamp_of(negotiation_id)  # one indexed query
+        if current is None:
             raise Http404
 
         def build():
@@ -302,11 +325,12 @@ class NegotiationViewSet(RecordViewSet):
 
         if user_may_preview(request.user) or request.accepted_renderer.format != "json":
             return build()  # previews and the browsable API: validated by their bytes
-        # Readers: validated by the negotiation's stamp (one query), rendered once per change.
+        # Readers: validated by the negotiation's reader version (one query), rendered once
+        # per change.
         return reader_http.respond(
             request,
             lambda: self.rendered(build()),
-            validators=reader_http.stamp_validators(negotiation_id, stamp, request, extra="api"),
+            validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
 
@@ -339,11 +363,14 @@ class NegotiationViewSet(RecordViewSet):
 class SourceViewSet(RecordViewSet):
     """Cited documents, one per URL (entries write theirs inline)."""
 
-    queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
     filterset_class = filters.SourceFilterSet
     ordering_fields = ["title", "publisher", "created_at", "updated_at", "id"]
     ordering = ["-id"]
+
+    def get_queryset(self):
+        # Readers see only the sources an entry they can see cites (the rule: Source.objects).
+        return Source.objects.visible_to(self.request.user)
 
 
 class EntryViewSet(RecordViewSet):
@@ -474,21 +501,21 @@ class ExpectationViewSet(EntryViewSet):
 
 
 class ChangesFilterSet(django_filters.FilterSet):
+    """Over the staff's change log and the readers' events alike (both have ``at``)."""
+
     since = filters.InstantFilter(
         field_name="at", lookup_expr="gte", label="ISO 8601 date-time; inclusive."
     )
-
-    class Meta:
-        model = RecordChange
-        fields = ["since"]
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="What changed",
         description="Every record created, updated or deleted since `since` (record time, "
-        "not event date), one item per record at its latest change, oldest first. For "
-        "anonymous readers an entry that is not (or no longer) published reads as deleted.",
+        "not event date), one item per record at its latest change, oldest first. "
+        "Anonymous readers get what they could see: a record that became visible reads as "
+        "created (when it became visible), one that stopped being visible as deleted, and "
+        "one never visible to them (drafts, embargoes, sources cited by those) not at all.",
     )
 )
 class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -498,69 +525,52 @@ class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
     ordering = ["at", "id"]
 
     def get_queryset(self):
-        changes = RecordChange.objects.filter(record_type__in=list(serializers.ROUTE_OF))
         if user_may_preview(self.request.user):
+            changes = RecordChange.objects.filter(record_type__in=list(serializers.ROUTE_OF))
             return changes.annotate(at=F("changed_at"), shown_action=F("action"))
-        return public_changes(changes)
+        return public_changes()
 
 
-def public_changes(changes):
-    """The change log as anonymous readers may see it.
-
-    A visible entry reads as changed when it became visible (its publish time, if
-    later); an entry that is not visible reads as deleted, and one that was never
-    published does not appear at all.
-    """
-    entry_types = EntryType.values
-    entry = Entry.objects.filter(pk=OuterRef("record_id"))
-    ever_published = Case(
-        *(
-            When(
-                record_type=kind,
-                then=Exists(
-                    model.history.filter(id=OuterRef("record_id"), state=PublicationState.PUBLISHED)
-                ),
-            )
-            for kind, model in ENTRY_MODELS.items()
-        ),
-        default=Value(True),
-    )
-    return (
-        changes.annotate(
-            ever_published=ever_published,
-            visible=Exists(Entry.objects.published().filter(pk=OuterRef("record_id"))),
-            publish_at=Subquery(entry.values("publish_at")[:1]),
+def public_changes():
+    """The changes feed as anonymous readers see it: read from the reader events, the
+    latest of each record. A record readers stopped seeing (unpublished or deleted)
+    is a tombstone; one they never saw (a draft, an embargo not lifted, a source no
+    visible entry cites) is not there at all."""
+    latest = (
+        ReaderEvent.objects.filter(
+            record_type=OuterRef("record_type"), record_id=OuterRef("record_id")
         )
-        .filter(ever_published=True)
+        .order_by("-at", "-pk")
+        .values("pk")[:1]
+    )
+    gone = [ReaderEvent.Action.UNPUBLISHED, ReaderEvent.Action.DELETED]
+    return (
+        ReaderEvent.objects.filter(record_type__in=list(serializers.ROUTE_OF))
+        .filter(pk=Subquery(latest))
         .annotate(
             shown_action=Case(
-                When(Q(record_type__in=entry_types) & Q(visible=False), then=Value("deleted")),
-                default=F("action"),
-            ),
-            at=Case(
-                When(
-                    Q(record_type__in=entry_types, visible=True, publish_at__gt=F("changed_at")),
-                    then=F("publish_at"),
-                ),
-                default=F("changed_at"),
-                output_field=DateTimeModelField(),
-            ),
+                When(action__in=gone, then=Value(RecordChange.Action.DELETED)),
+                When(action=ReaderEvent.Action.PUBLISHED, then=Value(RecordChange.Action.CREATED)),
+                default=Value(RecordChange.Action.UPDATED),
+            )
         )
     )
 
 
-class SchemaView(ConditionalMixin, SpectacularAPIView):
+class SchemaView(JsonErrorsMixin, ConditionalMixin, SpectacularAPIView):
     pass
 
 
-class SwaggerView(ConditionalMixin, SpectacularSwaggerSplitView):
+class SwaggerView(JsonErrorsMixin, ConditionalMixin, SpectacularSwaggerSplitView):
     """Swagger UI; its start-up script is a separate request (``?script``), not inline,
     so the Content Security Policy needs no inline script."""
 
 
-class RedocView(ConditionalMixin, SpectacularRedocView):
+class RedocView(JsonErrorsMixin, ConditionalMixin, SpectacularRedocView):
     pass
 
 
-class RootView(ConditionalMixin, routers.APIRootView):
+class RootView(QueryParametersMixin, ConditionalMixin, routers.APIRootView):
     """Parley's REST API v1. Documentation: /api/v1/docs/."""
+
+    schema = None  # as DRF's root: not an operation of the schema

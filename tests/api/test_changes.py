@@ -116,7 +116,7 @@ def test_for_anonymous_clients_unpublished_entries_read_as_deleted(
     assert newsroom[("event", never.pk)]["action"] == "created"
 
 
-def test_a_scheduled_entry_appears_when_its_publish_time_comes(anon, editor, negotiation):
+def test_a_scheduled_entry_appears_when_its_embargo_is_lifted(anon, editor, negotiation):
     with at(1):
         event = factories.EventFactory(
             negotiation=negotiation,
@@ -125,29 +125,35 @@ def test_a_scheduled_entry_appears_when_its_publish_time_comes(anon, editor, neg
         )
         domain.publish(event, by=editor, at=T0 + datetime.timedelta(minutes=30))
     with at(10):
-        assert ("event", event.pk) in {
-            (i["type"], i["id"]) for i in feed(anon) if i["action"] == "deleted"
-        }
+        # Never public yet: not even a tombstone.
+        assert ("event", event.pk) not in {(i["type"], i["id"]) for i in feed(anon)}
+    with at(30):
+        domain.lift_due_embargoes()  # the task's work at the publish time
     with at(40):
         items = feed(anon, since="2025-03-01T09:20:00Z")
-        assert items == [
+        assert [item for item in items if item["type"] == "event"] == [
             {
                 "type": "event",
                 "id": event.pk,
-                "action": "updated",
+                "action": "created",
                 "changed_at": "2025-03-01T09:30:00Z",
                 "url": f"http://testserver/api/v1/events/{event.pk}/",
             }
         ]
+        # Its source became visible with it.
+        assert [item["type"] for item in items] == ["event", "source"]
 
 
 def test_deleting_a_proposal_leaves_tombstones_for_its_status_changes(anon, as_editor, negotiation):
     change = factories.StatusChangeFactory(proposal__negotiation=negotiation)
     plan = change.proposal
+    # The sources only they cite are no longer visible after: tombstones too.
+    cited = {("source", pk) for pk in plan.sources.values_list("pk", flat=True)}
+    cited |= {("source", pk) for pk in change.sources.values_list("pk", flat=True)}
     since = timezone.now().isoformat().replace("+00:00", "Z")
     assert as_editor.delete(f"{API}proposals/{plan.pk}/", **if_match(plan)).status_code == 204
     deleted = {(i["type"], i["id"]) for i in feed(anon, since=since) if i["action"] == "deleted"}
-    assert deleted == {("proposal", plan.pk), ("status_change", change.pk)}
+    assert deleted == {("proposal", plan.pk), ("status_change", change.pk), *cited}
 
 
 def test_a_deleted_negotiation_reads_as_deleted(anon, as_editor, db):

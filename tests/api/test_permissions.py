@@ -20,6 +20,8 @@ def _negotiation(negotiation):
 
 def _source(negotiation):
     obj = factories.SourceFactory()
+    # Readers see a source while a published entry cites it (one that has another).
+    factories.EventFactory(negotiation=negotiation, sources=[obj, factories.SourceFactory()])
     return obj, {"url": "https://example.org/new"}, {"url": obj.url, "title": "Renamed"}
 
 

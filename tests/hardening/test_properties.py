@@ -170,7 +170,7 @@ def snapshot():
         model._meta.label: model._base_manager.count()
         for model in apps.get_app_config("negotiations").get_models()
     }
-    stamps = list(Negotiation.objects.order_by("pk").values_list("changed_at", flat=True))
+    stamps = list(Negotiation.objects.order_by("pk").values_list("reader_version", flat=True))
     return counts, stamps
 
 

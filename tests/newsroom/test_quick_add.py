@@ -68,7 +68,8 @@ def test_a_statement_and_its_new_source_in_one_step(client, journalist, negotiat
     client.force_login(journalist)
     speaker = ActorFactory(name="Steve Witkoff")
     response = client.post(quick_add_url, statement_data(negotiation, speaker), follow=True)
-    assert response.redirect_chain == [(quick_add_url, 302)]
+    [(next_url, status)] = response.redirect_chain
+    assert status == 302 and next_url.startswith(quick_add_url + "?")
     statement = Statement.objects.get()
     source = Source.objects.get()
     assert (source.url, source.title) == (URL, "Closing in on a mineral deal")
@@ -126,7 +127,7 @@ def test_a_status_change_takes_the_proposals_negotiation(client, journalist, qui
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"speaker": ""}, "speaker", "A statement needs its speaker."),
+        ({"speaker": ""}, "speaker", "A statement needs its speaker"),
         ({"negotiation": ""}, "negotiation", "Choose the negotiation"),
         ({"text": ""}, "text", "This field cannot be blank."),
         ({"date": "2025-13"}, "date", "is not a date that exists"),

@@ -34,7 +34,7 @@ def stamps(entry):
         stored.updated_at,
         stored.history.count(),
         RecordChange.objects.get(record_id=entry.pk).changed_at,
-        Negotiation.objects.get(pk=entry.negotiation_id).changed_at,
+        Negotiation.objects.get(pk=entry.negotiation_id).reader_version,
     )
 
 

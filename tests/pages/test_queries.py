@@ -48,8 +48,8 @@ def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, neg
     """What every address of the timeline shows alike (the negotiation, its header and
     panels) is kept once read: the next address reads its own entries only — the page,
     sources, addressees and participants, corrections, status trails with the proposals
-    it may name — whatever the size. The stamp is remembered between writes on
-    PostgreSQL (negotiations.stamp_watch). An actor filter adds two small reads (who
+    it may name — whatever the size. The reader version is one indexed read on top.
+    An actor filter adds two small reads (who
     speaks for the actor, what they are listed on), covered by the test above."""
 
     def queries(urls):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "simple_history",
     "axes",
+    "django_tasks_db",
     "negotiations",
 ]
 
@@ -249,6 +250,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
+
+# Background tasks (Django's tasks framework): kept in the database, run by
+# ``manage.py run_worker`` (README: The task worker). Lifting embargoes is one.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGIN_URL = "admin:login"
 
