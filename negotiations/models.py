@@ -212,6 +212,18 @@ class Negotiation(TrackedModel):
     summary = long_text(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     parties = models.ManyToManyField(Actor, blank=True, related_name="negotiations")
+    state_of_play = long_text(
+        blank=True,
+        help_text="Where the talks stand, in a few sentences, written by an editor: readers "
+        "see it first. Updating it is news, not a correction.",
+    )
+    # Set by ``domain.save_record`` when the text changes, never by a form.
+    state_of_play_updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the state of play was last written.",
+    )
     # Moved only by reader events (``domain``), in their transaction: the one key of
     # everything readers get about this negotiation (ETags, Last-Modified, cached pages).
     reader_version = models.PositiveBigIntegerField(
@@ -413,6 +425,13 @@ class EntryQuerySet(models.QuerySet):
 
     def chronological(self):
         return self.order_by("date_start", "sequence", "pk")
+
+    def developments(self):
+        """The key developments of the record, newest first: the entries marked key and
+        every status change (a proposal made, rejected, withdrawn, signed…)."""
+        return self.filter(Q(key=True) | Q(entry_type=EntryType.STATUS_CHANGE)).order_by(
+            "-date_start", "-sequence", "-pk"
+        )
 
     def timeline(self, *, listed_actors=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.

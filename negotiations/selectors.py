@@ -17,7 +17,19 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -60,6 +72,9 @@ PROPOSAL_STATEMENTS = 50
 PROPOSAL_TRAIL = 100
 PROPOSAL_SUCCESSORS = 20
 FILTER_ACTORS_FROM = 300  # the filter offers the actors of the latest this many entries
+DEVELOPMENTS_LIMIT = 5  # key developments beside the state of play
+DEVELOPMENTS_ON_CARD = 3  # and on the home page's card of a negotiation
+STATE_OF_PLAY_HISTORY = 20  # earlier states of play listed
 
 TIMELINE_ORDER = ("date_start", "sequence", "pk")
 NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
@@ -672,6 +687,28 @@ def negotiation_for_reader(slug):
         return Negotiation.objects.get(slug=slug)
     except Negotiation.DoesNotExist:
         raise Http404("No negotiation at this address.") from None
+
+
+def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
+    """The ``limit`` latest key developments readers may see (key entries and status
+    changes, newest first: ``EntryQuerySet.developments``), with what their headlines
+    need (two queries)."""
+    found = readable(user).for_negotiation(negotiation).timeline(listed_actors=False)
+    return list(found.developments()[:limit])
+
+
+def state_of_play_history(negotiation, *, limit=STATE_OF_PLAY_HISTORY):
+    """The states of play written before the current one, newest first, each with when
+    it was written: from the negotiation's history, one row per version of the text
+    (one query over the latest ``limit`` dated versions)."""
+    versions = (
+        negotiation.history.filter(state_of_play_updated_at__isnull=False)
+        .exclude(state_of_play_updated_at=negotiation.state_of_play_updated_at)
+        .order_by("-state_of_play_updated_at", "-history_id")
+        .values("state_of_play", "state_of_play_updated_at")
+        .distinct()
+    )
+    return [version for version in versions[: limit * 4] if version["state_of_play"]][:limit]
 
 
 @dataclass
@@ -1351,28 +1388,36 @@ def actor_page(actor, user, *, limit=None):
 # --------------------------------------------------------------------------- #
 
 
-def negotiation_list(user):
-    """Every negotiation with its latest readable entry and last update (no counting)."""
-    entries = readable(user).filter(negotiation=OuterRef("pk"))
-    negotiations = list(
-        Negotiation.objects.annotate(
-            latest_entry_id=Subquery(entries.order_by(*NEWEST_FIRST).values("pk")[:1]),
-        )
-        .prefetch_related("parties")
-        .order_by(F("reader_changed_at").desc(nulls_last=True), "title")
+def with_developments(negotiations, user, *, limit=DEVELOPMENTS_ON_CARD):
+    """These negotiations, each with ``developments``: its ``limit`` latest key
+    developments the user may read, newest first (one query for them all, whatever the
+    number of negotiations, and one for their sources)."""
+    entries = readable(user).timeline(listed_actors=False).developments()[:limit]
+    return negotiations.prefetch_related(
+        Prefetch("entries", queryset=entries, to_attr="developments")
     )
-    latest = {
-        entry.pk: entry
-        for entry in readable(user)
-        .filter(pk__in=[n.latest_entry_id for n in negotiations if n.latest_entry_id])
-        .timeline()
-    }
+
+
+def negotiation_list(user):
+    """Every negotiation with its state of play, its latest key developments and when the
+    record was last edited (a constant number of queries)."""
+    negotiations = list(
+        with_developments(Negotiation.objects.prefetch_related("parties"), user).order_by(
+            F("reader_changed_at").desc(nulls_last=True), "title"
+        )
+    )
     for negotiation in negotiations:
-        negotiation.latest_entry = latest.get(negotiation.latest_entry_id)
-        negotiation.last_updated = last_updated(negotiation)
+        negotiation.last_updated = last_updated(negotiation.developments)
+        negotiation.record_edited = record_edited(negotiation)
     return negotiations
 
 
-def last_updated(negotiation):
-    """The last change readers saw: the negotiation's latest reader event."""
+def last_updated(developments):
+    """When the story last moved: the date of the latest key development (a PartialDate;
+    ``developments`` newest first), or None before there is any."""
+    return developments[0].date if developments else None
+
+
+def record_edited(negotiation):
+    """The last change readers saw in the record: the negotiation's latest reader event."""
     return negotiation.reader_changed_at or negotiation.updated_at

@@ -74,17 +74,22 @@ def negotiation_links(request, negotiation):
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
     preview = selectors.is_preview(request.user)
-    parties, last_updated = shared(
+    parties, developments = shared(
         request,
         negotiation,
         "header",
-        lambda: (list(negotiation.parties.all()), selectors.last_updated(negotiation)),
+        lambda: (
+            list(negotiation.parties.all()),
+            selectors.key_developments(negotiation, request.user),
+        ),
         preview=preview,
     )
     return {
         "negotiation": negotiation,
         "parties": parties,
-        "last_updated": last_updated,
+        "developments": developments,
+        "last_updated": selectors.last_updated(developments),
+        "record_edited": selectors.record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
         "current": current,
         "preview": preview,
@@ -156,7 +161,7 @@ def negotiation_jsonld(request, negotiation, context, *, name):
         "name": name,
         "description": negotiation.summary,
         "url": request.build_absolute_uri(request.path),
-        "dateModified": context["last_updated"].isoformat(),
+        "dateModified": context["record_edited"].isoformat(),
         "inLanguage": "en",
         "isPartOf": {
             "@type": "WebSite",
@@ -528,6 +533,7 @@ def embed(request, slug):
 
     def build():
         key_only = request.GET.get("key") == "1"
+        developments = selectors.key_developments(negotiation, None)
         shown, earlier = selectors.embed_entries(
             negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT
         )
@@ -539,7 +545,9 @@ def embed(request, slug):
                 "entries": shown,
                 "earlier": earlier,
                 "key_only": key_only,
-                "last_updated": selectors.last_updated(negotiation),
+                "developments": developments,
+                "last_updated": selectors.last_updated(developments),
+                "record_edited": selectors.record_edited(negotiation),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
                 "meta": page_meta(
                     request,

@@ -26,7 +26,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.utils.safestring import mark_safe
 
-from ..dates import DatePrecision, PartialDate
+from ..dates import PartialDate
 from ..models import EntryType
 from ..selectors import acting_actors
 
@@ -43,11 +43,7 @@ KINDS = {
 
 def short_date(date):
     """ "23 Feb 2025", "Feb 2025", "2025": axis labels."""
-    if date.precision == DatePrecision.YEAR:
-        return str(date.start.year)
-    if date.precision == DatePrecision.MONTH:
-        return f"{date.start:%b} {date.start.year}"
-    return f"{date.start.day} {date.start:%b} {date.start.year}"
+    return date.short
 
 
 def wrap(text, width):

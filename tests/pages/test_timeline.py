@@ -147,8 +147,11 @@ def test_home_lists_negotiations_with_state_latest_change_and_update(client, dem
     assert "US–Ukraine minerals deal" in text and "Other talks" in text
     assert "Active" in text and "Stalled" in text
     assert "entries" not in text  # not counted: a count costs a read of every entry
-    assert "Latest: 23 February 2025 — Steve Witkoff expects" in text
-    assert "Updated" in text
+    # The latest key developments, newest first, and when the story last moved.
+    assert "23 Feb 2025 — Steve Witkoff expects" in text
+    assert "23 Feb 2025 — U.S. demand: $500 billion in mineral profits: withdrawn" in text
+    assert "Last updated 23 February 2025" in text
+    assert "Record last edited" in text  # the other negotiation has no development yet
 
 
 def test_what_every_page_shows_alike_follows_each_write(client, demo):
