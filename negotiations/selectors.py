@@ -51,6 +51,7 @@ from .models import (
     Stance,
     Statement,
     StatusChange,
+    place_in_phases,
     user_may_preview,
 )
 from .reader_filters import Cursor, TimelineKey
@@ -577,6 +578,15 @@ def decorate(entries, trails, user, *, named=None):
 class DateGroup:
     date: PartialDate
     entries: list = field(default_factory=list)
+    spans: tuple = ()  # the phases an imprecise date overlaps without lying within one
+
+    @property
+    def spans_label(self):
+        """ "across “A” and “B”": where a loosely dated group may belong."""
+        names = [f"“{phase.name}”" for phase in self.spans]
+        if len(names) == 1:
+            return f"overlaps {names[0]}"
+        return f"across {', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass
@@ -590,27 +600,16 @@ class Era:
         return sum(len(group.entries) for group in self.groups)
 
 
-def phase_of(phases, date):
-    """The phase containing the first day of ``date`` (a PartialDate).
-
-    A partial date sorts at the start of its period, and is grouped the same way:
-    "February 2025" belongs to the phase in which 1 February 2025 falls.
-    """
-    for phase in phases:
-        if phase.starts_on <= date.start and (phase.ends_on is None or date.start <= phase.ends_on):
-            return phase
-    return None
-
-
-def outside_label(phases, date):
-    if not phases:
-        return ""
-    return "Earlier" if date.start < phases[0].starts_on else "Between phases"
+# The era of entries dated to a month or a year that no phase holds whole.
+LOOSELY_DATED = "Dated only roughly"
 
 
 def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
-    """Group timeline entries into eras (the phase containing an entry's period), then
-    by date.
+    """Group timeline entries into eras, then by date: an entry goes in the phase that
+    holds its whole period; else, loosely dated ("2024", "February 2025"), just before the
+    first phase its period overlaps ("Dated only roughly", its date group saying which
+    phases it spans), or outside the phases ("Earlier", "Between phases")
+    (``models.place_in_phases``, the one rule).
 
     Phases without entries keep their place unless ``keep_empty`` is False. On one
     page of a longer timeline (``earlier``/``later``: there are entries before/after
@@ -618,51 +617,67 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
     first entry when there are earlier ones, not after its last when there are later.
     """
     phases = sorted(phases, key=lambda p: (p.starts_on, p.pk))
+    order = {phase.pk: index for index, phase in enumerate(phases)}
     if entries and keep_empty and (earlier or later):
         first_day = PartialDate(entries[0].date_start, entries[0].date_precision).start
         last_day = PartialDate(entries[-1].date_start, entries[-1].date_precision).start
-        phases_shown = [
-            phase
+        shown = {
+            phase.pk
             for phase in phases
             if not (earlier and (phase.ends_on or phase.starts_on) < first_day)
             and not (later and phase.starts_on > last_day)
-        ]
+        }
     else:
-        phases_shown = phases
-    remaining = list(phases_shown)
-    result = []
+        shown = set(order)
 
-    def emit_phases_starting_by(day, *, before=False):
-        """Emit the phases (still to place) that start by ``day`` (``before``: earlier)."""
-        while remaining and (
-            day is None
-            or remaining[0].starts_on < day
-            or (not before and remaining[0].starts_on == day)
-        ):
-            phase = remaining.pop(0)
-            if keep_empty:
-                result.append(Era(phase=phase, label=phase.name))
-
+    # Slots in reading order, three per phase: the time before it (entries outside every
+    # phase), the loosely dated entries placed before it, the phase; then after them all.
+    placed = []
     for entry in entries:
         date = PartialDate(entry.date_start, entry.date_precision)
-        phase = phase_of(phases, date)
-        if phase is None:
-            label = outside_label(phases, date)
-            if not result or result[-1].phase is not None or result[-1].label != label:
-                emit_phases_starting_by(date.start, before=True)
-                result.append(Era(phase=None, label=label))
-        elif not result or result[-1].phase is not phase:
-            emit_phases_starting_by(phase.starts_on)
-            if not result or result[-1].phase is not phase:
+        place = place_in_phases(date, phases)
+        if place.phase is not None:
+            slot = 3 * order[place.phase.pk] + 2
+        elif place.spans:
+            slot = 3 * order[place.before.pk] + 1
+        elif place.before is not None:
+            slot = 3 * order[place.before.pk]
+        else:
+            slot = 3 * len(phases)
+        placed.append((slot, date, place, entry))
+    placed.sort(key=lambda item: item[0])  # stable: timeline order within a slot
+
+    result = []
+    next_phase = 0
+
+    def emit_phases_before(index):
+        """The phases (still to place, shown, kept empty) before phase ``index``."""
+        nonlocal next_phase
+        while next_phase < min(index, len(phases)):
+            phase = phases[next_phase]
+            next_phase += 1
+            if keep_empty and phase.pk in shown:
                 result.append(Era(phase=phase, label=phase.name))
+
+    current = None
+    for slot, date, place, entry in placed:
+        if slot != current:
+            current = slot
+            emit_phases_before(slot // 3)
+            if place.phase is not None:
+                next_phase = max(next_phase, slot // 3 + 1)
+                result.append(Era(phase=place.phase, label=place.phase.name))
+            elif place.spans:
+                result.append(Era(phase=None, label=LOOSELY_DATED))
+            else:
+                label = "Earlier" if slot == 0 and phases else "Between phases" if phases else ""
+                result.append(Era(phase=None, label=label))
         era = result[-1]
-        if not era.groups or era.groups[-1].date != date:
-            era.groups.append(DateGroup(date=date))
+        if not era.groups or (era.groups[-1].date, era.groups[-1].spans) != (date, place.spans):
+            era.groups.append(DateGroup(date=date, spans=place.spans))
         era.groups[-1].entries.append(entry)
-    emit_phases_starting_by(None)
-    # A phase shown empty before an entry outside the phases may get entries after it.
-    used = {era.phase.pk for era in result if era.phase is not None and era.groups}
-    return [era for era in result if era.groups or era.phase is None or era.phase.pk not in used]
+    emit_phases_before(len(phases))
+    return result
 
 
 # --------------------------------------------------------------------------- #
@@ -740,8 +755,8 @@ def open_proposals(negotiation, user, limit):
 
 
 def pending_expectations(negotiation, user, today=None, *, limit=None):
-    """Pending expectations by due date (undated last), ``overdue`` once the due period
-    has ended; and whether there are more.
+    """Pending expectations by due date (undated last), each with ``progress_today``
+    (pending, or overdue once the due period has ended); and whether there are more.
 
     Read from the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
     along the timeline): due dates are not indexed, and an expectation stated long
@@ -767,7 +782,7 @@ def pending_expectations(negotiation, user, today=None, *, limit=None):
         )
     )
     for expectation in stated:
-        expectation.overdue = bool(expectation.due_date and expectation.due_date.end < today)
+        expectation.progress_today = expectation.progress_on(today)
     return stated[:limit], more or len(stated) > limit
 
 

@@ -28,6 +28,7 @@ from negotiations.models import (
     EntryType,
     Event,
     Expectation,
+    ExpectationProgress,
     Negotiation,
     Proposal,
     ProposalStatus,
@@ -679,6 +680,12 @@ class ExpectationSerializer(EntrySerializer):
     due_date_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, read_only=True, allow_null=True
     )
+    progress = serializers.ChoiceField(
+        choices=ExpectationProgress.choices,
+        read_only=True,
+        help_text="Where it stands today, the word every page gives it: its outcome, or "
+        "pending until the due period has ended and overdue after that.",
+    )
 
     class Meta:
         model = Expectation
@@ -688,6 +695,7 @@ class ExpectationSerializer(EntrySerializer):
             "text",
             "due_date",
             "due_date_precision",
+            "progress",
             "outcome",
             "resolved_on",
             "resolution_note",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from ..dates import PartialDate
 from ..models import EntryType
@@ -238,7 +239,7 @@ def _marks(cells, position, spread):
                     size=8 if entry.key else 6,
                     color=color,
                     key=entry.key,
-                    label=f"{date.human} — {kind_label}: {entry.headline}",
+                    label=f"{capfirst(date.reading)} — {kind_label}: {entry.headline}",
                 )
             )
     return marks
