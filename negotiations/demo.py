@@ -130,12 +130,9 @@ NEGOTIATION = {
 
 # Where things stand as of the article (25 February 2025), as an editor would write it.
 STATE_OF_PLAY = (
-    "The U.S. and Ukraine are closing in on a minerals deal after a rocky start. Washington "
-    "demanded $500 billion in mineral profits; Zelenskyy refused to sign a debt “paid off by "
-    "ten generations of Ukrainians”, and on 23 February said the demand was off the table. "
-    "Kyiv still wants specific security assurances. U.S. envoy Steve Witkoff expects a deal "
-    "this week; a formal agreement will likely need new legislation, geological surveys and "
-    "deeper talks on terms."
+    "Washington demanded $500 billion in mineral profits; Zelenskyy refused a debt “paid off "
+    "by ten generations of Ukrainians”, and on 23 February said the demand was off the table. "
+    "U.S. envoy Steve Witkoff expects a deal this week; Kyiv still wants security assurances."
 )
 
 PHASES = [

@@ -47,7 +47,7 @@ from .models import (
     Proposal,
     ProposalStatus,
     PublicationState,
-    RecordChange,
+    ReaderEvent,
     Stance,
     Statement,
     StatusChange,
@@ -976,20 +976,32 @@ def corrections_log(negotiation, user, *, limit=None, before=None):
 
 
 @dataclass
+class RecordedChange:
+    """One line of "added to the record since": an entry readers see, what happened to
+    it in the record (``added``, ``updated``, ``corrected``), when, and a correction's
+    note."""
+
+    entry: Entry
+    action: str
+    at: datetime.datetime
+    note: str = ""
+
+    @property
+    def label(self):
+        return {"added": "Added", "updated": "Updated", "corrected": "Corrected"}[self.action]
+
+
+@dataclass
 class ChangesPage:
-    since: datetime.datetime
-    status_changes: list
-    new_entries: list
-    updated_entries: list
-    corrections: list
-    more: bool = False  # more changes than shown (the latest are shown)
-    more_corrections: bool = False
+    since: datetime.date
+    happened: list  # entries dated in or after ``since``, newest first by their date
+    recorded: list  # RecordedChange, newest first by when readers saw the change
+    more_happened: bool = False  # more than shown (the latest are shown)
+    more_recorded: bool = False
 
     @property
     def is_empty(self):
-        return not (
-            self.status_changes or self.new_entries or self.updated_entries or self.corrections
-        )
+        return not (self.happened or self.recorded)
 
 
 def appeared_at(entry):
@@ -1000,62 +1012,76 @@ def appeared_at(entry):
     return entry.created_at
 
 
-def changes_since(negotiation, user, since, *, limit=None):
-    """What changed since ``since`` (an aware datetime): new entries, status changes,
-    entries updated or newly published, and corrections; newest first, at most
-    ``limit`` entries and ``limit`` corrections.
-
-    The change log (``RecordChange``: one row per record, its latest change) says what
-    was written since; an entry readers see since (an embargo the task lifted) is found
-    by ``live_since``. Both are read newest first and cut at ``limit``.
-    """
+def happened_since(negotiation, user, since, *, limit=None):
+    """What happened in or after the day ``since`` (a date): the readable entries whose
+    period reaches it — the timeline's own date filter (``filtered``), so "February
+    2025" is among what happened since 20 February — newest first; and whether there
+    are more than ``limit``."""
     limit = limit or CHANGES_LIMIT
-    entries = readable(user).for_negotiation(negotiation)
-    logged = (
-        RecordChange.objects.filter(
+    found = filtered(readable(user).for_negotiation(negotiation), start=PartialDate(since))
+    rows = list(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST)[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+RECORDED_ACTIONS = {
+    ReaderEvent.Action.PUBLISHED: "added",
+    ReaderEvent.Action.UPDATED: "updated",
+    ReaderEvent.Action.CORRECTED: "corrected",
+}
+
+
+def recorded_since(negotiation, user, moment, *, limit=None):
+    """What was added to the record (or updated, or corrected) from ``moment`` on, from
+    the reader events: one line per entry readers see now, at its latest change, newest
+    first ("added" when it became visible in the period, whatever followed); and whether
+    there are more than ``limit``. Reads at most ``5 × limit`` events, newest first."""
+    limit = limit or CHANGES_LIMIT
+    events = (
+        ReaderEvent.objects.filter(
             negotiation=negotiation,
-            changed_at__gte=since,
+            at__gte=moment,
             record_type__in=EntryType.values,
+            action__in=list(RECORDED_ACTIONS),
         )
-        .filter(Exists(entries.filter(pk=OuterRef("record_id"))))
-        .order_by("-changed_at", "-pk")
+        .order_by("-at", "-pk")
+        .values_list("record_id", "action", "at")[: 5 * limit]
     )
-    appeared = entries.filter(live_since__gte=since).order_by("-live_since", "-pk")
-    union = (
-        Entry.objects.filter(pk__in=logged.values("record_id")[: limit + 1])
-        .order_by()
-        .values_list("pk", flat=True)
-        .union(
-            Entry.objects.filter(pk__in=appeared.values("pk")[: limit + 1])
-            .order_by()
-            .values_list("pk", flat=True),
-            all=True,
-        )
-        .order_by()
+    latest = {}
+    for record_id, action, at in events:
+        change = latest.setdefault(record_id, {"action": RECORDED_ACTIONS[action], "at": at})
+        if action == ReaderEvent.Action.PUBLISHED:
+            change["action"] = "added"
+    entries = {
+        entry.pk: entry
+        for entry in readable(user).filter(pk__in=list(latest)).timeline(listed_actors=False)
+    }
+    corrected = [pk for pk in entries if latest[pk]["action"] == "corrected"]
+    notes = dict(
+        Correction.objects.filter(entry_id__in=corrected, made_at__gte=moment)
+        .order_by("made_at", "pk")
+        .values_list("entry_id", "note")
     )
-    found = list(reader_timeline(readable(user).filter(pk__in=set(union))))
-    decorate(found, trails_for(found, user), user)
-    for entry in found:
-        entry.appeared_at = appeared_at(entry)
-        entry.changed_at = entry.appeared_at if entry.appeared_at >= since else entry.updated_at
-    found.sort(key=lambda e: (e.changed_at, e.pk), reverse=True)
-    more = len(found) > limit
-    new, updated = [], []
-    for entry in found[:limit]:
-        (new if entry.appeared_at >= since else updated).append(entry)
-    corrections = list(
-        Correction.objects.filter(entry__in=entries.values("pk"), made_at__gte=since)
-        .select_related("entry__negotiation")
-        .order_by("-made_at", "-pk")[: limit + 1]
-    )
+    changes = [
+        RecordedChange(entry=entries[pk], note=notes.get(pk, ""), **latest[pk])
+        for pk in latest
+        if pk in entries
+    ]
+    return changes[:limit], len(changes) > limit
+
+
+def changes_since(negotiation, user, since, *, limit=None):
+    """What changed since the day ``since``: by the date of the development
+    (``happened_since``) and, separately, by when it reached the record
+    (``recorded_since``, from the start of that day)."""
+    moment = timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
+    happened, more_happened = happened_since(negotiation, user, since, limit=limit)
+    recorded, more_recorded = recorded_since(negotiation, user, moment, limit=limit)
     return ChangesPage(
         since=since,
-        status_changes=[e for e in new if e.entry_type == EntryType.STATUS_CHANGE],
-        new_entries=[e for e in new if e.entry_type != EntryType.STATUS_CHANGE],
-        updated_entries=updated,
-        corrections=corrections[:limit],
-        more=more,
-        more_corrections=len(corrections) > limit,
+        happened=happened,
+        recorded=recorded,
+        more_happened=more_happened,
+        more_recorded=more_recorded,
     )
 
 
@@ -1282,14 +1308,14 @@ def positions(negotiation, user):
 
 
 def embed_entries(negotiation, *, key_only=False, limit=30):
-    """The latest published entries (oldest first) for the embed, and whether there are
+    """The latest published entries, newest first, for the embed, and whether there are
     earlier ones."""
     entries = readable(None).for_negotiation(negotiation)
     if key_only:
         entries = entries.filter(key=True)
     shown, earlier = latest(reader_timeline(entries), limit)
     decorate(shown, trails_for(shown, None), None)
-    return shown, earlier
+    return shown[::-1], earlier
 
 
 # --------------------------------------------------------------------------- #

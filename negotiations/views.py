@@ -31,7 +31,7 @@ from .reader_http import (
 )
 
 SITE_NAME = "Parley"
-EMBED_ENTRY_LIMIT = 30
+EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
 
 
 # --------------------------------------------------------------------------- #
@@ -68,6 +68,7 @@ def negotiation_links(request, negotiation):
         "lanes_svg": reverse("negotiations:lanes_svg", kwargs=slug),
         "amounts_svg": reverse("negotiations:amounts_svg", kwargs=slug),
         "embed_absolute": request.build_absolute_uri(reverse("embed:timeline", kwargs=slug)),
+        "site_origin": request.build_absolute_uri("/").rstrip("/"),
     }
 
 
@@ -307,11 +308,14 @@ def changes(request, slug):
         today = timezone.localdate()
         form = SinceForm(request.GET or None)
         since_day = form.day(today)
-        since = timezone.make_aware(datetime.datetime.combine(since_day, datetime.time()))
-        page = selectors.changes_since(negotiation, request.user, since)
+        page = selectors.changes_since(negotiation, request.user, since_day)
         context.update(
             form=form,
             since_day=since_day,
+            # As typed when valid ("2025-02"), else the day shown.
+            since_value=form.data.get("since", "").strip()
+            if form.is_bound and form.is_valid() and form.data.get("since")
+            else since_day.isoformat(),
             presets=[
                 (label, (today - datetime.timedelta(days=days)).isoformat())
                 for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
@@ -545,7 +549,7 @@ def embed(request, slug):
                 "entries": shown,
                 "earlier": earlier,
                 "key_only": key_only,
-                "developments": developments,
+                "developments": developments[: selectors.DEVELOPMENTS_ON_CARD],
                 "last_updated": selectors.last_updated(developments),
                 "record_edited": selectors.record_edited(negotiation),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),

@@ -93,7 +93,7 @@ def test_the_embed_and_the_home_card_show_it(client, demo):
 
 def test_the_api_shows_it_with_the_key_developments(demo):
     body = client_for().get(f"{API}negotiations/{demo.slug}/").json()
-    assert body["state_of_play"].startswith("The U.S. and Ukraine are closing in")
+    assert body["state_of_play"].startswith("Washington demanded $500 billion")
     assert body["state_of_play_updated_at"]
     titles = [item["title"] for item in body["key_developments"]]
     assert "U.S. demand: $500 billion in mineral profits: withdrawn" in titles
