@@ -75,13 +75,14 @@ def negotiation_links(request, negotiation):
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
     preview = selectors.is_preview(request.user)
-    parties, developments = shared(
+    parties, developments, earlier_states = shared(
         request,
         negotiation,
         "header",
         lambda: (
             list(negotiation.parties.all()),
             selectors.key_developments(negotiation, request.user),
+            selectors.state_of_play_history(negotiation),
         ),
         preview=preview,
     )
@@ -89,6 +90,7 @@ def negotiation_context(request, negotiation, *, current):
         "negotiation": negotiation,
         "parties": parties,
         "developments": developments,
+        "earlier_states": earlier_states,
         "last_updated": selectors.last_updated(developments),
         "record_edited": selectors.record_edited(negotiation),
         "links": negotiation_links(request, negotiation),

@@ -157,3 +157,12 @@ def test_the_admin_offers_it_to_editors_only(editor, journalist):
         client.force_login(user)
         html = client.get(url).content.decode()
         assert ('name="state_of_play"' in html) is editable, user
+
+
+def test_the_page_lists_the_earlier_states_of_play(client, editor):
+    negotiation = factories.NegotiationFactory()
+    domain.set_state_of_play(negotiation, text="Talks open in Riyadh.", by=editor)
+    domain.set_state_of_play(negotiation, text="Talks stall.", by=editor)
+    text = text_of(client.get(negotiation.get_absolute_url()))
+    assert "State of play Talks stall." in text
+    assert "Earlier states of play" in text and ": Talks open in Riyadh." in text
