@@ -4,9 +4,11 @@ Two pictures, each with a text alternative (``<title>``/``<desc>`` in the SVG, a
 the same facts as lists or tables in the page):
 
 - ``lanes``: the timeline with a lane per party; one mark per entry, placed in the
-  lane of whoever acted (see ``selectors.acting_actors``). Dates are evenly spaced
-  columns, in order: talks cluster in weeks after years of quiet, and a time scale
-  would squeeze the busy weeks into a sliver. A long timeline is drawn a page at a
+  lane of whoever acted (see ``selectors.acting_actors``). Across the page time runs
+  to scale within each stretch of time, with a visible break where months of quiet
+  separate two dates (``time_scale``): talks cluster in weeks after years of quiet, and
+  one scale for all would squeeze the busy weeks into a sliver. On a phone, a row per
+  date. Tick labels that would overlap are left out. A long timeline is drawn a page at a
   time (the entries the page shows, or the latest ones): a mark per entry stays
   readable, and the text alternative says which entries are drawn.
 - ``amounts``: where proposals carry amounts, the amounts over time, one picture per
@@ -215,19 +217,22 @@ def lanes_description(entries, chart_lanes, dates, *, scope=None):
     else:
         rest = ""
     return (
-        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Dates are evenly "
-        f"spaced columns, not to scale.{rest}"
+        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Across the page, "
+        "time runs to scale, with a break (two strokes on the axis) where more than three "
+        f"months pass between two dates; on a narrow screen, a row per date.{rest}"
     )
 
 
 def _marks(cells, position, spread):
     """Place the marks of every cell; ``position(column, lane)`` is the cell's centre and
-    ``spread`` the room (px) along x for the marks of one cell."""
+    ``spread`` the room (px) along x for the marks of one cell (one for all, or a list
+    by column)."""
     marks = []
     for (column, lane), cell_entries in cells.items():
         cx, cy = position(column, lane)
         count = len(cell_entries)
-        step = min(15.0, max(spread - 10, 0) / max(count - 1, 1)) if count > 1 else 0
+        room = spread[column] if isinstance(spread, list) else spread
+        step = min(15.0, max(room - 10, 0) / max(count - 1, 1)) if count > 1 else 0
         for index, entry in enumerate(cell_entries):
             _shape, color, kind_label = KINDS[entry.entry_type]
             date = PartialDate(entry.date_start, entry.date_precision)
@@ -245,16 +250,75 @@ def _marks(cells, position, spread):
     return marks
 
 
+LONG_GAP_DAYS = 90  # a longer quiet between two dates is drawn as a break
+SEGMENT_MIN = 70  # px: the least room a stretch of time gets
+BREAK_WIDTH = 26  # px between two stretches
+LABEL_CHAR = 7.2  # px per character of a 12 px tick label
+
+
+def time_scale(dates, length):
+    """Where each date (PartialDates, in order; placed at the start of its period, as it
+    sorts) lies along ``length`` px: to scale within each stretch of time, with a break
+    between two dates more than ``LONG_GAP_DAYS`` apart, so years of quiet do not squeeze
+    weeks of talks into a sliver. Returns (x of each date, x of each break)."""
+    if not dates:
+        return [], []
+    days = [date.start.toordinal() for date in dates]
+    stretches = [[0]]
+    for index in range(1, len(days)):
+        if days[index] - days[index - 1] > LONG_GAP_DAYS:
+            stretches.append([])
+        stretches[-1].append(index)
+    spans = [days[s[-1]] - days[s[0]] for s in stretches]
+    room = length - BREAK_WIDTH * (len(stretches) - 1)
+    minimum = min(SEGMENT_MIN, room / len(stretches))
+    extra = room - minimum * len(stretches)
+    total = sum(spans)
+    xs, breaks, left = [0.0] * len(dates), [], 0.0
+    for number, (stretch, span) in enumerate(zip(stretches, spans, strict=True)):
+        width = minimum + (extra * span / total if total else extra / len(stretches))
+        pad = min(18.0, width / 4)
+        for index in stretch:
+            share = (days[index] - days[stretch[0]]) / span if span else 0.5
+            xs[index] = left + pad + share * (width - 2 * pad)
+        left += width
+        if number < len(stretches) - 1:
+            breaks.append(left + BREAK_WIDTH / 2)
+            left += BREAK_WIDTH
+    return xs, breaks
+
+
+def readable_labels(xs, labels):
+    """Keep the labels that do not overlap the one kept before (the first always)."""
+    kept, right_edge = [], float("-inf")
+    for x, label in zip(xs, labels, strict=True):
+        half = len(label) * LABEL_CHAR / 2
+        if x - half >= right_edge + 6:
+            kept.append(label)
+            right_edge = x + half
+        else:
+            kept.append("")
+    return kept
+
+
 def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
     left, right, top, lane_height, bottom = 220, 20, 44, 54, 52
     width = 960
     plot = width - left - right
-    column_width = plot / max(len(dates), 1)
     height = top + lane_height * len(chart_lanes) + bottom
-    label_every = max(1, round(105 / column_width + 0.49))
+    xs, breaks = time_scale(dates, plot)
+    labels = readable_labels(xs, [short_date(date) for date in dates])
+    # Marks of one date share the room up to its neighbours.
+    spreads = [
+        min(
+            xs[i] - xs[i - 1] if i else 40.0,
+            xs[i + 1] - xs[i] if i + 1 < len(xs) else 40.0,
+        )
+        for i in range(len(xs))
+    ]
 
     def position(column, lane):
-        return left + column_width * (column + 0.5), top + lane_height * (lane + 0.5)
+        return left + xs[column], top + lane_height * (lane + 0.5)
 
     lanes_drawn = []
     for index, lane in enumerate(chart_lanes):
@@ -270,12 +334,8 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
         )
     plot_bottom = top + lane_height * len(chart_lanes)
     ticks = [
-        {
-            "x": round(left + column_width * (index + 0.5), 1),
-            "label": short_date(date) if index % label_every == 0 else "",
-            "label_y": plot_bottom + 20,
-        }
-        for index, date in enumerate(dates)
+        {"x": round(left + xs[index], 1), "label": labels[index], "label_y": plot_bottom + 20}
+        for index in range(len(dates))
     ]
     drawing = Drawing(width=width, height=height)
     drawing.svg = mark_safe(
@@ -292,7 +352,8 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
                 "lane_height": lane_height,
                 "lanes": lanes_drawn,
                 "ticks": ticks,
-                "marks": _marks(cells, position, column_width),
+                "breaks": [round(left + x, 1) for x in breaks],
+                "marks": _marks(cells, position, spreads),
                 "legend": _legend_items(
                     [*legend, KEY_LEGEND], [(left + 130 * n, 20) for n in range(len(legend) + 1)]
                 ),
@@ -680,6 +741,15 @@ def _lanes_wide_svg(c):
             f'fill="{"#f2f4f7" if lane["shade"] else "#ffffff"}"/>\n'
             f'<text x="10" y="{lane["text_y"]}" fill="#1f2328" font-weight="600">{lines}'
             "</text>\n"
+        )
+    for x in c["breaks"]:
+        # A gap of more than three months: two slanted strokes across the axis.
+        out.append(
+            f'<g class="time-break"><title>A long gap: time is not to scale here</title>'
+            f'<line x1="{x - 7}" y1="{c["plot_bottom"] + 8}" x2="{x - 1}" '
+            f'y2="{c["plot_bottom"] - 8}" stroke="#3d434a" stroke-width="2"/>'
+            f'<line x1="{x + 1}" y1="{c["plot_bottom"] + 8}" x2="{x + 7}" '
+            f'y2="{c["plot_bottom"] - 8}" stroke="#3d434a" stroke-width="2"/></g>\n'
         )
     for tick in c["ticks"]:
         out.append(

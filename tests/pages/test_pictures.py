@@ -72,9 +72,40 @@ def test_the_page_gives_the_pictures_in_words(client, demo):
     assert html.count('role="img"') == 4  # wide and tall drawings of two pictures
     words = html.split("<summary>The picture in words</summary>")[1].split("</details>")[0]
     assert '<p class="lane-name">Government of Ukraine</p>' in words
-    assert re.search(r'<a href="#entry-\d+">February 2025: Volodymyr Zelenskyy', words)
+    assert re.search(
+        r'<a href="#entry-\d+"><time datetime="2025-02">Sometime in February 2025</time>: '
+        "Volodymyr Zelenskyy",
+        words,
+    )
     table = html.split("<summary>The amounts as a table</summary>")[1].split("</details>")[0]
     assert '<th scope="row">' in table and "$500 billion" in table and "Withdrawn" in table
+
+
+def test_the_lanes_run_to_scale_with_breaks_for_long_gaps(client, demo):
+    root = svg_of(client, "lanes_svg", demo)
+    # 2022 → 2024 → 2025: two long gaps, each drawn as a break.
+    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "time-break"]) == 2
+    ticks = {
+        t.text: float(t.get("x"))
+        for t in root.iter(f"{SVG}text")
+        if t.get("text-anchor") == "middle" and t.text
+    }
+    # Within February 2025, to scale: the 22 days from the 1st to the 23rd take room.
+    assert ticks["23 Feb 2025"] - ticks["Feb 2025"] > 100
+    # Labels never overlap: each is at least its own width away from the previous.
+    xs = sorted(ticks.values())
+    assert all(b - a > 40 for a, b in zip(xs, xs[1:], strict=False))
+
+
+def test_time_scale_places_dates_in_stretches():
+    from negotiations.charts.svg import time_scale
+    from negotiations.dates import PartialDate
+
+    dates = [PartialDate.parse(d) for d in ("2022-02-24", "2025-02-01", "2025-02-11", "2025-02-21")]
+    xs, breaks = time_scale(dates, 500)
+    assert len(breaks) == 1 and xs[0] < breaks[0] < xs[1]
+    assert abs((xs[2] - xs[1]) - (xs[3] - xs[2])) < 0.01  # ten days each: to scale
+    assert time_scale([], 500) == ([], [])
 
 
 def test_several_amounts_and_currencies(client, negotiation):
