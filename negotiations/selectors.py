@@ -953,6 +953,7 @@ def amount_proposals(negotiation, user, limit=None):
     found = list(
         proposals_with_status(negotiation, user)
         .filter(amount__isnull=False)
+        .prefetch_related("addressed_to")  # who was asked, for the offers ladder
         .order_by(*NEWEST_FIRST)[: limit + 1]
     )
     return found[:limit][::-1], len(found) > limit

@@ -11,8 +11,9 @@ the same facts as lists or tables in the page):
   date. Tick labels that would overlap are left out. A long timeline is drawn a page at a
   time (the entries the page shows, or the latest ones): a mark per entry stays
   readable, and the text alternative says which entries are drawn.
-- ``amounts``: where proposals carry amounts, the amounts over time, one picture per
-  currency (the latest proposals with an amount, when there are many).
+- ``amounts``: where proposals carry amounts, an offers ladder per currency: a bar per
+  proposal as long as its amount, who asked whom, and what became of it (the latest
+  proposals with an amount, when there are many).
 
 Both come in a wide (desktop) and a tall (phone) drawing: the page shows one or the
 other with CSS, so text stays readable at 375 px. Styling is done with presentation
@@ -534,7 +535,7 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
             }
             for proposal in items
         ]
-        title = f"Amounts proposed over time ({currency})"
+        title = f"Who asked how much of whom ({currency})"
         description = "; ".join(
             f"{row['date'].human}: {row['proposal'].title}, {row['amount']} ({row['status']})"
             for row in rows
@@ -543,8 +544,8 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
         if more:
             lead = f"The latest {lead}"
         description = (
-            f"{lead} in {currency}. {description}. Filled marks are still on the table; "
-            "hollow marks no longer are."
+            f"{lead} in {currency}, oldest first, a bar as long as each amount. {description}. "
+            "Filled bars are still on the table; hollow, dashed bars no longer are."
             + (" Earlier proposals are on the timeline." if more else "")
         )
         prefix = f"{id_prefix}-{currency.lower()}"
@@ -561,51 +562,52 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
     return charts
 
 
-def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
-    narrow = width < 500  # the legend takes two lines
-    left, right, top, bottom = 64, 16, 66 if narrow else 48, 48
-    plot_width, plot_height = width - left - right, height - top - bottom
+def who_asked_whom(proposal):
+    """ "Government of the United States → Government of Ukraine" (addressees as read)."""
+    asked = [actor.name for actor in proposal.addressed_to.all()]
+    by = proposal.proposed_by.name if proposal.proposed_by_id else "Unknown"
+    return f"{by} → {', '.join(asked)}" if asked else by
+
+
+def _draw_amounts(rows, title, description, prefix, variant, width):
+    """An offers ladder: a row per proposal, oldest first; its bar as long as its amount
+    (one scale for the picture), the amount and what became of it at the bar's end, who
+    asked whom and when above it. A filled bar is on the table, a hollow one no longer."""
+    narrow = width < 500
+    left, right, top, row_height, bottom = 12, 12, 44 if narrow else 30, 54, 30
+    plot_width = width - left - right
+    height = top + row_height * len(rows) + bottom
     maximum = max(Decimal(row["proposal"].amount) for row in rows)
     step = _nice_step(maximum)
     count = int((maximum / step).to_integral_value(rounding=ROUND_CEILING)) or 1
     ceiling = step * count
     currency = rows[0]["proposal"].currency
+    # The bars leave room at their end for the amount and the status.
+    bar_room = plot_width * (0.55 if narrow else 0.62)
 
-    def y_of(value):
-        return round(top + plot_height - float(Decimal(value) / ceiling) * plot_height, 1)
+    def x_of(value):
+        return round(left + float(Decimal(value) / ceiling) * bar_room, 1)
 
-    dates = []
-    for row in rows:
-        if not dates or dates[-1] != row["date"]:
-            dates.append(row["date"])
-    column_width = plot_width / len(dates)
-    columns = {date: index for index, date in enumerate(dates)}
-    seen = {}
-    points = []
-    for row in rows:
-        column = columns[row["date"]]
-        offset = seen.get(column, 0)
-        seen[column] = offset + 1
-        x = round(left + column_width * (column + 0.5) + offset * 14, 1)
-        y = y_of(row["proposal"].amount)
-        points.append(
+    chars = int(plot_width / 6.6)
+    bars = []
+    for index, row in enumerate(rows):
+        y = top + row_height * index
+        who = f"{short_date(row['date'])} · {who_asked_whom(row['proposal'])}"
+        bars.append(
             {
-                "x": x,
-                "y": y,
-                "label_y": round(y - 12, 1),
+                "y": y + 22,
+                "label_y": y + 14,
+                "label": who if len(who) <= chars else who[: chars - 1] + "…",
+                "x2": max(x_of(row["proposal"].amount), left + 3),
                 "closed": row["closed"],
-                "label": row["short"],
+                "value": f"{row['short']} — {row['status']}",
                 "title": f"{row['date'].human} — {row['proposal'].title}: {row['amount']} "
                 f"({row['status']})",
             }
         )
     gridlines = [
-        {"y": y_of(step * n), "label": format_amount(step * n, currency, short=True)}
+        {"x": x_of(step * n), "label": format_amount(step * n, currency, short=True)}
         for n in range(count + 1)
-    ]
-    ticks = [
-        {"x": round(left + column_width * (index + 0.5), 1), "label": short_date(date)}
-        for index, date in enumerate(dates)
     ]
     return Drawing(
         width=width,
@@ -621,21 +623,11 @@ def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
                     "width": width,
                     "height": height,
                     "left": left,
-                    "right": width - right,
                     "top": top,
-                    "bottom": top + plot_height,
-                    "tick_y": top + plot_height + 20,
-                    "label_x": left - 8,
-                    "legend": {
-                        "x1": left + 4,
-                        "t1": left + 16,
-                        "x2": left + 4 if narrow else left + 164,
-                        "t2": left + 16 if narrow else left + 176,
-                        "y2": 38 if narrow else 16,
-                    },
+                    "bottom": top + row_height * len(rows),
+                    "legend": {"x2": left if narrow else left + 150, "y2": 34 if narrow else 14},
                     "gridlines": gridlines,
-                    "ticks": ticks,
-                    "points": points,
+                    "bars": bars,
                     "color": KINDS[EntryType.PROPOSAL][1],
                 },
             )
@@ -795,32 +787,31 @@ def _amounts_svg(c):
     out = [_svg_head(c, f"chart chart-amounts chart-{escape(c['variant'])}", 12)]
     for n, line in enumerate(c["gridlines"]):
         out.append(
-            f'<line x1="{c["left"]}" y1="{line["y"]}" x2="{c["right"]}" y2="{line["y"]}" '
+            f'<line x1="{line["x"]}" y1="{c["top"]}" x2="{line["x"]}" y2="{c["bottom"]}" '
             f'stroke="{"#57606a" if n == 0 else "#d0d7de"}" stroke-width="1"/>\n'
-            f'<text x="{c["label_x"]}" y="{line["y"]}" dy="4" text-anchor="end" '
+            f'<text x="{line["x"]}" y="{c["bottom"] + 18}" text-anchor="middle" '
             f'fill="#3d434a">{escape(line["label"])}</text>\n'
         )
-    for tick in c["ticks"]:
-        out.append(
-            f'<text x="{tick["x"]}" y="{c["tick_y"]}" text-anchor="middle" fill="#3d434a">'
-            f"{escape(tick['label'])}</text>\n"
-        )
     out.append(
-        f'<circle cx="{legend["x1"]}" cy="16" r="6" fill="{color}"/>'
-        f'<text x="{legend["t1"]}" y="20" fill="#1f2328">On the table</text>\n'
-        f'<circle cx="{legend["x2"]}" cy="{legend["y2"]}" r="6" fill="#ffffff" '
-        f'stroke="{color}" stroke-width="2.5"/><text x="{legend["t2"]}" y="{legend["y2"]}" '
-        'dy="4" fill="#1f2328">No longer on the table</text>\n'
+        f'<rect x="{c["left"]}" y="{legend["y2"] - 20 if legend["x2"] == c["left"] else 4}" '
+        f'width="14" height="10" fill="{color}"/>'
+        f'<text x="{c["left"] + 20}" y="{legend["y2"] - 11 if legend["x2"] == c["left"] else 13}" '
+        'fill="#1f2328">On the table</text>\n'
+        f'<rect x="{legend["x2"]}" y="{legend["y2"] - 9}" width="14" height="10" fill="#ffffff" '
+        f'stroke="{color}" stroke-width="2" stroke-dasharray="3 2"/><text x="{legend["x2"] + 20}" '
+        f'y="{legend["y2"]}" fill="#1f2328">No longer on the table</text>\n'
     )
-    for point in c["points"]:
-        fill = "#ffffff" if point["closed"] else color
+    for bar in c["bars"]:
+        closed = bar["closed"]
+        fill = "#ffffff" if closed else color
+        dash = ' stroke-dasharray="4 3"' if closed else ""
         out.append(
-            f'<g class="mark"><line x1="{point["x"]}" y1="{c["bottom"]}" x2="{point["x"]}" '
-            f'y2="{point["y"]}" stroke="{color}" stroke-width="2" stroke-opacity="0.35"/>'
-            f'<circle cx="{point["x"]}" cy="{point["y"]}" r="7" fill="{fill}" '
-            f'stroke="{color}" stroke-width="2.5"/><text x="{point["x"]}" '
-            f'y="{point["label_y"]}" text-anchor="middle" fill="#1f2328" font-weight="600">'
-            f"{escape(point['label'])}</text><title>{escape(point['title'])}</title></g>\n"
+            f'<g class="mark"><text x="{c["left"]}" y="{bar["label_y"]}" fill="#1f2328">'
+            f"{escape(bar['label'])}</text>"
+            f'<rect x="{c["left"]}" y="{bar["y"]}" width="{round(bar["x2"] - c["left"], 1)}" '
+            f'height="16" fill="{fill}" stroke="{color}" stroke-width="2"{dash}/>'
+            f'<text x="{bar["x2"] + 8}" y="{bar["y"] + 13}" fill="#1f2328" font-weight="600">'
+            f"{escape(bar['value'])}</text><title>{escape(bar['title'])}</title></g>\n"
         )
     out.append("</svg>\n")
     return "".join(out)

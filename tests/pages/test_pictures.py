@@ -54,10 +54,27 @@ def test_the_amounts_picture(client, demo):
     )
     assert "(Withdrawn)" in description
     labels = [t.text for t in root.iter(f"{SVG}text")]
-    assert "$500bn" in labels and "$0" in labels
-    # Every mark lies inside the drawing.
-    for circle in root.iter(f"{SVG}circle"):
-        assert 0 <= float(circle.get("cy")) <= float(root.get("height"))
+    # An offers ladder: who asked whom, and the amount with what became of it.
+    assert "$500bn — Withdrawn" in labels and "$0" in labels
+    assert (
+        "Feb 2025 · Government of the United States → Government of Ukraine, Volodymyr Zelenskyy"
+        in labels
+    )
+    # Every bar lies inside the drawing.
+    for rect in root.iter(f"{SVG}rect"):
+        assert float(rect.get("x")) + float(rect.get("width")) <= float(root.get("width"))
+        assert 0 <= float(rect.get("y")) <= float(root.get("height"))
+
+
+def test_the_ladder_reads_with_twenty_amounts(client, negotiation):
+    for n in range(1, 21):
+        factories.ProposalFactory(negotiation=negotiation, amount=n * 10**9, currency="USD")
+    root = svg_of(client, "amounts_svg", negotiation)
+    bars = [g for g in root.iter(f"{SVG}g") if g.get("class") == "mark"]
+    assert len(bars) == 20
+    tops = sorted(float(g.find(f"{SVG}rect").get("y")) for g in bars)
+    assert all(b - a >= 40 for a, b in itertools.pairwise(tops))  # rows never overlap
+    assert float(root.get("height")) >= 20 * 40
 
 
 def test_no_amounts_no_amounts_picture(client, negotiation):
@@ -113,8 +130,8 @@ def test_several_amounts_and_currencies(client, negotiation):
     for amount, currency in [(1_500_000_000, "USD"), (3_000_000_000, "USD"), (250, "CHF")]:
         factories.ProposalFactory(negotiation=negotiation, amount=amount, currency=currency)
     html = client.get(negotiation.get_absolute_url()).content.decode()
-    assert "Amounts proposed over time (USD)" in html
-    assert "Amounts proposed over time (CHF)" in html
+    assert "Who asked how much of whom (USD)" in html
+    assert "Who asked how much of whom (CHF)" in html
     assert "$1.5bn" in html and "$3bn" in html
 
 
