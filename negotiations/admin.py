@@ -359,6 +359,21 @@ class NegotiationAdmin(DomainAdmin):
     autocomplete_fields = ["parties"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [PhaseInline]
+    fields = [
+        "title",
+        "slug",
+        "status",
+        "state_of_play",
+        "state_of_play_updated_at",
+        "summary",
+        "parties",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), "state_of_play_updated_at"]
+        if not domain.may_publish(request.user):
+            fields.append("state_of_play")  # editors write it (domain._stamp_state_of_play)
+        return fields
 
     def save_formset(self, request, form, formset, change):
         phases = formset.save(commit=False)

@@ -74,7 +74,7 @@ def _deadline(entry, url):
     summary = f"Expected: {item.text}"
     lines = [
         f"{item.actor.name} expects: {item.text}",
-        f"Stated {entry.date.human}; due {due.human}. Outcome: {item.get_outcome_display()}.",
+        f"Stated {entry.date.human}; due {due.human}. {item.progress.label}.",
         item.resolution_note,
         _sources_text(entry),
         f"On Parley: {url}",

@@ -100,6 +100,26 @@ class PartialDate:
             return f"{self.start:%B} {self.start.year}"
         return f"{self.start.day} {self.start:%B} {self.start.year}"
 
+    @property
+    def short(self):
+        """ "23 Feb 2025", "Feb 2025", "2025": key developments, axis labels."""
+        if self.precision == DatePrecision.YEAR:
+            return str(self.start.year)
+        if self.precision == DatePrecision.MONTH:
+            return f"{self.start:%b} {self.start.year}"
+        return f"{self.start.day} {self.start:%b} {self.start.year}"
+
+    @property
+    def is_approximate(self):
+        """Known only to the month or the year."""
+        return self.precision != DatePrecision.DAY
+
+    @property
+    def reading(self):
+        """The date as a sentence says it, honest about its precision: "23 February
+        2025", "sometime in February 2025", "sometime in 2024"."""
+        return f"sometime in {self.human}" if self.is_approximate else self.human
+
     def __str__(self):
         return self.edtf
 

@@ -128,6 +128,13 @@ NEGOTIATION = {
     "parties": ["government-of-the-united-states", "government-of-ukraine"],
 }
 
+# Where things stand as of the article (25 February 2025), as an editor would write it.
+STATE_OF_PLAY = (
+    "Washington demanded $500 billion in mineral profits; Zelenskyy refused a debt “paid off "
+    "by ten generations of Ukrainians”, and on 23 February said the demand was off the table. "
+    "U.S. envoy Steve Witkoff expects a deal this week; Kyiv still wants security assurances."
+)
+
 PHASES = [
     ("Ukraine's offer", datetime.date(2024, 9, 1), datetime.date(2025, 1, 31)),
     ("The $500 billion demand", datetime.date(2025, 2, 1), datetime.date(2025, 2, 22)),
@@ -342,6 +349,10 @@ def load_demo(*, by=None):
         spec = dict(NEGOTIATION)
         parties = [actors[slug] for slug in spec.pop("parties")]
         negotiation = domain.save_record(Negotiation(**spec), by=by, m2m={"parties": parties})
+        created += 1
+
+    if not negotiation.state_of_play:
+        domain.set_state_of_play(negotiation, text=STATE_OF_PLAY, by=by)
         created += 1
 
     for name, starts_on, ends_on in PHASES:

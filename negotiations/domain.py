@@ -455,10 +455,37 @@ def save_record(record, *, by, m2m=None, expected_version=None):
         raise TypeError("Timeline entries are saved with save_entry().")
     creating = record._state.adding
     with transaction.atomic():
+        if isinstance(record, Negotiation):
+            _stamp_state_of_play(record, by=by)
         _store(record, by=by, m2m=m2m, expected_version=expected_version)
         action = ReaderEvent.Action.PUBLISHED if creating else ReaderEvent.Action.UPDATED
         _record_event_of(record, action, creating=creating)
     return record
+
+
+def _state_of_play_changed(negotiation):
+    if negotiation._state.adding:
+        return bool(negotiation.state_of_play)
+    stored = Negotiation._base_manager.filter(pk=negotiation.pk)
+    return stored.values_list("state_of_play", flat=True).first() != negotiation.state_of_play
+
+
+def _stamp_state_of_play(negotiation, *, by):
+    """A new state of play is dated, and written by editors only. It is news, not a
+    correction: the negotiation's save records it as ``updated`` like any other change,
+    and its history keeps every version (``selectors.state_of_play_history``)."""
+    negotiation.state_of_play = (negotiation.state_of_play or "").strip()
+    if not _state_of_play_changed(negotiation):
+        return
+    if by is not None and not may_publish(by):
+        raise PermissionDenied("Only editors can write the state of play.")
+    negotiation.state_of_play_updated_at = timezone.now()
+
+
+def set_state_of_play(negotiation, *, text, by, expected_version=None):
+    """Write where the talks stand (editors only; ``by=None`` is the system itself)."""
+    negotiation.state_of_play = text
+    return save_record(negotiation, by=by, expected_version=expected_version)
 
 
 def delete_record(record, *, by, expected_version=None):

@@ -8,6 +8,7 @@ eras.
 
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from . import selectors
 from .dates import DatePrecision, PartialDate
@@ -24,7 +25,7 @@ def tl_date(date, *, display=True):
     if date.precision == DatePrecision.DAY:
         value["day"] = date.start.day
     if display:
-        value["display_date"] = date.human
+        value["display_date"] = capfirst(date.reading)
     return value
 
 
@@ -46,7 +47,7 @@ def timelinejs(negotiation, *, root):
             {
                 "unique_id": f"entry-{entry.pk}",
                 "start_date": tl_date(entry.date),
-                "display_date": entry.date.human,
+                "display_date": capfirst(entry.date.reading),
                 "text": {
                     "headline": escape(entry.headline),
                     "text": _absolute_links(text, root).strip(),

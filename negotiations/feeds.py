@@ -13,6 +13,7 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.text import capfirst
 
 from . import selectors
 from .models import Actor, Negotiation
@@ -47,7 +48,7 @@ class EntryFeed(Feed):
         return subject
 
     def item_title(self, entry):
-        return f"{entry.date.human}: {entry.headline}"
+        return f"{capfirst(entry.date.reading)}: {entry.headline}"
 
     def item_description(self, entry):
         html = syndicated_html(entry)

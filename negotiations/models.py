@@ -13,6 +13,7 @@ its latest status change (``ProposalQuerySet.with_status``). Writes go through
 
 import re
 import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pycountry
@@ -212,6 +213,18 @@ class Negotiation(TrackedModel):
     summary = long_text(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     parties = models.ManyToManyField(Actor, blank=True, related_name="negotiations")
+    state_of_play = long_text(
+        blank=True,
+        help_text="Where the talks stand, in a few sentences, written by an editor: readers "
+        "see it first. Updating it is news, not a correction.",
+    )
+    # Set by ``domain.save_record`` when the text changes, never by a form.
+    state_of_play_updated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the state of play was last written.",
+    )
     # Moved only by reader events (``domain``), in their transaction: the one key of
     # everything readers get about this negotiation (ETags, Last-Modified, cached pages).
     reader_version = models.PositiveBigIntegerField(
@@ -262,6 +275,38 @@ class Phase(TrackedModel):
 
     def __str__(self):
         return self.name
+
+    def holds(self, date):
+        """Whether the whole period of ``date`` (a PartialDate) lies within this phase."""
+        return self.starts_on <= date.start and (self.ends_on is None or date.end <= self.ends_on)
+
+    def overlaps(self, date):
+        """Whether some day of the period of ``date`` lies within this phase."""
+        return self.starts_on <= date.end and (self.ends_on is None or date.start <= self.ends_on)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a dated entry goes among the phases (``place_in_phases``)."""
+
+    phase: Phase | None = None  # the phase that holds its whole period
+    before: Phase | None = None  # else the phase it is placed before (None: after them all)
+    spans: tuple = ()  # the phases its period overlaps without lying within one
+
+
+def place_in_phases(date, phases):
+    """The one rule of eras, for every page, picture and export: an entry goes in a
+    phase only where its whole period lies within it ("February 2025" in a phase from
+    1 to 28 February, not in one from 10 February); otherwise it is placed before the
+    phases its period overlaps (and its date reads "sometime in …"), or, overlapping
+    none, before the next phase to start. ``phases`` in order of their start."""
+    for phase in phases:
+        if phase.holds(date):
+            return Placement(phase=phase)
+    spans = tuple(phase for phase in phases if phase.overlaps(date))
+    if spans:
+        return Placement(before=spans[0], spans=spans)
+    return Placement(before=next((p for p in phases if p.starts_on > date.end), None))
 
 
 _URL_PARTS = re.compile(
@@ -413,6 +458,13 @@ class EntryQuerySet(models.QuerySet):
 
     def chronological(self):
         return self.order_by("date_start", "sequence", "pk")
+
+    def developments(self):
+        """The key developments of the record, newest first: the entries marked key and
+        every status change (a proposal made, rejected, withdrawn, signed…)."""
+        return self.filter(Q(key=True) | Q(entry_type=EntryType.STATUS_CHANGE)).order_by(
+            "-date_start", "-sequence", "-pk"
+        )
 
     def timeline(self, *, listed_actors=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.
@@ -912,6 +964,18 @@ class Event(Entry):
         return self.date.end >= timezone.localdate()
 
 
+class ExpectationProgress(models.TextChoices):
+    """Where an expectation stands, in the one word every page, feed, export and the API
+    give it (``Expectation.progress_on``)."""
+
+    PENDING = "pending", "Pending"
+    OVERDUE = "overdue", "Overdue"
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    MISSED = "missed", "Missed"
+    MOOT = "moot", "Moot"
+
+
 class Expectation(Entry):
     """An actor's stated expectation or deadline; ``date`` is when it was stated."""
 
@@ -969,6 +1033,22 @@ class Expectation(Entry):
             return
         parsed = PartialDate.parse(value)
         self.due_date_start, self.due_date_precision = parsed.start, parsed.precision
+
+    def progress_on(self, today):
+        """Pending until its due period has ended, overdue after that while no outcome
+        is recorded (with no due date it stays pending); else its outcome. Text that
+        shows it changes with the date alone: reader ETags key on the day."""
+        if self.outcome != self.Outcome.PENDING:
+            return ExpectationProgress(self.outcome)
+        due = self.due_date
+        if due is not None and due.end < today:
+            return ExpectationProgress.OVERDUE
+        return ExpectationProgress.PENDING
+
+    @property
+    def progress(self):
+        """``progress_on`` today (the server's local date)."""
+        return self.progress_on(timezone.localdate())
 
     HEADLINE_INPUTS = {"actor_name": "actor__name", "text": "text"}
 

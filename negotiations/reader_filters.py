@@ -174,19 +174,17 @@ class TimelineFilterForm(forms.Form):
 
 
 class SinceForm(forms.Form):
-    since = forms.DateField(
-        label="Since",
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    """``?since=``: a year, a month or a day, as every other date filter takes it."""
+
+    since = PartialDateField(label="Since", required=False, help_text="2025, 2025-02 or 2025-02-20")
 
     DEFAULT_DAYS = 30
 
     def day(self, today):
-        """The day to look back to: the one asked for (not in the future), else 30 days."""
+        """The day to look back to: the first of the period asked for (not in the
+        future), else 30 days ago."""
         if self.is_bound and self.is_valid() and self.cleaned_data.get("since"):
-            return min(self.cleaned_data["since"], today)
+            return min(self.cleaned_data["since"].start, today)
         return today - datetime.timedelta(days=self.DEFAULT_DAYS)
 
 

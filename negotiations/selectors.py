@@ -17,7 +17,19 @@ import functools
 import itertools
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.http import Http404
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -35,10 +47,11 @@ from .models import (
     Proposal,
     ProposalStatus,
     PublicationState,
-    RecordChange,
+    ReaderEvent,
     Stance,
     Statement,
     StatusChange,
+    place_in_phases,
     user_may_preview,
 )
 from .reader_filters import Cursor, TimelineKey
@@ -60,6 +73,9 @@ PROPOSAL_STATEMENTS = 50
 PROPOSAL_TRAIL = 100
 PROPOSAL_SUCCESSORS = 20
 FILTER_ACTORS_FROM = 300  # the filter offers the actors of the latest this many entries
+DEVELOPMENTS_LIMIT = 5  # key developments beside the state of play
+DEVELOPMENTS_ON_CARD = 3  # and on the home page's card of a negotiation
+STATE_OF_PLAY_HISTORY = 20  # earlier states of play listed
 
 TIMELINE_ORDER = ("date_start", "sequence", "pk")
 NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
@@ -562,6 +578,15 @@ def decorate(entries, trails, user, *, named=None):
 class DateGroup:
     date: PartialDate
     entries: list = field(default_factory=list)
+    spans: tuple = ()  # the phases an imprecise date overlaps without lying within one
+
+    @property
+    def spans_label(self):
+        """ "across “A” and “B”": where a loosely dated group may belong."""
+        names = [f"“{phase.name}”" for phase in self.spans]
+        if len(names) == 1:
+            return f"overlaps {names[0]}"
+        return f"across {', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass
@@ -575,27 +600,16 @@ class Era:
         return sum(len(group.entries) for group in self.groups)
 
 
-def phase_of(phases, date):
-    """The phase containing the first day of ``date`` (a PartialDate).
-
-    A partial date sorts at the start of its period, and is grouped the same way:
-    "February 2025" belongs to the phase in which 1 February 2025 falls.
-    """
-    for phase in phases:
-        if phase.starts_on <= date.start and (phase.ends_on is None or date.start <= phase.ends_on):
-            return phase
-    return None
-
-
-def outside_label(phases, date):
-    if not phases:
-        return ""
-    return "Earlier" if date.start < phases[0].starts_on else "Between phases"
+# The era of entries dated to a month or a year that no phase holds whole.
+LOOSELY_DATED = "Dated only roughly"
 
 
 def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
-    """Group timeline entries into eras (the phase containing an entry's period), then
-    by date.
+    """Group timeline entries into eras, then by date: an entry goes in the phase that
+    holds its whole period; else, loosely dated ("2024", "February 2025"), just before the
+    first phase its period overlaps ("Dated only roughly", its date group saying which
+    phases it spans), or outside the phases ("Earlier", "Between phases")
+    (``models.place_in_phases``, the one rule).
 
     Phases without entries keep their place unless ``keep_empty`` is False. On one
     page of a longer timeline (``earlier``/``later``: there are entries before/after
@@ -603,51 +617,67 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
     first entry when there are earlier ones, not after its last when there are later.
     """
     phases = sorted(phases, key=lambda p: (p.starts_on, p.pk))
+    order = {phase.pk: index for index, phase in enumerate(phases)}
     if entries and keep_empty and (earlier or later):
         first_day = PartialDate(entries[0].date_start, entries[0].date_precision).start
         last_day = PartialDate(entries[-1].date_start, entries[-1].date_precision).start
-        phases_shown = [
-            phase
+        shown = {
+            phase.pk
             for phase in phases
             if not (earlier and (phase.ends_on or phase.starts_on) < first_day)
             and not (later and phase.starts_on > last_day)
-        ]
+        }
     else:
-        phases_shown = phases
-    remaining = list(phases_shown)
-    result = []
+        shown = set(order)
 
-    def emit_phases_starting_by(day, *, before=False):
-        """Emit the phases (still to place) that start by ``day`` (``before``: earlier)."""
-        while remaining and (
-            day is None
-            or remaining[0].starts_on < day
-            or (not before and remaining[0].starts_on == day)
-        ):
-            phase = remaining.pop(0)
-            if keep_empty:
-                result.append(Era(phase=phase, label=phase.name))
-
+    # Slots in reading order, three per phase: the time before it (entries outside every
+    # phase), the loosely dated entries placed before it, the phase; then after them all.
+    placed = []
     for entry in entries:
         date = PartialDate(entry.date_start, entry.date_precision)
-        phase = phase_of(phases, date)
-        if phase is None:
-            label = outside_label(phases, date)
-            if not result or result[-1].phase is not None or result[-1].label != label:
-                emit_phases_starting_by(date.start, before=True)
-                result.append(Era(phase=None, label=label))
-        elif not result or result[-1].phase is not phase:
-            emit_phases_starting_by(phase.starts_on)
-            if not result or result[-1].phase is not phase:
+        place = place_in_phases(date, phases)
+        if place.phase is not None:
+            slot = 3 * order[place.phase.pk] + 2
+        elif place.spans:
+            slot = 3 * order[place.before.pk] + 1
+        elif place.before is not None:
+            slot = 3 * order[place.before.pk]
+        else:
+            slot = 3 * len(phases)
+        placed.append((slot, date, place, entry))
+    placed.sort(key=lambda item: item[0])  # stable: timeline order within a slot
+
+    result = []
+    next_phase = 0
+
+    def emit_phases_before(index):
+        """The phases (still to place, shown, kept empty) before phase ``index``."""
+        nonlocal next_phase
+        while next_phase < min(index, len(phases)):
+            phase = phases[next_phase]
+            next_phase += 1
+            if keep_empty and phase.pk in shown:
                 result.append(Era(phase=phase, label=phase.name))
+
+    current = None
+    for slot, date, place, entry in placed:
+        if slot != current:
+            current = slot
+            emit_phases_before(slot // 3)
+            if place.phase is not None:
+                next_phase = max(next_phase, slot // 3 + 1)
+                result.append(Era(phase=place.phase, label=place.phase.name))
+            elif place.spans:
+                result.append(Era(phase=None, label=LOOSELY_DATED))
+            else:
+                label = "Earlier" if slot == 0 and phases else "Between phases" if phases else ""
+                result.append(Era(phase=None, label=label))
         era = result[-1]
-        if not era.groups or era.groups[-1].date != date:
-            era.groups.append(DateGroup(date=date))
+        if not era.groups or (era.groups[-1].date, era.groups[-1].spans) != (date, place.spans):
+            era.groups.append(DateGroup(date=date, spans=place.spans))
         era.groups[-1].entries.append(entry)
-    emit_phases_starting_by(None)
-    # A phase shown empty before an entry outside the phases may get entries after it.
-    used = {era.phase.pk for era in result if era.phase is not None and era.groups}
-    return [era for era in result if era.groups or era.phase is None or era.phase.pk not in used]
+    emit_phases_before(len(phases))
+    return result
 
 
 # --------------------------------------------------------------------------- #
@@ -672,6 +702,28 @@ def negotiation_for_reader(slug):
         return Negotiation.objects.get(slug=slug)
     except Negotiation.DoesNotExist:
         raise Http404("No negotiation at this address.") from None
+
+
+def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
+    """The ``limit`` latest key developments readers may see (key entries and status
+    changes, newest first: ``EntryQuerySet.developments``), with what their headlines
+    need (two queries)."""
+    found = readable(user).for_negotiation(negotiation).timeline(listed_actors=False)
+    return list(found.developments()[:limit])
+
+
+def state_of_play_history(negotiation, *, limit=STATE_OF_PLAY_HISTORY):
+    """The states of play written before the current one, newest first, each with when
+    it was written: from the negotiation's history, one row per version of the text
+    (one query over the latest ``limit`` dated versions)."""
+    versions = (
+        negotiation.history.filter(state_of_play_updated_at__isnull=False)
+        .exclude(state_of_play_updated_at=negotiation.state_of_play_updated_at)
+        .order_by("-state_of_play_updated_at", "-history_id")
+        .values("state_of_play", "state_of_play_updated_at")
+        .distinct()
+    )
+    return [version for version in versions[: limit * 4] if version["state_of_play"]][:limit]
 
 
 @dataclass
@@ -703,8 +755,8 @@ def open_proposals(negotiation, user, limit):
 
 
 def pending_expectations(negotiation, user, today=None, *, limit=None):
-    """Pending expectations by due date (undated last), ``overdue`` once the due period
-    has ended; and whether there are more.
+    """Pending expectations by due date (undated last), each with ``progress_today``
+    (pending, or overdue once the due period has ended); and whether there are more.
 
     Read from the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
     along the timeline): due dates are not indexed, and an expectation stated long
@@ -730,7 +782,7 @@ def pending_expectations(negotiation, user, today=None, *, limit=None):
         )
     )
     for expectation in stated:
-        expectation.overdue = bool(expectation.due_date and expectation.due_date.end < today)
+        expectation.progress_today = expectation.progress_on(today)
     return stated[:limit], more or len(stated) > limit
 
 
@@ -901,6 +953,7 @@ def amount_proposals(negotiation, user, limit=None):
     found = list(
         proposals_with_status(negotiation, user)
         .filter(amount__isnull=False)
+        .prefetch_related("addressed_to")  # who was asked, for the offers ladder
         .order_by(*NEWEST_FIRST)[: limit + 1]
     )
     return found[:limit][::-1], len(found) > limit
@@ -924,20 +977,32 @@ def corrections_log(negotiation, user, *, limit=None, before=None):
 
 
 @dataclass
+class RecordedChange:
+    """One line of "added to the record since": an entry readers see, what happened to
+    it in the record (``added``, ``updated``, ``corrected``), when, and a correction's
+    note."""
+
+    entry: Entry
+    action: str
+    at: datetime.datetime
+    note: str = ""
+
+    @property
+    def label(self):
+        return {"added": "Added", "updated": "Updated", "corrected": "Corrected"}[self.action]
+
+
+@dataclass
 class ChangesPage:
-    since: datetime.datetime
-    status_changes: list
-    new_entries: list
-    updated_entries: list
-    corrections: list
-    more: bool = False  # more changes than shown (the latest are shown)
-    more_corrections: bool = False
+    since: datetime.date
+    happened: list  # entries dated in or after ``since``, newest first by their date
+    recorded: list  # RecordedChange, newest first by when readers saw the change
+    more_happened: bool = False  # more than shown (the latest are shown)
+    more_recorded: bool = False
 
     @property
     def is_empty(self):
-        return not (
-            self.status_changes or self.new_entries or self.updated_entries or self.corrections
-        )
+        return not (self.happened or self.recorded)
 
 
 def appeared_at(entry):
@@ -948,62 +1013,76 @@ def appeared_at(entry):
     return entry.created_at
 
 
-def changes_since(negotiation, user, since, *, limit=None):
-    """What changed since ``since`` (an aware datetime): new entries, status changes,
-    entries updated or newly published, and corrections; newest first, at most
-    ``limit`` entries and ``limit`` corrections.
-
-    The change log (``RecordChange``: one row per record, its latest change) says what
-    was written since; an entry readers see since (an embargo the task lifted) is found
-    by ``live_since``. Both are read newest first and cut at ``limit``.
-    """
+def happened_since(negotiation, user, since, *, limit=None):
+    """What happened in or after the day ``since`` (a date): the readable entries whose
+    period reaches it — the timeline's own date filter (``filtered``), so "February
+    2025" is among what happened since 20 February — newest first; and whether there
+    are more than ``limit``."""
     limit = limit or CHANGES_LIMIT
-    entries = readable(user).for_negotiation(negotiation)
-    logged = (
-        RecordChange.objects.filter(
+    found = filtered(readable(user).for_negotiation(negotiation), start=PartialDate(since))
+    rows = list(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST)[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+RECORDED_ACTIONS = {
+    ReaderEvent.Action.PUBLISHED: "added",
+    ReaderEvent.Action.UPDATED: "updated",
+    ReaderEvent.Action.CORRECTED: "corrected",
+}
+
+
+def recorded_since(negotiation, user, moment, *, limit=None):
+    """What was added to the record (or updated, or corrected) from ``moment`` on, from
+    the reader events: one line per entry readers see now, at its latest change, newest
+    first ("added" when it became visible in the period, whatever followed); and whether
+    there are more than ``limit``. Reads at most ``5 × limit`` events, newest first."""
+    limit = limit or CHANGES_LIMIT
+    events = (
+        ReaderEvent.objects.filter(
             negotiation=negotiation,
-            changed_at__gte=since,
+            at__gte=moment,
             record_type__in=EntryType.values,
+            action__in=list(RECORDED_ACTIONS),
         )
-        .filter(Exists(entries.filter(pk=OuterRef("record_id"))))
-        .order_by("-changed_at", "-pk")
+        .order_by("-at", "-pk")
+        .values_list("record_id", "action", "at")[: 5 * limit]
     )
-    appeared = entries.filter(live_since__gte=since).order_by("-live_since", "-pk")
-    union = (
-        Entry.objects.filter(pk__in=logged.values("record_id")[: limit + 1])
-        .order_by()
-        .values_list("pk", flat=True)
-        .union(
-            Entry.objects.filter(pk__in=appeared.values("pk")[: limit + 1])
-            .order_by()
-            .values_list("pk", flat=True),
-            all=True,
-        )
-        .order_by()
+    latest = {}
+    for record_id, action, at in events:
+        change = latest.setdefault(record_id, {"action": RECORDED_ACTIONS[action], "at": at})
+        if action == ReaderEvent.Action.PUBLISHED:
+            change["action"] = "added"
+    entries = {
+        entry.pk: entry
+        for entry in readable(user).filter(pk__in=list(latest)).timeline(listed_actors=False)
+    }
+    corrected = [pk for pk in entries if latest[pk]["action"] == "corrected"]
+    notes = dict(
+        Correction.objects.filter(entry_id__in=corrected, made_at__gte=moment)
+        .order_by("made_at", "pk")
+        .values_list("entry_id", "note")
     )
-    found = list(reader_timeline(readable(user).filter(pk__in=set(union))))
-    decorate(found, trails_for(found, user), user)
-    for entry in found:
-        entry.appeared_at = appeared_at(entry)
-        entry.changed_at = entry.appeared_at if entry.appeared_at >= since else entry.updated_at
-    found.sort(key=lambda e: (e.changed_at, e.pk), reverse=True)
-    more = len(found) > limit
-    new, updated = [], []
-    for entry in found[:limit]:
-        (new if entry.appeared_at >= since else updated).append(entry)
-    corrections = list(
-        Correction.objects.filter(entry__in=entries.values("pk"), made_at__gte=since)
-        .select_related("entry__negotiation")
-        .order_by("-made_at", "-pk")[: limit + 1]
-    )
+    changes = [
+        RecordedChange(entry=entries[pk], note=notes.get(pk, ""), **latest[pk])
+        for pk in latest
+        if pk in entries
+    ]
+    return changes[:limit], len(changes) > limit
+
+
+def changes_since(negotiation, user, since, *, limit=None):
+    """What changed since the day ``since``: by the date of the development
+    (``happened_since``) and, separately, by when it reached the record
+    (``recorded_since``, from the start of that day)."""
+    moment = timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
+    happened, more_happened = happened_since(negotiation, user, since, limit=limit)
+    recorded, more_recorded = recorded_since(negotiation, user, moment, limit=limit)
     return ChangesPage(
         since=since,
-        status_changes=[e for e in new if e.entry_type == EntryType.STATUS_CHANGE],
-        new_entries=[e for e in new if e.entry_type != EntryType.STATUS_CHANGE],
-        updated_entries=updated,
-        corrections=corrections[:limit],
-        more=more,
-        more_corrections=len(corrections) > limit,
+        happened=happened,
+        recorded=recorded,
+        more_happened=more_happened,
+        more_recorded=more_recorded,
     )
 
 
@@ -1230,14 +1309,14 @@ def positions(negotiation, user):
 
 
 def embed_entries(negotiation, *, key_only=False, limit=30):
-    """The latest published entries (oldest first) for the embed, and whether there are
+    """The latest published entries, newest first, for the embed, and whether there are
     earlier ones."""
     entries = readable(None).for_negotiation(negotiation)
     if key_only:
         entries = entries.filter(key=True)
     shown, earlier = latest(reader_timeline(entries), limit)
     decorate(shown, trails_for(shown, None), None)
-    return shown, earlier
+    return shown[::-1], earlier
 
 
 # --------------------------------------------------------------------------- #
@@ -1351,28 +1430,36 @@ def actor_page(actor, user, *, limit=None):
 # --------------------------------------------------------------------------- #
 
 
-def negotiation_list(user):
-    """Every negotiation with its latest readable entry and last update (no counting)."""
-    entries = readable(user).filter(negotiation=OuterRef("pk"))
-    negotiations = list(
-        Negotiation.objects.annotate(
-            latest_entry_id=Subquery(entries.order_by(*NEWEST_FIRST).values("pk")[:1]),
-        )
-        .prefetch_related("parties")
-        .order_by(F("reader_changed_at").desc(nulls_last=True), "title")
+def with_developments(negotiations, user, *, limit=DEVELOPMENTS_ON_CARD):
+    """These negotiations, each with ``developments``: its ``limit`` latest key
+    developments the user may read, newest first (one query for them all, whatever the
+    number of negotiations, and one for their sources)."""
+    entries = readable(user).timeline(listed_actors=False).developments()[:limit]
+    return negotiations.prefetch_related(
+        Prefetch("entries", queryset=entries, to_attr="developments")
     )
-    latest = {
-        entry.pk: entry
-        for entry in readable(user)
-        .filter(pk__in=[n.latest_entry_id for n in negotiations if n.latest_entry_id])
-        .timeline()
-    }
+
+
+def negotiation_list(user):
+    """Every negotiation with its state of play, its latest key developments and when the
+    record was last edited (a constant number of queries)."""
+    negotiations = list(
+        with_developments(Negotiation.objects.prefetch_related("parties"), user).order_by(
+            F("reader_changed_at").desc(nulls_last=True), "title"
+        )
+    )
     for negotiation in negotiations:
-        negotiation.latest_entry = latest.get(negotiation.latest_entry_id)
-        negotiation.last_updated = last_updated(negotiation)
+        negotiation.last_updated = last_updated(negotiation.developments)
+        negotiation.record_edited = record_edited(negotiation)
     return negotiations
 
 
-def last_updated(negotiation):
-    """The last change readers saw: the negotiation's latest reader event."""
+def last_updated(developments):
+    """When the story last moved: the date of the latest key development (a PartialDate;
+    ``developments`` newest first), or None before there is any."""
+    return developments[0].date if developments else None
+
+
+def record_edited(negotiation):
+    """The last change readers saw in the record: the negotiation's latest reader event."""
     return negotiation.reader_changed_at or negotiation.updated_at

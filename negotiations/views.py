@@ -31,7 +31,7 @@ from .reader_http import (
 )
 
 SITE_NAME = "Parley"
-EMBED_ENTRY_LIMIT = 30
+EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
 
 
 # --------------------------------------------------------------------------- #
@@ -68,23 +68,31 @@ def negotiation_links(request, negotiation):
         "lanes_svg": reverse("negotiations:lanes_svg", kwargs=slug),
         "amounts_svg": reverse("negotiations:amounts_svg", kwargs=slug),
         "embed_absolute": request.build_absolute_uri(reverse("embed:timeline", kwargs=slug)),
+        "site_origin": request.build_absolute_uri("/").rstrip("/"),
     }
 
 
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
     preview = selectors.is_preview(request.user)
-    parties, last_updated = shared(
+    parties, developments, earlier_states = shared(
         request,
         negotiation,
         "header",
-        lambda: (list(negotiation.parties.all()), selectors.last_updated(negotiation)),
+        lambda: (
+            list(negotiation.parties.all()),
+            selectors.key_developments(negotiation, request.user),
+            selectors.state_of_play_history(negotiation),
+        ),
         preview=preview,
     )
     return {
         "negotiation": negotiation,
         "parties": parties,
-        "last_updated": last_updated,
+        "developments": developments,
+        "earlier_states": earlier_states,
+        "last_updated": selectors.last_updated(developments),
+        "record_edited": selectors.record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
         "current": current,
         "preview": preview,
@@ -156,7 +164,7 @@ def negotiation_jsonld(request, negotiation, context, *, name):
         "name": name,
         "description": negotiation.summary,
         "url": request.build_absolute_uri(request.path),
-        "dateModified": context["last_updated"].isoformat(),
+        "dateModified": context["record_edited"].isoformat(),
         "inLanguage": "en",
         "isPartOf": {
             "@type": "WebSite",
@@ -302,11 +310,14 @@ def changes(request, slug):
         today = timezone.localdate()
         form = SinceForm(request.GET or None)
         since_day = form.day(today)
-        since = timezone.make_aware(datetime.datetime.combine(since_day, datetime.time()))
-        page = selectors.changes_since(negotiation, request.user, since)
+        page = selectors.changes_since(negotiation, request.user, since_day)
         context.update(
             form=form,
             since_day=since_day,
+            # As typed when valid ("2025-02"), else the day shown.
+            since_value=form.data.get("since", "").strip()
+            if form.is_bound and form.is_valid() and form.data.get("since")
+            else since_day.isoformat(),
             presets=[
                 (label, (today - datetime.timedelta(days=days)).isoformat())
                 for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
@@ -528,6 +539,7 @@ def embed(request, slug):
 
     def build():
         key_only = request.GET.get("key") == "1"
+        developments = selectors.key_developments(negotiation, None)
         shown, earlier = selectors.embed_entries(
             negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT
         )
@@ -539,7 +551,9 @@ def embed(request, slug):
                 "entries": shown,
                 "earlier": earlier,
                 "key_only": key_only,
-                "last_updated": selectors.last_updated(negotiation),
+                "developments": developments[: selectors.DEVELOPMENTS_ON_CARD],
+                "last_updated": selectors.last_updated(developments),
+                "record_edited": selectors.record_edited(negotiation),
                 "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
                 "meta": page_meta(
                     request,

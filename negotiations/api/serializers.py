@@ -17,7 +17,7 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from negotiations import domain
+from negotiations import domain, selectors
 from negotiations.dates import DatePrecision, PartialDate
 from negotiations.models import (
     TEXT_MAX,
@@ -28,6 +28,7 @@ from negotiations.models import (
     EntryType,
     Event,
     Expectation,
+    ExpectationProgress,
     Negotiation,
     Proposal,
     ProposalStatus,
@@ -207,8 +208,32 @@ class ActorSerializer(RecordSerializer):
         read_only_fields = TRACKING_FIELDS
 
 
+class DevelopmentSerializer(serializers.Serializer):
+    """A key development: a key entry or a status change (``EntryQuerySet.developments``)."""
+
+    type = serializers.ChoiceField(choices=EntryType.choices, source="entry_type")
+    id = serializers.IntegerField(source="pk")
+    date = PartialDateField()
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    title = serializers.CharField(source="headline", help_text="One line a reader understands.")
+    url = serializers.SerializerMethodField(help_text="The entry itself, at its resource.")
+
+    def get_url(self, entry) -> str:
+        return record_url(entry.entry_type, entry.pk, self.context["request"])
+
+
 class NegotiationSerializer(RecordSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:negotiation-detail")
+    state_of_play = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=TEXT_MAX,
+        help_text="Where the talks stand, written by an editor (editors only may change it; "
+        "an update is news, not a correction).",
+    )
+    key_developments = serializers.SerializerMethodField(
+        help_text="The latest key developments (key entries and status changes), newest first."
+    )
     timeline = serializers.HyperlinkedIdentityField(
         view_name="api:negotiation-timeline", help_text="Every entry, in reading order."
     )
@@ -228,13 +253,24 @@ class NegotiationSerializer(RecordSerializer):
             "title",
             "slug",
             "summary",
+            "state_of_play",
+            "state_of_play_updated_at",
+            "key_developments",
             "status",
             "parties",
             "timeline",
             "changed_at",
             *TRACKING_FIELDS,
         ]
-        read_only_fields = ["changed_at", *TRACKING_FIELDS]
+        read_only_fields = ["changed_at", "state_of_play_updated_at", *TRACKING_FIELDS]
+
+    @extend_schema_field(DevelopmentSerializer(many=True))
+    def get_key_developments(self, negotiation):
+        # Read with the negotiations (``selectors.with_developments``); after a write, anew.
+        developments = getattr(negotiation, "developments", None)
+        if developments is None:
+            developments = selectors.key_developments(negotiation, self.user)
+        return DevelopmentSerializer(developments, many=True, context=self.context).data
 
 
 class SourceSerializer(RecordSerializer):
@@ -644,6 +680,12 @@ class ExpectationSerializer(EntrySerializer):
     due_date_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, read_only=True, allow_null=True
     )
+    progress = serializers.ChoiceField(
+        choices=ExpectationProgress.choices,
+        read_only=True,
+        help_text="Where it stands today, the word every page gives it: its outcome, or "
+        "pending until the due period has ended and overdue after that.",
+    )
 
     class Meta:
         model = Expectation
@@ -653,6 +695,7 @@ class ExpectationSerializer(EntrySerializer):
             "text",
             "due_date",
             "due_date_precision",
+            "progress",
             "outcome",
             "resolved_on",
             "resolution_note",

@@ -24,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from negotiations import domain, reader_http, timeline
+from negotiations import domain, reader_http, selectors, timeline
 from negotiations.compiled import CompiledQuery
 from negotiations.models import (
     Actor,
@@ -277,7 +277,12 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     def get_queryset(self):
         if self.action == "timeline":
             return Entry.objects.visible_to(self.request.user)
-        return Negotiation.objects.prefetch_related("parties")
+        negotiations = Negotiation.objects.prefetch_related("parties")
+        if self.request.method in ("GET", "HEAD"):
+            return selectors.with_developments(
+                negotiations, self.request.user, limit=selectors.DEVELOPMENTS_LIMIT
+            )
+        return negotiations
 
     @extend_schema(
         summary="A negotiation's timeline",

@@ -4,13 +4,16 @@ Two pictures, each with a text alternative (``<title>``/``<desc>`` in the SVG, a
 the same facts as lists or tables in the page):
 
 - ``lanes``: the timeline with a lane per party; one mark per entry, placed in the
-  lane of whoever acted (see ``selectors.acting_actors``). Dates are evenly spaced
-  columns, in order: talks cluster in weeks after years of quiet, and a time scale
-  would squeeze the busy weeks into a sliver. A long timeline is drawn a page at a
+  lane of whoever acted (see ``selectors.acting_actors``). Across the page time runs
+  to scale within each stretch of time, with a visible break where months of quiet
+  separate two dates (``time_scale``): talks cluster in weeks after years of quiet, and
+  one scale for all would squeeze the busy weeks into a sliver. On a phone, a row per
+  date. Tick labels that would overlap are left out. A long timeline is drawn a page at a
   time (the entries the page shows, or the latest ones): a mark per entry stays
   readable, and the text alternative says which entries are drawn.
-- ``amounts``: where proposals carry amounts, the amounts over time, one picture per
-  currency (the latest proposals with an amount, when there are many).
+- ``amounts``: where proposals carry amounts, an offers ladder per currency: a bar per
+  proposal as long as its amount, who asked whom, and what became of it (the latest
+  proposals with an amount, when there are many).
 
 Both come in a wide (desktop) and a tall (phone) drawing: the page shows one or the
 other with CSS, so text stays readable at 375 px. Styling is done with presentation
@@ -25,8 +28,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
-from ..dates import DatePrecision, PartialDate
+from ..dates import PartialDate
 from ..models import EntryType
 from ..selectors import acting_actors
 
@@ -43,11 +47,7 @@ KINDS = {
 
 def short_date(date):
     """ "23 Feb 2025", "Feb 2025", "2025": axis labels."""
-    if date.precision == DatePrecision.YEAR:
-        return str(date.start.year)
-    if date.precision == DatePrecision.MONTH:
-        return f"{date.start:%b} {date.start.year}"
-    return f"{date.start.day} {date.start:%b} {date.start.year}"
+    return date.short
 
 
 def wrap(text, width):
@@ -218,19 +218,22 @@ def lanes_description(entries, chart_lanes, dates, *, scope=None):
     else:
         rest = ""
     return (
-        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Dates are evenly "
-        f"spaced columns, not to scale.{rest}"
+        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Across the page, "
+        "time runs to scale, with a break (two strokes on the axis) where more than three "
+        f"months pass between two dates; on a narrow screen, a row per date.{rest}"
     )
 
 
 def _marks(cells, position, spread):
     """Place the marks of every cell; ``position(column, lane)`` is the cell's centre and
-    ``spread`` the room (px) along x for the marks of one cell."""
+    ``spread`` the room (px) along x for the marks of one cell (one for all, or a list
+    by column)."""
     marks = []
     for (column, lane), cell_entries in cells.items():
         cx, cy = position(column, lane)
         count = len(cell_entries)
-        step = min(15.0, max(spread - 10, 0) / max(count - 1, 1)) if count > 1 else 0
+        room = spread[column] if isinstance(spread, list) else spread
+        step = min(15.0, max(room - 10, 0) / max(count - 1, 1)) if count > 1 else 0
         for index, entry in enumerate(cell_entries):
             _shape, color, kind_label = KINDS[entry.entry_type]
             date = PartialDate(entry.date_start, entry.date_precision)
@@ -242,22 +245,81 @@ def _marks(cells, position, spread):
                     size=8 if entry.key else 6,
                     color=color,
                     key=entry.key,
-                    label=f"{date.human} — {kind_label}: {entry.headline}",
+                    label=f"{capfirst(date.reading)} — {kind_label}: {entry.headline}",
                 )
             )
     return marks
+
+
+LONG_GAP_DAYS = 90  # a longer quiet between two dates is drawn as a break
+SEGMENT_MIN = 70  # px: the least room a stretch of time gets
+BREAK_WIDTH = 26  # px between two stretches
+LABEL_CHAR = 7.2  # px per character of a 12 px tick label
+
+
+def time_scale(dates, length):
+    """Where each date (PartialDates, in order; placed at the start of its period, as it
+    sorts) lies along ``length`` px: to scale within each stretch of time, with a break
+    between two dates more than ``LONG_GAP_DAYS`` apart, so years of quiet do not squeeze
+    weeks of talks into a sliver. Returns (x of each date, x of each break)."""
+    if not dates:
+        return [], []
+    days = [date.start.toordinal() for date in dates]
+    stretches = [[0]]
+    for index in range(1, len(days)):
+        if days[index] - days[index - 1] > LONG_GAP_DAYS:
+            stretches.append([])
+        stretches[-1].append(index)
+    spans = [days[s[-1]] - days[s[0]] for s in stretches]
+    room = length - BREAK_WIDTH * (len(stretches) - 1)
+    minimum = min(SEGMENT_MIN, room / len(stretches))
+    extra = room - minimum * len(stretches)
+    total = sum(spans)
+    xs, breaks, left = [0.0] * len(dates), [], 0.0
+    for number, (stretch, span) in enumerate(zip(stretches, spans, strict=True)):
+        width = minimum + (extra * span / total if total else extra / len(stretches))
+        pad = min(18.0, width / 4)
+        for index in stretch:
+            share = (days[index] - days[stretch[0]]) / span if span else 0.5
+            xs[index] = left + pad + share * (width - 2 * pad)
+        left += width
+        if number < len(stretches) - 1:
+            breaks.append(left + BREAK_WIDTH / 2)
+            left += BREAK_WIDTH
+    return xs, breaks
+
+
+def readable_labels(xs, labels):
+    """Keep the labels that do not overlap the one kept before (the first always)."""
+    kept, right_edge = [], float("-inf")
+    for x, label in zip(xs, labels, strict=True):
+        half = len(label) * LABEL_CHAR / 2
+        if x - half >= right_edge + 6:
+            kept.append(label)
+            right_edge = x + half
+        else:
+            kept.append("")
+    return kept
 
 
 def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
     left, right, top, lane_height, bottom = 220, 20, 44, 54, 52
     width = 960
     plot = width - left - right
-    column_width = plot / max(len(dates), 1)
     height = top + lane_height * len(chart_lanes) + bottom
-    label_every = max(1, round(105 / column_width + 0.49))
+    xs, breaks = time_scale(dates, plot)
+    labels = readable_labels(xs, [short_date(date) for date in dates])
+    # Marks of one date share the room up to its neighbours.
+    spreads = [
+        min(
+            xs[i] - xs[i - 1] if i else 40.0,
+            xs[i + 1] - xs[i] if i + 1 < len(xs) else 40.0,
+        )
+        for i in range(len(xs))
+    ]
 
     def position(column, lane):
-        return left + column_width * (column + 0.5), top + lane_height * (lane + 0.5)
+        return left + xs[column], top + lane_height * (lane + 0.5)
 
     lanes_drawn = []
     for index, lane in enumerate(chart_lanes):
@@ -273,12 +335,8 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
         )
     plot_bottom = top + lane_height * len(chart_lanes)
     ticks = [
-        {
-            "x": round(left + column_width * (index + 0.5), 1),
-            "label": short_date(date) if index % label_every == 0 else "",
-            "label_y": plot_bottom + 20,
-        }
-        for index, date in enumerate(dates)
+        {"x": round(left + xs[index], 1), "label": labels[index], "label_y": plot_bottom + 20}
+        for index in range(len(dates))
     ]
     drawing = Drawing(width=width, height=height)
     drawing.svg = mark_safe(
@@ -295,7 +353,8 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
                 "lane_height": lane_height,
                 "lanes": lanes_drawn,
                 "ticks": ticks,
-                "marks": _marks(cells, position, column_width),
+                "breaks": [round(left + x, 1) for x in breaks],
+                "marks": _marks(cells, position, spreads),
                 "legend": _legend_items(
                     [*legend, KEY_LEGEND], [(left + 130 * n, 20) for n in range(len(legend) + 1)]
                 ),
@@ -476,7 +535,7 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
             }
             for proposal in items
         ]
-        title = f"Amounts proposed over time ({currency})"
+        title = f"Who asked how much of whom ({currency})"
         description = "; ".join(
             f"{row['date'].human}: {row['proposal'].title}, {row['amount']} ({row['status']})"
             for row in rows
@@ -485,8 +544,8 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
         if more:
             lead = f"The latest {lead}"
         description = (
-            f"{lead} in {currency}. {description}. Filled marks are still on the table; "
-            "hollow marks no longer are."
+            f"{lead} in {currency}, oldest first, a bar as long as each amount. {description}. "
+            "Filled bars are still on the table; hollow, dashed bars no longer are."
             + (" Earlier proposals are on the timeline." if more else "")
         )
         prefix = f"{id_prefix}-{currency.lower()}"
@@ -503,51 +562,52 @@ def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", m
     return charts
 
 
-def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
-    narrow = width < 500  # the legend takes two lines
-    left, right, top, bottom = 64, 16, 66 if narrow else 48, 48
-    plot_width, plot_height = width - left - right, height - top - bottom
+def who_asked_whom(proposal):
+    """ "Government of the United States → Government of Ukraine" (addressees as read)."""
+    asked = [actor.name for actor in proposal.addressed_to.all()]
+    by = proposal.proposed_by.name if proposal.proposed_by_id else "Unknown"
+    return f"{by} → {', '.join(asked)}" if asked else by
+
+
+def _draw_amounts(rows, title, description, prefix, variant, width):
+    """An offers ladder: a row per proposal, oldest first; its bar as long as its amount
+    (one scale for the picture), the amount and what became of it at the bar's end, who
+    asked whom and when above it. A filled bar is on the table, a hollow one no longer."""
+    narrow = width < 500
+    left, right, top, row_height, bottom = 12, 12, 44 if narrow else 30, 54, 30
+    plot_width = width - left - right
+    height = top + row_height * len(rows) + bottom
     maximum = max(Decimal(row["proposal"].amount) for row in rows)
     step = _nice_step(maximum)
     count = int((maximum / step).to_integral_value(rounding=ROUND_CEILING)) or 1
     ceiling = step * count
     currency = rows[0]["proposal"].currency
+    # The bars leave room at their end for the amount and the status.
+    bar_room = plot_width * (0.55 if narrow else 0.62)
 
-    def y_of(value):
-        return round(top + plot_height - float(Decimal(value) / ceiling) * plot_height, 1)
+    def x_of(value):
+        return round(left + float(Decimal(value) / ceiling) * bar_room, 1)
 
-    dates = []
-    for row in rows:
-        if not dates or dates[-1] != row["date"]:
-            dates.append(row["date"])
-    column_width = plot_width / len(dates)
-    columns = {date: index for index, date in enumerate(dates)}
-    seen = {}
-    points = []
-    for row in rows:
-        column = columns[row["date"]]
-        offset = seen.get(column, 0)
-        seen[column] = offset + 1
-        x = round(left + column_width * (column + 0.5) + offset * 14, 1)
-        y = y_of(row["proposal"].amount)
-        points.append(
+    chars = int(plot_width / 6.6)
+    bars = []
+    for index, row in enumerate(rows):
+        y = top + row_height * index
+        who = f"{short_date(row['date'])} · {who_asked_whom(row['proposal'])}"
+        bars.append(
             {
-                "x": x,
-                "y": y,
-                "label_y": round(y - 12, 1),
+                "y": y + 22,
+                "label_y": y + 14,
+                "label": who if len(who) <= chars else who[: chars - 1] + "…",
+                "x2": max(x_of(row["proposal"].amount), left + 3),
                 "closed": row["closed"],
-                "label": row["short"],
+                "value": f"{row['short']} — {row['status']}",
                 "title": f"{row['date'].human} — {row['proposal'].title}: {row['amount']} "
                 f"({row['status']})",
             }
         )
     gridlines = [
-        {"y": y_of(step * n), "label": format_amount(step * n, currency, short=True)}
+        {"x": x_of(step * n), "label": format_amount(step * n, currency, short=True)}
         for n in range(count + 1)
-    ]
-    ticks = [
-        {"x": round(left + column_width * (index + 0.5), 1), "label": short_date(date)}
-        for index, date in enumerate(dates)
     ]
     return Drawing(
         width=width,
@@ -563,21 +623,11 @@ def _draw_amounts(rows, title, description, prefix, variant, width, height=300):
                     "width": width,
                     "height": height,
                     "left": left,
-                    "right": width - right,
                     "top": top,
-                    "bottom": top + plot_height,
-                    "tick_y": top + plot_height + 20,
-                    "label_x": left - 8,
-                    "legend": {
-                        "x1": left + 4,
-                        "t1": left + 16,
-                        "x2": left + 4 if narrow else left + 164,
-                        "t2": left + 16 if narrow else left + 176,
-                        "y2": 38 if narrow else 16,
-                    },
+                    "bottom": top + row_height * len(rows),
+                    "legend": {"x2": left if narrow else left + 150, "y2": 34 if narrow else 14},
                     "gridlines": gridlines,
-                    "ticks": ticks,
-                    "points": points,
+                    "bars": bars,
                     "color": KINDS[EntryType.PROPOSAL][1],
                 },
             )
@@ -684,6 +734,15 @@ def _lanes_wide_svg(c):
             f'<text x="10" y="{lane["text_y"]}" fill="#1f2328" font-weight="600">{lines}'
             "</text>\n"
         )
+    for x in c["breaks"]:
+        # A gap of more than three months: two slanted strokes across the axis.
+        out.append(
+            f'<g class="time-break"><title>A long gap: time is not to scale here</title>'
+            f'<line x1="{x - 7}" y1="{c["plot_bottom"] + 8}" x2="{x - 1}" '
+            f'y2="{c["plot_bottom"] - 8}" stroke="#3d434a" stroke-width="2"/>'
+            f'<line x1="{x + 1}" y1="{c["plot_bottom"] + 8}" x2="{x + 7}" '
+            f'y2="{c["plot_bottom"] - 8}" stroke="#3d434a" stroke-width="2"/></g>\n'
+        )
     for tick in c["ticks"]:
         out.append(
             f'<line x1="{tick["x"]}" y1="{c["top"]}" x2="{tick["x"]}" y2="{c["plot_bottom"]}" '
@@ -728,32 +787,31 @@ def _amounts_svg(c):
     out = [_svg_head(c, f"chart chart-amounts chart-{escape(c['variant'])}", 12)]
     for n, line in enumerate(c["gridlines"]):
         out.append(
-            f'<line x1="{c["left"]}" y1="{line["y"]}" x2="{c["right"]}" y2="{line["y"]}" '
+            f'<line x1="{line["x"]}" y1="{c["top"]}" x2="{line["x"]}" y2="{c["bottom"]}" '
             f'stroke="{"#57606a" if n == 0 else "#d0d7de"}" stroke-width="1"/>\n'
-            f'<text x="{c["label_x"]}" y="{line["y"]}" dy="4" text-anchor="end" '
+            f'<text x="{line["x"]}" y="{c["bottom"] + 18}" text-anchor="middle" '
             f'fill="#3d434a">{escape(line["label"])}</text>\n'
         )
-    for tick in c["ticks"]:
-        out.append(
-            f'<text x="{tick["x"]}" y="{c["tick_y"]}" text-anchor="middle" fill="#3d434a">'
-            f"{escape(tick['label'])}</text>\n"
-        )
     out.append(
-        f'<circle cx="{legend["x1"]}" cy="16" r="6" fill="{color}"/>'
-        f'<text x="{legend["t1"]}" y="20" fill="#1f2328">On the table</text>\n'
-        f'<circle cx="{legend["x2"]}" cy="{legend["y2"]}" r="6" fill="#ffffff" '
-        f'stroke="{color}" stroke-width="2.5"/><text x="{legend["t2"]}" y="{legend["y2"]}" '
-        'dy="4" fill="#1f2328">No longer on the table</text>\n'
+        f'<rect x="{c["left"]}" y="{legend["y2"] - 20 if legend["x2"] == c["left"] else 4}" '
+        f'width="14" height="10" fill="{color}"/>'
+        f'<text x="{c["left"] + 20}" y="{legend["y2"] - 11 if legend["x2"] == c["left"] else 13}" '
+        'fill="#1f2328">On the table</text>\n'
+        f'<rect x="{legend["x2"]}" y="{legend["y2"] - 9}" width="14" height="10" fill="#ffffff" '
+        f'stroke="{color}" stroke-width="2" stroke-dasharray="3 2"/><text x="{legend["x2"] + 20}" '
+        f'y="{legend["y2"]}" fill="#1f2328">No longer on the table</text>\n'
     )
-    for point in c["points"]:
-        fill = "#ffffff" if point["closed"] else color
+    for bar in c["bars"]:
+        closed = bar["closed"]
+        fill = "#ffffff" if closed else color
+        dash = ' stroke-dasharray="4 3"' if closed else ""
         out.append(
-            f'<g class="mark"><line x1="{point["x"]}" y1="{c["bottom"]}" x2="{point["x"]}" '
-            f'y2="{point["y"]}" stroke="{color}" stroke-width="2" stroke-opacity="0.35"/>'
-            f'<circle cx="{point["x"]}" cy="{point["y"]}" r="7" fill="{fill}" '
-            f'stroke="{color}" stroke-width="2.5"/><text x="{point["x"]}" '
-            f'y="{point["label_y"]}" text-anchor="middle" fill="#1f2328" font-weight="600">'
-            f"{escape(point['label'])}</text><title>{escape(point['title'])}</title></g>\n"
+            f'<g class="mark"><text x="{c["left"]}" y="{bar["label_y"]}" fill="#1f2328">'
+            f"{escape(bar['label'])}</text>"
+            f'<rect x="{c["left"]}" y="{bar["y"]}" width="{round(bar["x2"] - c["left"], 1)}" '
+            f'height="16" fill="{fill}" stroke="{color}" stroke-width="2"{dash}/>'
+            f'<text x="{bar["x2"] + 8}" y="{bar["y"] + 13}" fill="#1f2328" font-weight="600">'
+            f"{escape(bar['value'])}</text><title>{escape(bar['title'])}</title></g>\n"
         )
     out.append("</svg>\n")
     return "".join(out)

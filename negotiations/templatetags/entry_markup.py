@@ -16,6 +16,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from ..charts.svg import format_amount, format_amount_exact
 from ..models import EntryType, ProposalStatus
@@ -65,9 +66,11 @@ def proposal_url(slug, pk):
     return f"{head}{int(pk)}{tail}"
 
 
-def time_tag(date):
-    """``<time datetime="2025-02">February 2025</time>`` (a PartialDate)."""
-    return f'<time datetime="{escape(date.edtf)}">{escape(date.human)}</time>'
+def time_tag(date, *, reading=False):
+    """``<time datetime="2025-02">February 2025</time>`` (a PartialDate); ``reading``:
+    as a line starts, "Sometime in February 2025" (``PartialDate.reading``)."""
+    shown = capfirst(date.reading) if reading else date.human
+    return f'<time datetime="{escape(date.edtf)}">{escape(shown)}</time>'
 
 
 def day(value):
@@ -107,7 +110,7 @@ def render_entry(entry, *, compact=False, show_negotiation=False, syndicated=Fal
         out.append('    <span class="badge badge-key">Key entry</span>\n')
     if draft_label:
         out.append(f'    <span class="badge badge-draft">{escape(draft_label)}</span>\n')
-    out.append(f'    <span class="entry-date">{time_tag(date)}</span>\n')
+    out.append(f'    <span class="entry-date">{time_tag(date, reading=True)}</span>\n')
     if show_negotiation:
         path = _negotiation_path(get_script_prefix(), slug)
         out.append(
@@ -263,10 +266,8 @@ def _expectation(entry, slug, *, compact, syndicated):
     due = item.due_date
     if due:
         out.append(f"Due {time_tag(due)} · ")
-    out.append(
-        f'<span class="outcome outcome-{escape(item.outcome)}">'
-        f"{escape(item.get_outcome_display())}</span>"
-    )
+    progress = item.progress
+    out.append(f'<span class="outcome outcome-{escape(progress)}">{escape(progress.label)}</span>')
     if item.resolved_on:
         out.append(f" ({day(item.resolved_on)})")
     out.append("\n</p>\n")

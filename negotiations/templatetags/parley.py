@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from ..charts.svg import format_amount, format_amount_exact
 from ..dates import PartialDate
@@ -39,6 +40,13 @@ def partial_date(date):
     if not isinstance(date, PartialDate):
         date = PartialDate.parse(date)
     return format_html('<time datetime="{}">{}</time>', date.edtf, date.human)
+
+
+@register.simple_tag
+def date_reading(date):
+    """``<time datetime="2024">Sometime in 2024</time>``: a date that starts a line, as
+    precise as it is known (``PartialDate.reading``)."""
+    return format_html('<time datetime="{}">{}</time>', date.edtf, capfirst(date.reading))
 
 
 @register.filter

@@ -315,7 +315,7 @@ def test_what_changed_shows_the_latest_changes(client, negotiation, monkeypatch)
         html = get(
             client, reverse("negotiations:changes", args=[negotiation.slug]) + "?since=2025-01-01"
         )
-    new = html.split('id="changes-new"')[1].split("</section>")[0]
+    new = html.split('id="changes-recorded"')[1].split("</section>")[0]
     assert [int(n) for n in re.findall(r"Logged (\d)", new)] == [5, 4, 3]
     assert "The latest 3 are shown" in html
 

@@ -1,5 +1,6 @@
 """Pictures drawn on the server as SVG, each with a text alternative."""
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -53,10 +54,27 @@ def test_the_amounts_picture(client, demo):
     )
     assert "(Withdrawn)" in description
     labels = [t.text for t in root.iter(f"{SVG}text")]
-    assert "$500bn" in labels and "$0" in labels
-    # Every mark lies inside the drawing.
-    for circle in root.iter(f"{SVG}circle"):
-        assert 0 <= float(circle.get("cy")) <= float(root.get("height"))
+    # An offers ladder: who asked whom, and the amount with what became of it.
+    assert "$500bn — Withdrawn" in labels and "$0" in labels
+    assert (
+        "Feb 2025 · Government of the United States → Government of Ukraine, Volodymyr Zelenskyy"
+        in labels
+    )
+    # Every bar lies inside the drawing.
+    for rect in root.iter(f"{SVG}rect"):
+        assert float(rect.get("x")) + float(rect.get("width")) <= float(root.get("width"))
+        assert 0 <= float(rect.get("y")) <= float(root.get("height"))
+
+
+def test_the_ladder_reads_with_twenty_amounts(client, negotiation):
+    for n in range(1, 21):
+        factories.ProposalFactory(negotiation=negotiation, amount=n * 10**9, currency="USD")
+    root = svg_of(client, "amounts_svg", negotiation)
+    bars = [g for g in root.iter(f"{SVG}g") if g.get("class") == "mark"]
+    assert len(bars) == 20
+    tops = sorted(float(g.find(f"{SVG}rect").get("y")) for g in bars)
+    assert all(b - a >= 40 for a, b in itertools.pairwise(tops))  # rows never overlap
+    assert float(root.get("height")) >= 20 * 40
 
 
 def test_no_amounts_no_amounts_picture(client, negotiation):
@@ -72,17 +90,48 @@ def test_the_page_gives_the_pictures_in_words(client, demo):
     assert html.count('role="img"') == 4  # wide and tall drawings of two pictures
     words = html.split("<summary>The picture in words</summary>")[1].split("</details>")[0]
     assert '<p class="lane-name">Government of Ukraine</p>' in words
-    assert re.search(r'<a href="#entry-\d+">February 2025: Volodymyr Zelenskyy', words)
+    assert re.search(
+        r'<a href="#entry-\d+"><time datetime="2025-02">Sometime in February 2025</time>: '
+        "Volodymyr Zelenskyy",
+        words,
+    )
     table = html.split("<summary>The amounts as a table</summary>")[1].split("</details>")[0]
     assert '<th scope="row">' in table and "$500 billion" in table and "Withdrawn" in table
+
+
+def test_the_lanes_run_to_scale_with_breaks_for_long_gaps(client, demo):
+    root = svg_of(client, "lanes_svg", demo)
+    # 2022 → 2024 → 2025: two long gaps, each drawn as a break.
+    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "time-break"]) == 2
+    ticks = {
+        t.text: float(t.get("x"))
+        for t in root.iter(f"{SVG}text")
+        if t.get("text-anchor") == "middle" and t.text
+    }
+    # Within February 2025, to scale: the 22 days from the 1st to the 23rd take room.
+    assert ticks["23 Feb 2025"] - ticks["Feb 2025"] > 100
+    # Labels never overlap: each is at least its own width away from the previous.
+    xs = sorted(ticks.values())
+    assert all(b - a > 40 for a, b in itertools.pairwise(xs))
+
+
+def test_time_scale_places_dates_in_stretches():
+    from negotiations.charts.svg import time_scale
+    from negotiations.dates import PartialDate
+
+    dates = [PartialDate.parse(d) for d in ("2022-02-24", "2025-02-01", "2025-02-11", "2025-02-21")]
+    xs, breaks = time_scale(dates, 500)
+    assert len(breaks) == 1 and xs[0] < breaks[0] < xs[1]
+    assert abs((xs[2] - xs[1]) - (xs[3] - xs[2])) < 0.01  # ten days each: to scale
+    assert time_scale([], 500) == ([], [])
 
 
 def test_several_amounts_and_currencies(client, negotiation):
     for amount, currency in [(1_500_000_000, "USD"), (3_000_000_000, "USD"), (250, "CHF")]:
         factories.ProposalFactory(negotiation=negotiation, amount=amount, currency=currency)
     html = client.get(negotiation.get_absolute_url()).content.decode()
-    assert "Amounts proposed over time (USD)" in html
-    assert "Amounts proposed over time (CHF)" in html
+    assert "Who asked how much of whom (USD)" in html
+    assert "Who asked how much of whom (CHF)" in html
     assert "$1.5bn" in html and "$3bn" in html
 
 

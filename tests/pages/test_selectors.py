@@ -20,7 +20,7 @@ def eras_of(negotiation, **kwargs):
     ]
 
 
-def test_entries_fall_in_the_phase_of_their_first_day(negotiation):
+def test_entries_fall_in_a_phase_only_where_their_whole_period_lies(negotiation):
     factories.PhaseFactory(
         negotiation=negotiation,
         name="Opening",
@@ -44,9 +44,12 @@ def test_entries_fall_in_the_phase_of_their_first_day(negotiation):
         ("Late", "2025-05-02"),
     ]:
         factories.EventFactory(negotiation=negotiation, title=title, date=date)
+    # February 2025 overlaps "Opening" (1–22 February) without lying within it: it is
+    # placed before it, as loosely dated.
     assert eras_of(negotiation) == [
         ("Earlier", [["Background"]]),
-        ("Opening", [["Month", "Same month"]]),
+        ("Dated only roughly", [["Month", "Same month"]]),
+        ("Opening", []),
         ("Between phases", [["Gap"]]),
         ("Quiet", []),
         ("Endgame", [["Late"]]),
@@ -54,7 +57,7 @@ def test_entries_fall_in_the_phase_of_their_first_day(negotiation):
     # When filtering, empty phases are left out.
     assert [label for label, _ in eras_of(negotiation, keep_empty=False)] == [
         "Earlier",
-        "Opening",
+        "Dated only roughly",
         "Between phases",
         "Endgame",
     ]

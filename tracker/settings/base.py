@@ -212,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "Stance": "negotiations.models.Stance",
         "EventKind": "negotiations.models.Event.Kind",
         "ExpectationOutcome": "negotiations.models.Expectation.Outcome",
+        "ExpectationProgress": "negotiations.models.ExpectationProgress",
         "DatePrecision": "negotiations.dates.DatePrecision",
         "EntryType": "negotiations.models.EntryType",
         "PublicationState": "negotiations.models.PublicationState",
