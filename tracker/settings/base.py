@@ -105,6 +105,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Read replicas (tracker.db_router, README "Scaling out"): readers' reads go to one of these
+# PostgreSQL streaming replicas, skipped while down or more than DATABASE_REPLICA_MAX_LAG
+# seconds behind the primary.
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG") or 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django writes joins spine first, in a good order already. Searching every order
     # of the timeline's nine-table read cost PostgreSQL 5 ms of planning per request
@@ -250,6 +254,21 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
+
+# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.edge.
+# EDGE_PURGE_URLS: where each reader event's soft purge goes (comma-separated; empty: no
+# edge to purge). With it, the edge keeps reader responses for EDGE_CACHE_SECONDS (until
+# midnight at most) and the purges keep them fresh; without it, for 10 s.
+# EDGE_KEY_HEADERS: the headers naming each response's keys: xkey (Varnish),
+# Surrogate-Key (Fastly), Cache-Tag (Cloudflare).
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS")
+EDGE_KEY_HEADERS = env_list("EDGE_KEY_HEADERS", "xkey")
+EDGE_CACHE_SECONDS = int(os.environ.get("EDGE_CACHE_SECONDS") or (86400 if EDGE_PURGE_URLS else 10))
+# Each purge is sent again this much later, for a copy fetched just before the commit (or
+# from a replica behind it): the replicas' lag bound and a second.
+EDGE_PURGE_REPEAT_SECONDS = float(
+    os.environ.get("EDGE_PURGE_REPEAT_SECONDS") or DATABASE_REPLICA_MAX_LAG + 1
+)
 
 # Background tasks (Django's tasks framework): kept in the database, run by
 # ``manage.py run_worker`` (README: The task worker). Lifting embargoes is one.
