@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker serve test test-postgres drills fuzz-long bench bench-extract lint format migrations check ci clean
+.PHONY: install run worker serve test test-postgres test-replica drills fuzz-long bench bench-extract lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: $(INSTALLED)
 ## The whole suite on a throwaway PostgreSQL 15 cluster
 test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
+
+## The read replica tests on a throwaway primary and a real streaming replica (pg_basebackup)
+test-replica: $(INSTALLED)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh scripts/with-replica.sh \
+		$(BIN)/pytest -q -p no:cacheprovider tests/test_db_router.py
 
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
 ## outage, concurrency and load, backup and restore, embargo lifting by the task worker, two

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: which database the request reads (a replica for anonymous reads).
+    "tracker.db_router.ReplicaMiddleware",
     "tracker.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tracker.security.RefuseNulInQueryMiddleware",
@@ -131,6 +133,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the reader pages run outside one and are not held up.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"] |= {"transaction_mode": "IMMEDIATE", "timeout": 20}
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    replica = dj_database_url.parse(url, conn_health_checks=True)
+    DATABASES[f"replica{number}"] = {
+        **replica,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        # The primary's session options (above), and the replica's own (connect_timeout).
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **replica.get("OPTIONS", {})},
+        "ATOMIC_REQUESTS": False,  # reads only: no BEGIN and COMMIT around them
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["tracker.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
