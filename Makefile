@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker serve test test-postgres test-replica drills fuzz-long bench bench-extract lint format migrations check ci clean
+.PHONY: install run worker serve test test-postgres test-replica cluster cluster-down drills fuzz-long bench bench-extract lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ test-postgres: $(INSTALLED)
 test-replica: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh scripts/with-replica.sh \
 		$(BIN)/pytest -q -p no:cacheprovider tests/test_db_router.py
+
+## The whole cluster on loopback (README "Scaling out"): PostgreSQL primary and streaming
+## replica, Redis, two gunicorn app servers, the task worker, Varnish in front, the demo loaded.
+## Prints the folder with cluster.env; scripts/cluster.sh stop|start PART; make cluster-down.
+cluster: $(INSTALLED)
+	scripts/cluster.sh start
+
+cluster-down:
+	scripts/cluster.sh down
 
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
 ## outage, concurrency and load, backup and restore, embargo lifting by the task worker, two
