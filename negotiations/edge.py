@@ -15,7 +15,8 @@ The edge keeps them for ``EDGE_CACHE_SECONDS`` (``s-maxage``), never past the ne
 (text such as "overdue" or "N days ago" changes with the date), and freshness comes from
 the purges: each reader event, once its transaction commits, enqueues ``purge_edge`` with
 its negotiations' keys and ``site`` (``purge_on_commit``, called by
-``domain.record_events``). The task sends them to every edge in ``EDGE_PURGE_URLS``, retries
+``domain.record_events``). The task waits until the read replicas have replayed the
+change (``db_router.wait_for_replicas``), sends them to every edge in ``EDGE_PURGE_URLS``, retries
 an edge that did not answer, and purges once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a
 copy fetched from an app server just before the commit (or from a read replica that had not
 replayed it yet) was stored after the first purge, and goes with the second.
@@ -29,6 +30,8 @@ from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+
+from tracker import db_router
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,9 @@ def purge_edge(keys, urls, attempt=0, repeat=False):
     """Soft-purge ``keys`` at each edge of ``urls``; an edge that fails is tried again later
     (``RETRY_DELAYS``), the others are not. With ``repeat``, once more after
     ``EDGE_PURGE_REPEAT_SECONDS``. Returns the edges that failed."""
+    if attempt == 0:
+        # Purged before the replicas have the change, a copy read through one is stored again.
+        db_router.wait_for_replicas(settings.DATABASE_REPLICA_MAX_LAG)
     failed = [url for url in urls if not send_purge(url, keys)]
     if failed and attempt < len(RETRY_DELAYS):
         _enqueue(keys, failed, attempt + 1, False, RETRY_DELAYS[attempt])

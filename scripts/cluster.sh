@@ -76,7 +76,7 @@ app_env() {
   export API_THROTTLE_USER=${API_THROTTLE_USER:-1000000/min}
 }
 
-pg_options() { echo "-p $1 -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c hot_standby_feedback=on"; }
+pg_options() { echo "-p $1 -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby_feedback=on -c wal_retrieve_retry_interval=1s"; }
 
 start_part() {
   case $1 in

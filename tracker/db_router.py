@@ -28,10 +28,12 @@ logger = logging.getLogger(__name__)
 
 CHECK_EVERY_SECONDS = 1.0
 REPLICA_PREFIX = "replica"
-# The lag of a replica: none while it has replayed everything it received (an idle primary
-# sends nothing), else the age of the last transaction it replayed.
+# The lag of a replica: none while it streams from the primary and has replayed all it
+# received (an idle primary sends nothing), else the age of the last transaction it replayed
+# (replay paused or slow, or cut off from the primary: then it cannot know what it misses).
 LAG_SQL = (
-    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') "
+    "AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
 )
 
@@ -76,6 +78,32 @@ def pick_replica():
     aliases = replica_aliases()
     random.shuffle(aliases)
     return next((alias for alias in aliases if usable(alias)), None)
+
+
+def wait_for_replicas(timeout):
+    """Wait, at most ``timeout`` seconds, until every replica that answers has replayed what
+    the primary has written so far: an edge purge sent before that would let a reader's
+    fetch through a replica store the page as it was. A replica that does not answer
+    serves no reader: not waited for."""
+    aliases = replica_aliases()
+    if not aliases or connections["default"].vendor != "postgresql":
+        return
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        written = cursor.fetchone()[0]
+    deadline = time.monotonic() + timeout
+    for alias in aliases:
+        if not usable(alias):
+            continue  # readers are not sent there
+        try:
+            while time.monotonic() < deadline:
+                with connections[alias].cursor() as cursor:
+                    cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [written])
+                    if cursor.fetchone()[0]:
+                        break
+                time.sleep(0.01)
+        except Error:
+            connections[alias].close()
 
 
 def may_read_replica(request):

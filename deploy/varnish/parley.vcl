@@ -13,10 +13,11 @@
 # - A PURGE from 127.0.0.1 with `xkey-softpurge: <keys>` soft-purges what carries those keys
 #   (the app's purge task, EDGE_PURGE_URLS): the copies expire at once but are kept (grace and
 #   keep), to revalidate against and to serve when no app server can answer.
-# - While an app server answers, a purged or expired copy is never served: the next reader
-#   waits for the fresh one (one fetch per object, the others queued on it). When none
-#   answers (both down, or their database: /readyz fails), or one answers 5xx, readers get
-#   the last copy, up to a day old (stale-if-error).
+# - While an app server answers, a purged or expired copy is served only while one
+#   background fetch brings the fresh one (2 s at most: nobody queues behind a fetch, and
+#   the fresh copy is there tens of milliseconds after the purge). When none answers (both
+#   down, or their database: /readyz fails), or one answers 5xx, readers get the last copy,
+#   up to a day old (stale-if-error).
 # - TLS ends in front of the edge: the edge tells the app the request came over https
 #   (X-Forwarded-Proto, overwritten: a client cannot make it store an http variant).
 vcl 4.1;
@@ -52,8 +53,9 @@ sub vcl_recv {
         # Restarted after a 5xx: any copy kept will do.
         set req.grace = 24h;
     } elsif (std.healthy(req.backend_hint)) {
-        # A purged or expired copy is not served while an app server can do better.
-        set req.grace = 0s;
+        # While an app server answers, a purged or expired copy is served for 2 s at most,
+        # while one background fetch brings the fresh one: readers never queue behind it.
+        set req.grace = 2s;
     }
 
     if (req.method != "GET" && req.method != "HEAD") {
