@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker serve test test-postgres drills fuzz-long bench bench-extract lint format migrations check ci clean
+.PHONY: install run worker serve test test-postgres test-replica cluster cluster-down drills fuzz-long bench bench-extract lint format migrations check ci clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,11 +46,26 @@ test: $(INSTALLED)
 test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
 
+## The read replica tests on a throwaway primary and a real streaming replica (pg_basebackup)
+test-replica: $(INSTALLED)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh scripts/with-replica.sh \
+		$(BIN)/pytest -q -p no:cacheprovider tests/test_db_router.py
+
+## The whole cluster on loopback (README "Scaling out"): PostgreSQL primary and streaming
+## replica, Redis, two gunicorn app servers, the task worker, Varnish in front, the demo loaded.
+## Prints the folder with cluster.env; scripts/cluster.sh stop|start PART; make cluster-down.
+cluster: $(INSTALLED)
+	scripts/cluster.sh start
+
+cluster-down:
+	scripts/cluster.sh down
+
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
 ## outage, concurrency and load, backup and restore, embargo lifting by the task worker, two
-## app servers, Redis outage. Longer:
+## app servers, Redis outage, the whole cluster (edge, replica, two nodes; CI: --short). Longer:
 ## DRILL_OUTAGE_ARGS="--outage 60 --cycles 5" DRILL_REDIS_ARGS="--outage 60 --readers 32"
 ## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
+## DRILL_CLUSTER_ARGS=--short (as CI)
 drills: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-outage.py $(DRILL_OUTAGE_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-load.py $(DRILL_LOAD_ARGS)
@@ -60,6 +75,8 @@ drills: $(INSTALLED)
 		$(BIN)/python scripts/drill-nodes.py $(DRILL_NODES_ARGS)
 	PARLEY_PG_PORT=auto REDIS_PORT=auto scripts/with-postgres.sh scripts/with-redis.sh \
 		$(BIN)/python scripts/drill-redis.py $(DRILL_REDIS_ARGS)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python scripts/drill-cluster.py $(DRILL_CLUSTER_ARGS)
 
 ## The API fuzzing at length (100 examples per operation, PostgreSQL; PARLEY_FUZZ_EXAMPLES=…)
 fuzz-long: $(INSTALLED)

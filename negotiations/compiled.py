@@ -15,7 +15,7 @@ import datetime
 import re
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections, router
 from django.db.models.query import ValuesIterable
 
 _PLACEHOLDER = re.compile(r"%%|%s")
@@ -69,6 +69,7 @@ class _Shape:
         sentinels = _Sentinels()
         stand_ins = [sentinels.like(argument) for argument in arguments]
         queryset = compiled_query.build(*stand_ins, **options)
+        self.model = queryset.model
         self.compiler = queryset.query.get_compiler(queryset.db)
         query = queryset.query
         self.names = None
@@ -94,9 +95,11 @@ class _Shape:
             return []
         values = [_adapt(value) for value in _flatten(arguments)]
         params = [constant if i is None else values[i] for i, constant in self.params]
+        # The database the router reads this model from (a read replica for readers).
+        connection = connections[router.db_for_read(self.model) or "default"]
         with connection.cursor() as cursor:
             if self.prepare and connection.vendor == "postgresql":
-                self._execute_prepared(cursor, params)
+                self._execute_prepared(connection, cursor, params)
             else:
                 cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -106,7 +109,7 @@ class _Shape:
             return [tuple(row) for row in rows]
         return [dict(zip(self.names, row, strict=True)) for row in rows]
 
-    def _execute_prepared(self, cursor, params):
+    def _execute_prepared(self, connection, cursor, params):
         prepared = _prepared_on(connection)
         if self.name not in prepared:
             numbers = iter(range(1, len(params) + 1))
@@ -172,9 +175,9 @@ def _flatten(arguments):
 def _adapt(value):
     """A value as the backend passes it (SQLite compiles dates and times to text)."""
     if isinstance(value, datetime.datetime):
-        return connection.ops.adapt_datetimefield_value(value)
+        return connections["default"].ops.adapt_datetimefield_value(value)
     if isinstance(value, datetime.date):
-        return connection.ops.adapt_datefield_value(value)
+        return connections["default"].ops.adapt_datefield_value(value)
     return value
 
 

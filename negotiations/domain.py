@@ -19,6 +19,7 @@ from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import edge
 from .dates import PartialDate
 from .models import (
     Actor,
@@ -106,6 +107,7 @@ def record_events(events, *, negotiation_ids=(), at=None):
         Negotiation.objects.filter(pk__in=ids).update(
             reader_version=F("reader_version") + 1, reader_changed_at=at
         )
+    edge.purge_on_commit(edge.keys_of_events(events, negotiation_ids))
 
 
 def _event(record_type, record_id, action, negotiation_id=None):

@@ -35,13 +35,9 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from . import edge
 from .compiled import CompiledQuery
 
-# Browsers revalidate every time (a 304 costs one indexed query); shared caches may keep a
-# copy for a few seconds, serve it while revalidating, and fall back on it if we fail.
-PUBLIC_CACHE_CONTROL = (
-    "public, max-age=0, s-maxage=10, stale-while-revalidate=30, stale-if-error=86400"
-)
 STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
@@ -49,6 +45,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 class Validators:
     negotiation_id = None  # set for a negotiation's outputs: what the middleware re-checks
     route_extra = ""
+    edge_keys = (edge.SITE_KEY,)  # what an edge purge must reach (negotiations.edge)
 
     def __init__(self, *moments, extra=""):
         today = timezone.localdate()
@@ -77,6 +74,7 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
     version, changed_at = current
     validators = Validators(changed_at, extra=f"{request.get_full_path()}|{extra}|v{version}")
     validators.negotiation_id, validators.route_extra = negotiation_id, extra
+    validators.edge_keys = (edge.negotiation_key(negotiation_id),)
     return validators
 
 
@@ -123,12 +121,12 @@ def apply_public(response, validators):
     patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
     response["ETag"] = validators.etag
     response["Last-Modified"] = http_date(validators.timestamp)
-    response["Cache-Control"] = PUBLIC_CACHE_CONTROL
-    return response
+    return edge.mark_public(response, validators.edge_keys)
 
 
 def apply_private(response):
-    """Previews of drafts: never stored by any cache."""
+    """Previews of drafts, and whatever signed-in users get: never stored by any cache."""
+    edge.unmark(response)
     if hasattr(response, "headers"):
         for header in ("ETag", "Last-Modified", "Expires"):
             if header in response:
@@ -193,9 +191,9 @@ def respond(request, build, *, validators, preview):
     """Send ``build()``'s response with the right caching headers.
 
     Readers get ETag/Last-Modified and a 304 when their copy is current; staff
-    previews are private and never stored.
+    previews (and signed-in users' pages) are private and never stored.
     """
-    if preview:
+    if preview or request.user.is_authenticated:
         return apply_private(build())
     cached = not_modified(request, validators)
     if cached is not None:

@@ -25,7 +25,7 @@ from django.http import HttpResponseNotModified
 from django.utils.cache import parse_etags, patch_cache_control, patch_vary_headers
 from rest_framework.exceptions import ValidationError
 
-from negotiations import domain
+from negotiations import domain, edge
 
 from .exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
 
@@ -136,12 +136,16 @@ class ConditionalMixin:
         if response.has_header("ETag") or "private" in response.get("Cache-Control", ""):
             return response  # validated already (negotiations.reader_http): leave it be
         user = getattr(request, "_user", None)  # never authenticate again here
-        if user is not None and user.is_authenticated:
-            patch_cache_control(response, private=True, no_cache=True)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
+            patch_cache_control(response, private=True, no_cache=True, no_store=True)
         else:
             patch_cache_control(response, no_cache=True)
         if response.status_code not in (200, 201, 202) or getattr(response, "data", None) is None:
             return response
+        if request.method in ("GET", "HEAD") and response.status_code == 200 and not signed_in:
+            # Across negotiations: any reader event may change it (negotiations.edge).
+            edge.mark_public(response, [edge.SITE_KEY])
         response.render()
         digest = hashlib.sha256(response.content).hexdigest()[:32]
         data = response.data

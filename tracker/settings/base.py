@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: which database the request reads (a replica for anonymous reads).
+    "tracker.db_router.ReplicaMiddleware",
     "tracker.security.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tracker.security.RefuseNulInQueryMiddleware",
@@ -105,6 +107,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Read replicas (tracker.db_router, README "Scaling out"): readers' reads go to one of these
+# PostgreSQL streaming replicas, skipped while down or more than DATABASE_REPLICA_MAX_LAG
+# seconds behind the primary.
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG") or 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django writes joins spine first, in a good order already. Searching every order
     # of the timeline's nine-table read cost PostgreSQL 5 ms of planning per request
@@ -127,6 +133,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the reader pages run outside one and are not held up.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"] |= {"transaction_mode": "IMMEDIATE", "timeout": 20}
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    replica = dj_database_url.parse(url, conn_health_checks=True)
+    DATABASES[f"replica{number}"] = {
+        **replica,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        # The primary's session options (above), and the replica's own (connect_timeout).
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **replica.get("OPTIONS", {})},
+        "ATOMIC_REQUESTS": False,  # reads only: no BEGIN and COMMIT around them
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["tracker.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -251,6 +268,21 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
     }
+
+# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.edge.
+# EDGE_PURGE_URLS: where each reader event's soft purge goes (comma-separated; empty: no
+# edge to purge). With it, the edge keeps reader responses for EDGE_CACHE_SECONDS (until
+# midnight at most) and the purges keep them fresh; without it, for 10 s.
+# EDGE_KEY_HEADERS: the headers naming each response's keys: xkey (Varnish),
+# Surrogate-Key (Fastly), Cache-Tag (Cloudflare).
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS")
+EDGE_KEY_HEADERS = env_list("EDGE_KEY_HEADERS", "xkey")
+EDGE_CACHE_SECONDS = int(os.environ.get("EDGE_CACHE_SECONDS") or (86400 if EDGE_PURGE_URLS else 10))
+# Each purge is sent again this much later, for a copy fetched just before the commit (or
+# from a replica behind it): the replicas' lag bound and a second.
+EDGE_PURGE_REPEAT_SECONDS = float(
+    os.environ.get("EDGE_PURGE_REPEAT_SECONDS") or DATABASE_REPLICA_MAX_LAG + 1
+)
 
 # Background tasks (Django's tasks framework): kept in the database, run by
 # ``manage.py run_worker`` (README: The task worker). Lifting embargoes is one.

@@ -27,7 +27,8 @@ CSRF_COOKIE_SECURE = True
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
 
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+for database in DATABASES.values():  # the primary and the read replicas
+    database["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,144 @@
+"""The HTTP cache in front of the app servers (Varnish, or a CDN): what a response tells it,
+and the purges that keep what it stores fresh.
+
+Every anonymous reader response names the keys of what it shows (``mark_public``), in the
+header the edge reads (``EDGE_KEY_HEADERS``: ``xkey`` for Varnish's vmod xkey,
+``Surrogate-Key`` for Fastly, ``Cache-Tag`` for Cloudflare):
+
+- ``neg-<id>``: everything about one negotiation (its pages, feed, calendar, pictures,
+  embed, the API's timeline). Not the version: a purge must reach every copy of it.
+- ``site``: the outputs across negotiations (home, actor pages and feeds, the rest of the
+  API), validated by the sum of all reader versions: any reader event changes them.
+- ``all``: every stored response, for a deployment (a new ``RELEASE_ID``) to purge at once.
+
+The edge keeps them for ``EDGE_CACHE_SECONDS`` (``s-maxage``), never past the next midnight
+(text such as "overdue" or "N days ago" changes with the date), and freshness comes from
+the purges: each reader event, once its transaction commits, enqueues ``purge_edge`` with
+its negotiations' keys and ``site`` (``purge_on_commit``, called by
+``domain.record_events``). The task waits until the read replicas have replayed the
+change (``db_router.wait_for_replicas``), sends them to every edge in ``EDGE_PURGE_URLS``, retries
+an edge that did not answer, and purges once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a
+copy fetched from an app server just before the commit (or from a read replica that had not
+replayed it yet) was stored after the first purge, and goes with the second.
+"""
+
+import datetime
+import logging
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from tracker import db_router
+
+logger = logging.getLogger(__name__)
+
+SITE_KEY = "site"
+ALL_KEY = "all"
+PURGE_TIMEOUT_SECONDS = 2.0
+RETRY_DELAYS = (1, 2, 5, 10, 30, 60)  # seconds before each retry of an edge that failed
+
+
+def negotiation_key(negotiation_id):
+    return f"neg-{negotiation_id}"
+
+
+def edge_seconds(now=None):
+    """How long the edge may keep a reader response: ``EDGE_CACHE_SECONDS``, cut at the
+    next midnight (the day is part of every reader validator)."""
+    now = timezone.localtime(now)
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
+    until_midnight = (timezone.make_aware(midnight) - now).total_seconds()
+    return max(1, min(settings.EDGE_CACHE_SECONDS, int(until_midnight)))
+
+
+def public_cache_control():
+    """Browsers revalidate each time (a 304 costs one indexed query); the edge keeps its copy
+    until purged, serves it while revalidating, and falls back on it when we fail."""
+    return (
+        f"public, max-age=0, s-maxage={edge_seconds()}, "
+        "stale-while-revalidate=30, stale-if-error=86400"
+    )
+
+
+def mark_public(response, keys):
+    """The one place the edge's headers are written on a response readers share."""
+    response["Cache-Control"] = public_cache_control()
+    keys = [*keys, ALL_KEY]
+    for header in settings.EDGE_KEY_HEADERS:
+        # Cloudflare's Cache-Tag is comma-separated; xkey and Surrogate-Key use spaces.
+        response[header] = (", " if header.lower() == "cache-tag" else " ").join(keys)
+    return response
+
+
+def unmark(response):
+    """No key headers on a response that must not be stored (previews, signed-in users)."""
+    for header in settings.EDGE_KEY_HEADERS:
+        if header in response:
+            del response[header]
+
+
+# --------------------------------------------------------------------------- #
+# Purges
+# --------------------------------------------------------------------------- #
+
+
+def keys_of_events(events, negotiation_ids=()):
+    """The keys a set of reader events makes stale: their negotiations' (a deleted
+    negotiation's own id included) and ``site``."""
+    ids = {event.negotiation_id for event in events} | set(negotiation_ids)
+    ids |= {event.record_id for event in events if event.record_type == "negotiation"}
+    ids.discard(None)
+    return [SITE_KEY, *(negotiation_key(pk) for pk in sorted(ids))]
+
+
+def purge_on_commit(keys):
+    """Enqueue the purge of ``keys`` once the current transaction commits (at once outside
+    one). Nothing to do without ``EDGE_PURGE_URLS``."""
+    if not settings.EDGE_PURGE_URLS or not keys:
+        return
+    transaction.on_commit(lambda: _enqueue(list(keys), settings.EDGE_PURGE_URLS, 0, True))
+
+
+def _enqueue(keys, urls, attempt, repeat, delay=0):
+    try:
+        run_after = timezone.now() + datetime.timedelta(seconds=delay) if delay else None
+        purge_edge.using(run_after=run_after).enqueue(keys, urls, attempt, repeat)
+    except Exception:
+        # The write it follows has committed; the copies at the edge expire by themselves.
+        logger.exception("Could not enqueue the edge purge of %s", keys)
+
+
+def send_purge(url, keys):
+    """One soft purge of ``keys`` at the edge ``url``; True when it answered 2xx."""
+    try:
+        answer = requests.request(
+            "PURGE", url, headers={"xkey-softpurge": " ".join(keys)}, timeout=PURGE_TIMEOUT_SECONDS
+        )
+    except requests.RequestException as error:
+        logger.warning("Edge purge at %s failed: %s", url, error)
+        return False
+    if not 200 <= answer.status_code < 300:
+        logger.warning("Edge purge at %s answered %s", url, answer.status_code)
+        return False
+    return True
+
+
+@task
+def purge_edge(keys, urls, attempt=0, repeat=False):
+    """Soft-purge ``keys`` at each edge of ``urls``; an edge that fails is tried again later
+    (``RETRY_DELAYS``), the others are not. With ``repeat``, once more after
+    ``EDGE_PURGE_REPEAT_SECONDS``. Returns the edges that failed."""
+    if attempt == 0:
+        # Purged before the replicas have the change, a copy read through one is stored again.
+        db_router.wait_for_replicas(settings.DATABASE_REPLICA_MAX_LAG)
+    failed = [url for url in urls if not send_purge(url, keys)]
+    if failed and attempt < len(RETRY_DELAYS):
+        _enqueue(keys, failed, attempt + 1, False, RETRY_DELAYS[attempt])
+    elif failed:
+        logger.error("Gave up purging %s at %s after %s attempts", keys, failed, attempt + 1)
+    if repeat and settings.EDGE_PURGE_REPEAT_SECONDS:
+        _enqueue(keys, urls, 0, False, settings.EDGE_PURGE_REPEAT_SECONDS)
+    return failed
