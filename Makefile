@@ -77,7 +77,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 migrations: $(INSTALLED)
-	$(BIN)/python manage.py makemigrations negotiations
+	$(BIN)/python manage.py makemigrations negotiations following
 
 check: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
