@@ -303,6 +303,8 @@ def _lapses_at(expectation):
     due = expectation.due_date
     if due is None or expectation.outcome != Expectation.Outcome.PENDING:
         return None
+    if due.end >= datetime.date.max:
+        return None  # the end of the calendar never passes
     day = due.end + datetime.timedelta(days=1)
     return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
