@@ -149,10 +149,9 @@ def _reader_request():
     from django.contrib.auth.models import AnonymousUser
 
     site = urlsplit(settings.SITE_URL)
-    request = RequestFactory(
-        HTTP_HOST=site.netloc,
-        **{"wsgi.url_scheme": site.scheme, "SERVER_PORT": str(site.port or 443)},
-    ).get("/api/v1/")
+    request = RequestFactory().get("/api/v1/", secure=site.scheme == "https")
+    # SITE_URL is our own setting, not a client's Host header: ALLOWED_HOSTS need not name it.
+    request.get_host = lambda: site.netloc
     request.user = AnonymousUser()
     return Request(request)
 

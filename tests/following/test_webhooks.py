@@ -143,11 +143,23 @@ def test_a_delivery_is_signed_and_carries_what_a_reader_gets(
     [request] = receiver.requests
     payload = verified(request, secret)
     assert payload["type"] == "entry.published"
-    reader_view = APIClient().get(f"/api/v1/statements/{statement.pk}/").json()
+    reader_view = APIClient().get(f"/api/v1/statements/{statement.pk}/", secure=True).json()
     assert payload["data"] == reader_view
     assert request["headers"]["webhook-id"].startswith("msg_")
     with pytest.raises(WebhookVerificationError):
         Webhook("whsec_" + "A" * 43 + "=").verify(request["body"], request["headers"])
+
+
+def test_links_in_the_data_use_site_url_even_when_not_an_allowed_host(
+    consumer_key, negotiation, receiver, run_tasks, committing, settings
+):
+    settings.SITE_URL = "https://parley.example.net"
+    api(consumer_key).post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
+    with committing():
+        factories.StatementFactory(negotiation=negotiation)
+    run_tasks()
+    [request] = receiver.requests
+    assert '"https://parley.example.net/api/v1/' in request["body"].decode()
 
 
 def test_status_changes_corrections_unpublications_and_deletions_have_their_types(
