@@ -207,7 +207,8 @@ def matching_follows(event, entry):
     proposal_ids = proposal_ids_of(entry)
     if proposal_ids:
         target |= Q(proposal_id__in=proposal_ids)
-    follows = Follow.objects.confirmed().filter(target)
+    # Only follows confirmed when it happened: a new follower gets no backlog.
+    follows = Follow.objects.confirmed().filter(target, confirmed_at__lte=event.at)
     rows = list(follows.values_list("subscriber_id", "frequency", "filters"))
     verdicts = {}
     wanted = {}

@@ -185,9 +185,10 @@ def body_of(event, entry):
 
 
 def matching_endpoints(event, entry):
-    """Active endpoints following everything, the event's negotiation, an actor its
-    entry names or the proposal it is or is about. A tombstone (the entry is gone)
-    reaches those following everything, its negotiation, or the proposal itself."""
+    """Active endpoints, registered before the event, following everything, the event's
+    negotiation, an actor its entry names or the proposal it is or is about. A tombstone
+    (the entry is gone) reaches those following everything, its negotiation, or the
+    proposal itself."""
     from .domain import proposal_ids_of
 
     target = Q(negotiation__isnull=True, actor__isnull=True, proposal__isnull=True)
@@ -196,7 +197,8 @@ def matching_endpoints(event, entry):
         target |= Q(actor_id__in=entry.actor_ids) | Q(proposal_id__in=proposal_ids_of(entry))
     elif event.record_type == EntryType.PROPOSAL:
         target |= Q(proposal_id=event.record_id)
-    return WebhookEndpoint.objects.active().filter(target)
+    # Only what was registered when it happened: a new endpoint gets no backlog.
+    return WebhookEndpoint.objects.active().filter(target, created_at__lte=event.at)
 
 
 def plan_deliveries(event, entry):

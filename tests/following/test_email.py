@@ -17,6 +17,8 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+
 
 def follow(email, *, frequency=Frequency.IMMEDIATE, time_zone="UTC", **target):
     """A confirmed follow, as a reader who confirmed it has."""
@@ -25,7 +27,7 @@ def follow(email, *, frequency=Frequency.IMMEDIATE, time_zone="UTC", **target):
         subscriber=subscriber,
         frequency=frequency,
         time_zone=time_zone,
-        confirmed_at=datetime.datetime.now(datetime.UTC),
+        confirmed_at=LONG_AGO,
         **target,
     )
 
@@ -274,7 +276,7 @@ def test_actor_proposal_and_filter_follows_get_what_concerns_them(
         subscriber=Subscriber.objects.create(email="statements@example.org"),
         negotiation=negotiation,
         filters={"kind": "statement"},
-        confirmed_at=datetime.datetime.now(datetime.UTC),
+        confirmed_at=LONG_AGO,
     )
     with committing():
         factories.StatementFactory(negotiation=negotiation, actor=speaker, text="Yes.")
@@ -289,6 +291,16 @@ def test_actor_proposal_and_filter_follows_get_what_concerns_them(
     ]
     statements = smtp_server.to("statements@example.org")
     assert len(statements) == 1 and "Yes." in statements[0]["Subject"]
+
+
+def test_a_new_follower_gets_no_backlog(negotiation, smtp_server, run_tasks, committing):
+    with committing():
+        factories.StatementFactory(negotiation=negotiation)
+    later = follow("late@example.org", negotiation=negotiation)
+    later.confirmed_at = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=1)
+    later.save()
+    run_tasks()
+    assert smtp_server.messages == []
 
 
 def test_staff_only_work_triggers_nothing(negotiation, committing):
