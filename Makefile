@@ -47,13 +47,15 @@ test-postgres: $(INSTALLED)
 	scripts/with-postgres.sh $(BIN)/pytest
 
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL: database outage,
-## concurrency and load, backup and restore, embargo lifting by the task worker. Longer: DRILL_OUTAGE_ARGS="--outage 60 --cycles 5"
+## concurrency and load, backup and restore, embargo lifting by the task worker, alerts
+## and webhooks (following). Longer: DRILL_OUTAGE_ARGS="--outage 60 --cycles 5"
 ## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
 drills: $(INSTALLED)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-outage.py $(DRILL_OUTAGE_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-load.py $(DRILL_LOAD_ARGS)
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-backup.py
 	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-embargo.py
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-follow.py $(DRILL_FOLLOW_ARGS)
 
 ## The API fuzzing at length (100 examples per operation, PostgreSQL; PARLEY_FUZZ_EXAMPLES=…)
 fuzz-long: $(INSTALLED)

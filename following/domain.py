@@ -288,6 +288,16 @@ def claim(queryset, limit):
     return alerts
 
 
+def take(alert):
+    """Claim one pending alert for sending (one conditional UPDATE: another worker's
+    claim wins); the mail goes out only when this returns True."""
+    return bool(
+        Alert.objects.filter(pk=alert.pk, status=Alert.Status.PENDING).update(
+            status=Alert.Status.SENDING
+        )
+    )
+
+
 def mark_sent(alerts, now=None):
     Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(
         status=Alert.Status.SENT, sent_at=now or timezone.now()

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "follow"
 PRIORITY = -10
-SEND_BATCH = 200
+SEND_BATCH = 100  # mails per task: about a second, then others get a turn
 RETRY_MAIL_AFTER = 60  # seconds, when the mail server cannot be reached
 
 
@@ -45,39 +45,51 @@ def fan_out(event_ids):
     """Plan each event's alerts and deliveries (once), then enqueue their sending."""
     for event in ReaderEvent.objects.filter(pk__in=event_ids).order_by("pk"):
         immediate, digests, endpoints = domain.plan(event)
+        # Webhooks first: one short request each, where the alerts are many mails.
+        for endpoint_id in endpoints:
+            deliver_webhooks.enqueue(endpoint_id)
         if immediate:
             send_alerts.enqueue(event.pk)
         for subscriber in Subscriber.objects.filter(pk__in=digests):
             send_digest.using(run_after=domain.next_digest_time(subscriber)).enqueue(subscriber.pk)
-        for endpoint_id in endpoints:
-            deliver_webhooks.enqueue(endpoint_id)
 
 
-def _send(alerts, compose):
-    """Hand each alert's mail to the mail server, one connection for the batch. At
-    most once: an alert whose sending failed midway stays ``sending``, never resent;
-    those not tried go back to pending. Returns whether all were tried."""
+def _connection():
+    """An open connection to the mail server, or None when it cannot be reached."""
     connection = mailers.default
     try:
         connection.open()
     except (OSError, smtplib.SMTPException):
         logger.exception("The mail server cannot be reached; retrying in %ss", RETRY_MAIL_AFTER)
-        domain.release(alerts)
+        return None
+    return connection
+
+
+def _close(connection):
+    with contextlib.suppress(OSError, smtplib.SMTPException):
+        connection.close()
+
+
+def _send_each(alerts, compose):
+    """Hand each alert's mail to the mail server over one connection, claiming each
+    just before (``domain.take``) and marking it sent just after: a worker killed
+    midway loses at most the one mail it was handing over, and never sends one twice.
+    Returns whether the mail server took them all (else the rest stay pending)."""
+    connection = _connection()
+    if connection is None:
         return False
-    sent = []
     try:
-        for index, alert in enumerate(alerts):
+        for alert in alerts:
+            if not domain.take(alert):
+                continue  # another worker has it
             try:
                 connection.send_messages([compose(alert)])
             except (OSError, smtplib.SMTPException):
                 logger.exception("Could not send alert %s", alert.pk)
-                domain.release(alerts[index + 1 :])
                 return False
-            sent.append(alert)
+            domain.mark_sent([alert])
     finally:
-        domain.mark_sent(sent)
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.close()
+        _close(connection)
     return True
 
 
@@ -96,10 +108,13 @@ def send_alerts(event_id):
         Alert.objects.filter(event_id=event_id, status=Alert.Status.PENDING).delete()
         return 0
     item = {"sentence": domain.sentence(event, entry), "link": domain.entry_link(entry)}
-    alerts = domain.claim(Alert.objects.filter(event_id=event_id, digest=False), SEND_BATCH)
+    waiting = Alert.objects.filter(
+        event_id=event_id, digest=False, status=Alert.Status.PENDING
+    ).select_related("subscriber")
+    alerts = list(waiting.order_by("pk")[:SEND_BATCH])
     if not alerts:
         return 0
-    if not _send(alerts, lambda alert: mail.alert(alert.subscriber, item)):
+    if not _send_each(alerts, lambda alert: mail.alert(alert.subscriber, item)):
         _retry_later(send_alerts, event_id)
     elif len(alerts) == SEND_BATCH:
         send_alerts.enqueue(event_id)
@@ -126,10 +141,15 @@ def send_digest(subscriber_id):
         domain.mark_sent(alerts)
         return 0
     message = mail.digest(subscriber, sorted(groups.items()))
-    if not _send(alerts[:1], lambda alert: message):
+    connection = _connection()
+    if connection is None:
         domain.release(alerts)
         _retry_later(send_digest, subscriber_id)
         return 0
+    try:
+        connection.send_messages([message])  # a failure here: these stay "sending", unsent
+    finally:
+        _close(connection)
     domain.mark_sent(alerts)
     return len(alerts)
 
