@@ -258,6 +258,10 @@ def set_enabled(endpoint, enabled):
     if enabled:
         from .tasks import deliver_webhooks
 
+        # What waited is tried again now, not at the retry time it had when disabled.
+        endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
+            next_attempt_at=None
+        )
         deliver_webhooks.enqueue(endpoint.pk)
 
 

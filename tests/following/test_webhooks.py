@@ -248,9 +248,9 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(
         run_tasks()
     assert len(receiver.requests) == count
 
-    # Re-enabled, it delivers what waits.
+    # Re-enabled, it delivers what waits at once.
     receiver.failures = 0
-    with at(endpoint.disabled_at + datetime.timedelta(days=1)):
+    with at(endpoint.disabled_at + datetime.timedelta(minutes=1)):
         api(consumer_key).patch(
             f"/api/v1/webhooks/{endpoint.pk}/", {"enabled": True}, format="json"
         )
@@ -304,3 +304,28 @@ def test_endpoints_get_only_what_they_follow_and_never_staff_work(
         factories.StatementFactory(negotiation=negotiation, state=PublicationState.DRAFT)
     run_tasks()
     assert [json.loads(r["body"])["data"]["text"] for r in receiver.requests] == ["Mine."]
+
+
+def test_editors_issue_consumer_keys_in_the_admin(admin_client):
+    from following.models import ApiConsumer
+
+    response = admin_client.post(
+        "/admin/following/apiconsumer/add/",
+        {"name": "newsdesk", "email": "news@example.org"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    consumer = ApiConsumer.objects.get(name="newsdesk")
+    key = consumer.user.auth_token.key
+    assert key in response.content.decode()  # shown once, in the message
+    assert not consumer.user.is_staff and not consumer.user.groups.exists()
+    assert api(key).get("/api/v1/webhooks/").status_code == 200
+
+
+def test_a_new_endpoint_gets_no_backlog(consumer_key, negotiation, receiver, run_tasks, committing):
+    with committing():
+        factories.StatementFactory(negotiation=negotiation)
+    with at(datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=5)):
+        api(consumer_key).post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
+    run_tasks()
+    assert receiver.requests == []
