@@ -482,3 +482,24 @@ def test_a_resolved_expectation_never_lapses(negotiation):
     )
     at = datetime.datetime(2026, 3, 8, tzinfo=datetime.UTC)
     assert negotiations_domain.record_lapsed_expectations(now=at) == 0
+
+
+def test_queries_per_recipient_do_not_grow(negotiation, committing):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def fan_out_queries(count):
+        other = factories.NegotiationFactory()
+        for n in range(count):
+            follow(f"q{count}-{n}@example.org", negotiation=other)
+        with committing():
+            factories.StatementFactory(negotiation=other)
+        event = ReaderEvent.objects.filter(negotiation=other, record_type="statement").get()
+        with CaptureQueriesContext(connection) as queries:
+            tasks.fan_out.call([event.pk])
+            while tasks.send_alerts.call(event.pk):
+                pass
+        return len(queries)
+
+    three, six, nine = fan_out_queries(3), fan_out_queries(6), fan_out_queries(9)
+    assert nine - six == six - three == 3 * 2  # a claim and a "sent" per alert
