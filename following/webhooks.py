@@ -80,7 +80,11 @@ def _public(address):
 def resolve(url):
     """The address to connect to for ``url``: every address its host resolves to must
     be public (unless ``WEBHOOK_ALLOW_PRIVATE``); raises ``UnsafeURL`` otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UnsafeURL("The URL cannot be read (its port?).") from None
     allow_private = settings.WEBHOOK_ALLOW_PRIVATE
     if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
         raise UnsafeURL("The URL must start with https://.")
@@ -88,7 +92,7 @@ def resolve(url):
         raise UnsafeURL("The URL has no host.")
     if parts.username or parts.password:
         raise UnsafeURL("The URL must not carry a user name or password.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = port or (443 if parts.scheme == "https" else 80)
     try:
         found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):

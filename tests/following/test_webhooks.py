@@ -120,6 +120,8 @@ def test_bad_input_is_a_400_with_field_messages(consumer_key, negotiation, recei
         "https://[::1]/hook",
         "https://224.0.0.1/hook",
         "https://0.0.0.0/hook",
+        "https://example.org:99999/hook",  # no such port
+        "https://no-such-host.invalid/hook",
     ],
 )
 def test_urls_that_reach_private_addresses_are_refused(consumer_key, settings, url):
