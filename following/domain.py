@@ -57,22 +57,26 @@ def request_follow(
     *, email, frequency, time_zone="UTC", negotiation=None, actor=None, proposal=None, filters=None
 ):
     """Ask to follow something: writes an unconfirmed follow and, once committed, has
-    the worker mail the confirmation (at most one an hour per address). Returns nothing
-    and takes the same steps whether or not the address already follows it, so the
-    answer tells the asker nothing."""
+    the worker mail the confirmation (at most one an hour per address). Returns nothing,
+    and runs the same statements whether the address is new, known, or already follows
+    it (an upsert, reads, and one write: the follow inserted, or updated where still
+    unconfirmed), so neither the answer nor its time tells the asker anything."""
     expire_unconfirmed()
     filters = {key: value for key, value in (filters or {}).items() if value}
+    target = {"negotiation": negotiation, "actor": actor, "proposal": proposal}
+    asked = {"frequency": frequency, "time_zone": time_zone}
     with transaction.atomic():
-        subscriber, _ = Subscriber.objects.get_or_create(email=normalize_email(email))
-        target = {"negotiation": negotiation, "actor": actor, "proposal": proposal}
+        address = normalize_email(email)
+        Subscriber.objects.bulk_create([Subscriber(email=address)], ignore_conflicts=True)
+        subscriber = Subscriber.objects.get(email=address)
+        wanted = Follow(subscriber=subscriber, filters=filters, **target, **asked)
+        wanted.full_clean()
         follow = Follow.objects.filter(subscriber=subscriber, filters=filters, **target).first()
         if follow is None:
-            follow = Follow(subscriber=subscriber, filters=filters, **target)
-        if follow.confirmed_at is None:
-            follow.frequency = frequency
-            follow.time_zone = time_zone
-            follow.full_clean()
-            follow.save()
+            wanted.save()
+        else:
+            # A confirmed follow keeps what was confirmed: this changes no row then.
+            Follow.objects.filter(pk=follow.pk, confirmed_at__isnull=True).update(**asked)
         from .tasks import send_confirmation
 
         transaction.on_commit(lambda pk=subscriber.pk: send_confirmation.enqueue(pk))

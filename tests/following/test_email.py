@@ -147,6 +147,33 @@ def test_asking_again_answers_the_same_whether_or_not_the_address_follows(client
     assert django_mail.outbox == []  # nothing is sent while the request waits
 
 
+def test_asking_takes_the_same_statements_for_a_new_a_known_and_a_following_address(
+    client, negotiation
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    follow("follows@example.org", negotiation=negotiation)
+    follow("known@example.org", actor=factories.ActorFactory())
+
+    def statements(address):
+        with CaptureQueriesContext(connection) as queries:
+            assert sign_up(client, address, negotiation=negotiation.slug).status_code == 200
+        return [query["sql"].split()[0] for query in queries]
+
+    new, known, following = (
+        statements("new@example.org"),
+        statements("known@example.org"),
+        statements("follows@example.org"),
+    )
+    assert new == known
+    # The same statements but one: the follow's row is written either way (inserted, or
+    # updated where unconfirmed, which a confirmed follow is not).
+    differing = [(a, b) for a, b in zip(new, following, strict=True) if a != b]
+    assert differing == [("INSERT", "UPDATE")]
+    assert Follow.objects.get(subscriber__email="follows@example.org").confirmed_at is not None
+
+
 def test_at_most_one_confirmation_mail_an_hour(
     client, negotiation, smtp_server, run_tasks, committing
 ):
