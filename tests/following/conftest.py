@@ -102,9 +102,13 @@ class Receiver(http.server.ThreadingHTTPServer):
     """An HTTP webhook receiver: answers the status codes it is told to (then 204),
     keeps each request's headers and body."""
 
+    daemon_threads = True
+    block_on_close = False
+
     def __init__(self):
         self.requests = []
         self.failures = 0  # answer 500 to this many requests first
+        self.delay = 0.0  # seconds to wait before answering
         super().__init__(("127.0.0.1", free_port()), ReceiverHandler)
 
     @property
@@ -118,6 +122,10 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         server = self.server
         server.requests.append({"headers": dict(self.headers), "body": body})
+        if server.delay:
+            import time
+
+            time.sleep(server.delay)
         if server.failures > 0:
             server.failures -= 1
             self.send_response(500)

@@ -222,6 +222,23 @@ def test_retries_back_off_keep_the_id_and_the_order_then_succeed(
     ]
 
 
+def test_a_receiver_slower_than_the_timeout_is_a_failure_retried_later(
+    consumer_key, negotiation, receiver, run_tasks, committing, monkeypatch
+):
+    from following import webhooks
+
+    monkeypatch.setattr(webhooks, "TIMEOUT", 0.3)  # 10 s in production
+    receiver.delay = 1.0
+    api(consumer_key).post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
+    with committing():
+        factories.StatementFactory(negotiation=negotiation)
+    run_tasks()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, None)
+    assert "timed out" in delivery.error
+    assert delivery.next_attempt_at is not None
+
+
 def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(
     consumer_key, negotiation, receiver, run_tasks, committing
 ):
