@@ -4,7 +4,7 @@ nothing here needs them."""
 
 from django.contrib import admin, messages
 
-from . import consumers
+from . import consumers, webhooks
 from .models import ApiConsumer, WebhookDelivery, WebhookEndpoint
 
 
@@ -44,3 +44,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # consumers register their endpoints through the API
+
+    def save_model(self, request, obj, form, change):
+        if "disabled_at" in form.changed_data:
+            webhooks.set_enabled(obj, obj.disabled_at is None)  # re-enabled: retried at once
+        else:
+            super().save_model(request, obj, form, change)

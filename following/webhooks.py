@@ -255,6 +255,7 @@ def rotate_secret(endpoint, now=None):
 
 
 def set_enabled(endpoint, enabled):
+    """Disable an endpoint, or enable it again: what waited is then delivered, in order."""
     endpoint.disabled_at = None if enabled else (endpoint.disabled_at or timezone.now())
     if enabled:
         endpoint.failing_since = None

@@ -348,3 +348,17 @@ def test_a_new_endpoint_gets_no_backlog(consumer_key, negotiation, receiver, run
         api(consumer_key).post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
     run_tasks()
     assert receiver.requests == []
+
+
+def test_an_editor_re_enables_an_endpoint_in_the_admin(admin_client, consumer_key, receiver):
+    created = api(consumer_key).post("/api/v1/webhooks/", {"url": receiver.url}, format="json")
+    endpoint = WebhookEndpoint.objects.get(pk=created.json()["id"])
+    endpoint.disabled_at = START
+    endpoint.save()
+    page = f"/admin/following/webhookendpoint/{endpoint.pk}/change/"
+    form = {"disabled_at_0": "", "disabled_at_1": ""}
+    form |= {f"deliveries-{name}": 0 for name in ("TOTAL_FORMS", "INITIAL_FORMS")}
+    response = admin_client.post(page, form)
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_at is None
