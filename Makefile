@@ -62,7 +62,8 @@ cluster-down:
 
 ## The drills (docs/operations.md), each on its own throwaway PostgreSQL (and Redis): database
 ## outage, concurrency and load, backup and restore, embargo lifting by the task worker, two
-## app servers, Redis outage, the whole cluster (edge, replica, two nodes; CI: --short). Longer:
+## app servers, Redis outage, the whole cluster (edge, replica, two nodes; CI: --short), alerts
+## and webhooks (following). Longer:
 ## DRILL_OUTAGE_ARGS="--outage 60 --cycles 5" DRILL_REDIS_ARGS="--outage 60 --readers 32"
 ## DRILL_LOAD_ARGS="--duration 300 --readers 64 --journalists 8 --workers 8"
 ## DRILL_CLUSTER_ARGS=--short (as CI)
@@ -77,6 +78,7 @@ drills: $(INSTALLED)
 		$(BIN)/python scripts/drill-redis.py $(DRILL_REDIS_ARGS)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python scripts/drill-cluster.py $(DRILL_CLUSTER_ARGS)
+	PARLEY_PG_PORT=auto scripts/with-postgres.sh $(BIN)/python scripts/drill-follow.py $(DRILL_FOLLOW_ARGS)
 
 ## The API fuzzing at length (100 examples per operation, PostgreSQL; PARLEY_FUZZ_EXAMPLES=…)
 fuzz-long: $(INSTALLED)
@@ -100,7 +102,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 migrations: $(INSTALLED)
-	$(BIN)/python manage.py makemigrations negotiations
+	$(BIN)/python manage.py makemigrations negotiations following
 
 check: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run

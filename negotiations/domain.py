@@ -101,6 +101,7 @@ def record_events(events, *, negotiation_ids=(), at=None):
     for event in events:
         event.at = at
     ReaderEvent.objects.bulk_create(events)
+    _schedule_fan_out(events)
     ids = {event.negotiation_id for event in events} | set(negotiation_ids)
     ids.discard(None)
     if ids:
@@ -108,6 +109,16 @@ def record_events(events, *, negotiation_ids=(), at=None):
             reader_version=F("reader_version") + 1, reader_changed_at=at
         )
     edge.purge_on_commit(edge.keys_of_events(events, negotiation_ids))
+
+
+def _schedule_fan_out(events):
+    """Alerts and webhooks (``following``) are fed by the reader events of entries: once
+    the transaction that wrote them commits, a task of their own queue fans them out."""
+    ids = [event.pk for event in events if event.record_type in EntryType.values]
+    if ids:
+        from following.tasks import schedule_fan_out
+
+        transaction.on_commit(lambda ids=ids: schedule_fan_out(ids))
 
 
 def _event(record_type, record_id, action, negotiation_id=None):
@@ -286,6 +297,81 @@ def lift_due_embargoes(*, now=None):
             Entry.objects.filter(pk__in=ids, live_since__isnull=True).update(live_since=at)
             watch.record(ids)
         lifted += len(ids)
+
+
+def _lapses_at(expectation):
+    """When a pending expectation lapses: the day after its due period ends, at midnight
+    (UTC, the site's time zone); None without a due date or once resolved."""
+    due = expectation.due_date
+    if due is None or expectation.outcome != Expectation.Outcome.PENDING:
+        return None
+    if due.end >= datetime.date.max:
+        return None  # the end of the calendar never passes
+    day = due.end + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+
+
+def _schedule_lapse(entry):
+    """A live pending expectation with a due date gets a task at the time it lapses,
+    once the transaction commits (``record_lapsed_expectations`` decides then)."""
+    if not isinstance(entry, Expectation) or entry.live_since is None:
+        return
+    at = _lapses_at(entry)
+    if at is None or at <= timezone.now() - LAPSE_CATCH_UP:
+        return
+    from .tasks import schedule_lapse_check
+
+    transaction.on_commit(lambda at=at: schedule_lapse_check(at))
+
+
+# Lapses older than this are not news: the worker's catch-up after downtime skips them.
+LAPSE_CATCH_UP = datetime.timedelta(days=7)
+
+
+def record_lapsed_expectations(*, now=None):
+    """Record an ``overdue`` reader event for each expectation readers see whose due
+    period ended (within ``LAPSE_CATCH_UP``) with no outcome, once per expectation.
+    Idempotent; returns how many it recorded."""
+    now = now or timezone.now()
+    today = now.astimezone(datetime.UTC).date()
+    candidates = (
+        Expectation.objects.published(at=now)
+        .filter(
+            outcome=Expectation.Outcome.PENDING,
+            due_date_start__lt=today,
+            due_date_start__gte=today - datetime.timedelta(days=400),
+        )
+        .exclude(
+            pk__in=ReaderEvent.objects.filter(
+                record_type=EntryType.EXPECTATION, action=ReaderEvent.Action.OVERDUE
+            ).values("record_id")
+        )
+        .order_by("pk")
+    )
+    recorded = 0
+    for expectation in candidates.iterator():
+        lapsed = _lapses_at(expectation)
+        if lapsed is None or not (now - LAPSE_CATCH_UP < lapsed <= now):
+            continue
+        with transaction.atomic():
+            # Hold the entry: a concurrent run waits, then finds the event recorded.
+            list(Entry.objects.select_for_update().filter(pk=expectation.pk).values("pk"))
+            done = ReaderEvent.objects.filter(
+                record_type=EntryType.EXPECTATION,
+                record_id=expectation.pk,
+                action=ReaderEvent.Action.OVERDUE,
+            )
+            if done.exists():
+                continue
+            event = _event(
+                EntryType.EXPECTATION,
+                expectation.pk,
+                ReaderEvent.Action.OVERDUE,
+                expectation.negotiation_id,
+            )
+            record_events([event], at=now)
+        recorded += 1
+    return recorded
 
 
 def oldest_due_embargo(now=None):
@@ -810,6 +896,7 @@ def save_entry(
         corrected = {entry.pk: ReaderEvent.Action.CORRECTED} if note else None
         watch.record([entry.pk], actions=corrected)
         _schedule_lift(entry)
+        _schedule_lapse(entry)
     return entry
 
 

@@ -1193,6 +1193,8 @@ class ReaderEvent(models.Model):
         CORRECTED = "corrected", "Corrected"
         UNPUBLISHED = "unpublished", "Unpublished"
         DELETED = "deleted", "Deleted"
+        # An expectation's due date passed with no outcome (``domain.record_lapsed_expectations``).
+        OVERDUE = "overdue", "Overdue"
 
     negotiation = models.ForeignKey(
         Negotiation,

@@ -30,3 +30,21 @@ def schedule_embargo_lift(publish_at):
         lift_embargoes.using(run_after=publish_at).enqueue()
     except Exception:
         logger.exception("Could not schedule the embargo lifting at %s", publish_at)
+
+
+@task
+def record_lapsed_expectations():
+    """Record the ``overdue`` event of each expectation whose due period ended with no
+    outcome; returns how many. Idempotent."""
+    from . import domain
+
+    return domain.record_lapsed_expectations()
+
+
+def schedule_lapse_check(at):
+    """Enqueue ``record_lapsed_expectations`` at ``at`` (an expectation lapses then);
+    like ``schedule_embargo_lift``, a failure is logged and the worker catches up."""
+    try:
+        record_lapsed_expectations.using(run_after=at).enqueue()
+    except Exception:
+        logger.exception("Could not schedule the lapse check at %s", at)

@@ -103,3 +103,24 @@ def test_the_release_id_comes_from_the_environment_or_is_the_package_version():
     assert release_of() == version["version"]
     assert release_of(RELEASE_ID="") == version["version"]
     assert release_of(RELEASE_ID="2026-12-05.3f9c2a1") == "2026-12-05.3f9c2a1"
+def test_production_links_in_mails_and_webhooks_are_https():
+    refused = settings_of(
+        "tracker.settings.production", SECRET_KEY="x" * 50, SITE_URL="http://parley.example.org"
+    )
+    assert refused.returncode != 0
+    assert "SITE_URL must start with https://" in refused.stderr
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL)"
+    derived = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tracker.settings.production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "parley.example.org",
+        },
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+    assert derived.stdout.strip() == "https://parley.example.org"

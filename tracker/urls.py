@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("negotiations.api.urls")),
     # The one place other sites may frame (and read, with CORS): see negotiations.views.embed.
     path("embed/", include("negotiations.embed_urls")),
+    path("follow/", include("following.urls")),
     path("", include("negotiations.urls")),
 ]

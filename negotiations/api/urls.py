@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework import routers
 
+from following.api import WebhookViewSet
 from negotiations.extraction import api as extraction
 
 from . import views
@@ -22,6 +23,7 @@ router.register("statements", views.StatementViewSet, basename="statement")
 router.register("events", views.EventViewSet, basename="event")
 router.register("expectations", views.ExpectationViewSet, basename="expectation")
 router.register("changes", views.ChangeViewSet, basename="change")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("schema/", views.SchemaView.as_view(), name="schema"),

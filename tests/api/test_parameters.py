@@ -3,18 +3,30 @@
 import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.permissions import IsAuthenticated
 
 from negotiations.api import urls
 from tests import factories
 from tests.api.conftest import API, results
 
 
+def for_readers(callback):
+    """Not a signed-in consumer's own records (webhooks: tests/following/test_webhooks.py)."""
+    return IsAuthenticated not in callback.cls.permission_classes
+
+
 def get_routes():
-    """``(url name, schema path)`` of every GET of the API's viewsets (format suffixes aside)."""
+    """``(url name, schema path)`` of every GET of the API's viewsets that anonymous
+    readers may make (format suffixes aside)."""
     for pattern in urls.urlpatterns:
         actions = getattr(pattern.callback, "actions", None)
         groups = pattern.pattern.regex.groupindex
-        if actions and "get" in actions and "format" not in groups:
+        if (
+            actions
+            and "get" in actions
+            and "format" not in groups
+            and for_readers(pattern.callback)
+        ):
             template = (
                 str(pattern.pattern).lstrip("^").rstrip("$").replace("(?P<pk>[^/.]+)", "{id}")
             )

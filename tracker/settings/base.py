@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "negotiations",
+    "following",
 ]
 
 MIDDLEWARE = [
@@ -285,8 +286,47 @@ EDGE_PURGE_REPEAT_SECONDS = float(
 )
 
 # Background tasks (Django's tasks framework): kept in the database, run by
-# ``manage.py run_worker`` (README: The task worker). Lifting embargoes is one.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# ``manage.py run_worker`` (README: The task worker). Lifting embargoes is one; the
+# fan-out of alerts and webhooks (``following.tasks``) has its own queue, "follow".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "follow"]}}
+
+# Links in mails and webhooks (the worker has no request to read a host from):
+# https in production (production.py refuses anything else).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Mail (following's alerts, digests and confirmations): Django's mailers, SMTP from the
+# environment (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS); EMAIL_BACKEND may name another backend: the console in development
+# (``make run``), or django-anymail's for a provider's API (configured by its own
+# ANYMAIL setting).
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def mailer_from_environment(default_backend=SMTP_BACKEND):
+    backend = os.environ.get("EMAIL_BACKEND") or default_backend
+    options = {}
+    if backend == SMTP_BACKEND:
+        options = {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "25")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),
+        }
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {"default": mailer_from_environment()}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Parley <alerts@localhost>")
+
+# Sign-ups to follow (per hour): from one client address, and for one email address.
+FOLLOW_THROTTLE_CLIENT = int(os.environ.get("FOLLOW_THROTTLE_CLIENT", "20"))
+FOLLOW_THROTTLE_ADDRESS = int(os.environ.get("FOLLOW_THROTTLE_ADDRESS", "5"))
+
+# Webhooks go to https URLs on public addresses only; true lifts both (tests and drills
+# with a plain-http receiver on 127.0.0.1). Never in production.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 LOGIN_URL = "admin:login"
 

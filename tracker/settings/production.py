@@ -2,6 +2,8 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK, env_bool, env_list, env_required
 
@@ -26,6 +28,14 @@ CSRF_COOKIE_SECURE = True
 # One TLS proxy in front by default; its X-Forwarded-For entry is the client's address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
+
+# Links in mails and webhooks are https: SITE_URL, or the first allowed host. Webhooks
+# never reach private addresses unless WEBHOOK_ALLOW_PRIVATE (tests and drills only).
+SITE_URL = (
+    os.environ.get("SITE_URL") or f"https://{ALLOWED_HOSTS[0] if ALLOWED_HOSTS else 'localhost'}"
+).rstrip("/")
+if not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("SITE_URL must start with https:// in production.")
 
 for database in DATABASES.values():  # the primary and the read replicas
     database["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))

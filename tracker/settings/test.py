@@ -17,3 +17,8 @@ STORAGES = {
 # Serve static files from the finders, as in development: tests need no collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Links in mails and webhooks; the Host the API's serializers are given (test client's).
+SITE_URL = "https://testserver"
+# Tests read mails from mail.outbox, or from a real SMTP server on loopback
+# (tests/following/conftest.py).
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

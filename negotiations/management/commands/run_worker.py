@@ -2,13 +2,20 @@
 
 A thin command over the task backend's own worker (django-tasks-db's ``db_worker``),
 so this command, the Makefile and the process manager's unit stay when the backend
-changes. Before it waits for tasks, it lifts the embargoes that came due while no
-worker ran (catch-up after downtime). Options after ``--`` go to the backend's worker.
+changes. Before it waits for tasks, it catches up after downtime: it lifts the
+embargoes that came due while no worker ran, records the expectations that lapsed,
+and resumes the fan-out of alerts and webhooks a stopped or killed worker left
+(``following.tasks.resume``).
+
+It processes the ``default`` queue (publication) and the ``follow`` queue (alerts and
+webhooks, at a lower priority); ``--queue-name`` picks others, e.g. a second worker
+for ``follow`` alone so slow webhook receivers never hold up publication.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from following import tasks as following_tasks
 from negotiations import domain
 
 
@@ -23,17 +30,30 @@ class Command(BaseCommand):
             help="Seconds between looks for due tasks when idle (default: 0.5).",
         )
         parser.add_argument(
+            "--queue-name",
+            default="default,follow",
+            help="The queues to process, comma-separated (default: default,follow).",
+        )
+        parser.add_argument(
             "--batch",
             action="store_true",
             help="Run the tasks due now, then exit (for tests and cron).",
         )
 
-    def handle(self, *args, interval, batch, verbosity, **options):
+    def handle(self, *args, interval, batch, queue_name, verbosity, **options):
         lifted = domain.lift_due_embargoes()
         if lifted:
             self.stdout.write(f"Lifted {lifted} embargoed entries that were due.")
+        lapsed = domain.record_lapsed_expectations()
+        if lapsed:
+            self.stdout.write(f"Recorded {lapsed} expectations that lapsed.")
+        if "follow" in queue_name.split(",") or queue_name == "*":
+            unplanned = following_tasks.resume()
+            if unplanned:
+                self.stdout.write(f"Resumed the fan-out of {unplanned} reader events.")
         call_command(
             "db_worker",
+            queue_name=queue_name,
             interval=interval,
             batch=batch,
             reload=False,
