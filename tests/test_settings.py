@@ -103,6 +103,8 @@ def test_the_release_id_comes_from_the_environment_or_is_the_package_version():
     assert release_of() == version["version"]
     assert release_of(RELEASE_ID="") == version["version"]
     assert release_of(RELEASE_ID="2026-12-05.3f9c2a1") == "2026-12-05.3f9c2a1"
+
+
 def test_production_links_in_mails_and_webhooks_are_https():
     refused = settings_of(
         "tracker.settings.production", SECRET_KEY="x" * 50, SITE_URL="http://parley.example.org"
