@@ -1314,8 +1314,9 @@ def embed_entries(negotiation, *, key_only=False, limit=30):
     entries = readable(None).for_negotiation(negotiation)
     if key_only:
         entries = entries.filter(key=True)
-    shown, earlier = latest(reader_timeline(entries), limit)
-    decorate(shown, trails_for(shown, None), None)
+    # Lines, not cards: a headline, its sources, an expectation's word (no trails,
+    # listed actors or corrections to read).
+    shown, earlier = latest(entries.timeline(listed_actors=False), limit)
     return shown[::-1], earlier
 
 

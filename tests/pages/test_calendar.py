@@ -44,7 +44,7 @@ def test_the_demo_calendar_has_its_events_and_the_expected_deadline(client, demo
     deadline = next(e for e in events.values() if "Expected" in str(e["SUMMARY"]))
     assert deadline.start == datetime.date(2025, 3, 2)
     assert "Steve Witkoff expects" in str(deadline["DESCRIPTION"])
-    assert "Outcome: Pending" in str(deadline["DESCRIPTION"])
+    assert "due 2 March 2025. Overdue." in str(deadline["DESCRIPTION"])  # one word everywhere
 
 
 def test_a_month_is_a_free_all_day_span(client, demo):
