@@ -154,7 +154,7 @@ def send_digest(subscriber_id):
     return len(alerts)
 
 
-@follow_task
+@task(queue_name=QUEUE)  # the default priority: a reader is waiting for it, not a crowd
 def send_confirmation(subscriber_id):
     """The double opt-in mail, at most one an hour per address."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
