@@ -1,7 +1,8 @@
 """The worker's side of following: fan an event out, send alerts and digests, deliver
 webhooks. Every task is idempotent, short (a batch, then a continuation) and on the
-``follow`` queue at a low priority, so a large fan-out never delays the publication
-tasks (``negotiations.tasks``) that a worker processing both queues picks first.
+``follow`` queue at a low priority (but the confirmation mail, which a reader waits
+for), so a large fan-out never delays the publication tasks (``negotiations.tasks``)
+that a worker processing both queues picks first.
 """
 
 import contextlib
