@@ -1,7 +1,8 @@
 """The worker's side of following: fan an event out, send alerts and digests, deliver
 webhooks. Every task is idempotent, short (a batch, then a continuation) and on the
-``follow`` queue at a low priority, so a large fan-out never delays the publication
-tasks (``negotiations.tasks``) that a worker processing both queues picks first.
+``follow`` queue at a low priority (but the confirmation mail, which a reader waits
+for), so a large fan-out never delays the publication tasks (``negotiations.tasks``)
+that a worker processing both queues picks first.
 """
 
 import contextlib
@@ -154,7 +155,7 @@ def send_digest(subscriber_id):
     return len(alerts)
 
 
-@follow_task
+@task(queue_name=QUEUE)  # the default priority: a reader is waiting for it, not a crowd
 def send_confirmation(subscriber_id):
     """The double opt-in mail, at most one an hour per address."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()

@@ -190,7 +190,7 @@ def sign_up(base, inbox, demo_slug):
     )
     if answer.status_code != 200:
         fail(f"The follow form answered {answer.status_code}")
-    wait_for(lambda: inbox.to(reader), LIMIT_FAST, "No confirmation mail within 5 s.")
+    wait_for(lambda: inbox.to(reader), 30, "No confirmation mail within 30 s.")
     body = inbox.to(reader)[0].get_body(("plain",)).get_content()
     link = re.search(rf"{re.escape(SITE_URL)}(/follow/confirm/\S+)", body).group(1)
     if session().get(f"{base}{link}", timeout=10).status_code != 200:
