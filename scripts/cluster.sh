@@ -94,8 +94,10 @@ start_part() {
         --daemon --pid "$DIR/$1.pid" --error-logfile "$DIR/$1.log" --log-level warning)
       wait_for 30 "$1" curl -sf "http://127.0.0.1:$port/healthz" ;;
     worker)
-      (app_env; setsid "$BIN/python" manage.py run_worker --interval 0.2 \
-        >>"$DIR/worker.log" 2>&1 < /dev/null & echo $! >"$DIR/worker.pid") ;;
+      # Restarted a second after it exits (it does when the primary goes away), as the
+      # process manager does in production (README: Restart=always).
+      (app_env; setsid bash -c 'while true; do "$0" manage.py run_worker --interval 0.2; sleep 1; done' \
+        "$BIN/python" >>"$DIR/worker.log" 2>&1 < /dev/null & echo $! >"$DIR/worker.pid") ;;
     edge)
       varnishd -a "127.0.0.1:$EDGE" -T "127.0.0.1:$EDGE_ADMIN" -n "$DIR/varnish" \
         -f "$ROOT/deploy/varnish/parley.vcl" -p "vcl_path=$DIR:$ROOT/deploy/varnish" \
@@ -110,7 +112,10 @@ stop_part() {
     primary) as_pg "$PGBIN/pg_ctl" -D "$DIR/primary" -m fast -w stop >/dev/null 2>&1 || true ;;
     replica) as_pg "$PGBIN/pg_ctl" -D "$DIR/replica" -m fast -w stop >/dev/null 2>&1 || true ;;
     redis) redis-cli -p "$REDIS" shutdown nosave >/dev/null 2>&1 || true; stop_pid redis ;;
-    node1 | node2 | worker | edge) stop_pid "$1" ;;
+    worker)  # the loop and the worker it runs: their own process group (setsid)
+      if alive worker; then kill -- "-$(cat "$DIR/worker.pid")" 2>/dev/null || true; fi
+      stop_pid worker ;;
+    node1 | node2 | edge) stop_pid "$1" ;;
     *) die "unknown part $1 (one of: $PARTS)" ;;
   esac
 }
@@ -139,7 +144,8 @@ PORTS
   as_pg "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PRIMARY" -U postgres parley
   (app_env
    "$BIN/python" manage.py migrate --noinput -v 0
-   "$BIN/python" manage.py load_demo >/dev/null
+   # No edge yet: nothing to purge.
+   EDGE_PURGE_URLS= "$BIN/python" manage.py load_demo >/dev/null
    "$BIN/python" manage.py collectstatic --noinput -v 0)
   as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PRIMARY" -U postgres -D "$DIR/replica" \
     -R -X stream --checkpoint=fast

@@ -85,13 +85,8 @@ sub vcl_backend_response {
     }
     if (beresp.status >= 500) {
         # Keep the copy we have: a background refresh gives up, a reader's fetch is
-        # restarted on the stale copy (vcl_deliver).
-        if (bereq.is_bgfetch) {
-            return (abandon);
-        }
-        set beresp.ttl = 0s;
-        set beresp.uncacheable = true;
-        return (deliver);
+        # restarted on the stale copy (vcl_synth).
+        return (abandon);
     }
     if (beresp.http.Set-Cookie
         || beresp.http.Cache-Control ~ "(?i)(private|no-store)"
@@ -109,6 +104,10 @@ sub vcl_backend_response {
 }
 
 sub vcl_backend_error {
+    if (bereq.is_bgfetch) {
+        # No app server for a background refresh: keep serving the copy we have.
+        return (abandon);
+    }
     if (bereq.url ~ "^/api/") {
         set beresp.http.Content-Type = "application/json";
         set beresp.http.Retry-After = "5";
@@ -141,5 +140,12 @@ sub vcl_synth {
         && (req.method == "GET" || req.method == "HEAD")) {
         set req.http.X-Parley-Stale = "1";
         return (restart);
+    }
+    if (resp.status >= 500 && req.url ~ "^/api/") {
+        set resp.http.Content-Type = "application/json";
+        set resp.http.Retry-After = "5";
+        set resp.http.Cache-Control = "no-store";
+        synthetic({"{"detail": "Parley is unavailable for a moment. Please try again shortly." }"});
+        return (deliver);
     }
 }
