@@ -19,7 +19,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.safestring import mark_safe
 
-from .dates import PartialDate
+from .dates import PartialDate, check_range
 from .models import EntryType
 
 TEXT_MAX = 200
@@ -115,9 +115,10 @@ class TimelineFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start.start > end.end:
-            raise ValidationError("“From” must not be after “To”.")
+        try:
+            check_range(cleaned.get("from"), cleaned.get("to"))
+        except ValidationError:
+            raise ValidationError("“From” must not be after “To”.") from None
         return cleaned
 
     def field_groups(self):

@@ -55,12 +55,12 @@ def day(value):
 
 @register.filter
 def status_label(status):
-    return ProposalStatus(status).label if status else "No status recorded"
+    return ProposalStatus.label_of(status)
 
 
 @register.filter
 def is_closed(status):
-    return status in ProposalStatus.closed()
+    return ProposalStatus.is_closed(status)
 
 
 @register.filter
