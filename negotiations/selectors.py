@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, Subquery, Sum, Value
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
@@ -491,9 +492,8 @@ def draft_label(entry, now):
 def syndicated_html(entry):
     """An entry as HTML for feeds and exports: the page's markup, without page-only
     parts, whitespace between tags removed."""
-    from .templatetags.entry_markup import render_entry  # it reads this module's URLs
-
-    return strip_spaces_between_tags(render_entry(entry, syndicated=True).strip())
+    html = render_to_string("negotiations/entries.html#entry", {"entry": entry, "syndicated": True})
+    return strip_spaces_between_tags(html.strip())
 
 
 def decorate(entries, trails, user, *, named=None):
