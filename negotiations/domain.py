@@ -1499,6 +1499,7 @@ _QUICK_ADD_ERROR_KEYS = {
 }
 _QUICK_ADD_KIND_KEYS = {Statement: "statement_kind", Event: "event_kind"}
 _NEW_SPEAKER_KEYS = {"name": "new_speaker_name", "slug": "new_speaker_name"}
+_KNOWN_SPEAKER = "“{name}” is already in the record: choose them as the speaker."
 
 
 def _unique_actor_slug(name):
@@ -1507,6 +1508,41 @@ def _unique_actor_slug(name):
     while Actor.objects.filter(slug=slug).exists():
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def _create_new_speaker(new_speaker, *, by):
+    """A speaker added inline. When another journalist adds one with the same slug at
+    the same moment, the insert that loses gets the answer a known name gets (the same
+    name), or the next free slug (another name)."""
+    name = new_speaker["name"].strip()
+    for _attempt in range(3):
+        actor = Actor(
+            name=name,
+            slug=_unique_actor_slug(name),
+            kind=new_speaker.get("kind") or Actor.Kind.PERSON,
+            affiliation=new_speaker.get("affiliation"),
+        )
+        try:
+            with transaction.atomic():
+                return save_record(actor, by=by)
+        except (IntegrityError, ValidationError) as error:
+            taken = isinstance(error, IntegrityError) or set(getattr(error, "error_dict", {})) == {
+                "slug"
+            }
+            if not taken:
+                raise _remapped(
+                    error,
+                    {
+                        **_NEW_SPEAKER_KEYS,
+                        "kind": "new_speaker_kind",
+                        "affiliation": "new_speaker_affiliation",
+                    },
+                ) from None
+            if Actor.objects.filter(name__iexact=name).exists():
+                raise ValidationError(
+                    {"new_speaker_name": [_KNOWN_SPEAKER.format(name=name)]}
+                ) from None
+    raise ValidationError({"new_speaker_name": ["Others are adding actors right now: save again."]})
 
 
 def _a(model):
@@ -1528,9 +1564,7 @@ def _quick_add_errors(model, *, negotiation, speaker, new_speaker, proposal, sta
     elif not name and (new_speaker or {}).get("affiliation") is not None:
         errors["new_speaker_name"] = ["Name the new speaker, or leave the affiliation empty."]
     elif name and Actor.objects.filter(name__iexact=name).exists():
-        errors["new_speaker_name"] = [
-            f"“{name}” is already in the record: choose them as the speaker."
-        ]
+        errors["new_speaker_name"] = [_KNOWN_SPEAKER.format(name=name)]
     if model in (Statement, Expectation) and speaker is None and not name:
         errors["speaker"] = [f"{_a(model)} needs its speaker: choose one, or name a new one."]
     if model is not StatusChange and model is not None and negotiation is None:
@@ -1649,24 +1683,7 @@ def quick_add(
     keys = {**_QUICK_ADD_ERROR_KEYS, "kind": _QUICK_ADD_KIND_KEYS.get(model, "kind")}
     with transaction.atomic():
         if new_speaker and new_speaker.get("name", "").strip():
-            name = new_speaker["name"].strip()
-            actor = Actor(
-                name=name,
-                slug=_unique_actor_slug(name),
-                kind=new_speaker.get("kind") or Actor.Kind.PERSON,
-                affiliation=new_speaker.get("affiliation"),
-            )
-            try:
-                speaker = save_record(actor, by=by)
-            except ValidationError as error:
-                raise _remapped(
-                    error,
-                    {
-                        **_NEW_SPEAKER_KEYS,
-                        "kind": "new_speaker_kind",
-                        "affiliation": "new_speaker_affiliation",
-                    },
-                ) from None
+            speaker = _create_new_speaker(new_speaker, by=by)
         entry = _quick_add_entry(
             model,
             negotiation=negotiation,

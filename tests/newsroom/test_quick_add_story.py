@@ -370,3 +370,42 @@ def test_each_kind_needs_the_right_to_add_it(client, negotiation, quick_add_url)
     logged = client.post(quick_add_url, article(negotiation, kind="event", title="Talks"))
     assert logged.status_code == 302
     assert Event.objects.get().title == "Talks"
+
+
+@pytest.mark.parametrize("seen_by_validation", [True, False])
+@pytest.mark.parametrize("their_name", ["Olha Stefanishyna", "Olha Stefanishyna!"])
+def test_a_speaker_added_by_someone_else_at_the_same_moment_is_no_500(
+    client, journalist, negotiation, quick_add_url, monkeypatch, their_name, seen_by_validation
+):
+    """Their insert commits after our slug check (and, unseen by validation, after the
+    uniqueness check too: the database refuses ours). The same name is the known-name
+    form error; another name with the same slug takes the next free slug."""
+    from negotiations import domain
+
+    real_slug = domain._unique_actor_slug
+    calls = []
+
+    def they_add_it_meanwhile(name):
+        slug = real_slug(name)
+        calls.append(slug)
+        if len(calls) == 1:
+            ActorFactory(name=their_name, slug=slug)
+        return slug
+
+    monkeypatch.setattr(domain, "_unique_actor_slug", they_add_it_meanwhile)
+    if not seen_by_validation:
+        monkeypatch.setattr(Actor, "validate_unique", lambda self, exclude=None: None)
+    client.force_login(journalist)
+    data = article(negotiation, new_speaker_name="Olha Stefanishyna", text="Almost ready.")
+    response = client.post(quick_add_url, data)
+    if their_name == "Olha Stefanishyna":
+        assert response.status_code == 200
+        assert errors_of(response) == {
+            "new_speaker_name": [
+                "“Olha Stefanishyna” is already in the record: choose them as the speaker."
+            ]
+        }
+        assert not Entry.objects.exists()
+    else:
+        assert response.status_code == 302, errors_of(response)
+        assert Statement.objects.get().actor.slug == "olha-stefanishyna-2"
