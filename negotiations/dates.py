@@ -131,3 +131,10 @@ def normalize_precision(start, precision):
     if precision == DatePrecision.MONTH:
         return start.replace(day=1)
     return start
+
+
+def check_range(start, end):
+    """A range of periods (PartialDates, either may be None) must not end before it
+    starts: the one rule of the pages' ``from``/``to`` and the API's ``since``/``until``."""
+    if start is not None and end is not None and start.start > end.end:
+        raise ValidationError("The start of the range must not be after its end.")

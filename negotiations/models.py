@@ -390,6 +390,49 @@ class PublicationState(models.TextChoices):
 SEARCH_CONFIG = "english"
 
 
+SEARCH_WORDS_MAX = 10
+
+
+def search_words(text):
+    """What a search box's text is searched as: its first ten words."""
+    return " ".join((text or "").split()[:SEARCH_WORDS_MAX])
+
+
+def ending_on_or_after(day, prefix=""):
+    """Periods (``<prefix>date_start`` and its precision) whose last day is ``day`` or
+    later: a day from ``day`` on, a month from ``day``'s month on, a year likewise."""
+    start, precision = f"{prefix}date_start", f"{prefix}date_precision"
+    return (
+        Q(**{precision: DatePrecision.DAY, f"{start}__gte": day})
+        | Q(**{precision: DatePrecision.MONTH, f"{start}__gte": day.replace(day=1)})
+        | Q(**{precision: DatePrecision.YEAR, f"{start}__gte": day.replace(month=1, day=1)})
+    )
+
+
+def speaking_for(actor):
+    """The ids of the actor and of everyone speaking for it (its members, by
+    ``affiliation``), as a subquery."""
+    return Actor.objects.filter(Q(pk=actor.pk) | Q(affiliation=actor.pk)).values("pk")
+
+
+def participation(actors):
+    """Each way ``actors`` (ids, or a subquery of ids) take part in entries, written
+    once from the kinds' ``ACTOR_FIELDS``: {(entry type, field): queryset of the kind}.
+    A many-to-many way is read through its own table (no duplicate rows)."""
+    ways = {}
+    for entry_type, model in ENTRY_MODELS.items():
+        for name in model.ACTOR_FIELDS:
+            field = model._meta.get_field(name)
+            if field.many_to_many:
+                through = field.remote_field.through
+                column = field.m2m_field_name()
+                ids = through.objects.filter(actor__in=actors).values(f"{column}_id")
+                ways[entry_type, name] = model.objects.filter(pk__in=ids)
+            else:
+                ways[entry_type, name] = model.objects.filter(**{f"{name}__in": actors})
+    return ways
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self, at=None):
         """What anonymous readers see: published and live (``live_since``, set by the
@@ -445,7 +488,7 @@ class EntryQuerySet(models.QuerySet):
         as a case-insensitive substring of ``search_text``.
         """
         # NUL can be in no stored text, and PostgreSQL refuses it in a parameter.
-        text = (text or "").replace("\x00", "").strip()
+        text = search_words((text or "").replace("\x00", ""))
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
@@ -455,6 +498,42 @@ class EntryQuerySet(models.QuerySet):
         for word in text.split():
             matches = matches.filter(search_text__icontains=word)
         return matches
+
+    def of_kinds(self, *kinds):
+        """Entries of the kinds given (every kind when none is)."""
+        kinds = [kind for kind in kinds if kind]
+        return self.filter(entry_type__in=kinds) if kinds else self
+
+    def overlapping(self, start=None, end=None):
+        """Entries whose period overlaps [start, end] (PartialDates; either may be None):
+        "February 2025" overlaps 20–28 February. The one date-range rule of the pages'
+        ``from``/``to`` and the API's ``since``/``until``."""
+        condition = Q()
+        if end is not None:
+            condition &= Q(date_start__lte=end.end)
+        if start is not None:
+            condition &= ending_on_or_after(start.start)
+        return self.filter(condition)
+
+    def involving(self, actor):
+        """Entries the actor, or anyone speaking for it (``speaking_for``), takes part in
+        (``Entry.ACTOR_FIELDS`` of each kind): the actor filter of pages and API."""
+        condition = Q(pk__in=[])
+        for way in participation(speaking_for(actor)).values():
+            condition |= Q(pk__in=way.values("pk"))
+        return self.filter(condition)
+
+    def matching(self, *, kind=None, start=None, end=None, text=None, actor=None):
+        """The timeline filters, one definition for the pages and the API: kind, a
+        date range overlapping each entry's period, every word, an actor taking part."""
+        entries = self.of_kinds(*(kind if isinstance(kind, list | tuple) else [kind]))
+        if start is not None or end is not None:
+            entries = entries.overlapping(start, end)
+        if text:
+            entries = entries.search(text)
+        if actor is not None:
+            entries = entries.involving(actor)
+        return entries
 
     def chronological(self):
         return self.order_by("date_start", "sequence", "pk")
@@ -489,9 +568,12 @@ class EntryQuerySet(models.QuerySet):
 
 
 def user_may_preview(user):
-    """Staff who may see drafts: journalists, editors and superusers."""
+    """Staff who may see drafts: journalists, editors and superusers (None: nobody)."""
     return bool(
-        user.is_authenticated and user.is_staff and user.has_perm("negotiations.view_entry")
+        user is not None
+        and user.is_authenticated
+        and user.is_staff
+        and user.has_perm("negotiations.view_entry")
     )
 
 
@@ -499,6 +581,9 @@ class Entry(TrackedModel):
     """The timeline spine: what every kind of entry shares."""
 
     M2M_FIELDS = ()  # the kind's own many-to-many fields, set through the domain functions
+    # Who takes part in an entry of the kind: its actor fields (foreign keys or
+    # many-to-many), the first the one who acted.
+    ACTOR_FIELDS = ()
     SEARCH_FIELDS = ()  # the kind's own texts, besides its headline, that search finds
     # Editable fields whose change is not a change of what readers read: publication
     # decisions, order, emphasis and citations. A change of any other field of a visible
@@ -635,7 +720,18 @@ class Entry(TrackedModel):
 
     @property
     def actor_ids(self):
-        return self.specific.actor_ids
+        """Who takes part in the entry (its kind's ``ACTOR_FIELDS``), once each, in that
+        order: the one definition (the filters' ways are ``participation``)."""
+        specific = self.specific
+        ids = []
+        for name in specific.ACTOR_FIELDS:
+            field = specific._meta.get_field(name)
+            if field.many_to_many:
+                found = [actor.pk for actor in getattr(specific, name).all()]
+            else:
+                found = [getattr(specific, field.attname)]
+            ids += [pk for pk in found if pk is not None and pk not in ids]
+        return ids
 
     @classmethod
     def content_fields(cls):
@@ -676,6 +772,18 @@ class ProposalStatus(models.TextChoices):
     def closed(cls):
         """Statuses after which a proposal is no longer on the table."""
         return [cls.REJECTED, cls.WITHDRAWN, cls.SUPERSEDED, cls.LAPSED]
+
+    @classmethod
+    def is_closed(cls, status):
+        """Whether a proposal with this current status is no longer on the table."""
+        return status in cls.closed()
+
+    @classmethod
+    def label_of(cls, status):
+        """What readers read for a current status (None: no status change yet)."""
+        if not status:
+            return "No status recorded"
+        return cls(status).label if status in cls.values else status
 
 
 class ProposalQuerySet(EntryQuerySet):
@@ -762,6 +870,7 @@ class Proposal(Entry):
         ]
 
     # What the headline is made of, as lookups from this kind (for lean reads: timeline.py).
+    ACTOR_FIELDS = ("proposed_by", "addressed_to")
     HEADLINE_INPUTS = {"title": "title"}
 
     @staticmethod
@@ -771,11 +880,6 @@ class Proposal(Entry):
     @property
     def headline(self):
         return self.headline_from(self.title)
-
-    @property
-    def actor_ids(self):
-        ids = [self.proposed_by_id] if self.proposed_by_id else []
-        return ids + [a.pk for a in self.addressed_to.all() if a.pk not in ids]
 
     def clean(self):
         super().clean()
@@ -821,6 +925,7 @@ class StatusChange(Entry):
     objects = EntryQuerySet.as_manager()
     history = entry_history()
 
+    ACTOR_FIELDS = ("actor",)
     HEADLINE_INPUTS = {"proposal_title": "proposal__title", "status": "status"}
 
     @staticmethod
@@ -832,10 +937,6 @@ class StatusChange(Entry):
     @property
     def headline(self):
         return self.headline_from(self.proposal.title, self.status)
-
-    @property
-    def actor_ids(self):
-        return [self.actor_id] if self.actor_id else []
 
 
 class Stance(models.TextChoices):
@@ -896,6 +997,7 @@ class Statement(Entry):
             ),
         ]
 
+    ACTOR_FIELDS = ("actor",)
     HEADLINE_INPUTS = {"actor_name": "actor__name", "kind": "kind", "text": "text"}
 
     @staticmethod
@@ -908,10 +1010,6 @@ class Statement(Entry):
     @property
     def headline(self):
         return self.headline_from(self.actor.name, self.kind, self.text)
-
-    @property
-    def actor_ids(self):
-        return [self.actor_id]
 
     def clean(self):
         super().clean()
@@ -945,6 +1043,7 @@ class Event(Entry):
     objects = EntryQuerySet.as_manager()
     history = entry_history()
 
+    ACTOR_FIELDS = ("actors",)
     HEADLINE_INPUTS = {"title": "title"}
 
     @staticmethod
@@ -954,10 +1053,6 @@ class Event(Entry):
     @property
     def headline(self):
         return self.headline_from(self.title)
-
-    @property
-    def actor_ids(self):
-        return [a.pk for a in self.actors.all()]
 
     @property
     def is_scheduled(self):
@@ -1050,6 +1145,7 @@ class Expectation(Entry):
         """``progress_on`` today (the server's local date)."""
         return self.progress_on(timezone.localdate())
 
+    ACTOR_FIELDS = ("actor",)
     HEADLINE_INPUTS = {"actor_name": "actor__name", "text": "text"}
 
     @staticmethod
@@ -1059,10 +1155,6 @@ class Expectation(Entry):
     @property
     def headline(self):
         return self.headline_from(self.actor.name, self.text)
-
-    @property
-    def actor_ids(self):
-        return [self.actor_id]
 
     def clean(self):
         super().clean()

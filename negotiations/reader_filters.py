@@ -13,35 +13,20 @@ entry: its permalink). Cursors keep the filters they were made with.
 import datetime
 import re
 from dataclasses import dataclass
-from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.safestring import mark_safe
 
-from .dates import PartialDate
+from .dates import PartialDate, check_range
 from .models import EntryType
 
 TEXT_MAX = 200
 
 
-class QuickTextInput(forms.TextInput):
-    """A text ``<input>`` written in one pass (Django's widget templates cost more than
-    the rest of the filter form)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        shown = self.format_value(value)
-        attributes = {"type": self.input_type, "name": name}
-        if shown is not None:
-            attributes["value"] = shown
-        attributes |= self.build_attrs(self.attrs, attrs)
-        return mark_safe(f"<input{attributes_html(attributes)}>")
-
-
 class PartialDateField(forms.Field):
     """A year, a month or a day as typed ("2025", "2025-02", "2025-02-23")."""
 
-    widget = QuickTextInput
+    widget = forms.TextInput
 
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "maxlength": "10", "autocomplete": "off"}
@@ -53,41 +38,15 @@ class PartialDateField(forms.Field):
         return PartialDate.parse(value[:40])
 
 
-def attributes_html(attributes):
-    """HTML attributes in the given order, as Django's widget templates write them: a
-    True value as the bare name, False or None left out."""
-    return "".join(
-        f" {name}" if value is True else f' {name}="{escape(str(value))}"'
-        for name, value in attributes.items()
-        if value is not False and value is not None
-    )
-
-
-class QuickSelect(forms.Select):
-    """A ``<select>`` written in one pass: hundreds of actors cost a template render
-    each through Django's widget templates, and a page's whole budget together."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = set(self.format_value(value))
-        attributes = attributes_html({**self.build_attrs(self.attrs, attrs), "name": name})
-        options = "\n".join(
-            f'<option value="{escape(str(key))}"{" selected" if str(key) in chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in self.choices
-        )
-        return mark_safe(f"<select{attributes}>\n{options}\n</select>")
-
-
 class TimelineFilterForm(forms.Form):
     """Built with the actors of the negotiation (no query of its own): objects with
     ``slug`` and ``name`` (and ``pk``, for the filter)."""
 
-    actor = forms.ChoiceField(label="Who", required=False, widget=QuickSelect)
+    actor = forms.ChoiceField(label="Who", required=False)
     kind = forms.ChoiceField(
         label="Kind",
         required=False,
         choices=[("", "Every kind"), *EntryType.choices],
-        widget=QuickSelect,
     )
     q = forms.CharField(
         label="Words",
@@ -95,7 +54,6 @@ class TimelineFilterForm(forms.Form):
         max_length=TEXT_MAX,
         strip=True,
         help_text="Entries with every word",
-        widget=QuickTextInput,
     )
 
     def __init__(self, data=None, *, actors=()):
@@ -115,29 +73,11 @@ class TimelineFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("from"), cleaned.get("to")
-        if start and end and start.start > end.end:
-            raise ValidationError("“From” must not be after “To”.")
+        try:
+            check_range(cleaned.get("from"), cleaned.get("to"))
+        except ValidationError:
+            raise ValidationError("“From” must not be after “To”.") from None
         return cleaned
-
-    def field_groups(self):
-        """Each field as ``as_field_group`` writes it (label, help text, errors, the
-        widget), as (name, html): without the three templates a field costs there."""
-        groups = []
-        for field in self:
-            label = field.label
-            suffix = self.label_suffix if label and label[-1] not in ":?.!" else ""
-            html = f'<label for="{escape(field.id_for_label)}">{escape(label)}{suffix}</label>\n'
-            if field.help_text:
-                html += (
-                    f'<div class="helptext" id="{escape(field.auto_id)}_helptext">'
-                    f"{escape(field.help_text)}</div>\n"
-                )
-            if field.errors:
-                html += f"{field.errors}\n"
-            html += str(field.as_widget())
-            groups.append((field.name, mark_safe(html)))
-        return groups
 
     @property
     def is_active(self):

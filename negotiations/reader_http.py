@@ -16,7 +16,7 @@ validators, and never stored.
 
 Repeat anonymous requests do not even reach the view: ``AnonymousCacheMiddleware``
 recognises an address whose copy was stored, reads the negotiation's reader version
-with one precompiled query and answers with the 304 or the stored copy.
+with one indexed query and answers with the 304 or the stored copy.
 """
 
 import datetime
@@ -36,7 +36,6 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from . import edge
-from .compiled import CompiledQuery
 
 STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -78,25 +77,17 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
     return validators
 
 
-def _stamp_query(negotiation_id):
+def stamp_of(negotiation_id):
+    """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
+    one: one indexed read by primary key, the same answer in every process."""
     from .models import Negotiation
 
     return (
         Negotiation.objects.filter(pk=negotiation_id)
         .order_by()
         .values_list("reader_version", "reader_changed_at")
+        .first()
     )
-
-
-# The anonymous fast path needs it on every request: compiled once (negotiations.compiled).
-_stamp = CompiledQuery("stamp", _stamp_query)
-
-
-def stamp_of(negotiation_id):
-    """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
-    one: one indexed read by primary key, the same answer in every process."""
-    rows = _stamp(negotiation_id)
-    return tuple(rows[0]) if rows else None
 
 
 def read_only(view):

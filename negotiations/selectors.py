@@ -31,11 +31,12 @@ from django.db.models import (
     Value,
 )
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
 
-from .dates import DatePrecision, PartialDate
+from .dates import PartialDate
 from .models import (
     Actor,
     Correction,
@@ -51,8 +52,9 @@ from .models import (
     Stance,
     Statement,
     StatusChange,
+    ending_on_or_after,
+    participation,
     place_in_phases,
-    user_may_preview,
 )
 from .reader_filters import Cursor, TimelineKey
 
@@ -182,11 +184,6 @@ def attach_listed_actors(entries):
         }
 
 
-def is_preview(user):
-    """Whether this user sees drafts: such pages are marked and never cached."""
-    return user is not None and user_may_preview(user)
-
-
 def before(key, *, inclusive=False):
     """Entries before ``key`` (a TimelineKey) in the timeline order.
 
@@ -270,7 +267,8 @@ def speakers_for(actor, members=None):
 
 def involvement(actor, user, *, members=None):
     """Each way the actor, or anyone speaking for it, takes part in entries (the
-    ``actor_ids`` of an entry), as readable entries: {way: queryset}.
+    ways of ``models.participation``, the rule the API's actor filter also reads), as
+    readable entries: {way: queryset}.
 
     Each way is read from its own index on that actor column (the kind's own table
     first, the ids written out): an actor's entries are found without reading
@@ -279,27 +277,29 @@ def involvement(actor, user, *, members=None):
     are addressed to them and which events they attend.
     """
     actors = speakers_for(actor, members)
-    addressed = Proposal.addressed_to.through.objects.filter(actor__in=actors)
-    attended = Event.actors.through.objects.filter(actor__in=actors)
+    ways = participation(actors)
+    addressed = ways[EntryType.PROPOSAL, "addressed_to"]
+    attended = ways[EntryType.EVENT, "actors"]
     listed = set(
         addressed.order_by()
-        .values_list("proposal_id", flat=True)
-        .union(attended.order_by().values_list("event_id", flat=True), all=True)
+        .values_list("pk", flat=True)
+        .union(attended.order_by().values_list("pk", flat=True), all=True)
         .order_by()
     )
-    ways = {
-        "proposed": Proposal.objects.visible_to(user).filter(proposed_by__in=actors),
-        "status_changes": StatusChange.objects.visible_to(user).filter(actor__in=actors),
-        "statements": Statement.objects.visible_to(user).filter(actor__in=actors),
-        "expectations": Expectation.objects.visible_to(user).filter(actor__in=actors),
+    found = {
+        "proposed": ways[EntryType.PROPOSAL, "proposed_by"],
+        "status_changes": ways[EntryType.STATUS_CHANGE, "actor"],
+        "statements": ways[EntryType.STATEMENT, "actor"],
+        "expectations": ways[EntryType.EXPECTATION, "actor"],
     }
+    found = {name: way.visible_to(user) for name, way in found.items()}
     # Proposals addressed to them (their own proposals are "proposed") and events.
-    ways["listed"] = (
+    found["listed"] = (
         readable(user)
         .filter(pk__in=listed)
         .exclude(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=actors)
     )
-    return ways
+    return found
 
 
 def proposal_readable(user, ref="proposal_id"):
@@ -361,39 +361,10 @@ def actors_in(negotiation, user, *, also=None):
 # --------------------------------------------------------------------------- #
 
 
-def overlapping(start=None, end=None):
-    """Entries whose period overlaps [start, end] (PartialDates; either may be None).
-
-    A partial date names a period: "February 2025" overlaps 20–28 February.
-    """
-    condition = Q()
-    if end is not None:
-        condition &= Q(date_start__lte=end.end)
-    if start is not None:
-        condition &= ending_on_or_after(start.start)
-    return condition
-
-
-def ending_on_or_after(day, prefix=""):
-    """Periods (``<prefix>date_start`` and its precision) whose last day is ``day`` or
-    later: a day from ``day`` on, a month from ``day``'s month on, a year likewise."""
-    start, precision = f"{prefix}date_start", f"{prefix}date_precision"
-    return (
-        Q(**{precision: DatePrecision.DAY, f"{start}__gte": day})
-        | Q(**{precision: DatePrecision.MONTH, f"{start}__gte": day.replace(day=1)})
-        | Q(**{precision: DatePrecision.YEAR, f"{start}__gte": day.replace(month=1, day=1)})
-    )
-
-
-def filtered(queryset, *, kind=None, start=None, end=None, text=None):
-    """The timeline filters but the actor's (``narrowed_to``): kind, dates, words."""
-    if kind:
-        queryset = queryset.filter(entry_type=kind)
-    if start is not None or end is not None:
-        queryset = queryset.filter(overlapping(start, end))
-    if text:
-        queryset = queryset.search(text)  # the model's one full-text search
-    return queryset
+def filtered(queryset, **filters):
+    """The timeline filters but the actor's (``narrowed_to``): kind, dates, words, by
+    the rule the API's filters read too (``EntryQuerySet.matching``)."""
+    return queryset.matching(**filters)
 
 
 # --------------------------------------------------------------------------- #
@@ -412,10 +383,7 @@ class StatusStep:
 
     @property
     def closed(self):
-        return self.status in ProposalStatus.closed()
-
-
-STATUS_LABELS = dict(ProposalStatus.choices)
+        return ProposalStatus.is_closed(self.status)
 
 
 def status_trails(status_changes):
@@ -435,7 +403,7 @@ def status_trails(status_changes):
         trail.append(
             StatusStep(
                 status=status,
-                label=STATUS_LABELS.get(status, status),
+                label=ProposalStatus.label_of(status),
                 date=PartialDate(date_start, date_precision),
                 entry_id=pk,
                 previous=previous.status if previous else None,
@@ -469,10 +437,6 @@ def proposals_with_status(negotiation, user):
         .select_related("proposed_by", "negotiation")
         .chronological()
     )
-
-
-def status_label(status):
-    return ProposalStatus(status).label if status else "No status recorded"
 
 
 def proposal_ids(entries):
@@ -544,9 +508,8 @@ def draft_label(entry, now):
 def syndicated_html(entry):
     """An entry as HTML for feeds and exports: the page's markup, without page-only
     parts, whitespace between tags removed."""
-    from .templatetags.entry_markup import render_entry  # it reads this module's URLs
-
-    return strip_spaces_between_tags(render_entry(entry, syndicated=True).strip())
+    html = render_to_string("negotiations/entries.html#entry", {"entry": entry, "syndicated": True})
+    return strip_spaces_between_tags(html.strip())
 
 
 def decorate(entries, trails, user, *, named=None):

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from .compiled import CompiledQuery
 from .dates import PartialDate
 from .models import (
     ENTRY_MODELS,
@@ -131,15 +130,9 @@ def _listed_actors_query(ids):
     return addressed.union(attending, all=True).order_by("actor__name")
 
 
-# Every page runs these three: compiled once (negotiations.compiled).
-_sources = CompiledQuery("timeline_sources", _sources_query)
-_corrections = CompiledQuery("timeline_corrections", _corrections_query)
-_listed_actors = CompiledQuery("timeline_listed_actors", _listed_actors_query)
-
-
 def _sources_of(ids):
     found = {}
-    for entry_id, pk, url, title, publisher, published_on in _sources(ids):
+    for entry_id, pk, url, title, publisher, published_on in _sources_query(ids):
         found.setdefault(entry_id, []).append(
             {
                 "id": pk,
@@ -154,7 +147,7 @@ def _sources_of(ids):
 
 def _corrections_of(ids):
     found = {}
-    for entry_id, note, made_at in _corrections(ids):
+    for entry_id, note, made_at in _corrections_query(ids):
         found.setdefault(entry_id, []).append({"note": note, "made_at": made_at})
     return found
 
@@ -165,6 +158,6 @@ def _listed_actors_of(page):
     if not ids:
         return {}
     found = {}
-    for entry_id, actor_id, _ in _listed_actors(ids):
+    for entry_id, actor_id, _ in _listed_actors_query(ids):
         found.setdefault(entry_id, []).append(actor_id)
     return found

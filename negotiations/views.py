@@ -19,7 +19,7 @@ from . import selectors
 from .calendar import negotiation_calendar
 from .charts import svg
 from .exports import timelinejs
-from .models import Actor, ProposalStatus
+from .models import Actor, ProposalStatus, user_may_preview
 from .reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
 from .reader_http import (
     Validators,
@@ -74,7 +74,7 @@ def negotiation_links(request, negotiation):
 
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
-    preview = selectors.is_preview(request.user)
+    preview = user_may_preview(request.user)
     parties, developments, earlier_states = shared(
         request,
         negotiation,
@@ -105,7 +105,7 @@ def amount_charts(negotiation, user):
     return svg.amounts(
         proposals,
         closed_statuses=ProposalStatus.closed(),
-        status_labels=selectors.status_label,
+        status_labels=ProposalStatus.label_of,
         more=more,
     )
 
@@ -208,7 +208,7 @@ def _view(request, negotiation, build):
         request,
         build,
         validators=negotiation_validators(negotiation, request),
-        preview=selectors.is_preview(request.user),
+        preview=user_may_preview(request.user),
     )
 
 
@@ -245,13 +245,11 @@ def home(request):
             {
                 "meta": meta,
                 "negotiations": negotiations,
-                "preview": selectors.is_preview(request.user),
+                "preview": user_may_preview(request.user),
             },
         )
 
-    return respond(
-        request, build, validators=validators, preview=selectors.is_preview(request.user)
-    )
+    return respond(request, build, validators=validators, preview=user_may_preview(request.user))
 
 
 @read_only
@@ -449,7 +447,7 @@ def actor(request, slug):
     validators = Validators(
         found["changed"], person.updated_at, extra=f"{request.get_full_path()}|v{found['versions']}"
     )
-    preview = selectors.is_preview(request.user)
+    preview = user_may_preview(request.user)
 
     def build():
         page = selectors.actor_page(person, request.user)

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
-from negotiations.dates import PartialDate
+from negotiations.dates import PartialDate, check_range
 from negotiations.models import (
     Actor,
     Entry,
@@ -25,6 +25,7 @@ from negotiations.models import (
     Stance,
     Statement,
     StatusChange,
+    search_words,
 )
 from negotiations.numbers import parse_id
 
@@ -131,9 +132,21 @@ class UntilFilter(SinceFilter):
         return qs if value is None else qs.filter(**{f"{self.field_name}__lte": value.end})
 
 
-def search_words(value):
-    """What a search box's text is searched as: its first ten words."""
-    return " ".join(value.split()[:10])
+@extend_schema_field(EDTF_SCHEMA)
+class PeriodSinceFilter(SinceFilter):
+    """Entries whose period ends on or after the start of the period given: "2025-02"
+    is kept by ``since=2025-02-23`` (``EntryQuerySet.overlapping``, as the pages)."""
+
+    def filter(self, qs, value):
+        return qs if value is None else qs.overlapping(start=value)
+
+
+@extend_schema_field(EDTF_SCHEMA)
+class PeriodUntilFilter(SinceFilter):
+    """Entries whose period starts on or before the end of the period given."""
+
+    def filter(self, qs, value):
+        return qs if value is None else qs.overlapping(end=value)
 
 
 def search(fields, words):
@@ -147,28 +160,6 @@ def search(fields, words):
     return condition
 
 
-def involving(actor, prefix=""):
-    """Entries an actor takes part in, for the kind ``prefix`` names (all kinds without one)."""
-    addressed = Proposal.addressed_to.through.objects.filter(actor=actor).values("proposal_id")
-    attending = Event.actors.through.objects.filter(actor=actor).values("event_id")
-    by_kind = {
-        "as_proposal__": Q(as_proposal__proposed_by=actor) | Q(pk__in=addressed),
-        "as_status_change__": Q(as_status_change__actor=actor),
-        "as_statement__": Q(as_statement__actor=actor),
-        "as_event__": Q(pk__in=attending),
-        "as_expectation__": Q(as_expectation__actor=actor),
-    }
-    if prefix:
-        return {
-            "proposal": Q(proposed_by=actor) | Q(pk__in=addressed),
-            "event": Q(pk__in=attending),
-        }.get(prefix, Q(actor=actor))
-    condition = Q(pk__in=[])
-    for part in by_kind.values():
-        condition |= part
-    return condition
-
-
 class FilterSet(django_filters.FilterSet):
     search_fields = ()
 
@@ -177,10 +168,9 @@ class FilterSet(django_filters.FilterSet):
     )
 
     def filter_q(self, queryset, name, value):
-        words = search_words(value)
         if hasattr(queryset, "search"):  # entries: the model's one full-text search
-            return queryset.search(words)
-        return queryset.filter(search(self.search_fields, words))
+            return queryset.search(value)
+        return queryset.filter(search(self.search_fields, search_words(value)))
 
 
 class ActorFilterSet(FilterSet):
@@ -220,20 +210,32 @@ class SourceFilterSet(FilterSet):
         fields = ["publisher", "since", "until"]
 
 
-class EntryFilterSet(FilterSet):
-    kind_prefix = ""
+class PeriodRangeForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            check_range(cleaned.get("since"), cleaned.get("until"))
+        except forms.ValidationError as error:
+            raise forms.ValidationError({"until": error.messages}) from None
+        return cleaned
 
+
+class EntryFilterSet(FilterSet):
     negotiation = IdOrSlugFilter(queryset=Negotiation.objects.all())
     actor = IdOrSlugFilter(
         queryset=Actor.objects.all(), method="filter_actor", label="An actor taking part."
     )
-    since = SinceFilter(field_name="date_start")
-    until = UntilFilter(field_name="date_start")
+    since = PeriodSinceFilter(field_name="date_start")
+    until = PeriodUntilFilter(field_name="date_start")
     key = django_filters.BooleanFilter()
     published = django_filters.BooleanFilter(method="filter_published")
 
+    def get_form_class(self):
+        """The filters' form, checking that ``since`` is not after ``until`` (a 400)."""
+        return type(f"{type(self).__name__}Form", (PeriodRangeForm, super().get_form_class()), {})
+
     def filter_actor(self, queryset, name, value):
-        return queryset.filter(involving(value, self.kind_prefix)) if value else queryset
+        return queryset.involving(value) if value else queryset
 
     def filter_published(self, queryset, name, value):
         condition = Q(state=PublicationState.PUBLISHED)
@@ -241,8 +243,6 @@ class EntryFilterSet(FilterSet):
 
 
 class ProposalFilterSet(EntryFilterSet):
-    kind_prefix = "proposal"
-
     proposed_by = IdOrSlugFilter(queryset=Actor.objects.all())
     status = django_filters.ChoiceFilter(
         field_name="current_status", choices=ProposalStatus.choices, label="Current status."
@@ -254,8 +254,6 @@ class ProposalFilterSet(EntryFilterSet):
 
 
 class StatusChangeFilterSet(EntryFilterSet):
-    kind_prefix = "status_change"
-
     proposal = IdFilter(queryset=readable_proposals)
     status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
 
@@ -265,8 +263,6 @@ class StatusChangeFilterSet(EntryFilterSet):
 
 
 class StatementFilterSet(EntryFilterSet):
-    kind_prefix = "statement"
-
     kind = django_filters.ChoiceFilter(choices=Statement.Kind.choices)
     proposal = IdFilter(queryset=readable_proposals)
     stance = django_filters.ChoiceFilter(choices=Stance.choices)
@@ -277,8 +273,6 @@ class StatementFilterSet(EntryFilterSet):
 
 
 class EventFilterSet(EntryFilterSet):
-    kind_prefix = "event"
-
     kind = django_filters.ChoiceFilter(choices=Event.Kind.choices)
 
     class Meta:
@@ -287,8 +281,6 @@ class EventFilterSet(EntryFilterSet):
 
 
 class ExpectationFilterSet(EntryFilterSet):
-    kind_prefix = "expectation"
-
     outcome = django_filters.ChoiceFilter(choices=Expectation.Outcome.choices)
 
     class Meta:
@@ -299,8 +291,11 @@ class ExpectationFilterSet(EntryFilterSet):
 class TimelineFilterSet(EntryFilterSet):
     negotiation = None  # the timeline is one negotiation's
     type = django_filters.MultipleChoiceFilter(
-        field_name="entry_type", choices=EntryType.choices, label="Entry kinds (repeatable)."
+        method="filter_type", choices=EntryType.choices, label="Entry kinds (repeatable)."
     )
+
+    def filter_type(self, queryset, name, value):
+        return queryset.of_kinds(*value)
 
     class Meta:
         model = Entry

@@ -43,26 +43,6 @@ class KeysetPagination(BasePagination):
         rows = list(keyset_slice(queryset, self.ordering, values, backwards, self.page_size + 1))
         return self.take(rows, cursor, backwards)
 
-    def paginate_compiled(self, query, request, queryset, *arguments):
-        """As ``paginate_queryset``, with a CompiledQuery (``negotiations.compiled``) whose
-        ``build(*arguments, *cursor values, ordering=, backwards=, limit=)`` returns
-        ``keyset_slice()`` of the list ``queryset`` also names (for the cursor's types)."""
-        self.request = request
-        self.page_size = self.get_page_size(request)
-        self.ordering = self.get_ordering(request, queryset, view=None)
-        self.base_url = request.build_absolute_uri()
-        cursor = self.decode_cursor(request, queryset)
-        backwards = bool(cursor and cursor["back"])
-        values = cursor["values"] if cursor else []
-        rows = query(
-            *arguments,
-            *values,
-            ordering=tuple(self.ordering),
-            backwards=backwards,
-            limit=self.page_size + 1,
-        )
-        return self.take(rows, cursor, backwards)
-
     def take(self, rows, cursor, backwards):
         """The page out of ``page_size + 1`` rows read; the extra one says there is more."""
         more = len(rows) > self.page_size

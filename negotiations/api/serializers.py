@@ -576,10 +576,8 @@ class ProposalSerializer(EntrySerializer):
     def to_representation(self, instance):
         if not hasattr(instance, "current_status"):
             # A proposal just written: read its status as a list would.
-            latest = instance.status_changes.visible_to(self.user).order_by(
-                "-date_start", "-sequence", "-pk"
-            )
-            instance.current_status = latest.values_list("status", flat=True).first()
+            current = Proposal.objects.filter(pk=instance.pk).with_status(self.user)
+            instance.current_status = current.values_list("current_status", flat=True).first()
         data = super().to_representation(instance)
         if not getattr(instance, "supersedes_named", True):
             data["supersedes"] = None  # a proposal the reader may not see (a draft)

@@ -2,11 +2,10 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,11 +20,10 @@ from drf_spectacular.views import (
 )
 from rest_framework import mixins, routers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from negotiations import domain, reader_http, selectors, timeline
-from negotiations.compiled import CompiledQuery
 from negotiations.models import (
     Actor,
     Entry,
@@ -45,7 +43,7 @@ from .conditional import ConditionalMixin
 from .errors import JsonErrorsMixin
 from .exceptions import Conflict
 from .expand import ExpandMixin
-from .pagination import KeysetPagination, TimelinePagination, keyset_slice
+from .pagination import KeysetPagination, TimelinePagination
 from .parameters import QueryParametersMixin
 
 PRECONDITION = OpenApiParameter(
@@ -232,40 +230,6 @@ class ActorViewSet(SlugLookupMixin, RecordViewSet):
     ordering = ["name"]
 
 
-def _published_page(negotiation_id, at, *after, ordering, backwards, limit):
-    """What readers see of a timeline, one keyset page: the unfiltered path of
-    ``NegotiationViewSet.timeline`` for those who may not preview, as one query."""
-    entries = Entry.objects.published(at=at).filter(negotiation_id=negotiation_id)
-    return keyset_slice(timeline.rows(entries), ordering, after, backwards, limit)
-
-
-def _published_search_ids(negotiation_id, at, words, *after, ordering, backwards, limit):
-    entries = Entry.objects.published(at=at).filter(negotiation_id=negotiation_id).search(words)
-    return keyset_slice(entries, ordering, after, backwards, limit).values_list("pk")
-
-
-def _rows_in_order(ids, *, ordering, backwards):
-    entries = Entry.objects.filter(pk__in=ids)
-    return keyset_slice(timeline.rows(entries), ordering, (), backwards, None)
-
-
-published_page = CompiledQuery("timeline_page", _published_page)
-# A search's best plan depends on its words (how common they are), so it is planned at
-# each run: over the spine alone, that costs a third of planning the page's joins, which
-# the second query, by ids, reads with a plan made once.
-_search_ids = CompiledQuery("timeline_search_ids", _published_search_ids, prepare=False)
-_rows_by_ids = CompiledQuery("timeline_rows_by_ids", _rows_in_order)
-
-
-def published_search_page(negotiation_id, at, words, *after, ordering, backwards, limit):
-    """The same, for a search (``?q=`` alone): its page's ids, then their rows."""
-    found = _search_ids(
-        negotiation_id, at, words, *after, ordering=ordering, backwards=backwards, limit=limit
-    )
-    ids = [pk for (pk,) in found]
-    return _rows_by_ids(ids, ordering=ordering, backwards=backwards) if ids else []
-
-
 @crud_docs("a negotiation", "negotiations", serializers.NegotiationSerializer)
 class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     serializer_class = serializers.NegotiationSerializer
@@ -309,21 +273,9 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             raise Http404
 
         def build():
-            compiled = self.compiled_page(request)
-            if compiled is not None:
-                query, arguments = compiled
-                page = self.paginator.paginate_compiled(
-                    query,
-                    request,
-                    Entry.objects.all(),
-                    negotiation_id,
-                    timezone.now(),
-                    *arguments,
-                )
-            else:
-                entries = self.get_queryset().filter(negotiation_id=negotiation_id)
-                entries = self.filter_queryset(entries)
-                page = self.paginate_queryset(timeline.rows(entries))
+            entries = self.get_queryset().filter(negotiation_id=negotiation_id)
+            entries = self.filter_queryset(entries)
+            page = self.paginate_queryset(timeline.rows(entries))
             detail_url = serializers.detail_urls(request)
             items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]
             return self.get_paginated_response(items)
@@ -338,24 +290,6 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
-
-    def compiled_page(self, request):
-        """``(query, arguments)`` precompiled for the pages readers ask for most — the whole
-        timeline, and a search on PostgreSQL (one parameter, however many words) — else
-        None: the filters' own path."""
-        if user_may_preview(request.user):
-            return None
-        filtered = set(request.query_params) & set(filters.TimelineFilterSet.base_filters)
-        if not filtered:
-            return published_page, ()
-        if filtered == {"q"} and connection.vendor == "postgresql":
-            field = filters.TimelineFilterSet.base_filters["q"].field
-            try:
-                words = filters.search_words(field.clean(request.query_params["q"]))
-            except DjangoValidationError as error:
-                raise ValidationError({"q": error.messages}) from None
-            return (published_search_page, (words,)) if words else (published_page, ())
-        return None
 
     def rendered(self, response):
         """A DRF response rendered now, so its bytes can be stored and validated."""

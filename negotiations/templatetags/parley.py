@@ -1,8 +1,10 @@
 """Presentation helpers for the reader pages. No rules here: only wording and markup."""
 
+import functools
 import json
 
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -13,9 +15,10 @@ from ..dates import PartialDate
 from ..models import ProposalStatus
 from ..reader_filters import Cursor
 from ..selectors import entry_url
-from . import entry_markup
 
 register = template.Library()
+
+_MARK = 4_611_686_018_427_400_249  # an id no slug contains: where a URL's id goes
 
 # Characters that could end a <script> block or start markup, as in ``json_script``.
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -63,12 +66,12 @@ def day(value):
 
 @register.filter
 def status_label(status):
-    return ProposalStatus(status).label if status else "No status recorded"
+    return ProposalStatus.label_of(status)
 
 
 @register.filter
 def is_closed(status):
-    return status in ProposalStatus.closed()
+    return ProposalStatus.is_closed(status)
 
 
 @register.filter
@@ -120,33 +123,25 @@ def entry_link(slug, pk):
     return entry_url(slug, pk)
 
 
-@register.simple_tag(takes_context=True)
-def entry_html(context, entry):
-    """One timeline entry (``entry_markup``), with the options the context sets."""
-    return entry_markup.render_entry(
-        entry,
-        compact=bool(context.get("compact")),
-        show_negotiation=bool(context.get("show_negotiation")),
-        syndicated=bool(context.get("syndicated")),
-    )
+@functools.lru_cache(maxsize=4096)
+def _actor_path(prefix, slug):
+    return reverse("negotiations:actor", kwargs={"slug": slug})
 
 
-@register.simple_tag
-def entry_sources(entry):
-    return mark_safe(entry_markup.render_sources(entry))
-
-
-@register.simple_tag
-def entry_corrections(entry):
-    return mark_safe(entry_markup.render_corrections(entry))
+@functools.lru_cache(maxsize=1024)
+def _proposal_pattern(prefix, slug):
+    path = reverse("negotiations:proposal", kwargs={"slug": slug, "pk": _MARK})
+    head, tail = path.rsplit(str(_MARK), 1)
+    return head, tail
 
 
 @register.filter
 def actor_url(actor):
-    return entry_markup.actor_url(actor)
+    return _actor_path(get_script_prefix(), actor.slug)
 
 
 @register.simple_tag
 def proposal_url(slug, pk):
     """A proposal page's address (``{% url %}`` reverses the whole pattern each time)."""
-    return entry_markup.proposal_url(slug, pk)
+    head, tail = _proposal_pattern(get_script_prefix(), slug)
+    return f"{head}{int(pk)}{tail}"

@@ -80,7 +80,9 @@ def test_items_in_reading_order_with_their_own_precision(anon, negotiation, stor
         ("type=statement", ["statement"]),
         ("type=statement&type=event", ["statement", "event"]),
         ("since=2025-02", ["status_change", "statement", "event", "expectation"]),
-        ("since=2025-02-23", ["event", "expectation"]),
+        # "February 2025" overlaps the period from 23 February on, as on the pages.
+        ("since=2025-02-23", ["status_change", "statement", "event", "expectation"]),
+        ("since=2025-02-24", ["status_change", "statement"]),
         ("until=2025", ["proposal", "status_change", "statement", "event", "expectation"]),
         ("until=2025-01", ["proposal"]),
         ("since=2025-02&until=2025-02-22", ["status_change", "statement"]),

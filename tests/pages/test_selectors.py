@@ -83,10 +83,8 @@ def test_without_phases_there_is_one_unnamed_era(negotiation):
 )
 def test_a_partial_date_overlapping_the_range_is_kept(negotiation, entry_date, start, end, shown):
     entry = factories.EventFactory(negotiation=negotiation, date=entry_date)
-    found = Entry.objects.filter(
-        selectors.overlapping(
-            PartialDate.parse(start) if start else None, PartialDate.parse(end) if end else None
-        )
+    found = Entry.objects.overlapping(
+        PartialDate.parse(start) if start else None, PartialDate.parse(end) if end else None
     )
     assert found.filter(pk=entry.pk).exists() is shown
 

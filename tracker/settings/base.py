@@ -112,19 +112,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # PostgreSQL streaming replicas, skipped while down or more than DATABASE_REPLICA_MAX_LAG
 # seconds behind the primary.
 DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG") or 5)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django writes joins spine first, in a good order already. Searching every order
-    # of the timeline's nine-table read cost PostgreSQL 5 ms of planning per request
-    # for a 0.4 ms execution (bench/README.md); keep the order as written.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # JIT compilation pays off for long analytical queries, not for a reader's page: it
-    # cost the "what comes next" page about 60 ms at 100,000 entries.
-    # The statements prepared for the hot read paths (negotiations/compiled.py) are
-    # planned once, not at each run: the first timeline page went from 2.7 to 0.6 ms.
-    DATABASES["default"]["OPTIONS"]["options"] = (
-        "-c join_collapse_limit=1 -c jit=off -c plan_cache_mode=force_generic_plan"
-    )
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no row locks (select_for_update does nothing): a transaction that read
     # first and writes later cannot wait for another writer, it fails at once with
     # "database is locked". Each transaction takes the write lock when it begins, so
