@@ -141,10 +141,14 @@ def receiver():
 
 
 def run_due_tasks(at=None):
-    """What the worker does: run each task due (``run_after``), once."""
+    """What the worker does with the edge's purges: run each one due (``run_after``),
+    once. (A publication queues other tasks too, such as the followers' fan-out.)"""
     ran = []
     now = at or timezone.now()
-    for result in DBTaskResult.objects.filter(status="READY").order_by("pk"):
+    purges = DBTaskResult.objects.filter(
+        status="READY", task_path="negotiations.edge.purge_edge"
+    ).order_by("pk")
+    for result in purges:
         if result.run_after != get_date_max() and result.run_after > now:
             continue
         value = result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
