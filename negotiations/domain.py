@@ -300,14 +300,11 @@ def lift_due_embargoes(*, now=None):
 
 
 def _lapses_at(expectation):
-    """When a pending expectation lapses: the day after its due period ends, at midnight
-    (UTC, the site's time zone); None without a due date or once resolved."""
-    due = expectation.due_date
-    if due is None or expectation.outcome != Expectation.Outcome.PENDING:
+    """When a pending expectation lapses (``Expectation.lapses_on``), at midnight UTC
+    (the site's time zone); None without a due date or once resolved."""
+    day = expectation.lapses_on
+    if day is None or expectation.outcome != Expectation.Outcome.PENDING:
         return None
-    if due.end >= datetime.date.max:
-        return None  # the end of the calendar never passes
-    day = due.end + datetime.timedelta(days=1)
     return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 

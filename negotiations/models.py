@@ -11,6 +11,7 @@ its latest status change (``ProposalQuerySet.with_status``). Writes go through
 ``negotiations.domain``.
 """
 
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -1135,10 +1136,19 @@ class Expectation(Entry):
         shows it changes with the date alone: reader ETags key on the day."""
         if self.outcome != self.Outcome.PENDING:
             return ExpectationProgress(self.outcome)
-        due = self.due_date
-        if due is not None and due.end < today:
+        lapses_on = self.lapses_on
+        if lapses_on is not None and today >= lapses_on:
             return ExpectationProgress.OVERDUE
         return ExpectationProgress.PENDING
+
+    @property
+    def lapses_on(self):
+        """The first day a pending expectation is overdue: the day after its due period
+        ends; None without a due date (or one at the end of the calendar)."""
+        due = self.due_date
+        if due is None or due.end >= datetime.date.max:
+            return None
+        return due.end + datetime.timedelta(days=1)
 
     @property
     def progress(self):
