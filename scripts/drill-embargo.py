@@ -20,9 +20,6 @@ Every wait is bounded; the drill stops the worker and gunicorn it started. About
 
 import argparse
 import datetime
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests
 from drill_common import (
     DEMO_SLUG,
-    PYTHON,
-    ROOT,
     Gunicorn,
     Postgres,
+    Worker,
     django_json,
     fail,
     make_users,
@@ -51,43 +47,6 @@ AHEAD = 5.0  # seconds: the embargo is set this far ahead
 LIMIT_VISIBLE = 2.0  # seconds after its time by which every answer shows it
 LIMIT_CATCH_UP = 5.0  # seconds after the worker starts again
 REQUEST_TIMEOUT = 5.0
-
-
-class Worker:
-    """``manage.py run_worker`` in its own session; stopped by its own pid."""
-
-    def __init__(self, env, log_path):
-        self.env, self.log_path, self.process = env, Path(log_path), None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "run_worker", "--interval", "0.5"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        say(f"task worker started (pid {self.process.pid})")
-
-    def stop(self):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        say(f"task worker stopped (pid {self.process.pid})")
-        self.process = None
-        self.log.close()
-
-    def check_running(self):
-        if self.process is None or self.process.poll() is not None:
-            fail(f"The task worker exited: {self.log_path.read_text(errors='replace')[-2000:]}")
 
 
 def publish_embargoed(base, token, demo, text, at):

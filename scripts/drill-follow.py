@@ -25,10 +25,7 @@ import email
 import email.policy
 import http.server
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,10 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from aiosmtpd.controller import Controller
 from drill_common import (
     DEMO_SLUG,
-    PYTHON,
-    ROOT,
     Gunicorn,
     Postgres,
+    Worker,
     django_json,
     fail,
     free_port,
@@ -118,42 +114,6 @@ class ReceiverHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class Worker:
-    """``manage.py run_worker`` in its own session; stopped (or killed) by its own pid."""
-
-    def __init__(self, env, log_path):
-        self.env, self.log_path, self.process = env, Path(log_path), None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [PYTHON, "manage.py", "run_worker", "--interval", "0.2"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        say(f"task worker started (pid {self.process.pid})")
-
-    def stop(self, *, kill=False):
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            if kill:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            else:
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        say(f"task worker {'killed' if kill else 'stopped'} (pid {self.process.pid})")
-        self.process = None
-        self.log.close()
 
 
 def wait_for(check, limit, what):
@@ -232,7 +192,7 @@ def main():
     )
     consumer_key = manage(env, "create_api_key", "drill-desk").strip()
     workdir = Path(tempfile.mkdtemp(prefix="parley-drill-follow."))
-    worker = Worker(env, workdir / "worker.log")
+    worker = Worker(env, workdir / "worker.log", interval=0.2)
     smtp.start()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     everyone = args.followers + 1

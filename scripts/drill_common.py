@@ -353,6 +353,48 @@ class Gunicorn:
 # --------------------------------------------------------------------------- #
 
 
+class Worker:
+    """``manage.py run_worker`` in its own session, polling every ``interval`` seconds;
+    stopped (or killed, as a crash would) by its own pid."""
+
+    def __init__(self, env, log_path, *, interval=0.5):
+        self.env, self.log_path, self.interval = env, Path(log_path), interval
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [PYTHON, "manage.py", "run_worker", "--interval", str(self.interval)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        say(f"task worker started (pid {self.process.pid})")
+
+    def stop(self, *, kill=False):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            if kill:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        say(f"task worker {'killed' if kill else 'stopped'} (pid {self.process.pid})")
+        self.process = None
+        self.log.close()
+
+    def check_running(self):
+        if self.process is None or self.process.poll() is not None:
+            fail(f"The task worker exited: {self.log_path.read_text(errors='replace')[-2000:]}")
+
+
 def session(token=None):
     s = requests.Session()
     s.headers.update(PROXY_HEADERS)
