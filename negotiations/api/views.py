@@ -23,7 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from negotiations import domain, reader_http, selectors, timeline
+from negotiations import domain, fragments, reader_http, selectors, timeline
 from negotiations.models import (
     Actor,
     Entry,
@@ -271,16 +271,36 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         current = reader_http.stamp_of(negotiation_id)  # one indexed query
         if current is None:
             raise Http404
+        preview = user_may_preview(request.user)
 
         def build():
+            """One keyset query for the page's ids and versions, then each item from the
+            cache (``fragments``; for previews, none kept), the misses read (four
+            queries) and kept."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
-            entries = self.filter_queryset(entries)
-            page = self.paginate_queryset(timeline.rows(entries))
+            spine = self.paginate_queryset(
+                self.filter_queryset(entries).values("id", "version", "date_start", "sequence")
+            )
+            found = fragments.kept(
+                fragments.API,
+                spine,
+                None if preview else reader_http.version_of(current),
+                lambda ids: {
+                    item.id: serializers.timeline_item_data(item)
+                    for item in timeline.items(
+                        timeline.rows(self.get_queryset().filter(pk__in=ids))
+                    )
+                },
+            )
             detail_url = serializers.detail_urls(request)
-            items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]
+            items = [
+                {**found[row["id"]], "url": detail_url(found[row["id"]]["type"], row["id"])}
+                for row in spine
+                if row["id"] in found
+            ]
             return self.get_paginated_response(items)
 
-        if user_may_preview(request.user) or request.accepted_renderer.format != "json":
+        if preview or request.accepted_renderer.format != "json":
             return build()  # previews and the browsable API: validated by their bytes
         # Readers: validated by the negotiation's reader version (one query), rendered once
         # per change.
