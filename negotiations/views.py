@@ -185,6 +185,26 @@ def page_lanes(request, negotiation, context, page, *, filtering):
     )
 
 
+def filter_form(request, negotiation, context, form):
+    """The timeline's filter form as HTML, kept under the query it was bound to and the
+    negotiation's version (its actors: ``fragments``): a select of a few hundred actors
+    costs a template per option."""
+
+    def render():
+        html = render_to_string(
+            "negotiations/timeline.html#filters", {"form": form, "links": context["links"]}
+        )
+        return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+    bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
+    return fragments.kept_whole(
+        "filters",
+        bound,
+        None if context["preview"] else negotiation_version(negotiation),
+        render,
+    )
+
+
 def negotiation_jsonld(request, negotiation, context, *, name):
     parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
     return {
@@ -311,6 +331,7 @@ def timeline(request, slug):
             cursor=cursor,
             page=page,
             lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
+            filter_form=filter_form(request, negotiation, context, form),
             panels=panels,
             amounts=panels["amounts"],
             meta=page_meta(
