@@ -197,7 +197,9 @@ class ReaderWatch:
             else:
                 continue
             events.append(_event(kind, pk, action, negotiation_id))
-        sources = self._visible_sources()
+        # A source is visible while a visible entry cites it: when no watched entry was
+        # visible before nor is after (a draft written), none of theirs moved.
+        sources = self._visible_sources() if before or after else self.sources
         for pk in sorted(sources - self.sources):
             events.append(_event("source", pk, ReaderEvent.Action.PUBLISHED))
         for pk in sorted(self.sources - sources):
@@ -909,6 +911,8 @@ def save_entry(
         watch.record([entry.pk], actions=corrected)
         _schedule_lift(entry)
         _schedule_lapse(entry)
+    if creating:
+        entry.pending_revisions = []  # a new entry has none (``pending_revision``)
     return entry
 
 
