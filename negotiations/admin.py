@@ -20,9 +20,9 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import domain, history
-from .extraction import admin_views as extraction
-from .forms import (
+from negotiations import domain, history
+from negotiations.extraction import admin_views as extraction
+from negotiations.forms import (
     ActorForm,
     EntryForm,
     ExpectationForm,
@@ -32,7 +32,7 @@ from .forms import (
     VersionedForm,
     correction_fields,
 )
-from .models import (
+from negotiations.models import (
     Actor,
     Correction,
     Entry,
@@ -47,7 +47,7 @@ from .models import (
     Statement,
     StatusChange,
 )
-from .numbers import parse_id
+from negotiations.numbers import parse_id
 
 # Typed as one partial ``date`` field; the order within a day is the domain's to keep.
 ENTRY_FORM_EXCLUDE = ("date_start", "date_precision", "sequence")

@@ -6,4 +6,4 @@ class NegotiationsConfig(AppConfig):
     verbose_name = "Negotiations"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from negotiations import signals  # noqa: F401

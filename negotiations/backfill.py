@@ -40,9 +40,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import domain
-from .dates import PartialDate
-from .models import (
+from negotiations import domain
+from negotiations.dates import PartialDate
+from negotiations.models import (
     ENTRY_MODELS,
     Actor,
     Event,
@@ -53,7 +53,7 @@ from .models import (
     Statement,
     StatusChange,
 )
-from .numbers import NOT_ASCII, written_in_ascii
+from negotiations.numbers import NOT_ASCII, written_in_ascii
 
 COLUMNS = (
     "negotiation",

@@ -14,9 +14,9 @@ import zoneinfo
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from . import selectors
-from .dates import DatePrecision
-from .models import EntryType
+from negotiations import selectors
+from negotiations.dates import DatePrecision
+from negotiations.models import EntryType
 
 PRODID = "-//Parley//Negotiation calendar//EN"
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from . import domain
-from .dates import PartialDate
-from .models import (
+from negotiations import domain
+from negotiations.dates import PartialDate
+from negotiations.models import (
     Actor,
     Event,
     Expectation,

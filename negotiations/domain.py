@@ -19,9 +19,9 @@ from django.db.models import F, ProtectedError, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import edge
-from .dates import PartialDate
-from .models import (
+from negotiations import edge
+from negotiations.dates import PartialDate
+from negotiations.models import (
     Actor,
     Correction,
     Entry,
@@ -40,7 +40,7 @@ from .models import (
     StatusChange,
     normalize_source_url,
 )
-from .quotes import without_outer_quotes
+from negotiations.quotes import without_outer_quotes
 
 PUBLISH_PERMISSION = "negotiations.publish_entry"
 
@@ -269,7 +269,7 @@ def _schedule_lift(entry):
         return
     if entry.publish_at is None:
         return
-    from .tasks import schedule_embargo_lift
+    from negotiations.tasks import schedule_embargo_lift
 
     transaction.on_commit(lambda at=entry.publish_at: schedule_embargo_lift(at))
 
@@ -316,7 +316,7 @@ def _schedule_lapse(entry):
     at = _lapses_at(entry)
     if at is None or at <= timezone.now() - LAPSE_CATCH_UP:
         return
-    from .tasks import schedule_lapse_check
+    from negotiations.tasks import schedule_lapse_check
 
     transaction.on_commit(lambda at=at: schedule_lapse_check(at))
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from negotiations import views
 
 app_name = "embed"
 

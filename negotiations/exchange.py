@@ -23,18 +23,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import domain
-from .dates import PartialDate
-from .models import (
-    ENTRY_MODELS,
-    Actor,
-    Entry,
-    Negotiation,
-    Phase,
-    Proposal,
-    Source,
-)
-from .numbers import NOT_ASCII, written_in_ascii
+from negotiations import domain
+from negotiations.dates import PartialDate
+from negotiations.models import ENTRY_MODELS, Actor, Entry, Negotiation, Phase, Proposal, Source
+from negotiations.numbers import NOT_ASCII, written_in_ascii
 
 FORMAT = "parley-negotiation"
 FORMAT_VERSION = 1

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import capfirst
 
-from . import selectors
-from .dates import DatePrecision, PartialDate
-from .selectors import syndicated_html
+from negotiations import selectors
+from negotiations.dates import DatePrecision, PartialDate
+from negotiations.selectors import syndicated_html
 
 EXPORT_SIZE = 100
 

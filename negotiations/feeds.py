@@ -15,10 +15,15 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.text import capfirst
 
-from . import selectors
-from .models import Actor, Negotiation
-from .reader_http import Validators, negotiation_for_reader, negotiation_validators, respond
-from .selectors import syndicated_html
+from negotiations import selectors
+from negotiations.models import Actor, Negotiation
+from negotiations.reader_http import (
+    Validators,
+    negotiation_for_reader,
+    negotiation_validators,
+    respond,
+)
+from negotiations.selectors import syndicated_html
 
 FEED_SIZE = 50
 _ROOT_RELATIVE = re.compile(r'(href|src)="/(?!/)')

@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import conditional_escape
 
-from . import domain
-from .dates import PARTIAL_DATE_HELP, PartialDate
-from .models import (
+from negotiations import domain
+from negotiations.dates import PARTIAL_DATE_HELP, PartialDate
+from negotiations.models import (
     Actor,
     EntryType,
     Event,
@@ -23,7 +23,7 @@ from .models import (
     Statement,
     StatusChange,
 )
-from .numbers import NOT_ASCII, parse_id, written_in_ascii
+from negotiations.numbers import NOT_ASCII, parse_id, written_in_ascii
 
 QUICK_ADD = [
     (EntryType.STATEMENT, Statement),

@@ -17,7 +17,7 @@ from django.db import models
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from .dates import PartialDate
+from negotiations.dates import PartialDate
 
 # Bookkeeping, not content: shown nowhere in a diff.
 HIDDEN_FIELDS = {

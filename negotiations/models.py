@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .dates import DatePrecision, PartialDate
+from negotiations.dates import DatePrecision, PartialDate
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000

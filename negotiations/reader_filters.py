@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .dates import PartialDate, check_range
-from .models import EntryType
+from negotiations.dates import PartialDate, check_range
+from negotiations.models import EntryType
 
 TEXT_MAX = 200
 

@@ -35,7 +35,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from . import edge
+from negotiations import edge
 
 STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -80,7 +80,7 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
 def stamp_of(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
     one: one indexed read by primary key, the same answer in every process."""
-    from .models import Negotiation
+    from negotiations.models import Negotiation
 
     return (
         Negotiation.objects.filter(pk=negotiation_id)
@@ -147,7 +147,7 @@ def negotiation_for_reader(request, slug):
     (``selectors.negotiation_for_reader``), then kept in the cache under its reader
     version, which one indexed read gives (``stamp_of``). A copy is used only under the
     current version and only if its slug is still the one asked."""
-    from .selectors import negotiation_for_reader as read
+    from negotiations.selectors import negotiation_for_reader as read
 
     slug_key = f"parley:slug:{slug}"
     pk = cache.get(slug_key)

@@ -36,8 +36,8 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
 
-from .dates import PartialDate
-from .models import (
+from negotiations.dates import PartialDate
+from negotiations.models import (
     Actor,
     Correction,
     Entry,
@@ -56,7 +56,7 @@ from .models import (
     participation,
     place_in_phases,
 )
-from .reader_filters import Cursor, TimelineKey
+from negotiations.reader_filters import Cursor, TimelineKey
 
 # How much each list shows at most (the rest is one link away).
 TIMELINE_PAGE = 50  # entries per timeline page

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def lift_embargoes():
     """Make live every embargo that came due; returns how many entries it made live.
     Idempotent: a second run finds nothing to do."""
-    from . import domain
+    from negotiations import domain
 
     return domain.lift_due_embargoes()
 
@@ -36,7 +36,7 @@ def schedule_embargo_lift(publish_at):
 def record_lapsed_expectations():
     """Record the ``overdue`` event of each expectation whose due period ended with no
     outcome; returns how many. Idempotent."""
-    from . import domain
+    from negotiations import domain
 
     return domain.record_lapsed_expectations()
 

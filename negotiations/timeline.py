@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from .dates import PartialDate
-from .models import (
+from negotiations.dates import PartialDate
+from negotiations.models import (
     ENTRY_MODELS,
     Correction,
     Entry,

@@ -1,9 +1,9 @@
 from django.urls import path, register_converter
 from django.urls.converters import IntConverter
 
-from . import views
-from .feeds import ActorFeed, NegotiationFeed
-from .numbers import parse_id
+from negotiations import views
+from negotiations.feeds import ActorFeed, NegotiationFeed
+from negotiations.numbers import parse_id
 
 
 class IdConverter(IntConverter):

@@ -15,13 +15,13 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from . import selectors
-from .calendar import negotiation_calendar
-from .charts import svg
-from .exports import timelinejs
-from .models import Actor, ProposalStatus, user_may_preview
-from .reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
-from .reader_http import (
+from negotiations import selectors
+from negotiations.calendar import negotiation_calendar
+from negotiations.charts import svg
+from negotiations.exports import timelinejs
+from negotiations.models import Actor, ProposalStatus, user_may_preview
+from negotiations.reader_filters import Cursor, SinceForm, TimelineFilterForm, parse_id
+from negotiations.reader_http import (
     Validators,
     negotiation_for_reader,
     negotiation_validators,

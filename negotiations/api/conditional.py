@@ -26,8 +26,7 @@ from django.utils.cache import parse_etags, patch_cache_control, patch_vary_head
 from rest_framework.exceptions import ValidationError
 
 from negotiations import domain, edge
-
-from .exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
+from negotiations.api.exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
 
 # A version is a 64-bit integer: longer digit strings name no version (and int() of
 # thousands of digits raises ValueError).

@@ -18,6 +18,8 @@ from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from negotiations import domain, selectors
+from negotiations.api.expand import ExpandableIdField, ExpandableListSerializer
+from negotiations.api.fields import DecimalField, IdRelatedField, PartialDateField
 from negotiations.dates import DatePrecision, PartialDate
 from negotiations.models import (
     TEXT_MAX,
@@ -40,9 +42,6 @@ from negotiations.models import (
     http_url_validator,
     user_may_preview,
 )
-
-from .expand import ExpandableIdField, ExpandableListSerializer
-from .fields import DecimalField, IdRelatedField, PartialDateField
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 

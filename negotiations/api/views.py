@@ -24,6 +24,13 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from negotiations import domain, reader_http, selectors, timeline
+from negotiations.api import filters, serializers
+from negotiations.api.conditional import ConditionalMixin
+from negotiations.api.errors import JsonErrorsMixin
+from negotiations.api.exceptions import Conflict
+from negotiations.api.expand import ExpandMixin
+from negotiations.api.pagination import KeysetPagination, TimelinePagination
+from negotiations.api.parameters import QueryParametersMixin
 from negotiations.models import (
     Actor,
     Entry,
@@ -37,14 +44,6 @@ from negotiations.models import (
 )
 from negotiations.numbers import parse_id
 from negotiations.selectors import proposal_readable
-
-from . import filters, serializers
-from .conditional import ConditionalMixin
-from .errors import JsonErrorsMixin
-from .exceptions import Conflict
-from .expand import ExpandMixin
-from .pagination import KeysetPagination, TimelinePagination
-from .parameters import QueryParametersMixin
 
 PRECONDITION = OpenApiParameter(
     "If-Match",

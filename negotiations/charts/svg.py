@@ -30,9 +30,9 @@ from decimal import ROUND_CEILING, Decimal
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from ..dates import PartialDate
-from ..models import EntryType
-from ..selectors import acting_actors
+from negotiations.dates import PartialDate
+from negotiations.models import EntryType
+from negotiations.selectors import acting_actors
 
 FONT = "system-ui, sans-serif"
 

@@ -8,7 +8,7 @@ set's), so the rules run, and are tested, without a database.
 import re
 from dataclasses import dataclass, field
 
-from . import lexicon, roles
+from negotiations.extraction import lexicon, roles
 
 _U, _L = lexicon.UPPER, lexicon.LETTERS
 

@@ -12,6 +12,9 @@ from django.utils.text import slugify
 
 from negotiations import domain
 from negotiations.dates import PartialDate
+from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.hints import KnownProposal
+from negotiations.extraction.pipeline import extract
 from negotiations.models import (
     Actor,
     Expectation,
@@ -20,10 +23,6 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
-
-from .actors import KnownActor
-from .hints import KnownProposal
-from .pipeline import extract
 
 ACCEPT_STATES = (PublicationState.DRAFT, PublicationState.REVIEW)
 
