@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Late, so every header middleware above still dresses what it answers.
-    "negotiations.reader_http.AnonymousCacheMiddleware",
+    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.backfill import COLUMNS, BackfillError, import_entries_csv
 from negotiations.models import Negotiation
+from negotiations.newsroom.backfill import COLUMNS, BackfillError, import_entries_csv
 
 
 class Command(BaseCommand):
