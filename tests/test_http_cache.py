@@ -1,4 +1,4 @@
-"""Repeat anonymous reads answered before the view (negotiations.reader_http)."""
+"""Repeat anonymous reads answered before the view (negotiations.caching.reader_http)."""
 
 import datetime
 

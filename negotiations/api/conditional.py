@@ -128,7 +128,7 @@ class ConditionalMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         if response.has_header("ETag") or "private" in response.get("Cache-Control", ""):
-            return response  # validated already (negotiations.reader_http): leave it be
+            return response  # validated already (negotiations.caching.reader_http): leave it be
         user = getattr(request, "_user", None)  # never authenticate again here
         signed_in = user is not None and user.is_authenticated
         if signed_in:
@@ -138,7 +138,7 @@ class ConditionalMixin:
         if response.status_code not in (200, 201, 202) or getattr(response, "data", None) is None:
             return response
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not signed_in:
-            # Across negotiations: any reader event may change it (negotiations.edge).
+            # Across negotiations: any reader event may change it (negotiations.caching.edge).
             edge.mark_public(response, [edge.SITE_KEY])
         response.render()
         digest = hashlib.sha256(response.content).hexdigest()[:32]

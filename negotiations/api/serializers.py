@@ -733,7 +733,7 @@ _moment = serializers.DateTimeField().to_representation
 
 
 def timeline_item_data(item, detail_url):
-    """A ``negotiations.timeline.Item`` in the shape of ``TimelineItemSerializer``.
+    """A ``negotiations.reader.selectors.rows.Item`` in the shape of ``TimelineItemSerializer``.
 
     The timeline is the hot read path, so items are written out directly rather
     than field by field; the API tests hold both to the same contract.

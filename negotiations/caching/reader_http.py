@@ -44,7 +44,7 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 class Validators:
     negotiation_id = None  # set for a negotiation's outputs: what the middleware re-checks
     route_extra = ""
-    edge_keys = (edge.SITE_KEY,)  # what an edge purge must reach (negotiations.edge)
+    edge_keys = (edge.SITE_KEY,)  # what an edge purge must reach (negotiations.caching.edge)
 
     def __init__(self, *moments, extra=""):
         today = timezone.localdate()

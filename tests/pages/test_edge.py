@@ -1,4 +1,4 @@
-"""The edge in front (negotiations.edge): every anonymous reader response names the keys of
+"""The edge in front (negotiations.caching.edge): every anonymous reader response names the keys of
 what it shows and may be kept long; signed-in and preview responses are never stored; a
 reader event purges its keys at every edge, through a real HTTP receiver on loopback."""
 

@@ -1,4 +1,4 @@
-"""The page-data rules in negotiations.selectors: eras, date overlap, readability."""
+"""The page-data rules in negotiations.reader.selectors: eras, date overlap, readability."""
 
 import datetime
 

@@ -258,7 +258,7 @@ else:
         },
     }
 
-# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.edge.
+# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.caching.edge.
 # EDGE_PURGE_URLS: where each reader event's soft purge goes (comma-separated; empty: no
 # edge to purge). With it, the edge keeps reader responses for EDGE_CACHE_SECONDS (until
 # midnight at most) and the purges keep them fresh; without it, for 10 s.

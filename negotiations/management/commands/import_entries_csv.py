@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "expectations) from a CSV file. Every row is checked; every bad row is reported "
         "by line number; if any row is bad, nothing is imported. Columns: "
         + ", ".join(COLUMNS)
-        + " (see negotiations/backfill.py)."
+        + " (see negotiations/newsroom/backfill.py)."
     )
 
     def add_arguments(self, parser):
