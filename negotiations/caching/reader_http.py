@@ -153,9 +153,9 @@ def negotiation_for_reader(request, slug):
     pk = cache.get(slug_key)
     current = stamp_of(pk) if pk is not None else None
     if current is not None:
-        kept = cache.get(_shared_key(pk, "negotiation", _version(current)))
-        if kept is not None and kept.slug == slug:
-            return kept
+        cached = cache.get(_shared_key(pk, "negotiation", _version(current)))
+        if cached is not None and cached.slug == slug:
+            return cached
     negotiation = read(slug)
     cache.set(slug_key, negotiation.pk, STORE_SECONDS)
     key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))

@@ -37,7 +37,7 @@ def save_record(record, *, by, m2m=None, expected_version=None):
     creating = record._state.adding
     with transaction.atomic():
         if isinstance(record, Negotiation):
-            _stamp_state_of_play(record, by=by)
+            _date_state_of_play(record, by=by)
         _store(record, by=by, m2m=m2m, expected_version=expected_version)
         action = ReaderEvent.Action.PUBLISHED if creating else ReaderEvent.Action.UPDATED
         _record_event_of(record, action, creating=creating)
@@ -51,7 +51,7 @@ def _state_of_play_changed(negotiation):
     return stored.values_list("state_of_play", flat=True).first() != negotiation.state_of_play
 
 
-def _stamp_state_of_play(negotiation, *, by):
+def _date_state_of_play(negotiation, *, by):
     """A new state of play is dated, and written by editors only. It is news, not a
     correction: the negotiation's save records it as ``updated`` like any other change,
     and its history keeps every version (``selectors.state_of_play_history``)."""
@@ -152,8 +152,8 @@ def _detachments(record):
                 referrer = referrer.specific
             referrer, changes = found.setdefault((type(referrer), referrer.pk), (referrer, {}))
             if relation.many_to_many:
-                kept = getattr(referrer, field.name).exclude(pk=record.pk)
-                changes[field.name] = list(kept.values_list("pk", flat=True))
+                remaining = getattr(referrer, field.name).exclude(pk=record.pk)
+                changes[field.name] = list(remaining.values_list("pk", flat=True))
             else:
                 setattr(referrer, field.attname, None)
                 changes[field.name] = None

@@ -123,7 +123,7 @@ class NegotiationAdmin(DomainAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = [*super().get_readonly_fields(request, obj), "state_of_play_updated_at"]
         if not may_publish(request.user):
-            fields.append("state_of_play")  # editors write it (_stamp_state_of_play)
+            fields.append("state_of_play")  # editors write it (_date_state_of_play)
         return fields
 
     def save_formset(self, request, form, formset, change):

@@ -64,7 +64,7 @@ def wrap(text, width):
 
 
 @dataclass
-class Shape:
+class Mark:
     kind: str
     x: float
     y: float
@@ -237,7 +237,7 @@ def _marks(cells, position, spread):
             _shape, color, kind_label = KINDS[entry.entry_type]
             date = PartialDate(entry.date_start, entry.date_precision)
             marks.append(
-                Shape(
+                Mark(
                     kind=entry.entry_type,
                     x=round(cx + (index - (count - 1) / 2) * step, 1),
                     y=round(cy, 1),

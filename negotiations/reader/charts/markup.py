@@ -25,28 +25,28 @@ def _legend_svg(legend):
     for item in legend:
         kind, x, y, color = item["kind"], item["x"], item["y"], escape(item["color"])
         if kind == "key":
-            shape = (
+            glyph = (
                 f'<circle cx="{x}" cy="{y}" r="6" fill="#ffffff" stroke="#111111" '
                 'stroke-width="2.5"/>'
             )
         elif kind == "statement":
-            shape = f'<circle cx="{x}" cy="{y}" r="5" fill="{color}"/>'
+            glyph = f'<circle cx="{x}" cy="{y}" r="5" fill="{color}"/>'
         elif kind == "expectation":
-            shape = (
+            glyph = (
                 f'<circle cx="{x}" cy="{y}" r="5" fill="#ffffff" stroke="{color}" '
                 'stroke-width="2.5"/>'
             )
         elif kind == "status_change":
-            shape = (
+            glyph = (
                 f'<rect x="{item["square_x"]}" y="{item["square_y"]}" width="10" height="10" '
                 f'fill="{color}"/>'
             )
         elif kind == "proposal":
-            shape = f'<polygon points="{item["diamond"]}" fill="{color}"/>'
+            glyph = f'<polygon points="{item["diamond"]}" fill="{color}"/>'
         else:
-            shape = f'<polygon points="{item["triangle"]}" fill="{color}"/>'
+            glyph = f'<polygon points="{item["triangle"]}" fill="{color}"/>'
         out.append(
-            f'{shape}<text x="{item["text_x"]}" y="{item["text_y"]}" fill="#1f2328" '
+            f'{glyph}<text x="{item["text_x"]}" y="{item["text_y"]}" fill="#1f2328" '
             f'font-size="12">{escape(item["label"])}</text>\n'
         )
     return "".join(out) + "\n"
@@ -58,27 +58,27 @@ def _marks_svg(marks):
         edge = "#111" if mark.key else "#fff"
         color = escape(mark.color)
         if mark.shape == "circle":
-            shape = (
+            glyph = (
                 f'<circle cx="{mark.x}" cy="{mark.y}" r="{mark.size}" fill="{color}" '
                 f'stroke="{edge}" stroke-width="{mark.stroke_width}"/>'
             )
         elif mark.shape == "ring":
-            shape = (
+            glyph = (
                 f'<circle cx="{mark.x}" cy="{mark.y}" r="{mark.size}" fill="#fff" '
                 f'stroke="{color}" stroke-width="{"3.5" if mark.key else "2.5"}"/>'
             )
         elif mark.shape == "square":
-            shape = (
+            glyph = (
                 f'<rect x="{mark.left}" y="{mark.top}" width="{mark.side}" height="{mark.side}" '
                 f'fill="{color}" stroke="{edge}" stroke-width="{mark.stroke_width}"/>'
             )
         else:
-            shape = (
+            glyph = (
                 f'<polygon points="{mark.points}" fill="{color}" stroke="{edge}" '
                 f'stroke-width="{mark.stroke_width}"/>'
             )
         out.append(
-            f'<g class="mark mark-{escape(mark.kind)}">{shape}'
+            f'<g class="mark mark-{escape(mark.kind)}">{glyph}'
             f"<title>{escape(mark.label)}</title></g>\n"
         )
     return "".join(out) + "\n"
