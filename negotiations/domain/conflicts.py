@@ -1,13 +1,5 @@
 """Errors every write shares: a version someone else saved first (409), a stale If-Match (412)."""
 
-import logging
-
-PUBLISH_PERMISSION = "negotiations.publish_entry"
-
-
-logger = logging.getLogger(__name__)
-
-
 # ``expected_revision`` when the caller does not say which pending revision it saw
 # (``None`` says it saw none).
 NOT_CHECKED = object()

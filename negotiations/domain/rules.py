@@ -1,6 +1,5 @@
 """The entry rules and who may do what: publish, correct, delete."""
 
-from negotiations.domain.conflicts import PUBLISH_PERMISSION
 from negotiations.models import (
     Entry,
     Proposal,
@@ -8,6 +7,8 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
+
+PUBLISH_PERMISSION = "negotiations.publish_entry"
 
 
 def may_publish(user):
