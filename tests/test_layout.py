@@ -18,8 +18,6 @@ KNOWN_CIRCLES = {
     # domain function and the domain must enqueue the task, whose import path
     # (``negotiations.tasks.lift_embargoes``) is stored with every task already queued.
     frozenset({"negotiations.domain.embargoes", "negotiations.tasks"}),
-    # The extraction rules: a role phrase resolves to an actor mention and back.
-    frozenset({"negotiations.extraction.actors", "negotiations.extraction.roles"}),
 }
 
 

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from negotiations.extraction import lexicon
+from negotiations.extraction.mentions import Mention
 
 _L = lexicon.LETTERS
 _TOKEN = re.compile(rf"[{_L}][{_L}.’'\-]*")
@@ -463,6 +464,4 @@ def _by_role(doc, ref, people, profiles, record):
 
 
 def _known(ref, actor):
-    from negotiations.extraction.actors import Mention
-
     return Mention(ref.start, ref.end, actor.name, "title", actor, actor.is_person)

@@ -13,8 +13,8 @@ from django.utils.text import slugify
 from negotiations.dates import PartialDate
 from negotiations.domain.entries import save_entry
 from negotiations.domain.records import get_or_create_source, save_record
-from negotiations.extraction.actors import KnownActor
 from negotiations.extraction.hints import KnownProposal
+from negotiations.extraction.mentions import KnownActor
 from negotiations.extraction.pipeline import extract
 from negotiations.models import (
     Actor,
