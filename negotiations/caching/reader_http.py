@@ -36,6 +36,8 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from negotiations.caching import edge
+from negotiations.models import Negotiation
+from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 
 STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -80,8 +82,6 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
 def stamp_of(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
     one: one indexed read by primary key, the same answer in every process."""
-    from negotiations.models import Negotiation
-
     return (
         Negotiation.objects.filter(pk=negotiation_id)
         .order_by()
@@ -144,11 +144,9 @@ def _shared_key(negotiation_id, name, version):
 
 def negotiation_for_reader(request, slug):
     """The negotiation at ``slug`` (404 when unknown): read with one query
-    (``selectors.negotiation_for_reader``), then kept in the cache under its reader
+    (``selectors.negotiation_for_reader``), then cached under its reader
     version, which one indexed read gives (``stamp_of``). A copy is used only under the
     current version and only if its slug is still the one asked."""
-    from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
-
     slug_key = f"parley:slug:{slug}"
     pk = cache.get(slug_key)
     current = stamp_of(pk) if pk is not None else None
