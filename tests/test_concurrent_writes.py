@@ -64,7 +64,8 @@ import django
 django.setup()
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
-from negotiations import domain
+from negotiations.domain.entries import create_statement
+from negotiations.domain.records import save_record
 from negotiations.models import Actor, Negotiation
 
 editor = User.objects.create(username="racer", is_staff=True)

@@ -149,7 +149,8 @@ import datetime
 import django
 django.setup()
 from django.utils import timezone
-from negotiations import domain
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import get_or_create_source
 from negotiations.models import Actor, Negotiation, Source, Statement
 
 negotiation = Negotiation.objects.get(slug="race")

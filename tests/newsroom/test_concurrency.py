@@ -52,7 +52,7 @@ def test_a_save_racing_past_the_form_check_is_still_refused(client, editor, supe
             save_entry(other, by=superuser, minor_fix=True)
         return check(entry, **kwargs)
 
-    monkeypatch.setattr("negotiations.domain.entries.check_entry_rules", someone_saves_meanwhile)
+    monkeypatch.setattr("negotiations.newsroom.forms.check_entry_rules", someone_saves_meanwhile)
     edited = form_data(page, text="Editor's wording.", minor_fix="on")
     response = client.post(url, edited, follow=True)
     assert "Nothing was saved." in response.text
