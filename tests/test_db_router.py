@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from negotiations import domain
+from negotiations.domain.records import save_record
 from tests import factories
 from tracker import db_router
 
@@ -193,7 +193,7 @@ def test_a_lagging_replica_is_skipped_and_writers_read_their_writes(replica, sup
         cursor.execute("SELECT pg_wal_replay_pause()")
     try:
         negotiation.title = "Retitled while the replica waits"
-        domain.save_record(negotiation, by=superuser)
+        save_record(negotiation, by=superuser)
         # The journalist reads the primary: their write, at once.
         page = journalist.get(f"/negotiations/{negotiation.slug}/")
         assert "Retitled while the replica waits" in page.content.decode()
