@@ -1,6 +1,7 @@
-"""Each entry's HTML fragment and API item are kept in the cache (``negotiations.fragments``):
-a page read again is one keyset query plus the cache, and what an entry shows of other
-records, of the viewer and of the date is never served stale."""
+"""Each entry's HTML fragment and API item are kept in the cache
+(``negotiations.caching.fragments``): a page read again is one keyset query plus the cache,
+and what an entry shows of other records, of the viewer and of the date is never served
+stale."""
 
 import datetime
 
@@ -11,7 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import add_correction, change_status, save_entry
+from negotiations.domain.records import save_record
 from negotiations.models import ProposalStatus, PublicationState
 from tests import factories
 from tests.queries import is_the_stamp
@@ -75,14 +77,14 @@ def test_an_actors_new_name_shows_on_the_entries_naming_them(client, record, neg
     assert "Ana Speaker" in page(client, negotiation)
     speaker = record["speaker"]
     speaker.name = "Ana Minister"
-    domain.save_record(speaker, by=editor)  # moves no entry's version
+    save_record(speaker, by=editor)  # moves no entry's version
     html = article(page(client, negotiation, "?kind="), record["statement"])
     assert "Ana Minister" in html and "Ana Speaker" not in html
 
 
 def test_a_proposals_new_status_shows_on_its_entry(client, record, negotiation, editor):
     assert "status-proposed" in article(page(client, negotiation), record["plan"])
-    domain.change_status(
+    change_status(
         proposal=record["plan"],
         status=ProposalStatus.REJECTED,
         date="2025-03-01",
@@ -96,7 +98,7 @@ def test_a_proposals_new_status_shows_on_its_entry(client, record, negotiation, 
 def test_a_correction_shows_on_its_entry_page_and_api(client, record, negotiation, editor):
     page(client, negotiation)
     api(client, negotiation)
-    domain.add_correction(record["statement"], note="The quote was shortened.", by=editor)
+    add_correction(record["statement"], note="The quote was shortened.", by=editor)
     html = article(page(client, negotiation, "?kind="), record["statement"])
     assert "The quote was shortened." in html
     (item,) = [i for i in api(client, negotiation) if i["id"] == record["statement"].pk]
@@ -107,7 +109,7 @@ def test_a_sources_new_title_shows_in_the_api(client, record, negotiation, edito
     api(client, negotiation)
     source = record["statement"].sources.get()
     source.title = "A better headline"
-    domain.save_record(source, by=editor)
+    save_record(source, by=editor)
     (item,) = [i for i in api(client, negotiation) if i["id"] == record["statement"].pk]
     assert [s["title"] for s in item["sources"]] == ["A better headline"]
 
@@ -136,7 +138,7 @@ def test_previews_are_neither_kept_nor_served_from_what_readers_got(record, nego
     assert "Not yet" not in page(Client(), negotiation, "?kind=")
     # A draft's edit moves no reader version: the preview shows it at once.
     draft.title = "Not yet, renamed"
-    domain.save_entry(draft, by=None)
+    save_entry(draft, by=None)
     assert "Not yet, renamed" in page(staff, negotiation)
     assert not any(i["id"] == draft.pk for i in api(Client(), negotiation))
     assert any(i["id"] == draft.pk for i in api(staff, negotiation))

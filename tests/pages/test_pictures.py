@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from negotiations.charts.svg import format_amount, format_amount_exact
+from negotiations.reader.charts.amounts import format_amount, format_amount_exact
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -116,8 +116,8 @@ def test_the_lanes_run_to_scale_with_breaks_for_long_gaps(client, demo):
 
 
 def test_time_scale_places_dates_in_stretches():
-    from negotiations.charts.svg import time_scale
     from negotiations.dates import PartialDate
+    from negotiations.reader.charts.lanes import time_scale
 
     dates = [PartialDate.parse(d) for d in ("2022-02-24", "2025-02-01", "2025-02-11", "2025-02-21")]
     xs, breaks = time_scale(dates, 500)

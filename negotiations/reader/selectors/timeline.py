@@ -1,0 +1,271 @@
+"""The timeline page: a window of entries, its cursors, amounts and corrections."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Q,
+    Subquery,
+)
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from negotiations.caching import fragments
+from negotiations.dates import PartialDate
+from negotiations.models import Correction
+from negotiations.reader.filters import Cursor, TimelineKey
+from negotiations.reader.selectors.entries import (
+    decorate,
+    eras,
+    proposals_with_status,
+    trails_and_named,
+)
+from negotiations.reader.selectors.queries import (
+    NEWEST_FIRST,
+    TIMELINE_ORDER,
+    acting_actors,
+    after,
+    attach_listed_actors,
+    before,
+    filtered,
+    involvement,
+    picked_ids,
+    readable,
+    reader_timeline,
+)
+
+TIMELINE_PAGE = 50  # entries per timeline page
+CORRECTIONS_ON_TIMELINE = 10
+CORRECTIONS_PAGE = 50
+AMOUNTS_LIMIT = 50  # proposals with an amount in the amounts picture
+
+
+@dataclass
+class TimelinePage:
+    """One page of the timeline; what the timeline shows on every page (where things
+    stand, amounts, corrections) is read apart: ``standing_with_since``,
+    ``amount_proposals``, ``corrections_log``."""
+
+    entries: list
+    eras: list
+    earlier: TimelineKey | None = None  # "Earlier entries": before this key
+    later: TimelineKey | None = None  # "Later entries": after this key
+    latest: bool = True  # the page ends with the newest entry
+    missing_entry: bool = False  # a permalink to an entry that is not readable
+
+    @property
+    def complete(self):
+        """Every entry (matching the filters) is on this page."""
+        return self.earlier is None and self.later is None
+
+
+def narrowed_to(actor, user, negotiation, filters):
+    """For the actor filter: a function picking, for a cursor condition, an order and a
+    limit, the ids of at most ``limit`` entries per way the actor takes part
+    (``involvement``), each way read from its own index. The page is then read among
+    these ids: the first ``limit`` of their union in that order are the page's."""
+    parts = [
+        filtered(part.filter(negotiation=negotiation), **filters)
+        for part in involvement(actor, user).values()
+    ]
+
+    def narrow(condition, order, limit):
+        return picked_ids([part.filter(condition).order_by(*order)[:limit] for part in parts])
+
+    return narrow
+
+
+def timeline_window(
+    entries, cursor, *, readable_entries, opens_at_start=False, narrow=None, size=None
+):
+    """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
+
+    Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
+    to page from (None at either end); ``missing`` when the cursor names an entry
+    that ``readable_entries`` does not hold. Without a cursor the page is the latest
+    one, or (``opens_at_start``: a start date is asked for) the first one. ``narrow``
+    (``narrowed_to``) picks candidates first.
+    """
+    size = size or TIMELINE_PAGE
+
+    def take(condition, order, limit):
+        """The first ``limit`` entries beyond a condition in an order (one query, or two
+        when narrowed), oldest first, and whether there are more."""
+        chosen = entries.filter(condition)
+        if narrow is not None:
+            chosen = chosen.filter(pk__in=narrow(condition, order, limit + 1))
+        rows = list(chosen.order_by(*order)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return (rows[::-1] if order == NEWEST_FIRST else rows), more
+
+    def any_before(key):
+        if narrow is not None:
+            return bool(narrow(before(key), NEWEST_FIRST, 1))
+        return entries.filter(before(key)).exists()
+
+    key = None
+    if cursor.entry is not None:
+        found = (
+            readable_entries.filter(pk=cursor.entry)
+            .values_list("date_start", "sequence", "pk")
+            .first()
+        )
+        if found is not None:
+            key = TimelineKey(*found)
+    missing = cursor.entry is not None and key is None
+    if key is not None:
+        # A permalink: the page starting at the entry (and whether any come before it).
+        rows, more = take(after(key, inclusive=True), TIMELINE_ORDER, size)
+        return (
+            rows,
+            _key(rows, 0, key) if any_before(key) else None,
+            _key(rows, -1) if more else None,
+            missing,
+        )
+    if cursor.before is not None:
+        rows, more = take(before(cursor.before), NEWEST_FIRST, size)
+        return rows, _key(rows, 0) if more else None, _key(rows, -1, cursor.before), missing
+    if cursor.after is not None:
+        rows, more = take(after(cursor.after), TIMELINE_ORDER, size)
+        return rows, _key(rows, 0, cursor.after), _key(rows, -1) if more else None, missing
+    if opens_at_start:
+        rows, more = take(Q(), TIMELINE_ORDER, size)
+        return rows, None, _key(rows, -1) if more else None, missing
+    rows, more = take(Q(), NEWEST_FIRST, size)
+    return rows, _key(rows, 0) if more else None, None, missing
+
+
+def _key(rows, index, default=None):
+    """The key of ``rows[index]``; ``default`` when the page is empty (its cursor)."""
+    if not rows:
+        return default
+    return TimelineKey.of(rows[index])
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    pk: int
+    affiliation_id: int | None
+
+
+@dataclass
+class ListedEntry:
+    """An entry as the timeline page lists it, kept in the cache (``fragments``): its
+    rendered HTML, and what the eras and the lanes picture read of it."""
+
+    pk: int
+    version: int
+    entry_type: str
+    date_start: datetime.date
+    date_precision: str
+    sequence: int
+    key: bool
+    headline: str
+    acting: tuple  # ActorRef: who acted (``acting_actors``)
+    html: str
+
+    @property
+    def date(self):
+        return PartialDate(self.date_start, self.date_precision)
+
+    @classmethod
+    def of(cls, entry):
+        """A decorated entry (``decorate``), rendered by its partial."""
+        html = render_to_string("negotiations/entries.html#entry", {"entry": entry})
+        return cls(
+            pk=entry.pk,
+            version=entry.version,
+            entry_type=entry.entry_type,
+            date_start=entry.date_start,
+            date_precision=entry.date_precision,
+            sequence=entry.sequence,
+            key=entry.key,
+            headline=entry.headline,
+            acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
+            html=mark_safe(html.strip()),  # what the template rendered, as it escaped it
+        )
+
+
+def listed_entries(ids, user):
+    """``{id: ListedEntry}`` of these entries: read with their kinds, sources, addressees
+    and participants, corrections, status trails and the proposals they may name (five
+    queries), decorated and rendered."""
+    entries = list(reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False))
+    attach_listed_actors(entries)
+    trails, named = trails_and_named(entries, user)
+    decorate(entries, trails, user, named=named)
+    return {entry.pk: ListedEntry.of(entry) for entry in entries}
+
+
+SPINE = ("pk", "version", "date_start", "sequence")
+
+
+def timeline_page(
+    negotiation, user, *, filters=None, cursor=None, size=None, phases=None, version=None
+):
+    """A page of the timeline: one keyset query for its entries' ids and versions (two
+    with a permalink, three with an actor filter), then each entry as a ``ListedEntry``
+    from the cache under ``version`` (the negotiation's, ``fragments``; None for previews:
+    nothing kept), the misses read and rendered (``listed_entries``).
+    ``phases``: the negotiation's, when already read."""
+    size = size or TIMELINE_PAGE
+    filters = filters or {}
+    cursor = cursor or Cursor()
+    base = readable(user).for_negotiation(negotiation)
+    rest = {name: value for name, value in filters.items() if name != "actor"}
+    actor = filters.get("actor")
+    spine, earlier, later, missing = timeline_window(
+        filtered(base, **rest).values_list(*SPINE, named=True),
+        cursor,
+        readable_entries=base,
+        opens_at_start=filters.get("start") is not None,
+        narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
+        size=size,
+    )
+    found = fragments.kept(fragments.HTML, spine, version, lambda ids: listed_entries(ids, user))
+    entries = [found[row.pk] for row in spine if row.pk in found]
+    return TimelinePage(
+        entries=entries,
+        eras=eras(
+            entries,
+            negotiation.phases.all() if phases is None else phases,
+            keep_empty=not filters,
+            earlier=earlier is not None,
+            later=later is not None,
+        ),
+        earlier=earlier,
+        later=later,
+        latest=later is None,
+        missing_entry=missing,
+    )
+
+
+def amount_proposals(negotiation, user, limit=None):
+    """The latest ``limit`` readable proposals that carry an amount (timeline order),
+    with their current status; and whether there are more."""
+    limit = limit or AMOUNTS_LIMIT
+    found = list(
+        proposals_with_status(negotiation, user)
+        .filter(amount__isnull=False)
+        .prefetch_related("addressed_to")  # who was asked, for the offers ladder
+        .order_by(*NEWEST_FIRST)[: limit + 1]
+    )
+    return found[:limit][::-1], len(found) > limit
+
+
+def corrections_log(negotiation, user, *, limit=None, before=None):
+    """Corrections of readable entries of the negotiation, newest first: at most
+    ``limit``, and whether there are more. ``before``: the id of a correction; the
+    page then starts after it (in the same order)."""
+    limit = limit or CORRECTIONS_ON_TIMELINE
+    corrections = Correction.objects.filter(
+        entry__in=readable(user).for_negotiation(negotiation).values("pk")
+    )
+    if before is not None:
+        moment = Subquery(Correction.objects.filter(pk=before).values("made_at")[:1])
+        corrections = corrections.filter(Q(made_at__lt=moment) | Q(made_at=moment, pk__lt=before))
+    found = list(
+        corrections.select_related("entry__negotiation").order_by("-made_at", "-pk")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit
