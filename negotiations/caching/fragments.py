@@ -47,7 +47,7 @@ def kept(form, spine, negotiation_version, build):
     if missing:
         built = build(missing)
         cache.set_many({keys[entry_id]: built[entry_id] for entry_id in built}, STORE_SECONDS)
-        result.update(built)
+        result |= built
     return result
 
 

@@ -138,8 +138,6 @@ def save_entry(
         watch.record([entry.pk], actions=corrected)
         _schedule_lift(entry)
         _schedule_lapse(entry)
-    if creating:
-        entry.pending_revisions = []  # a new entry has none (``pending_revision``)
     return entry
 
 
