@@ -47,9 +47,9 @@ end
 done = function(summary, latency, requests)
   io.write(string.format(
     '{"requests": %d, "duration_us": %d, "non_2xx_3xx": %d, "socket_errors": %d, '
-    .. '"p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
+    .. '"timeouts": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d}\n',
     summary.requests, summary.duration, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.connect + summary.errors.read + summary.errors.write, summary.errors.timeout,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
 """
@@ -284,7 +284,14 @@ def measure(endpoint, args):
         "p50_ms": report["p50_us"] / 1000,
         "p95_ms": report["p95_us"] / 1000,
         "p99_ms": report["p99_us"] / 1000,
-        "errors": report["non_2xx_3xx"] + report["socket_errors"],
+        # What went wrong, apart: a status other than 2xx/3xx (a 409/412 conflict, a 429
+        # throttle, a 5xx), a socket error, or no answer within wrk's 2 s (a timeout).
+        "errors": report["non_2xx_3xx"] + report["socket_errors"] + report["timeouts"],
+        "error_kinds": {
+            "non-2xx": report["non_2xx_3xx"],
+            "socket": report["socket_errors"],
+            "timeouts": report["timeouts"],
+        },
         "queries": after.get("X-Queries", "–"),
     }
 
@@ -308,6 +315,10 @@ def combine(rounds):
                     for key in ("p50_ms", "p95_ms", "p99_ms")
                 },
                 "errors": sum(m["errors"] for m in measured),
+                "error_kinds": {
+                    kind: sum(m["error_kinds"][kind] for m in measured)
+                    for kind in measured[0]["error_kinds"]
+                },
                 "queries": "/".join(dict.fromkeys(str(m["queries"]) for m in measured)),
             }
         )
@@ -343,9 +354,15 @@ def render(rows, args, setup):
             f"| {row['name']} | {row['status']} | {row['rps']:,.0f} "
             f"| {row['ratio']:.2f} ({low:.2f}–{high:.2f}) "
             f"| {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} "
-            f"| {row['queries']} | {row['errors']} |"
+            f"| {row['queries']} | {errors(row)} |"
         )
     return "\n".join(lines)
+
+
+def errors(row):
+    """``0``, or how many and of which kind: ``23 (23 timeouts)``."""
+    kinds = [f"{count} {kind}" for kind, count in row["error_kinds"].items() if count]
+    return f"{row['errors']} ({', '.join(kinds)})" if kinds else "0"
 
 
 def machine():

@@ -5,11 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.run import combine
+from bench.run import combine, errors
 from tracker.cache import caches_on
 
 
-def row(name, requests, seconds=5.0, p95=10.0, status=200, queries="5"):
+def row(name, requests, seconds=5.0, p95=10.0, status=200, queries="5", timeouts=0):
     return {
         "name": name,
         "status": status,
@@ -19,7 +19,8 @@ def row(name, requests, seconds=5.0, p95=10.0, status=200, queries="5"):
         "p50_ms": p95 / 2,
         "p95_ms": p95,
         "p99_ms": p95 * 2,
-        "errors": 0,
+        "errors": timeouts,
+        "error_kinds": {"non-2xx": 0, "socket": 0, "timeouts": timeouts},
         "queries": queries,
     }
 
@@ -45,6 +46,14 @@ def test_a_status_or_query_count_that_changes_between_rounds_shows():
     (api,) = combine(rounds)
     assert api["status"] == "200/304"
     assert api["queries"] == "1/5"
+
+
+def test_errors_say_of_which_kind_they_are():
+    """A write row's errors: wrk's timeouts, or answers that were not 2xx (409, 412, 429)."""
+    rounds = [[row("write", 10, timeouts=3)], [row("write", 10, timeouts=2)]]
+    (write,) = combine(rounds)
+    assert errors(write) == "5 (5 timeouts)"
+    assert errors(combine([[row("api", 100)]])[0]) == "0"
 
 
 @pytest.mark.django_db

@@ -732,8 +732,10 @@ class TimelineItemSerializer(serializers.Serializer):
 _moment = serializers.DateTimeField().to_representation
 
 
-def timeline_item_data(item, detail_url):
-    """A ``negotiations.reader.selectors.rows.Item`` in the shape of ``TimelineItemSerializer``.
+def timeline_item_data(item):
+    """A ``negotiations.reader.selectors.rows.Item`` in the shape of
+    ``TimelineItemSerializer``, but for its ``url`` (the address asked for names the host:
+    the view adds it; the rest is kept in the cache, ``negotiations.caching.fragments``).
 
     The timeline is the hot read path, so items are written out directly rather
     than field by field; the API tests hold both to the same contract.
@@ -758,7 +760,6 @@ def timeline_item_data(item, detail_url):
             {"note": correction["note"], "made_at": _moment(correction["made_at"])}
             for correction in item.corrections
         ],
-        "url": detail_url(item.entry_type, item.id),
     }
 
 

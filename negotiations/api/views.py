@@ -30,7 +30,7 @@ from negotiations.api.exceptions import Conflict
 from negotiations.api.expand import ExpandMixin
 from negotiations.api.pagination import KeysetPagination, TimelinePagination
 from negotiations.api.parameters import QueryParametersMixin
-from negotiations.caching import reader_http
+from negotiations.caching import fragments, reader_http
 from negotiations.domain.conflicts import NOT_CHECKED
 from negotiations.domain.records import delete_record
 from negotiations.domain.review import discard_revision, publish_revision
@@ -276,16 +276,36 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         current = reader_http.stamp_of(negotiation_id)  # one indexed query
         if current is None:
             raise Http404
+        preview = user_may_preview(request.user)
 
         def build():
+            """One keyset query for the page's ids and versions, then each item from the
+            cache (``fragments``; for previews, none kept), the misses read (four
+            queries) and kept."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
-            entries = self.filter_queryset(entries)
-            page = self.paginate_queryset(timeline.rows(entries))
+            spine = self.paginate_queryset(
+                self.filter_queryset(entries).values("id", "version", "date_start", "sequence")
+            )
+            found = fragments.kept(
+                fragments.API,
+                spine,
+                None if preview else reader_http.version_of(current),
+                lambda ids: {
+                    item.id: serializers.timeline_item_data(item)
+                    for item in timeline.items(
+                        timeline.rows(self.get_queryset().filter(pk__in=ids))
+                    )
+                },
+            )
             detail_url = serializers.detail_urls(request)
-            items = [serializers.timeline_item_data(i, detail_url) for i in timeline.items(page)]
+            items = [
+                {**found[row["id"]], "url": detail_url(found[row["id"]]["type"], row["id"])}
+                for row in spine
+                if row["id"] in found
+            ]
             return self.get_paginated_response(items)
 
-        if user_may_preview(request.user) or request.accepted_renderer.format != "json":
+        if preview or request.accepted_renderer.format != "json":
             return build()  # previews and the browsable API: validated by their bytes
         # Readers: validated by the negotiation's reader version (one query), rendered once
         # per change.

@@ -130,10 +130,11 @@ def apply_private(response):
 def negotiation_version(negotiation):
     """What a negotiation's outputs depend on besides their address — its reader
     version, today's date, the release — as one string, which every reader event moves."""
-    return _version(stamp(negotiation))
+    return version_of(stamp(negotiation))
 
 
-def _version(current):
+def version_of(current):
+    """``negotiation_version`` from a ``stamp`` (or ``stamp_of``) already read."""
     version, changed_at = current
     return Validators(changed_at, extra=f"v{version}").etag
 
@@ -151,7 +152,7 @@ def negotiation_for_reader(request, slug):
     pk = cache.get(slug_key)
     current = stamp_of(pk) if pk is not None else None
     if current is not None:
-        cached = cache.get(_shared_key(pk, "negotiation", _version(current)))
+        cached = cache.get(_shared_key(pk, "negotiation", version_of(current)))
         if cached is not None and cached.slug == slug:
             return cached
     negotiation = read(slug)

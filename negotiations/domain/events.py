@@ -134,7 +134,9 @@ class ReaderWatch:
             else:
                 continue
             events.append(_event(kind, pk, action, negotiation_id))
-        sources = self._visible_sources()
+        # A source is visible while a visible entry cites it: when no watched entry was
+        # visible before nor is after (a draft written), none of theirs moved.
+        sources = self._visible_sources() if before or after else self.sources
         for pk in sorted(sources - self.sources):
             events.append(_event("source", pk, ReaderEvent.Action.PUBLISHED))
         for pk in sorted(self.sources - sources):

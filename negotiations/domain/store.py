@@ -22,10 +22,21 @@ from negotiations.models import (
 
 
 def _log_change(record, action, *, negotiation_id=None, at):
-    RecordChange.objects.update_or_create(
+    """The record's one line in the change log, written or rewritten by one statement
+    (an upsert on ``record_change_one_per_record``; ``update_or_create`` takes a
+    SELECT, an INSERT and two savepoints)."""
+    change = RecordChange(
         record_type=record_type_of(record),
         record_id=record.pk,
-        defaults={"action": action, "changed_at": at, "negotiation_id": negotiation_id},
+        action=action,
+        changed_at=at,
+        negotiation_id=negotiation_id,
+    )
+    RecordChange.objects.bulk_create(
+        [change],
+        update_conflicts=True,
+        unique_fields=["record_type", "record_id"],
+        update_fields=["action", "changed_at", "negotiation_id"],
     )
 
 
@@ -129,7 +140,11 @@ def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
         if renamed:
             _refresh_search_text(_entries_naming(record))
         for name, values in m2m.items():
-            getattr(record, name).set(values)
+            related = getattr(record, name)
+            if creating:  # none to compare with: ``set`` would read them first
+                related.add(*values)
+            else:
+                related.set(values)
         negotiation_ids = _negotiation_ids_of(record)
         negotiation_id = negotiation_ids[0] if negotiation_ids else None
         _log_change(

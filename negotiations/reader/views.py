@@ -15,10 +15,12 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from negotiations.caching import fragments
 from negotiations.caching.reader_http import (
     Validators,
     negotiation_for_reader,
     negotiation_validators,
+    negotiation_version,
     read_only,
     respond,
     shared,
@@ -182,6 +184,54 @@ def timeline_panels(request, negotiation, context):
     }
 
 
+def page_lanes(request, negotiation, context, page, *, filtering):
+    """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
+    drawn from the page's entries, kept under their ids and versions and the negotiation's
+    version (``fragments``), like the entries themselves."""
+
+    def draw():
+        lanes = draw_lanes(
+            page.entries,
+            context["parties"],
+            title=f"{negotiation.title}: who acted when",
+            scope=None if page.complete else "page",
+        )
+        if lanes.is_empty:
+            return ""
+        html = render_to_string(
+            "negotiations/timeline.html#lanes", {"lanes": lanes, "filtering": filtering}
+        )
+        return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+    drawn = tuple((entry.pk, entry.version) for entry in page.entries)
+    return fragments.kept_whole(
+        "lanes",
+        (drawn, page.complete, filtering),
+        None if context["preview"] else negotiation_version(negotiation),
+        draw,
+    )
+
+
+def filter_form(request, negotiation, context, form):
+    """The timeline's filter form as HTML, kept under the query it was bound to and the
+    negotiation's version (its actors: ``fragments``): a select of a few hundred actors
+    costs a template per option."""
+
+    def render():
+        html = render_to_string(
+            "negotiations/timeline.html#filters", {"form": form, "links": context["links"]}
+        )
+        return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+    bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
+    return fragments.kept_whole(
+        "filters",
+        bound,
+        None if context["preview"] else negotiation_version(negotiation),
+        render,
+    )
+
+
 def negotiation_jsonld(request, negotiation, context, *, name):
     parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
     return {
@@ -292,14 +342,14 @@ def timeline(request, slug):
         form = TimelineFilterForm(request.GET, actors=actors)
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
+        version = None if context["preview"] else negotiation_version(negotiation)
         page = timeline_page(
-            negotiation, request.user, filters=filters, cursor=cursor, phases=panels["phases"]
-        )
-        lanes = draw_lanes(
-            page.entries,
-            context["parties"],
-            title=f"{negotiation.title}: who acted when",
-            scope=None if page.complete else "page",
+            negotiation,
+            request.user,
+            filters=filters,
+            cursor=cursor,
+            phases=panels["phases"],
+            version=version,
         )
         context.update(
             form=form,
@@ -307,7 +357,8 @@ def timeline(request, slug):
             opens_at_start=filters.get("start") is not None,
             cursor=cursor,
             page=page,
-            lanes=lanes,
+            lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
+            filter_form=filter_form(request, negotiation, context, form),
             panels=panels,
             amounts=panels["amounts"],
             meta=page_meta(

@@ -46,9 +46,10 @@ def test_same_number_of_queries_at_two_sizes(client, negotiation, output):
 @pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
 def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, negotiation, address):
     """What every address of the timeline shows alike (the negotiation, its header and
-    panels) is kept once read: the next address reads its own entries only — the page,
+    panels) is kept once read: the next address reads its own entries only — the page's
+    ids and versions, then those not kept yet (``negotiations.caching.fragments``): their rows,
     sources, addressees and participants, corrections, status trails with the proposals
-    it may name — whatever the size. The reader version is one indexed read on top.
+    they may name — whatever the size. The reader version is one indexed read on top.
     An actor filter adds two small reads (who
     speaks for the actor, what they are listed on), covered by the test above."""
 

@@ -1,12 +1,17 @@
 """The timeline page: a window of entries, its cursors, amounts and corrections."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
     Q,
     Subquery,
 )
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
+from negotiations.caching import fragments
+from negotiations.dates import PartialDate
 from negotiations.models import Correction
 from negotiations.reader.filters import Cursor, TimelineKey
 from negotiations.reader.selectors.entries import (
@@ -18,6 +23,7 @@ from negotiations.reader.selectors.entries import (
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
     TIMELINE_ORDER,
+    acting_actors,
     after,
     attach_listed_actors,
     before,
@@ -137,26 +143,88 @@ def _key(rows, index, default=None):
     return TimelineKey.of(rows[index])
 
 
-def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None, phases=None):
-    """A page of the timeline in a constant number of queries, each reading a bounded
-    number of rows; ``phases``: the negotiation's, when already read."""
+@dataclass(frozen=True)
+class ActorRef:
+    pk: int
+    affiliation_id: int | None
+
+
+@dataclass
+class ListedEntry:
+    """An entry as the timeline page lists it, kept in the cache (``fragments``): its
+    rendered HTML, and what the eras and the lanes picture read of it."""
+
+    pk: int
+    version: int
+    entry_type: str
+    date_start: datetime.date
+    date_precision: str
+    sequence: int
+    key: bool
+    headline: str
+    acting: tuple  # ActorRef: who acted (``acting_actors``)
+    html: str
+
+    @property
+    def date(self):
+        return PartialDate(self.date_start, self.date_precision)
+
+    @classmethod
+    def of(cls, entry):
+        """A decorated entry (``decorate``), rendered by its partial."""
+        html = render_to_string("negotiations/entries.html#entry", {"entry": entry})
+        return cls(
+            pk=entry.pk,
+            version=entry.version,
+            entry_type=entry.entry_type,
+            date_start=entry.date_start,
+            date_precision=entry.date_precision,
+            sequence=entry.sequence,
+            key=entry.key,
+            headline=entry.headline,
+            acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
+            html=mark_safe(html.strip()),  # what the template rendered, as it escaped it
+        )
+
+
+def listed_entries(ids, user):
+    """``{id: ListedEntry}`` of these entries: read with their kinds, sources, addressees
+    and participants, corrections, status trails and the proposals they may name (five
+    queries), decorated and rendered."""
+    entries = list(reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False))
+    attach_listed_actors(entries)
+    trails, named = trails_and_named(entries, user)
+    decorate(entries, trails, user, named=named)
+    return {entry.pk: ListedEntry.of(entry) for entry in entries}
+
+
+SPINE = ("pk", "version", "date_start", "sequence")
+
+
+def timeline_page(
+    negotiation, user, *, filters=None, cursor=None, size=None, phases=None, version=None
+):
+    """A page of the timeline: one keyset query for its entries' ids and versions (two
+    with a permalink, three with an actor filter), then each entry as a ``ListedEntry``
+    from the cache under ``version`` (the negotiation's, ``fragments``; None for previews:
+    nothing kept), the misses read and rendered (``listed_entries``).
+    ``phases``: the negotiation's, when already read."""
     size = size or TIMELINE_PAGE
     filters = filters or {}
     cursor = cursor or Cursor()
     base = readable(user).for_negotiation(negotiation)
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
-    entries, earlier, later, missing = timeline_window(
-        reader_timeline(filtered(base, **rest), listed_actors=False),
+    spine, earlier, later, missing = timeline_window(
+        filtered(base, **rest).values_list(*SPINE, named=True),
         cursor,
         readable_entries=base,
         opens_at_start=filters.get("start") is not None,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
-    attach_listed_actors(entries)
-    trails, named = trails_and_named(entries, user)
-    decorate(entries, trails, user, named=named)
+    found = fragments.kept(fragments.HTML, spine, version, lambda ids: listed_entries(ids, user))
+    entries = [found[row.pk] for row in spine if row.pk in found]
     return TimelinePage(
         entries=entries,
         eras=eras(

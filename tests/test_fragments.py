@@ -1,0 +1,144 @@
+"""Each entry's HTML fragment and API item are kept in the cache
+(``negotiations.caching.fragments``): a page read again is one keyset query plus the cache,
+and what an entry shows of other records, of the viewer and of the date is never served
+stale."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from negotiations.domain.entries import add_correction, change_status, save_entry
+from negotiations.domain.records import save_record
+from negotiations.models import ProposalStatus, PublicationState
+from tests import factories
+from tests.queries import is_the_stamp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def page(client, negotiation, query=""):
+    response = client.get(reverse("negotiations:timeline", args=[negotiation.slug]) + query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def api(client, negotiation, query=""):
+    url = reverse("api:negotiation-timeline", args=[negotiation.pk]) + query
+    response = client.get(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+def article(html, entry):
+    """The entry's own fragment in a page (the panels may say the same words)."""
+    start = html.index(f'id="entry-{entry.pk}"')
+    return html[start : html.index("</article>", start)]
+
+
+def reads(call):
+    """The queries of ``call()`` but the reader version's (and the API's savepoints)."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    sql = [q["sql"] for q in captured.captured_queries]
+    return [q for q in sql if not is_the_stamp(q) and "SAVEPOINT" not in q]
+
+
+@pytest.fixture
+def record(negotiation):
+    speaker = factories.ActorFactory(name="Ana Speaker")
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    factories.StatusChangeFactory(proposal=plan, status=ProposalStatus.PROPOSED)
+    statement = factories.StatementFactory(negotiation=negotiation, actor=speaker)
+    return {"speaker": speaker, "plan": plan, "statement": statement}
+
+
+def test_another_address_showing_the_same_entries_renders_nothing(client, record, negotiation):
+    """The entries' fragments and the page's picture come from the cache: the page is its
+    keyset query alone (the stored response of this address is another's)."""
+    page(client, negotiation)
+    assert len(reads(lambda: page(client, negotiation, "?kind="))) == 1
+    api(client, negotiation)
+    assert len(reads(lambda: api(client, negotiation, "?page_size=49"))) == 1
+
+
+def test_an_actors_new_name_shows_on_the_entries_naming_them(client, record, negotiation, editor):
+    assert "Ana Speaker" in page(client, negotiation)
+    speaker = record["speaker"]
+    speaker.name = "Ana Minister"
+    save_record(speaker, by=editor)  # moves no entry's version
+    html = article(page(client, negotiation, "?kind="), record["statement"])
+    assert "Ana Minister" in html and "Ana Speaker" not in html
+
+
+def test_a_proposals_new_status_shows_on_its_entry(client, record, negotiation, editor):
+    assert "status-proposed" in article(page(client, negotiation), record["plan"])
+    change_status(
+        proposal=record["plan"],
+        status=ProposalStatus.REJECTED,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    assert "status-rejected" in article(page(client, negotiation), record["plan"])
+
+
+def test_a_correction_shows_on_its_entry_page_and_api(client, record, negotiation, editor):
+    page(client, negotiation)
+    api(client, negotiation)
+    add_correction(record["statement"], note="The quote was shortened.", by=editor)
+    html = article(page(client, negotiation, "?kind="), record["statement"])
+    assert "The quote was shortened." in html
+    (item,) = [i for i in api(client, negotiation) if i["id"] == record["statement"].pk]
+    assert [c["note"] for c in item["corrections"]] == ["The quote was shortened."]
+
+
+def test_a_sources_new_title_shows_in_the_api(client, record, negotiation, editor):
+    api(client, negotiation)
+    source = record["statement"].sources.get()
+    source.title = "A better headline"
+    save_record(source, by=editor)
+    (item,) = [i for i in api(client, negotiation) if i["id"] == record["statement"].pk]
+    assert [s["title"] for s in item["sources"]] == ["A better headline"]
+
+
+def test_overdue_moves_with_the_date(client, negotiation, time_machine):
+    """Two minutes apart, well within what the cache keeps: only the day in the key
+    tells the fragment of 2 March from the one of 3 March."""
+    time_machine.move_to(datetime.datetime(2025, 3, 2, 23, 59, tzinfo=datetime.UTC), tick=False)
+    expected = factories.ExpectationFactory(
+        negotiation=negotiation, date="2025-02-23"
+    )  # due 2 March
+    assert "outcome-pending" in article(page(client, negotiation), expected)
+    time_machine.move_to(datetime.datetime(2025, 3, 3, 0, 1, tzinfo=datetime.UTC), tick=False)
+    assert "outcome-overdue" in article(page(client, negotiation, "?kind="), expected)
+
+
+def test_previews_are_neither_kept_nor_served_from_what_readers_got(record, negotiation):
+    staff = Client()
+    staff.force_login(factories.journalist(username="previewer"))
+    draft = factories.EventFactory(
+        negotiation=negotiation, title="Not yet", state=PublicationState.DRAFT
+    )
+    assert "Not yet" not in page(Client(), negotiation)
+    html = page(staff, negotiation)
+    assert "Not yet" in html and "badge-draft" in html
+    assert "Not yet" not in page(Client(), negotiation, "?kind=")
+    # A draft's edit moves no reader version: the preview shows it at once.
+    draft.title = "Not yet, renamed"
+    save_entry(draft, by=None)
+    assert "Not yet, renamed" in page(staff, negotiation)
+    assert not any(i["id"] == draft.pk for i in api(Client(), negotiation))
+    assert any(i["id"] == draft.pk for i in api(staff, negotiation))
