@@ -136,13 +136,13 @@ STATE_OF_PLAY = (
 )
 
 # Each era holds what it is named after, dated no more precisely than the article: the
-# offer was made "last fall" (recorded as 2024, the year: the era spans it); the $500
+# offer was made "last fall" (recorded as 2024, the year: the era is that year); the $500
 # billion demand, its rejection and the talks are dated to February 2025 only (the era
 # spans the month); the demand was taken "off the table" on Sunday 23 February, the day
 # the era of closing in begins. The last two overlap; an entry of 23 February goes in the
 # later one (``models.place_in_phases``).
 PHASES = [
-    ("Ukraine's offer", datetime.date(2024, 1, 1), datetime.date(2025, 1, 31)),
+    ("Ukraine's offer", datetime.date(2024, 1, 1), datetime.date(2024, 12, 31)),
     ("The $500 billion demand", datetime.date(2025, 2, 1), datetime.date(2025, 2, 28)),
     ("Closing in on a deal", datetime.date(2025, 2, 23), None),
 ]

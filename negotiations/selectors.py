@@ -56,7 +56,7 @@ from .models import (
     participation,
     place_in_phases,
 )
-from .reader_filters import Cursor, TimelineKey
+from .reader_filters import Cursor, ReadingOrder, TimelineKey
 
 # How much each list shows at most (the rest is one link away).
 TIMELINE_PAGE = 50  # entries per timeline page
@@ -81,6 +81,7 @@ STATE_OF_PLAY_HISTORY = 20  # earlier states of play listed
 
 TIMELINE_ORDER = ("date_start", "sequence", "pk")
 NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
+
 
 # --------------------------------------------------------------------------- #
 # The base of every read
@@ -782,6 +783,8 @@ class TimelinePage:
     later: TimelineKey | None = None  # "Later entries": after this key
     latest: bool = True  # the page ends with the newest entry
     missing_entry: bool = False  # a permalink to an entry that is not readable
+    newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
+    opens_at_start: bool = False  # without a cursor, the page shows the first entries
 
     @property
     def complete(self):
@@ -873,12 +876,18 @@ def _key(rows, index, default=None):
     return TimelineKey.of(rows[index])
 
 
-def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None, phases=None):
+def timeline_page(
+    negotiation, user, *, filters=None, cursor=None, size=None, phases=None, order=None
+):
     """A page of the timeline in a constant number of queries, each reading a bounded
-    number of rows; ``phases``: the negotiation's, when already read."""
+    number of rows; ``phases``: the negotiation's, when already read; ``order``: a
+    ``ReadingOrder`` (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
     filters = filters or {}
     cursor = cursor or Cursor()
+    opens_at_start = order == ReadingOrder.OLDEST or (
+        order is None and filters.get("start") is not None
+    )
     base = readable(user).for_negotiation(negotiation)
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
@@ -886,27 +895,43 @@ def timeline_page(negotiation, user, *, filters=None, cursor=None, size=None, ph
         reader_timeline(filtered(base, **rest), listed_actors=False),
         cursor,
         readable_entries=base,
-        opens_at_start=filters.get("start") is not None,
+        opens_at_start=opens_at_start,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
     attach_listed_actors(entries)
     trails, named = trails_and_named(entries, user)
     decorate(entries, trails, user, named=named)
+    grouped = eras(
+        entries,
+        negotiation.phases.all() if phases is None else phases,
+        keep_empty=not filters,
+        earlier=earlier is not None,
+        later=later is not None,
+    )
+    newest_first = order == ReadingOrder.NEWEST
     return TimelinePage(
         entries=entries,
-        eras=eras(
-            entries,
-            negotiation.phases.all() if phases is None else phases,
-            keep_empty=not filters,
-            earlier=earlier is not None,
-            later=later is not None,
-        ),
+        eras=newest_eras_first(grouped) if newest_first else grouped,
         earlier=earlier,
         later=later,
         latest=later is None,
         missing_entry=missing,
+        newest_first=newest_first,
+        opens_at_start=opens_at_start,
     )
+
+
+def newest_eras_first(grouped):
+    """The eras (``eras``) read backwards: the latest era, date and entry first."""
+    result = []
+    for era in reversed(grouped):
+        groups = [
+            DateGroup(date=group.date, entries=group.entries[::-1], spans=group.spans)
+            for group in reversed(era.groups)
+        ]
+        result.append(Era(phase=era.phase, label=era.label, groups=groups))
+    return result
 
 
 def amount_proposals(negotiation, user, limit=None):

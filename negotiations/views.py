@@ -267,7 +267,12 @@ def timeline(request, slug):
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
         page = selectors.timeline_page(
-            negotiation, request.user, filters=filters, cursor=cursor, phases=panels["phases"]
+            negotiation,
+            request.user,
+            filters=filters,
+            cursor=cursor,
+            phases=panels["phases"],
+            order=form.order(),
         )
         lanes = svg.lanes(
             page.entries,
@@ -278,7 +283,7 @@ def timeline(request, slug):
         context.update(
             form=form,
             filtering=bool(filters),
-            opens_at_start=filters.get("start") is not None,
+            opens_at_start=page.opens_at_start,
             cursor=cursor,
             page=page,
             lanes=lanes,

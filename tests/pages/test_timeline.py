@@ -83,12 +83,12 @@ def test_every_entry_has_a_permalink_anchor(page, demo):
 
 def test_phases_are_shown_as_eras_in_order(page):
     titles = re.findall(r'<h3 class="era-title" id="era-\d+">([^<]+)', page.content.decode())
-    # "2025" overlaps all three eras: placed before the first. "2024" lies within
-    # "Ukraine's offer", "February 2025" within "The $500 billion demand".
+    # "2024" lies within "Ukraine's offer", "February 2025" within "The $500 billion
+    # demand"; "2025" overlaps the last two: placed before the first of them.
     assert [t.strip() for t in titles] == [
         "Earlier",
-        "Dated only roughly",
         "Ukraine&#x27;s offer",
+        "Dated only roughly",
         "The $500 billion demand",
         "Closing in on a deal",
     ]
