@@ -1419,6 +1419,49 @@ def actor_page(actor, user, *, limit=None):
 # --------------------------------------------------------------------------- #
 
 
+@dataclass
+class ActorListing:
+    actor: Actor
+    negotiations: list  # the negotiations it is a party to or acts in, by title
+
+
+def actor_index(user):
+    """Every actor readers meet — a party to a negotiation, or acting in a readable
+    entry (``ACTOR_COLUMNS``, a proposal's addressees, an event's participants) — by
+    name, each with those negotiations. Five queries, whatever the number of actors."""
+    pairs = set(Negotiation.parties.through.objects.values_list("actor_id", "negotiation_id"))
+    entries = readable(user)
+    for column in ACTOR_COLUMNS:
+        pairs |= set(
+            entries.filter(**{f"{column}__isnull": False})
+            .values_list(column, "negotiation_id")
+            .distinct()
+        )
+    pairs |= set(
+        Proposal.addressed_to.through.objects.filter(
+            proposal__in=entries.filter(entry_type=EntryType.PROPOSAL).values("pk")
+        )
+        .values_list("actor_id", "proposal__negotiation_id")
+        .distinct()
+    )
+    pairs |= set(
+        Event.actors.through.objects.filter(
+            event__in=entries.filter(entry_type=EntryType.EVENT).values("pk")
+        )
+        .values_list("actor_id", "event__negotiation_id")
+        .distinct()
+    )
+    negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in pairs})}
+    by_actor = {}
+    for actor_id, negotiation_id in pairs:
+        by_actor.setdefault(actor_id, []).append(negotiations[negotiation_id])
+    actors = Actor.objects.filter(pk__in=by_actor).select_related("affiliation")
+    return [
+        ActorListing(actor, sorted(by_actor[actor.pk], key=lambda n: (n.title, n.pk)))
+        for actor in actors.order_by("name", "pk")
+    ]
+
+
 def with_developments(negotiations, user, *, limit=DEVELOPMENTS_ON_CARD):
     """These negotiations, each with ``developments``: its ``limit`` latest key
     developments the user may read, newest first (one query for them all, whatever the

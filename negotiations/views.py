@@ -246,6 +246,7 @@ def home(request):
                 "meta": meta,
                 "negotiations": negotiations,
                 "preview": user_may_preview(request.user),
+                "current_site": "home",
             },
         )
 
@@ -443,6 +444,35 @@ def corrections(request, slug):
         return render(request, "negotiations/corrections.html", context)
 
     return _view(request, negotiation, build)
+
+
+@read_only
+def actors(request):
+    """Every actor readers meet, with the negotiations it takes part in."""
+    found = selectors.site_stamp()
+    validators = Validators(
+        found["changed"], extra=f"{request.get_full_path()}|v{found['versions']}"
+    )
+    preview = user_may_preview(request.user)
+
+    def build():
+        return render(
+            request,
+            "negotiations/actors.html",
+            {
+                "listings": selectors.actor_index(request.user),
+                "preview": preview,
+                "current_site": "actors",
+                "meta": page_meta(
+                    request,
+                    title=f"Actors — {SITE_NAME}",
+                    description="The governments, organisations and people in the "
+                    "negotiations Parley follows, each with the negotiations they take part in.",
+                ),
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=preview)
 
 
 @read_only
