@@ -714,6 +714,25 @@ class Entry(TrackedModel):
         return getattr(self, f"as_{self.entry_type}")
 
     @property
+    def happened_at(self):
+        """When it happened, as an aware datetime in its own time zone (the site's when
+        none is given), or None: no time, or a date known only to the month or year."""
+        if self.time is None or self.date_precision != DatePrecision.DAY:
+            return None
+        zone = zoneinfo.ZoneInfo(self.timezone or settings.TIME_ZONE)
+        return datetime.datetime.combine(self.date_start, self.time, tzinfo=zone)
+
+    @property
+    def time_label(self):
+        """ "14:30 EET (Europe/Kyiv)": an entry's time always says its time zone."""
+        moment = self.happened_at
+        if moment is None:
+            return ""
+        zone = self.timezone or settings.TIME_ZONE
+        name = moment.tzname()
+        return f"{moment:%H:%M} {name} ({zone})" if name != zone else f"{moment:%H:%M} {zone}"
+
+    @property
     def is_development(self):
         """A key development (``EntryQuerySet.developments``, for one entry in hand):
         marked key, or a status change. The lanes picture labels these."""

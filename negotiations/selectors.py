@@ -513,6 +513,28 @@ def syndicated_html(entry):
     return strip_spaces_between_tags(html.strip())
 
 
+@dataclass
+class Reference:
+    number: int
+    source: object
+
+
+def cite(*groups):
+    """Number the sources of the entries of a page once each, in the order they are
+    first cited (the page lists them at its foot); each entry gets ``citations``, its
+    references. Feeds and exports, which do not call this, keep the full source line
+    under each entry."""
+    references = {}
+    for entries in groups:
+        for entry in entries:
+            entry.citations = []
+            for source in entry.sources.all():
+                if source.pk not in references:
+                    references[source.pk] = Reference(len(references) + 1, source)
+                entry.citations.append(references[source.pk])
+    return list(references.values())
+
+
 def decorate(entries, trails, user, *, named=None):
     """Give entries what their templates show besides their own fields:
     a status change's previous status, a proposal's current status, a preview label,

@@ -31,6 +31,7 @@ from .reader_http import (
 )
 
 SITE_NAME = "Parley"
+SIDE_NEXT_LIMIT = 3  # what comes next, in the side column of a negotiation's pages
 EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
 
 
@@ -75,7 +76,7 @@ def negotiation_links(request, negotiation):
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
     preview = user_may_preview(request.user)
-    parties, developments, earlier_states = shared(
+    parties, developments, earlier_states, upcoming = shared(
         request,
         negotiation,
         "header",
@@ -83,6 +84,7 @@ def negotiation_context(request, negotiation, *, current):
             list(negotiation.parties.all()),
             selectors.key_developments(negotiation, request.user),
             selectors.state_of_play_history(negotiation),
+            selectors.coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
         ),
         preview=preview,
     )
@@ -91,6 +93,7 @@ def negotiation_context(request, negotiation, *, current):
         "parties": parties,
         "developments": developments,
         "earlier_states": earlier_states,
+        "upcoming": upcoming,
         "last_updated": selectors.last_updated(developments),
         "record_edited": selectors.record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
@@ -275,6 +278,7 @@ def timeline(request, slug):
             phases=panels["phases"],
             order=form.order(),
         )
+        references = selectors.cite(page.entries)
         lanes = svg.lanes(
             page.entries,
             context["parties"],
@@ -288,6 +292,7 @@ def timeline(request, slug):
             cursor=cursor,
             page=page,
             lanes=lanes,
+            references=references,
             panels=panels,
             amounts=panels["amounts"],
             meta=page_meta(
@@ -351,6 +356,7 @@ def coming_next(request, slug):
         context = negotiation_context(request, negotiation, current="next")
         page = selectors.coming_next(negotiation, request.user)
         context.update(
+            references=selectors.cite(page.scheduled_events),
             page=page,
             meta=page_meta(
                 request,
@@ -400,6 +406,7 @@ def proposal(request, slug, pk):
         context = negotiation_context(request, negotiation, current="proposal")
         item = page.entry.as_proposal
         context.update(
+            references=selectors.cite([page.entry], page.statements),
             page=page,
             cursor=cursor,
             proposal=item,
@@ -486,6 +493,9 @@ def actor(request, slug):
 
     def build():
         page = selectors.actor_page(person, request.user)
+        references = selectors.cite(
+            page.statements, page.proposals, page.expectations, page.other_entries
+        )
         description = person.title or f"What {person.name} said, proposed and expects."
         return render(
             request,
@@ -493,6 +503,7 @@ def actor(request, slug):
             {
                 "actor": person,
                 "page": page,
+                "references": references,
                 "limit": selectors.ACTOR_SECTION,
                 "preview": preview,
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),
