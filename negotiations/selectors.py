@@ -1494,6 +1494,13 @@ def with_developments(negotiations, user, *, limit=DEVELOPMENTS_ON_CARD):
     )
 
 
+def where_they_stand(negotiations, user):
+    """The negotiations (a list) as an actor's page opens with them: each with its state
+    of play and its latest key development (``with_developments``; two queries)."""
+    found = Negotiation.objects.filter(pk__in=[n.pk for n in negotiations]).order_by("title")
+    return list(with_developments(found, user, limit=1))
+
+
 def negotiation_list(user):
     """Every negotiation with its state of play, its latest key developments and when the
     record was last edited (a constant number of queries)."""

@@ -504,6 +504,7 @@ def actor(request, slug):
                 "actor": person,
                 "page": page,
                 "references": references,
+                "stories": selectors.where_they_stand(page.negotiations, request.user),
                 "limit": selectors.ACTOR_SECTION,
                 "preview": preview,
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),

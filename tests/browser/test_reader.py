@@ -38,8 +38,9 @@ def page_types(site):
     }
 
 
-# Pages that tell one negotiation's story (and the home page's card of it): the state
-# of play and the latest key development must be on the first screen.
+# Pages that tell a negotiation's story (the home page's card, an actor's negotiations):
+# the state of play and the latest key development must be on the first screen. The
+# actors index lists actors only.
 STORY_FIRST = {
     "home",
     "timeline",
@@ -50,6 +51,7 @@ STORY_FIRST = {
     "positions",
     "corrections",
     "proposal",
+    "actor",
     "embed",
 }
 NARROWEST = {"width": 320, "height": 640}
