@@ -14,7 +14,8 @@ from tracker.cache import VersionedRedisCache
 
 bypass = ContextVar("bench_bypass", default="")
 
-# The keys of the stored responses and of the addresses they answer (negotiations.reader_http).
+# The keys of the stored responses and of the addresses they answer
+# (negotiations.caching.reader_http).
 STORED_RESPONSES = ("parley:reader:", "parley:route:")
 
 

@@ -51,7 +51,7 @@ def cpu_name():
 
 
 def known(actors, extra):
-    from negotiations.extraction.actors import KnownActor
+    from negotiations.extraction.mentions import KnownActor
 
     listed = [KnownActor.from_spec(i, spec) for i, spec in enumerate(actors, 1)]
     listed += [

@@ -119,11 +119,12 @@ for slug, followers, endpoints in %(sizes)r:
 """
 
 PUBLISH = """
-from negotiations import domain
+from negotiations.domain.entries import create_statement
+from negotiations.domain.records import get_or_create_source
 from negotiations.models import Actor, Negotiation
 n = Negotiation.objects.get(slug=%(slug)r)
-source = domain.get_or_create_source(url="https://bench.example.org/" + %(slug)r)
-entry = domain.create_statement(
+source = get_or_create_source(url="https://bench.example.org/" + %(slug)r)
+entry = create_statement(
     negotiation=n, actor=Actor.objects.get(slug="bench-speaker"), text="The bench speaks.",
     date="2031-01-01", by=None, sources=[source], published=True,
 )

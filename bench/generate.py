@@ -99,11 +99,11 @@ def generate(args, connection):
 
     rng = random.Random(20250225)
     now = timezone.now()
-    stamp = {"created_at": now, "updated_at": now}
+    times = {"created_at": now, "updated_at": now}
 
     actors = Actor.objects.bulk_create(
         [
-            Actor(name=f"Actor {i}", slug=f"bench-actor-{i}", kind="person", **stamp)
+            Actor(name=f"Actor {i}", slug=f"bench-actor-{i}", kind="person", **times)
             for i in range(args.actors)
         ],
         batch_size=BATCH,
@@ -114,16 +114,16 @@ def generate(args, connection):
                 url=f"https://news.example.org/bench/{i}",
                 title=f"Report {i}",
                 publisher="Example News",
-                **stamp,
+                **times,
             )
             for i in range(args.sources)
         ],
         batch_size=BATCH,
     )
-    large = Negotiation.objects.create(title="Benchmark negotiation", slug="bench-large", **stamp)
+    large = Negotiation.objects.create(title="Benchmark negotiation", slug="bench-large", **times)
     large.parties.set(actors[:2])
     small = [
-        Negotiation.objects.create(title=f"Small negotiation {i}", slug=f"bench-small-{i}", **stamp)
+        Negotiation.objects.create(title=f"Small negotiation {i}", slug=f"bench-small-{i}", **times)
         for i in range(args.small)
     ]
 
@@ -160,7 +160,7 @@ def generate(args, connection):
                     state=PublicationState.PUBLISHED,
                     live_since=now,  # live, as its publication event would make it
                     search_text=words,
-                    **stamp,
+                    **times,
                 )
                 rows.append((kind, values, entry))
             entries = Entry.objects.bulk_create([entry for _, _, entry in rows])

@@ -6,4 +6,8 @@ class NegotiationsConfig(AppConfig):
     verbose_name = "Negotiations"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from negotiations import signals  # noqa: F401
+
+        # The newsroom's admin lives in its own package, not at ``negotiations.admin``
+        # where autodiscovery looks: importing it registers the ModelAdmins.
+        from negotiations.newsroom.admin import kinds, record  # noqa: F401

@@ -2,13 +2,15 @@
 
 A scheduled publication is a task at its time, not a comparison with the clock on
 every read: ``lift_embargoes`` runs at an embargo's ``publish_at`` and makes what is
-due live, with its reader events (``domain.lift_due_embargoes``). Late is safe (the
+due live, with its reader events (``lift_due_embargoes``). Late is safe (the
 entry stays hidden; ``/readyz`` reports the lag), early never happens.
 """
 
 import logging
 
 from django.tasks import task
+
+from negotiations.domain import embargoes
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +19,7 @@ logger = logging.getLogger(__name__)
 def lift_embargoes():
     """Make live every embargo that came due; returns how many entries it made live.
     Idempotent: a second run finds nothing to do."""
-    from . import domain
-
-    return domain.lift_due_embargoes()
+    return embargoes.lift_due_embargoes()
 
 
 def schedule_embargo_lift(publish_at):
@@ -36,9 +36,7 @@ def schedule_embargo_lift(publish_at):
 def record_lapsed_expectations():
     """Record the ``overdue`` event of each expectation whose due period ended with no
     outcome; returns how many. Idempotent."""
-    from . import domain
-
-    return domain.record_lapsed_expectations()
+    return embargoes.record_lapsed_expectations()
 
 
 def schedule_lapse_check(at):

@@ -269,10 +269,10 @@ result = {{
     after = django_json(
         restored_env,
         f"""
-from negotiations import domain
+from negotiations.domain.entries import create_statement
 from negotiations.models import Actor, Entry, Negotiation, Statement
 before = Entry.objects.order_by("-pk").values_list("pk", flat=True).first()
-statement = domain.create_statement(
+statement = create_statement(
     negotiation=Negotiation.objects.get(slug={DEMO_SLUG!r}),
     actor=Actor.objects.order_by("pk").first(),
     text="Written after the restore", date="2025-03-03", by=None,

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.mentions import KnownActor
 from negotiations.extraction.pipeline import extract
 
 

@@ -36,8 +36,8 @@ def negotiation(db):
 @pytest.fixture
 def demo(db):
     """The seed story, loaded as ``manage.py load_demo`` loads it."""
-    from negotiations.demo import NEGOTIATION_SLUG, load_demo
     from negotiations.models import Negotiation
+    from negotiations.newsroom.demo import NEGOTIATION_SLUG, load_demo
 
     load_demo()
     return Negotiation.objects.get(slug=NEGOTIATION_SLUG)

@@ -10,7 +10,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
 from negotiations.models import (
     Actor,
     Event,
@@ -95,7 +95,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
 
 class EntryFactory(factory.django.DjangoModelFactory):
-    """Saves through ``domain.save_entry`` so sequences and rules apply as in production."""
+    """Saves through ``save_entry`` so sequences and rules apply as in production."""
 
     class Meta:
         abstract = True
@@ -114,7 +114,7 @@ class EntryFactory(factory.django.DjangoModelFactory):
         entry.date = date
         if sources is None:
             sources = [SourceFactory()] if entry.state == PublicationState.PUBLISHED else []
-        return domain.save_entry(entry, by=None, sources=sources, m2m=m2m)
+        return save_entry(entry, by=None, sources=sources, m2m=m2m)
 
 
 class ProposalFactory(EntryFactory):

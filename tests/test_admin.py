@@ -3,14 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from negotiations.models import (
-    Actor,
-    Event,
-    Proposal,
-    PublicationState,
-    Statement,
-    StatusChange,
-)
+from negotiations.models import Actor, Event, Proposal, PublicationState, Statement, StatusChange
 from tests.factories import (
     ActorFactory,
     EventFactory,

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from negotiations import domain
+from negotiations.domain.records import get_or_create_source
+from negotiations.domain.store import _claim_version
 from negotiations.models import Source
 from tests.factories import SourceFactory, StatementFactory
 
@@ -32,7 +33,7 @@ def test_claiming_a_version_is_one_compare_and_swap_update(journalist):
     """
     statement = StatementFactory()
     with CaptureQueriesContext(connection) as queries:
-        domain._claim_version(statement, statement.version)
+        _claim_version(statement, statement.version)
     (update,) = [q["sql"] for q in queries.captured_queries]
     assert update.startswith("UPDATE")
     assert '"version" = ' in update.split("WHERE", 1)[1]
@@ -48,8 +49,8 @@ def test_citing_a_url_someone_else_just_stored_reuses_their_source(journalist):
         calls.append(kwargs)
         return Source.objects.none() if len(calls) == 1 else real_filter(*args, **kwargs)
 
-    with mock.patch.object(domain.Source.objects, "filter", side_effect=first_lookup_misses):
-        source = domain.get_or_create_source(url=theirs.url, by=journalist)
+    with mock.patch.object(Source.objects, "filter", side_effect=first_lookup_misses):
+        source = get_or_create_source(url=theirs.url, by=journalist)
     assert source == theirs
     assert Source.objects.filter(url=theirs.url).count() == 1
 
@@ -63,14 +64,15 @@ import django
 django.setup()
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
-from negotiations import domain
+from negotiations.domain.entries import create_statement
+from negotiations.domain.records import save_record
 from negotiations.models import Actor, Negotiation
 
 editor = User.objects.create(username="racer", is_staff=True)
 editor.groups.add(Group.objects.get(name="Editors"))
-negotiation = domain.save_record(Negotiation(title="Race", slug="race"), by=None)
-actor = domain.save_record(Actor(name="Speaker", slug="speaker"), by=None)
-statement = domain.create_statement(
+negotiation = save_record(Negotiation(title="Race", slug="race"), by=None)
+actor = save_record(Actor(name="Speaker", slug="speaker"), by=None)
+statement = create_statement(
     negotiation=negotiation, actor=actor, text="Said.", date="2025-02-25", by=None
 )
 print(Token.objects.create(user=editor).key, statement.pk)

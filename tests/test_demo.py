@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from negotiations.demo import NEGOTIATION_SLUG
 from negotiations.models import Actor, Entry, Expectation, Proposal, Statement
+from negotiations.newsroom.demo import NEGOTIATION_SLUG
 
 pytestmark = pytest.mark.django_db
 

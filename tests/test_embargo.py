@@ -10,7 +10,8 @@ import time_machine
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import publish
 from negotiations.models import Entry, PublicationState, ReaderEvent
 from negotiations.tasks import lift_embargoes
 from tests import factories
@@ -42,7 +43,7 @@ def embargoed(editor, negotiation, django_capture_on_commit_callbacks):
         event = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
         event.sources.add(factories.SourceFactory())
         with django_capture_on_commit_callbacks(execute=True):
-            domain.publish(event, by=editor, at=NOON)
+            publish(event, by=editor, at=NOON)
     return event
 
 
@@ -116,17 +117,17 @@ def test_readyz_reports_how_far_the_worker_is_behind(client, embargoed):
         report = client.get("/readyz")
         assert report.status_code == 200
         assert report.json() == {"status": "ready", "embargoes_overdue_seconds": 90.0}
-        domain.lift_due_embargoes()
+        lift_due_embargoes()
         assert client.get("/readyz").json()["embargoes_overdue_seconds"] == 0
 
 
 def test_an_embargo_set_on_a_live_entry_hides_it_at_once(editor, negotiation):
     event = factories.EventFactory(negotiation=negotiation)
     with at(NOON - datetime.timedelta(hours=1)):
-        domain.publish(event, by=editor, at=NOON)
+        publish(event, by=editor, at=NOON)
         assert not visible(event)
     with at(NOON):
-        domain.lift_due_embargoes()
+        lift_due_embargoes()
         assert visible(event)
     assert events_of(event) == ["published", "unpublished", "published"]
 
@@ -138,7 +139,7 @@ def test_a_proposals_status_changes_wait_for_its_embargo(editor, negotiation):
         change = factories.StatusChangeFactory(proposal=plan, sources=[source])
         assert not visible(change)
     with at(NOON):
-        assert domain.lift_due_embargoes() == 1
+        assert lift_due_embargoes() == 1
         assert visible(plan) and visible(change)
     assert events_of(change) == ["published"]
 
@@ -148,19 +149,20 @@ import datetime
 import django
 django.setup()
 from django.utils import timezone
-from negotiations import domain
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import get_or_create_source
 from negotiations.models import Actor, Negotiation, Source, Statement
 
 negotiation = Negotiation.objects.get(slug="race")
 actor = Actor.objects.get(slug="speaker")
-source = domain.get_or_create_source(url="https://example.org/embargoed", by=None)
+source = get_or_create_source(url="https://example.org/embargoed", by=None)
 due = timezone.now() + datetime.timedelta(seconds=4)
 for n in range({count}):
     entry = Statement(negotiation=negotiation, actor=actor, text=f"Embargoed {{n}}.")
     entry.date = "2025-02-26"
     entry.state = "published"
     entry.publish_at = due
-    domain.save_entry(entry, by=None, sources=[source])
+    save_entry(entry, by=None, sources=[source])
 print(due.isoformat())
 """
 
@@ -270,7 +272,7 @@ def test_two_workers_lifting_at_once_publish_each_entry_once():
     def lift():
         try:
             start.wait()
-            lifted.append(domain.lift_due_embargoes())
+            lifted.append(lift_due_embargoes())
         finally:
             connection.close()
 

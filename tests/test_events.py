@@ -8,7 +8,17 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from negotiations import domain
+from negotiations.domain.corrections import delete_correction
+from negotiations.domain.entries import (
+    add_correction,
+    create_event,
+    publish,
+    save_entry,
+    submit_for_review,
+    unpublish,
+)
+from negotiations.domain.records import delete_record, save_record
+from negotiations.domain.review import discard_revision, publish_revision
 from negotiations.models import Negotiation, PublicationState, ReaderEvent, Revision
 from tests import factories
 
@@ -56,25 +66,25 @@ def test_publishing_a_draft_is_one_event_and_its_new_source_another(editor, nego
         negotiation=negotiation, state=PublicationState.DRAFT, sources=[source]
     )
     with watching() as seen:
-        domain.publish(event, by=editor)
+        publish(event, by=editor)
     assert seen.events == [("event", event.pk, PUBLISHED), ("source", source.pk, PUBLISHED)]
     assert seen.moved == {negotiation.pk: 1}
 
 
 def test_hidden_work_records_nothing(journalist, editor, negotiation, other):
     with watching() as seen:
-        draft = domain.create_event(
+        draft = create_event(
             negotiation=negotiation, title="Draft meeting", date="2025-02", by=journalist
         )
         draft.title = "Draft meeting, renamed"
-        domain.save_entry(draft, by=journalist)
-        domain.submit_for_review(draft, by=journalist)
+        save_entry(draft, by=journalist)
+        submit_for_review(draft, by=journalist)
         embargoed = factories.EventFactory(
             negotiation=negotiation, publish_at=timezone.now() + datetime.timedelta(days=1)
         )
         embargoed.title = "Still embargoed"
-        domain.save_entry(embargoed, by=editor)
-        domain.delete_record(draft, by=editor)
+        save_entry(embargoed, by=editor)
+        delete_record(draft, by=editor)
     assert seen.events == []
     assert seen.moved == {}
 
@@ -83,19 +93,19 @@ def test_a_pending_revision_records_nothing_until_published(journalist, editor, 
     statement = factories.StatementFactory(negotiation=negotiation)
     with watching() as seen:
         statement.text = "We will sign next week."
-        revision = domain.save_entry(statement, by=journalist)
+        revision = save_entry(statement, by=journalist)
         assert isinstance(revision, Revision)
     assert (seen.events, seen.moved) == ([], {})
 
     with watching() as seen:
-        domain.discard_revision(revision, by=editor)
+        discard_revision(revision, by=editor)
     assert (seen.events, seen.moved) == ([], {})
 
     statement.refresh_from_db()
     statement.text = "We will sign next month."
-    revision = domain.save_entry(statement, by=journalist)
+    revision = save_entry(statement, by=journalist)
     with watching() as seen:
-        domain.publish_revision(revision, by=editor, correction_note="The month was wrong.")
+        publish_revision(revision, by=editor, correction_note="The month was wrong.")
     assert seen.events == [("statement", statement.pk, CORRECTED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -108,7 +118,7 @@ def test_an_editors_change_of_live_content_is_one_event(editor, negotiation, oth
     event = factories.EventFactory(negotiation=negotiation)
     event.title = "Meeting in Riyadh"
     with watching() as seen:
-        domain.save_entry(event, by=editor, **how)
+        save_entry(event, by=editor, **how)
     assert seen.events == [("event", event.pk, action)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -116,10 +126,10 @@ def test_an_editors_change_of_live_content_is_one_event(editor, negotiation, oth
 def test_a_correction_added_or_withdrawn_is_an_event(editor, negotiation):
     event = factories.EventFactory(negotiation=negotiation)
     with watching() as seen:
-        correction = domain.add_correction(event, note="The date was wrong.", by=editor)
+        correction = add_correction(event, note="The date was wrong.", by=editor)
     assert seen.events == [("event", event.pk, CORRECTED)]
     with watching() as seen:
-        domain.delete_correction(correction, by=editor)
+        delete_correction(correction, by=editor)
     assert seen.events == [("event", event.pk, CORRECTED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -129,11 +139,11 @@ def test_unpublishing_and_embargoing_a_live_entry_hide_it(editor, negotiation):
     kept = factories.EventFactory(negotiation=negotiation, sources=[source])
     event = factories.EventFactory(negotiation=negotiation, sources=[source])
     with watching() as seen:
-        domain.unpublish(event, by=editor)
+        unpublish(event, by=editor)
     # The source stays visible: another visible entry cites it.
     assert seen.events == [("event", event.pk, UNPUBLISHED)]
     with watching() as seen:
-        domain.publish(kept, by=editor, at=timezone.now() + datetime.timedelta(hours=1))
+        publish(kept, by=editor, at=timezone.now() + datetime.timedelta(hours=1))
     assert seen.events == [("event", kept.pk, UNPUBLISHED), ("source", source.pk, UNPUBLISHED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -144,7 +154,7 @@ def test_deleting_a_visible_entry_is_a_tombstone(editor, negotiation):
     event = factories.EventFactory(negotiation=negotiation, sources=[source])
     pk = event.pk
     with watching() as seen:
-        domain.delete_record(event, by=editor)
+        delete_record(event, by=editor)
     assert seen.events == [("event", pk, DELETED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -158,7 +168,7 @@ def test_publishing_a_proposal_shows_its_status_changes_with_it(editor, negotiat
         change = factories.StatusChangeFactory(proposal=plan, sources=[source])
     assert seen.events == []  # published, but hidden with its proposal
     with watching() as seen:
-        domain.publish(plan, by=editor)
+        publish(plan, by=editor)
     assert seen.events == [
         ("proposal", plan.pk, PUBLISHED),
         ("status_change", change.pk, PUBLISHED),
@@ -170,7 +180,7 @@ def test_publishing_a_proposal_shows_its_status_changes_with_it(editor, negotiat
 def test_a_negotiations_public_fields_are_an_event(editor, negotiation, other):
     with watching() as seen:
         negotiation.summary = "Talks about a ceasefire."
-        domain.save_record(negotiation, by=editor)
+        save_record(negotiation, by=editor)
     assert seen.events == [("negotiation", negotiation.pk, UPDATED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -183,7 +193,7 @@ def test_an_actor_change_moves_the_negotiations_that_show_it(editor, negotiation
     )  # hidden: the other negotiation does not show the speaker
     with watching() as seen:
         speaker.title = "Foreign minister"
-        domain.save_record(speaker, by=editor)
+        save_record(speaker, by=editor)
     assert seen.events == [("actor", speaker.pk, UPDATED)]
     assert seen.moved == {negotiation.pk: 1}
 
@@ -195,17 +205,17 @@ def test_a_source_change_shows_only_where_a_visible_entry_cites_it(editor, negot
     factories.EventFactory(negotiation=other, state=PublicationState.DRAFT, sources=[hidden])
     with watching() as seen:
         hidden.title = "Renamed while only a draft cites it"
-        domain.save_record(hidden, by=editor)
+        save_record(hidden, by=editor)
     assert (seen.events, seen.moved) == ([], {})
     with watching() as seen:
         cited.title = "Renamed"
-        domain.save_record(cited, by=editor)
+        save_record(cited, by=editor)
     assert seen.events == [("source", cited.pk, UPDATED)]
     assert seen.moved == {negotiation.pk: 1}
 
 
 def test_a_phase_is_public(editor, negotiation, other):
     with watching() as seen:
-        phase = domain.save_record(factories.PhaseFactory.build(negotiation=negotiation), by=editor)
+        phase = save_record(factories.PhaseFactory.build(negotiation=negotiation), by=editor)
     assert seen.events == [("phase", phase.pk, PUBLISHED)]
     assert seen.moved == {negotiation.pk: 1}

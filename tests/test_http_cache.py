@@ -1,4 +1,4 @@
-"""Repeat anonymous reads answered before the view (negotiations.reader_http)."""
+"""Repeat anonymous reads answered before the view (negotiations.caching.reader_http)."""
 
 import datetime
 
@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import publish
 from negotiations.models import PublicationState
 from tests import factories
 from tests.queries import at_most_the_stamp
@@ -75,7 +76,7 @@ def test_an_edit_is_visible_at_once(client, talks, editor):
         sources=[factories.SourceFactory()],
     )
     assert "Second meeting" not in client.get("/negotiations/talks/").text
-    domain.publish(event, by=editor)
+    publish(event, by=editor)
     assert "Second meeting" in client.get("/negotiations/talks/").text
 
 
@@ -88,7 +89,7 @@ def test_a_scheduled_entry_appears_at_its_time(client, talks):
     with time_machine.travel(two_pm, tick=False):
         # Late is safe: it appears when the task lifts the embargo, not by the clock alone.
         assert "Embargoed meeting" not in client.get("/negotiations/talks/").text
-        domain.lift_due_embargoes()
+        lift_due_embargoes()
         assert "Embargoed meeting" in client.get("/negotiations/talks/").text
 
 

@@ -16,7 +16,9 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import get_or_create_source
 from negotiations.models import PublicationState, Revision, Statement
 from tests import factories
 
@@ -112,27 +114,27 @@ def read_everything(addresses):
 def do_hidden_work(negotiation, story, journalist, editor):
     speaker = story["speaker"]
     sources = [
-        domain.get_or_create_source(url=url, title=f"Hidden {n}", by=journalist)
+        get_or_create_source(url=url, title=f"Hidden {n}", by=journalist)
         for n, url in enumerate(SECRET_SOURCES)
     ]
     draft = Statement(negotiation=negotiation, actor=speaker, text="SECRET-DRAFT words")
     draft.date = "2025-02-24"
-    domain.save_entry(draft, by=journalist, sources=[sources[0]])
+    save_entry(draft, by=journalist, sources=[sources[0]])
 
     review = Statement(negotiation=negotiation, actor=speaker, text="SECRET-REVIEW words")
     review.date = "2025-02-25"
     review.state = PublicationState.REVIEW
-    domain.save_entry(review, by=journalist, sources=[sources[1]])
+    save_entry(review, by=journalist, sources=[sources[1]])
 
     embargoed = Statement(negotiation=negotiation, actor=speaker, text="SECRET-EMBARGO words")
     embargoed.date = "2025-02-26"
     embargoed.state = PublicationState.PUBLISHED
     embargoed.publish_at = NOW + datetime.timedelta(days=2)
-    domain.save_entry(embargoed, by=editor, sources=[sources[2]])
+    save_entry(embargoed, by=editor, sources=[sources[2]])
 
     live = Statement.objects.get(pk=story["statement"].pk)
     live.text = "SECRET-REVISION words"
-    revision = domain.save_entry(live, by=journalist, sources=[sources[3]])
+    revision = save_entry(live, by=journalist, sources=[sources[3]])
     assert isinstance(revision, Revision)
     return [draft, review, embargoed]
 
@@ -154,7 +156,7 @@ def test_hidden_work_leaves_no_trace_in_any_reader_output(negotiation, story, jo
     reader = Client()
     for entry in hidden:
         assert reader.get(f"/api/v1/statements/{entry.pk}/").status_code == 404
-    source_ids = [domain.get_or_create_source(url=url).pk for url in SECRET_SOURCES]
+    source_ids = [get_or_create_source(url=url).pk for url in SECRET_SOURCES]
     for pk in source_ids:
         assert reader.get(f"/api/v1/sources/{pk}/").status_code == 404
 
@@ -167,7 +169,7 @@ def test_the_same_outputs_show_the_embargoed_entry_once_it_is_lifted(
     do_hidden_work(negotiation, story, journalist, editor)
     before = read_everything(addresses)
     with time_machine.travel(NOW + datetime.timedelta(days=2), tick=False):
-        domain.lift_due_embargoes()
+        lift_due_embargoes()
         after = read_everything(addresses)
     page = f"/negotiations/{negotiation.slug}/"
     assert b"SECRET-EMBARGO" in after[page][1]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from negotiations import domain
+from negotiations.domain.entries import create_statement, save_entry
 from negotiations.models import Statement
 from negotiations.quotes import without_outer_quotes
 from tests import factories
@@ -60,10 +60,10 @@ def test_anything_else_is_left_as_typed(typed):
 def test_only_a_direct_quote_loses_its_marks(editor, negotiation):
     actor = factories.ActorFactory(name="Zelenskyy")
     typed = "  «Я не можу продати нашу державу»  "
-    direct = domain.create_statement(
+    direct = create_statement(
         negotiation=negotiation, actor=actor, text=typed, date="2025-02", by=editor
     )
-    paraphrase = domain.create_statement(
+    paraphrase = create_statement(
         negotiation=negotiation,
         actor=actor,
         text="“Close,” he said.",
@@ -76,7 +76,7 @@ def test_only_a_direct_quote_loses_its_marks(editor, negotiation):
     assert direct.headline == "Zelenskyy: “Я не можу продати нашу державу”"
     # Made a direct quote later, by an edit: the same rule.
     paraphrase.text, paraphrase.kind = '"Close."', Statement.Kind.DIRECT
-    domain.save_entry(paraphrase, by=editor)
+    save_entry(paraphrase, by=editor)
     assert Statement.objects.get(pk=paraphrase.pk).text == "Close."
 
 

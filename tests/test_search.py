@@ -3,7 +3,8 @@
 import pytest
 from django.db import connection
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import save_record
 from negotiations.models import Entry
 from tests.factories import (
     ActorFactory,
@@ -50,7 +51,7 @@ def test_every_word_must_match():
 def test_an_edit_is_searchable_at_once(journalist):
     statement = StatementFactory(text="Before.")
     statement.text = "Uranium after the edit."
-    domain.save_entry(statement, by=None, minor_fix=True)
+    save_entry(statement, by=None, minor_fix=True)
     assert found("uranium") == [statement.pk]
     assert found("before") == []
 
@@ -66,11 +67,11 @@ def test_a_renamed_actor_or_proposal_is_found_by_its_new_name(negotiation, edito
     version = statement.version
 
     speaker.name = "Stephen Witkoff"
-    domain.save_record(speaker, by=editor)
+    save_record(speaker, by=editor)
     assert found("Stephen") == sorted([statement.pk, expectation.pk])
     assert found("Steve") == []
     proposal.title = "Reconstruction fund"
-    domain.save_entry(proposal, by=editor, minor_fix=True)
+    save_entry(proposal, by=editor, minor_fix=True)
     assert found("reconstruction") == sorted([proposal.pk, change.pk])
     assert found("minerals") == []
     statement.refresh_from_db()
@@ -106,6 +107,6 @@ def test_postgres_keeps_the_search_vector_on_every_write(negotiation):
     statement = StatementFactory(negotiation=negotiation, text="Lithium.")
     assert Entry.objects.search("lithium").get() == statement.entry_ptr
     statement.text = "Titanium."
-    domain.save_entry(statement, by=None, minor_fix=True)
+    save_entry(statement, by=None, minor_fix=True)
     assert not Entry.objects.search("lithium").exists()
     assert Entry.objects.search("titanium").get() == statement.entry_ptr

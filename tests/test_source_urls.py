@@ -1,7 +1,7 @@
 """One source per address: scheme and host compared without case, a bare host's "/" implied.
 
 The URL is normalised in the model layer (``normalize_source_url``, applied by
-``Source.clean`` and ``Source.save``, and by ``domain.get_or_create_source`` before
+``Source.clean`` and ``Source.save``, and by ``get_or_create_source`` before
 its lookup), so the admin, the API, entries' inline sources, quick add and the CSV
 and JSON imports all find the same row.
 """
@@ -15,9 +15,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 
-from negotiations import domain
-from negotiations.backfill import import_entries_csv
+from negotiations.domain.records import get_or_create_source, save_record
 from negotiations.models import Source, normalize_source_url
+from negotiations.newsroom.backfill import import_entries_csv
 from tests import factories
 from tests.api.conftest import API, client_for
 
@@ -50,7 +50,7 @@ def test_scheme_and_host_lose_their_case_path_query_and_fragment_keep_it(typed, 
 
 
 def test_saving_and_validating_a_source_store_the_normal_spelling():
-    source = domain.save_record(Source(url="HTTPS://Example.ORG"), by=None)
+    source = save_record(Source(url="HTTPS://Example.ORG"), by=None)
     assert Source.objects.get(pk=source.pk).url == "https://example.org/"
     direct = Source(url="HTTP://Other.example/A")
     direct.save()  # outside the domain (fixtures, shells) too
@@ -60,8 +60,8 @@ def test_saving_and_validating_a_source_store_the_normal_spelling():
 def test_citing_another_spelling_reuses_the_source(journalist):
     known = factories.SourceFactory(url=KNOWN)
     for spelling in (SHOUTED, "  https://EXAMPLE.org/Deal?Id=A#Part "):
-        assert domain.get_or_create_source(url=spelling, by=journalist) == known
-    assert domain.get_or_create_source(url="https://example.org/deal?Id=A#Part", by=journalist)
+        assert get_or_create_source(url=spelling, by=journalist) == known
+    assert get_or_create_source(url="https://example.org/deal?Id=A#Part", by=journalist)
     assert Source.objects.count() == 2  # the path's case is the server's: another document
 
 

@@ -6,8 +6,9 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from negotiations import domain, selectors
+from negotiations.domain.records import save_record, set_state_of_play
 from negotiations.models import Correction, Negotiation, ProposalStatus, ReaderEvent
+from negotiations.reader.selectors.negotiation import key_developments, state_of_play_history
 from tests import factories
 from tests.api.conftest import API, client_for, if_match
 from tests.pages.test_timeline import text_of
@@ -23,7 +24,7 @@ def _fresh_cache():
 def test_an_editor_writes_it_dated_as_news_not_a_correction(editor):
     negotiation = factories.NegotiationFactory()
     version = negotiation.reader_version
-    domain.set_state_of_play(negotiation, text="  Talks resume on Monday.  ", by=editor)
+    set_state_of_play(negotiation, text="  Talks resume on Monday.  ", by=editor)
     negotiation.refresh_from_db()
     assert negotiation.state_of_play == "Talks resume on Monday."
     assert negotiation.state_of_play_updated_at is not None
@@ -36,30 +37,30 @@ def test_an_editor_writes_it_dated_as_news_not_a_correction(editor):
 def test_only_editors_write_it(journalist):
     negotiation = factories.NegotiationFactory()
     with pytest.raises(PermissionDenied):
-        domain.set_state_of_play(negotiation, text="Talks resume.", by=journalist)
+        set_state_of_play(negotiation, text="Talks resume.", by=journalist)
     negotiation.refresh_from_db()
     assert negotiation.state_of_play == ""
     # A journalist still edits the rest of the negotiation.
     negotiation.summary = "New summary."
-    domain.save_record(negotiation, by=journalist)
+    save_record(negotiation, by=journalist)
 
 
 def test_other_edits_keep_its_date(editor):
     negotiation = factories.NegotiationFactory()
-    domain.set_state_of_play(negotiation, text="First.", by=editor)
+    set_state_of_play(negotiation, text="First.", by=editor)
     written = Negotiation.objects.get(pk=negotiation.pk).state_of_play_updated_at
     negotiation.summary = "Another summary."
-    domain.save_record(negotiation, by=editor)
+    save_record(negotiation, by=editor)
     assert Negotiation.objects.get(pk=negotiation.pk).state_of_play_updated_at == written
 
 
 def test_its_history_lists_the_earlier_states(editor):
     negotiation = factories.NegotiationFactory()
     for text in ("First.", "Second.", "Third."):
-        domain.set_state_of_play(negotiation, text=text, by=editor)
+        set_state_of_play(negotiation, text=text, by=editor)
     negotiation.summary = "Unrelated edit."
-    domain.save_record(negotiation, by=editor)
-    earlier = selectors.state_of_play_history(Negotiation.objects.get(pk=negotiation.pk))
+    save_record(negotiation, by=editor)
+    earlier = state_of_play_history(Negotiation.objects.get(pk=negotiation.pk))
     assert [version["state_of_play"] for version in earlier] == ["Second.", "First."]
 
 
@@ -69,7 +70,7 @@ def test_key_developments_are_key_entries_and_status_changes_newest_first(negoti
     factories.StatementFactory(negotiation=negotiation, date="2025-02-20")  # not key
     key = factories.EventFactory(negotiation=negotiation, date="2025-02-15", key=True)
     factories.EventFactory(negotiation=negotiation, date="2025-03-01", key=True, state="draft")
-    found = selectors.key_developments(negotiation, None)
+    found = key_developments(negotiation, None)
     assert [entry.headline for entry in found] == [key.headline, "Deal: rejected"]
 
 
@@ -161,8 +162,8 @@ def test_the_admin_offers_it_to_editors_only(editor, journalist):
 
 def test_the_page_lists_the_earlier_states_of_play(client, editor):
     negotiation = factories.NegotiationFactory()
-    domain.set_state_of_play(negotiation, text="Talks open in Riyadh.", by=editor)
-    domain.set_state_of_play(negotiation, text="Talks stall.", by=editor)
+    set_state_of_play(negotiation, text="Talks open in Riyadh.", by=editor)
+    set_state_of_play(negotiation, text="Talks stall.", by=editor)
     text = text_of(client.get(negotiation.get_absolute_url()))
     assert "State of play Talks stall." in text
     assert "Earlier states of play" in text and ": Talks open in Riyadh." in text

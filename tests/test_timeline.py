@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.models import Entry, PublicationState
 from tests.factories import (
     EventFactory,
@@ -78,10 +78,10 @@ def test_a_scheduled_entry_appears_at_its_publish_time_without_anyone_acting(neg
         embargoed = EventFactory(negotiation=negotiation, publish_at=at_two)
         assert timeline(negotiation) == []
     with time_machine.travel(at_two - datetime.timedelta(seconds=1)):
-        domain.lift_due_embargoes()  # too early: lifts nothing
+        lift_due_embargoes()  # too early: lifts nothing
         assert timeline(negotiation) == []
     with time_machine.travel(at_two):
-        domain.lift_due_embargoes()  # the task, at its time
+        lift_due_embargoes()  # the task, at its time
         assert pks(timeline(negotiation)) == [embargoed.pk]
     assert timezone.now() > at_two
 
@@ -113,7 +113,7 @@ def test_a_page_costs_the_same_queries_for_5_and_50_entries(negotiation):
 
 
 def test_the_lean_rows_read_the_same_as_the_models(demo):
-    from negotiations import timeline as lean
+    from negotiations.reader.selectors import rows as lean
 
     entries = Entry.objects.published().for_negotiation(demo).chronological()
     items = lean.items(list(lean.rows(entries)))
@@ -129,7 +129,7 @@ def test_the_lean_rows_read_the_same_as_the_models(demo):
 
 
 def test_lean_rows_cost_the_same_queries_for_5_and_50_entries(negotiation):
-    from negotiations import timeline as lean
+    from negotiations.reader.selectors import rows as lean
 
     def read():
         with CaptureQueriesContext(connection) as queries:

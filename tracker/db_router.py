@@ -31,9 +31,11 @@ REPLICA_PREFIX = "replica"
 # The lag of a replica: none while it streams from the primary and has replayed all it
 # received (an idle primary sends nothing), else the age of the last transaction it replayed
 # (replay paused or slow, or cut off from the primary: then it cannot know what it misses).
+# "All it received" is <=, not =: a restarted standby resumes streaming at the start of a
+# WAL segment, so until the primary writes again it has received less than it replayed.
 LAG_SQL = (
     "SELECT CASE WHEN EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming') "
-    "AND pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "AND pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
 )
 

@@ -27,7 +27,7 @@ def readyz(request):
     """The process can serve: the database answers. Also how far the task worker is
     behind: ``embargoes_overdue_seconds``, the age of the oldest embargo due but not yet
     lifted (0 when none). A late worker is reported, not fatal: late is safe."""
-    from negotiations.domain import oldest_due_embargo
+    from negotiations.domain.embargoes import oldest_due_embargo
 
     try:
         now = timezone.now()

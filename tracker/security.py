@@ -62,7 +62,7 @@ class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
 
     - Framing follows the view's X-Frame-Options decision: ``SECURE_CSP`` refuses it
       (``frame-ancestors 'none'``), but a view marked ``@xframe_options_exempt`` (the
-      embed pages, ``negotiations.views.embed``) may be framed by any site, so its
+      embed pages, ``negotiations.reader.views.embed``) may be framed by any site, so its
       policy is the same without ``frame-ancestors``. One decorator decides both.
     - Under ``/api/`` the policy is ``SECURE_CSP_API``: the browsable API and the API
       docs are third-party templates that style inline (scripts stay our own).

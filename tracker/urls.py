@@ -13,8 +13,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("negotiations.api.urls")),
-    # The one place other sites may frame (and read, with CORS): see negotiations.views.embed.
-    path("embed/", include("negotiations.embed_urls")),
+    # The one place other sites may frame (and read, with CORS): negotiations.reader.views.embed.
+    path("embed/", include("negotiations.reader.embed_urls")),
     path("follow/", include("following.urls")),
-    path("", include("negotiations.urls")),
+    path("", include("negotiations.reader.urls")),
 ]

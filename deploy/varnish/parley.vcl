@@ -7,7 +7,7 @@
 # varnish-modules (vmod xkey).
 #
 # - Stores anonymous GETs and HEADs of what the app marked for readers (an xkey header:
-#   negotiations/edge.py) and the static files; anything with a session or CSRF cookie, an
+#   negotiations/caching/edge.py) and the static files; anything with a session or CSRF cookie, an
 #   Authorization header, every other method and the admin go to an app server untouched,
 #   and nothing marked private or no-store is ever stored.
 # - A PURGE from 127.0.0.1 with `xkey-softpurge: <keys>` soft-purges what carries those keys

@@ -25,9 +25,9 @@ from django.http import HttpResponseNotModified
 from django.utils.cache import parse_etags, patch_cache_control, patch_vary_headers
 from rest_framework.exceptions import ValidationError
 
-from negotiations import domain, edge
-
-from .exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
+from negotiations.api.exceptions import PayloadTooLarge, PreconditionFailed, PreconditionRequired
+from negotiations.caching import edge
+from negotiations.domain.conflicts import NOT_CHECKED
 
 # A version is a 64-bit integer: longer digit strings name no version (and int() of
 # thousands of digits raises ValueError).
@@ -37,14 +37,14 @@ _VERSION_TEXT = re.compile(r"^\d{1,19}$", re.ASCII)
 
 def lock_from_etag(etag):
     """``(version, revision)`` an ETag names, or None. ``revision`` is the pending
-    revision's id, None for none (a whole ETag without one), or ``domain.NOT_CHECKED``
+    revision's id, None for none (a whole ETag without one), or ``NOT_CHECKED``
     for a bare ``"<version>"``."""
     match = _VERSION_TAG.match(etag)
     if match is None:
         return None
     if match[2]:
         return int(match[1]), int(match[2])
-    return int(match[1]), (None if match[3] else domain.NOT_CHECKED)
+    return int(match[1]), (None if match[3] else NOT_CHECKED)
 
 
 class ConditionalMixin:
@@ -60,7 +60,7 @@ class ConditionalMixin:
             raise PayloadTooLarge()
         super().initial(request, *args, **kwargs)
 
-    def preconditions(self, instance, *, pending=domain.NOT_CHECKED):
+    def preconditions(self, instance, *, pending=NOT_CHECKED):
         """``(expected_version, expected_revision)`` from If-Match and the body's
         ``version``: 428 with neither, 412 when one is stale, 400 for a body version that
         is not a number. ``pending`` is the entry's pending revision (None: none); other
@@ -71,26 +71,20 @@ class ConditionalMixin:
         body_version = self.body_version()
         if header is None and body_version is None:
             raise PreconditionRequired()
-        expected_revision = domain.NOT_CHECKED
+        expected_revision = NOT_CHECKED
         if header is not None:
-            current = pending.pk if pending not in (None, domain.NOT_CHECKED) else None
+            current = pending.pk if pending not in (None, NOT_CHECKED) else None
             locks = [lock_from_etag(etag) for etag in parse_etags(header)]
             matching = [
                 lock
                 for lock in locks
                 if lock is not None
                 and lock[0] == instance.version
-                and (
-                    lock[1] is domain.NOT_CHECKED
-                    or pending is domain.NOT_CHECKED
-                    or lock[1] == current
-                )
+                and (lock[1] is NOT_CHECKED or pending is NOT_CHECKED or lock[1] == current)
             ]
             if not matching:
                 raise PreconditionFailed(self._stale_message(instance, locks, pending))
-            if pending is not domain.NOT_CHECKED and any(
-                lock[1] is not domain.NOT_CHECKED for lock in matching
-            ):
+            if pending is not NOT_CHECKED and any(lock[1] is not NOT_CHECKED for lock in matching):
                 expected_revision = current
         if body_version is not None and body_version != instance.version:
             raise PreconditionFailed(
@@ -105,7 +99,7 @@ class ConditionalMixin:
                 f"This record is at version {instance.version}; your If-Match names another. "
                 "Nothing was saved: read it again and re-apply your change."
             )
-        if pending not in (None, domain.NOT_CHECKED):
+        if pending not in (None, NOT_CHECKED):
             who = pending.created_by.get_username() if pending.created_by else "someone else"
             return (
                 f"A pending revision by {who} (#{pending.pk}) is not the one your If-Match "
@@ -134,7 +128,7 @@ class ConditionalMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Authorization", "Cookie"])
         if response.has_header("ETag") or "private" in response.get("Cache-Control", ""):
-            return response  # validated already (negotiations.reader_http): leave it be
+            return response  # validated already (negotiations.caching.reader_http): leave it be
         user = getattr(request, "_user", None)  # never authenticate again here
         signed_in = user is not None and user.is_authenticated
         if signed_in:
@@ -144,7 +138,7 @@ class ConditionalMixin:
         if response.status_code not in (200, 201, 202) or getattr(response, "data", None) is None:
             return response
         if request.method in ("GET", "HEAD") and response.status_code == 200 and not signed_in:
-            # Across negotiations: any reader event may change it (negotiations.edge).
+            # Across negotiations: any reader event may change it (negotiations.caching.edge).
             edge.mark_public(response, [edge.SITE_KEY])
         response.render()
         digest = hashlib.sha256(response.content).hexdigest()[:32]

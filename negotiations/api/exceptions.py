@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from negotiations.domain import ConflictError
+from negotiations.domain.conflicts import ConflictError
 
 
 class PreconditionFailed(exceptions.APIException):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
-from .fields import IdRelatedField
+from negotiations.api.fields import IdRelatedField
 
 EXPAND = "expand"
 MEANING = {

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
+from negotiations.api.fields import EDTF_SCHEMA, is_possible_id
 from negotiations.dates import PartialDate, check_range
 from negotiations.models import (
     Actor,
@@ -28,8 +29,6 @@ from negotiations.models import (
     search_words,
 )
 from negotiations.numbers import parse_id
-
-from .fields import EDTF_SCHEMA, is_possible_id
 
 
 class IdChoiceField(django_filters.fields.ModelChoiceField):

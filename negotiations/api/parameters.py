@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
 
-from .expand import expand_parameter
+from negotiations.api.expand import expand_parameter
 
 FORMAT = OpenApiParameter(
     api_settings.URL_FORMAT_OVERRIDE,

@@ -17,8 +17,14 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
-from negotiations import domain, selectors
+from negotiations.api.expand import ExpandableIdField, ExpandableListSerializer
+from negotiations.api.fields import DecimalField, IdRelatedField, PartialDateField
 from negotiations.dates import DatePrecision, PartialDate
+from negotiations.domain.conflicts import NOT_CHECKED
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import get_or_create_source, save_record
+from negotiations.domain.revisions import pending_revision, revision_values
+from negotiations.domain.rules import may_publish
 from negotiations.models import (
     TEXT_MAX,
     TITLE_MAX,
@@ -40,9 +46,7 @@ from negotiations.models import (
     http_url_validator,
     user_may_preview,
 )
-
-from .expand import ExpandableIdField, ExpandableListSerializer
-from .fields import DecimalField, IdRelatedField, PartialDateField
+from negotiations.reader.selectors.negotiation import key_developments
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
@@ -168,15 +172,13 @@ def _split_many_to_many(instance, data):
 
 
 class RecordSerializer(ApiModelSerializer):
-    """Actors, negotiations and sources: saved with ``domain.save_record``."""
+    """Actors, negotiations and sources: saved with ``save_record``."""
 
     def write(self, instance, data, *, expected_version=None, expected_revision=None):
         m2m = _split_many_to_many(instance, data)
         for name, value in data.items():
             setattr(instance, name, value)
-        return domain.save_record(
-            instance, by=self.user, m2m=m2m, expected_version=expected_version
-        )
+        return save_record(instance, by=self.user, m2m=m2m, expected_version=expected_version)
 
 
 TRACKING_FIELDS = ["version", "created_at", "updated_at"]
@@ -266,10 +268,10 @@ class NegotiationSerializer(RecordSerializer):
 
     @extend_schema_field(DevelopmentSerializer(many=True))
     def get_key_developments(self, negotiation):
-        # Read with the negotiations (``selectors.with_developments``); after a write, anew.
+        # Read with the negotiations (``with_developments``); after a write, anew.
         developments = getattr(negotiation, "developments", None)
         if developments is None:
-            developments = selectors.key_developments(negotiation, self.user)
+            developments = key_developments(negotiation, self.user)
         return DevelopmentSerializer(developments, many=True, context=self.context).data
 
 
@@ -386,7 +388,7 @@ class RevisionPublishSerializer(serializers.Serializer):
 
 
 class EntrySerializer(ApiModelSerializer):
-    """What every timeline entry shares; saved with ``domain.save_entry``."""
+    """What every timeline entry shares; saved with ``save_entry``."""
 
     type = serializers.CharField(source="entry_type", read_only=True)
     date = PartialDateField()
@@ -434,7 +436,7 @@ class EntrySerializer(ApiModelSerializer):
     def get_pending_revision(self, entry):
         if not self.staff:
             return None  # left out of readers' responses (to_representation)
-        revision = domain.pending_revision(entry)
+        revision = pending_revision(entry)
         if revision is None:
             return None
         return {
@@ -447,7 +449,7 @@ class EntrySerializer(ApiModelSerializer):
 
     def _revision_changes(self, entry, revision):
         """A revision's proposed values under the API's field names, as written here."""
-        values = domain.revision_values(revision, entry)
+        values = revision_values(revision, entry)
         changes = {}
         for name, value in values.items():
             key = ERROR_KEYS.get(name, name)
@@ -476,7 +478,7 @@ class EntrySerializer(ApiModelSerializer):
                 data.pop(name, None)
         return data
 
-    def write(self, instance, data, *, expected_version=None, expected_revision=domain.NOT_CHECKED):
+    def write(self, instance, data, *, expected_version=None, expected_revision=NOT_CHECKED):
         sources = data.pop("sources", None)
         published = data.pop("published", None)
         state = data.pop("state", None)
@@ -499,7 +501,7 @@ class EntrySerializer(ApiModelSerializer):
             instance.state = PublicationState.PUBLISHED
         elif published is not None and was_published:
             instance.state = PublicationState.DRAFT
-        if publish_at_given and publish_at is not None and not domain.may_publish(self.user):
+        if publish_at_given and publish_at is not None and not may_publish(self.user):
             raise PermissionDenied("Only editors can set a publish time.")
         if publish_at_given:
             instance.publish_at = publish_at
@@ -511,8 +513,8 @@ class EntrySerializer(ApiModelSerializer):
             if was_published:
                 instance.publish_at = None
         if sources is not None:
-            sources = [domain.get_or_create_source(by=self.user, **source) for source in sources]
-        saved = domain.save_entry(
+            sources = [get_or_create_source(by=self.user, **source) for source in sources]
+        saved = save_entry(
             instance,
             by=self.user,
             sources=sources,
@@ -731,7 +733,7 @@ _moment = serializers.DateTimeField().to_representation
 
 
 def timeline_item_data(item, detail_url):
-    """A ``negotiations.timeline.Item`` in the shape of ``TimelineItemSerializer``.
+    """A ``negotiations.reader.selectors.rows.Item`` in the shape of ``TimelineItemSerializer``.
 
     The timeline is the hot read path, so items are written out directly rather
     than field by field; the API tests hold both to the same contract.

@@ -2,9 +2,8 @@ from django.urls import path
 from rest_framework import routers
 
 from following.api import WebhookViewSet
+from negotiations.api import views
 from negotiations.extraction import api as extraction
-
-from . import views
 
 app_name = "api"
 

@@ -23,7 +23,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from negotiations import domain, reader_http, selectors, timeline
+from negotiations.api import filters, serializers
+from negotiations.api.conditional import ConditionalMixin
+from negotiations.api.errors import JsonErrorsMixin
+from negotiations.api.exceptions import Conflict
+from negotiations.api.expand import ExpandMixin
+from negotiations.api.pagination import KeysetPagination, TimelinePagination
+from negotiations.api.parameters import QueryParametersMixin
+from negotiations.caching import reader_http
+from negotiations.domain.conflicts import NOT_CHECKED
+from negotiations.domain.records import delete_record
+from negotiations.domain.review import discard_revision, publish_revision
+from negotiations.domain.revisions import changes_are_held, pending_revision, with_pending_revision
+from negotiations.domain.rules import may_publish
 from negotiations.models import (
     Actor,
     Entry,
@@ -36,15 +48,10 @@ from negotiations.models import (
     user_may_preview,
 )
 from negotiations.numbers import parse_id
-from negotiations.selectors import proposal_readable
-
-from . import filters, serializers
-from .conditional import ConditionalMixin
-from .errors import JsonErrorsMixin
-from .exceptions import Conflict
-from .expand import ExpandMixin
-from .pagination import KeysetPagination, TimelinePagination
-from .parameters import QueryParametersMixin
+from negotiations.reader.selectors import rows as timeline
+from negotiations.reader.selectors.home import with_developments
+from negotiations.reader.selectors.negotiation import DEVELOPMENTS_LIMIT
+from negotiations.reader.selectors.queries import proposal_readable
 
 PRECONDITION = OpenApiParameter(
     "If-Match",
@@ -189,7 +196,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def pending_of(self, instance):
         """The record's pending revision for the preconditions (entries only)."""
-        return domain.NOT_CHECKED
+        return NOT_CHECKED
 
     def update(self, request, *args, **kwargs):
         """Preconditions (428/412) first, then the body (400), then the domain."""
@@ -201,7 +208,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
             instance, data=request.data, partial=kwargs.pop("partial", False)
         )
         serializer.is_valid(raise_exception=True)
-        held = isinstance(instance, Entry) and domain.changes_are_held(instance, by=request.user)
+        held = isinstance(instance, Entry) and changes_are_held(instance, by=request.user)
         serializer.save(expected_version=expected_version, expected_revision=expected_revision)
         if held:
             # Readers see nothing new; staff see the live entry and its pending revision.
@@ -215,7 +222,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         instance = self.get_object()
         expected_version, _ = self.preconditions(instance, pending=self.pending_of(instance))
         with transaction.atomic():
-            domain.delete_record(instance, by=request.user, expected_version=expected_version)
+            delete_record(instance, by=request.user, expected_version=expected_version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -243,9 +250,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             return Entry.objects.visible_to(self.request.user)
         negotiations = Negotiation.objects.prefetch_related("parties")
         if self.request.method in ("GET", "HEAD"):
-            return selectors.with_developments(
-                negotiations, self.request.user, limit=selectors.DEVELOPMENTS_LIMIT
-            )
+            return with_developments(negotiations, self.request.user, limit=DEVELOPMENTS_LIMIT)
         return negotiations
 
     @extend_schema(
@@ -339,22 +344,22 @@ class EntryViewSet(RecordViewSet):
 
     def get_object(self):
         entry = super().get_object()
-        if self.action in ("update", "partial_update") and domain.changes_are_held(
+        if self.action in ("update", "partial_update") and changes_are_held(
             entry, by=self.request.user
         ):
             # A journalist edits the live entry's pending revision, as the admin does.
-            return domain.with_pending_revision(entry)
+            return with_pending_revision(entry)
         return entry
 
     def pending_of(self, instance):
-        return domain.pending_revision(instance)
+        return pending_revision(instance)
 
     def _pending_to_decide(self, request):
         """The entry and its pending revision, for an editor; If-Match when given."""
         entry = self.get_object()
-        if not domain.may_publish(request.user):
+        if not may_publish(request.user):
             raise PermissionDenied("Only editors can publish or discard pending revisions.")
-        revision = domain.pending_revision(entry)
+        revision = pending_revision(entry)
         if revision is None:
             raise NotFound("This entry has no pending revision.")
         if "If-Match" in request.headers:
@@ -370,7 +375,7 @@ class EntryViewSet(RecordViewSet):
         decision = serializers.RevisionPublishSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         try:
-            domain.publish_revision(
+            publish_revision(
                 revision, by=request.user, expected_version=entry.version, **decision.validated_data
             )
         except DjangoValidationError as error:
@@ -382,7 +387,7 @@ class EntryViewSet(RecordViewSet):
     @action(detail=True, methods=["post"], url_path="revision/discard")
     def discard_revision(self, request, pk=None):
         entry, revision = self._pending_to_decide(request)
-        domain.discard_revision(revision, by=request.user)
+        discard_revision(revision, by=request.user)
         return self._as_staff_see_it(entry)
 
 

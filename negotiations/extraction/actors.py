@@ -6,64 +6,11 @@ set's), so the rules run, and are tested, without a database.
 """
 
 import re
-from dataclasses import dataclass, field
 
-from . import lexicon, roles
+from negotiations.extraction import lexicon, roles
+from negotiations.extraction.mentions import Mention
 
 _U, _L = lexicon.UPPER, lexicon.LETTERS
-
-
-@dataclass(frozen=True)
-class KnownActor:
-    id: int | None
-    name: str
-    kind: str = "person"
-    title: str = ""
-    aliases: tuple = ()
-    country: str = ""
-
-    @property
-    def is_person(self):
-        return self.kind == "person"
-
-    @classmethod
-    def from_spec(cls, id, spec):
-        """From a data set's actor: ``{"name", "kind", "title", "aliases", "country"}``."""
-        return cls(
-            id,
-            spec["name"],
-            spec.get("kind", "person"),
-            spec.get("title", ""),
-            tuple(spec.get("aliases", [])),
-            spec.get("country", ""),
-        )
-
-
-@dataclass
-class Mention:
-    start: int
-    end: int
-    name: str  # the actor's name, or the new name as written
-    how: str  # name, alias, surname, title, country, pronoun, new, new-surname, new-single
-    actor: KnownActor | None = None
-    person: bool = True
-    possessive: bool = False
-    modifier: bool = False  # "a Kremlin aide", "White House officials": not the speaker
-    in_quote: bool = False
-    resolved: "Mention | None" = field(default=None, repr=False)
-    definite: bool = True  # a role phrase's: "the minister", not "a minister"
-    role: object = field(default=None, repr=False)  # a role phrase's roles.Role
-
-    @property
-    def target(self):
-        """What a pronoun, a role ("the minister") or a body ("the group") stands for
-        (itself otherwise); None when unresolved."""
-        if self.how in REFERENCES:
-            return self.resolved
-        return self
-
-
-REFERENCES = {"pronoun", "role", "org-ref"}
 
 
 _POSSESSIVE = re.compile(rf"^(’s|'s|’|')(?![{_L}])")

@@ -10,12 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from negotiations.extraction import service
+from negotiations.extraction.api import ExtractionThrottle
+from negotiations.extraction.forms import ArticleForm, Review, initial_rows
+from negotiations.extraction.text import InputError
 from negotiations.models import user_may_preview
-
-from . import service
-from .api import ExtractionThrottle
-from .forms import ArticleForm, Review, initial_rows
-from .text import InputError
 
 PASTE_TEMPLATE = "admin/negotiations/extraction_paste.html"
 REVIEW_TEMPLATE = "admin/negotiations/extraction_review.html"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import lexicon, roles
+from negotiations.extraction import lexicon, roles
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORDNUM = "|".join(sorted((w for w in lexicon.NUMBER_WORDS if len(w) > 2), key=len, reverse=True))

@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from negotiations.api.fields import IdRelatedField, PartialDateField
 from negotiations.api.serializers import WebAddressField
 from negotiations.api.throttling import UserRateThrottle, _CountingThrottle
+from negotiations.extraction import service
+from negotiations.extraction.text import InputError
 from negotiations.models import (
     Actor,
     Negotiation,
@@ -22,9 +24,6 @@ from negotiations.models import (
     Statement,
     user_may_preview,
 )
-
-from . import service
-from .text import InputError
 
 
 class ExtractionThrottle(_CountingThrottle, throttling.UserRateThrottle):

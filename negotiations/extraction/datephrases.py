@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from . import lexicon
+from negotiations.extraction import lexicon
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,

@@ -11,7 +11,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from negotiations.dates import PartialDate
-from negotiations.forms import PartialDateField
 from negotiations.models import (
     Actor,
     Negotiation,
@@ -20,6 +19,7 @@ from negotiations.models import (
     PublicationState,
     Statement,
 )
+from negotiations.newsroom.forms import PartialDateField
 
 MAX_UPLOAD = 1024 * 1024
 _LOOKS_LIKE_HTML = re.compile(r"<\s*(html|body|article|p|div|head|script)\b", re.I)

@@ -5,7 +5,7 @@ They point at a proposal when the sentence names its amount or its title's words
 import re
 from dataclasses import dataclass
 
-from . import lexicon
+from negotiations.extraction import lexicon
 
 _GENERIC = re.compile(r"\b(offer|proposal|demand|request|plan|draft|deal|agreement|terms)\b", re.I)
 _FUTURE_SIGN = re.compile(

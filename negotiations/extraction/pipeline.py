@@ -6,12 +6,12 @@ Pure Python over plain values (``KnownActor``, ``KnownProposal``): the database 
 
 import datetime
 
-from .actors import ActorIndex
-from .amounts import find_amounts
-from .datephrases import find_dates
-from .hints import find_hints, proposal_for_amount
-from .statements import Attributor, extract_statements
-from .text import Document, check_text, html_to_text
+from negotiations.extraction.actors import ActorIndex
+from negotiations.extraction.amounts import find_amounts
+from negotiations.extraction.datephrases import find_dates
+from negotiations.extraction.hints import find_hints, proposal_for_amount
+from negotiations.extraction.statements import Attributor, extract_statements
+from negotiations.extraction.text import Document, check_text, html_to_text
 
 NEW_HOWS = {"new", "new-surname", "new-single"}
 

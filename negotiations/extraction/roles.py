@@ -17,7 +17,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from . import lexicon
+from negotiations.extraction import lexicon
+from negotiations.extraction.mentions import Mention
 
 _L = lexicon.LETTERS
 _TOKEN = re.compile(rf"[{_L}][{_L}.’'\-]*")
@@ -463,6 +464,4 @@ def _by_role(doc, ref, people, profiles, record):
 
 
 def _known(ref, actor):
-    from .actors import Mention
-
     return Mention(ref.start, ref.end, actor.name, "title", actor, actor.is_person)

@@ -10,8 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from negotiations import domain
 from negotiations.dates import PartialDate
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import get_or_create_source, save_record
+from negotiations.extraction.hints import KnownProposal
+from negotiations.extraction.mentions import KnownActor
+from negotiations.extraction.pipeline import extract
 from negotiations.models import (
     Actor,
     Expectation,
@@ -20,10 +24,6 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
-
-from .actors import KnownActor
-from .hints import KnownProposal
-from .pipeline import extract
 
 ACCEPT_STATES = (PublicationState.DRAFT, PublicationState.REVIEW)
 
@@ -130,7 +130,7 @@ class _Speakers:
             return existing
         if not self.by.has_perm("negotiations.add_actor"):
             raise PermissionDenied("Your role may not add actors.")
-        actor = domain.save_record(Actor(name=name, slug=_unique_slug(name), kind=kind), by=self.by)
+        actor = save_record(Actor(name=name, slug=_unique_slug(name), kind=kind), by=self.by)
         self.created.append(actor)
         return actor
 
@@ -209,7 +209,7 @@ def accept(*, negotiation, article, by, state=PublicationState.DRAFT, **groups):
     speakers = _Speakers(by)
     errors = {}
     with transaction.atomic():
-        source = domain.get_or_create_source(
+        source = get_or_create_source(
             url=article.url,
             by=by,
             title=article.title or "",
@@ -223,7 +223,7 @@ def accept(*, negotiation, article, by, state=PublicationState.DRAFT, **groups):
                     with transaction.atomic():
                         entry = _build(group, item, negotiation=negotiation, speakers=speakers)
                         entry.state = state
-                        saved.append(domain.save_entry(entry, by=by, sources=[source]))
+                        saved.append(save_entry(entry, by=by, sources=[source]))
                 except ValidationError as error:
                     errors[(group, index)] = (
                         error.message_dict

@@ -6,7 +6,7 @@ speaker. Scare quotes and quoted titles are not statements.
 import re
 from dataclasses import dataclass
 
-from . import lexicon
+from negotiations.extraction import lexicon
 
 _WORD = re.compile(rf"[{lexicon.LETTERS}][{lexicon.LETTERS}’'\-]*")
 _SMALL = {"of", "the", "and", "a", "an", "in", "on", "for", "to", "at", "with", "or"}

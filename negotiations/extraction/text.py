@@ -7,7 +7,7 @@ text it analysed (for HTML, the text trafilatura found in it).
 import re
 from dataclasses import dataclass, field
 
-from .lexicon import UPPER
+from negotiations.extraction.lexicon import UPPER
 
 MAX_CHARS = 100_000
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import Revision
+from negotiations.models import Revision
 
 register = template.Library()
 

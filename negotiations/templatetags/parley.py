@@ -10,11 +10,11 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from ..charts.svg import format_amount, format_amount_exact
-from ..dates import PartialDate
-from ..models import ProposalStatus
-from ..reader_filters import Cursor
-from ..selectors import entry_url
+from negotiations.dates import PartialDate
+from negotiations.models import ProposalStatus
+from negotiations.reader.charts.amounts import format_amount, format_amount_exact
+from negotiations.reader.filters import Cursor
+from negotiations.reader.selectors.queries import entry_url
 
 register = template.Library()
 

@@ -7,7 +7,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import publish, save_entry
+from negotiations.domain.records import save_record
 from negotiations.models import PublicationState
 from tests import factories
 from tests.api.conftest import API
@@ -59,10 +61,10 @@ def test_an_edit_is_visible_at_once_to_the_next_reader(anon, url, negotiation, e
         sources=[factories.SourceFactory()],
     )
     assert titles(anon.get(url)) == ["First meeting"]
-    domain.publish(event, by=editor)
+    publish(event, by=editor)
     assert titles(anon.get(url)) == ["First meeting", "Second meeting"]
     event.title = "Second meeting, in Riyadh"
-    domain.save_entry(event, by=editor, minor_fix=True)
+    save_entry(event, by=editor, minor_fix=True)
     assert titles(anon.get(url)) == ["First meeting", "Second meeting, in Riyadh"]
 
 
@@ -72,7 +74,7 @@ def test_a_renamed_actor_is_visible_at_once(anon, negotiation, editor):
     url = f"{API}negotiations/{negotiation.pk}/timeline/"
     assert titles(anon.get(url)) == ["Zelensky: “No.”"]
     actor.name = "Zelenskyy"
-    domain.save_record(actor, by=editor)
+    save_record(actor, by=editor)
     assert titles(anon.get(url)) == ["Zelenskyy: “No.”"]
 
 
@@ -82,7 +84,7 @@ def test_a_scheduled_entry_appears_at_its_time_through_the_cache(anon, url, nego
         factories.EventFactory(negotiation=negotiation, title="Embargoed", publish_at=two_pm)
         assert titles(anon.get(url)) == ["First meeting"]
     with time_machine.travel(two_pm, tick=False):
-        domain.lift_due_embargoes()  # the task, at its time
+        lift_due_embargoes()  # the task, at its time
         assert titles(anon.get(url)) == ["First meeting", "Embargoed"]
 
 

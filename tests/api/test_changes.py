@@ -5,7 +5,9 @@ import datetime
 import time_machine
 from django.utils import timezone
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import publish, save_entry, unpublish
+from negotiations.domain.records import save_record
 from negotiations.models import PublicationState
 from tests import factories
 from tests.api.conftest import API, if_match, read_all
@@ -27,7 +29,7 @@ def test_the_feed_lists_creations_updates_and_deletions_oldest_first(
 ):
     with at(1):
         actor = factories.ActorFactory()
-        domain.save_record(actor, by=editor)  # logged as updated at 09:01
+        save_record(actor, by=editor)  # logged as updated at 09:01
     with at(2):
         event = factories.EventFactory(negotiation=negotiation)
     with at(3):
@@ -37,7 +39,7 @@ def test_the_feed_lists_creations_updates_and_deletions_oldest_first(
         assert deleted.status_code == 204
     with at(5):
         event.title = "Renamed"
-        domain.save_entry(event, by=editor, minor_fix=True)
+        save_entry(event, by=editor, minor_fix=True)
 
     items = feed(anon, since="2025-03-01T09:01:00Z", page_size=2)
 
@@ -99,7 +101,7 @@ def test_for_anonymous_clients_unpublished_entries_read_as_deleted(
         published = factories.EventFactory(negotiation=negotiation)
         never = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
     with at(2):
-        domain.unpublish(published, by=editor)
+        unpublish(published, by=editor)
 
     public = {(i["type"], i["id"]): i for i in feed(anon)}
     assert public[("event", published.pk)] == {
@@ -123,12 +125,12 @@ def test_a_scheduled_entry_appears_when_its_embargo_is_lifted(anon, editor, nego
             state=PublicationState.DRAFT,
             sources=[factories.SourceFactory()],
         )
-        domain.publish(event, by=editor, at=T0 + datetime.timedelta(minutes=30))
+        publish(event, by=editor, at=T0 + datetime.timedelta(minutes=30))
     with at(10):
         # Never public yet: not even a tombstone.
         assert ("event", event.pk) not in {(i["type"], i["id"]) for i in feed(anon)}
     with at(30):
-        domain.lift_due_embargoes()  # the task's work at the publish time
+        lift_due_embargoes()  # the task's work at the publish time
     with at(40):
         items = feed(anon, since="2025-03-01T09:20:00Z")
         assert [item for item in items if item["type"] == "event"] == [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
 from negotiations.models import Event, PublicationState
 from tests import factories
 from tests.api.conftest import API, if_match
@@ -100,7 +100,7 @@ def test_a_write_that_loses_the_race_gets_412_naming_who_won(
 ):
     """Between reading the record and saving it, someone else saved: the domain refuses."""
     url = f"{API}events/{event.pk}/"
-    original = domain.save_entry
+    original = save_entry
 
     def save_after_someone_else(entry, **kwargs):
         rival = Event.objects.get(pk=entry.pk)
@@ -108,7 +108,7 @@ def test_a_write_that_loses_the_race_gets_412_naming_who_won(
         original(rival, by=editor, minor_fix=True)
         return original(entry, **kwargs)
 
-    monkeypatch.setattr(domain, "save_entry", save_after_someone_else)
+    monkeypatch.setattr("negotiations.api.serializers.save_entry", save_after_someone_else)
     response = as_journalist.patch(url, {"title": "Mine"}, **if_match(event))
 
     assert response.status_code == 412

@@ -3,7 +3,8 @@ a stale one is a 412, and both are checked before the body is."""
 
 import pytest
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
+from negotiations.domain.revisions import pending_revision, with_pending_revision
 from negotiations.models import Event, PublicationState
 from tests import factories
 from tests.api.conftest import API, if_match
@@ -71,21 +72,21 @@ def test_a_whole_etag_names_the_pending_revision(as_journalist, negotiation, jou
     read = as_journalist.get(url)
     assert read["ETag"].startswith('"1-')  # no pending revision yet
 
-    rival = domain.with_pending_revision(Event.objects.get(pk=event.pk))
+    rival = with_pending_revision(Event.objects.get(pk=event.pk))
     rival.title = "A colleague's title"
-    revision = domain.save_entry(rival, by=factories.journalist(username="june"))
+    revision = save_entry(rival, by=factories.journalist(username="june"))
 
     stale = as_journalist.patch(url, {"title": "Mine"}, HTTP_IF_MATCH=read["ETag"])
     assert stale.status_code == 412
     assert "june" in stale.json()["detail"]
-    assert domain.pending_revision(event) == revision
+    assert pending_revision(event) == revision
 
     again = as_journalist.get(url)
     assert again["ETag"].startswith(f'"1.{revision.pk}-')
     assert again.json()["pending_revision"]["changes"] == {"title": "A colleague's title"}
     mine = as_journalist.patch(url, {"description": "Mine"}, HTTP_IF_MATCH=again["ETag"])
     assert mine.status_code == 202
-    newer = domain.pending_revision(event)
+    newer = pending_revision(event)
     assert newer.changes == {"title": "A colleague's title", "description": "Mine"}
     assert mine["ETag"].startswith(f'"1.{newer.pk}-')
 
@@ -96,9 +97,9 @@ def test_a_whole_etag_names_the_pending_revision(as_journalist, negotiation, jou
 def test_readers_etags_do_not_move_with_a_pending_revision(anon, journalist, event):
     url = f"{API}events/{event.pk}/"
     before = anon.get(url)["ETag"]
-    edit = domain.with_pending_revision(Event.objects.get(pk=event.pk))
+    edit = with_pending_revision(Event.objects.get(pk=event.pk))
     edit.title = "Held"
-    domain.save_entry(edit, by=journalist)
+    save_entry(edit, by=journalist)
     assert anon.get(url)["ETag"] == before
 
 

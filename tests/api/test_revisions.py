@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
 from negotiations.models import Correction, Event, PublicationState, Revision, Statement
 from tests import factories
 from tests.api.conftest import API, if_match, read_all
@@ -119,7 +119,7 @@ def test_the_revision_actions_answer_403_404_409_and_412(
 
     live = Statement.objects.get(pk=statement.pk)
     live.text = "The editor's own fix."
-    domain.save_entry(live, by=editor, minor_fix=True)
+    save_entry(live, by=editor, minor_fix=True)
     conflict = as_editor.post(publish, {"minor_fix": True}, format="json")
     assert conflict.status_code == 409
     assert "text" in conflict.json()["detail"]

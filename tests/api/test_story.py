@@ -3,9 +3,9 @@
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from negotiations import demo
 from negotiations.dates import PartialDate
 from negotiations.models import Source
+from negotiations.newsroom import demo
 from tests.api.conftest import API, read_all
 
 ENDPOINT = {

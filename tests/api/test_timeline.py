@@ -146,10 +146,10 @@ def test_drafts_show_for_the_newsroom_only(anon, as_journalist, negotiation, sto
 
 
 def test_corrections_are_shown(anon, editor, negotiation, story):
-    from negotiations import domain
+    from negotiations.domain.entries import add_correction
 
     plan = story["entries"][0]
-    domain.add_correction(plan, note="The date was wrong.", by=editor)
+    add_correction(plan, note="The date was wrong.", by=editor)
     item = results(anon.get(f"{API}negotiations/{negotiation.pk}/timeline/?type=proposal"))[0]
     assert [c["note"] for c in item["corrections"]] == ["The date was wrong."]
     detail = anon.get(f"{API}proposals/{plan.pk}/").json()

@@ -71,8 +71,8 @@ def site(live_server, transactional_db):
     """The demo story, served by a live server on 127.0.0.1."""
     from django.core.cache import cache
 
-    from negotiations.demo import NEGOTIATION_SLUG, load_demo
     from negotiations.models import Negotiation
+    from negotiations.newsroom.demo import NEGOTIATION_SLUG, load_demo
 
     cache.clear()  # rendered pages are kept under their validators
     load_demo()

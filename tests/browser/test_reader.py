@@ -4,7 +4,6 @@ phone widths, accessibility (axe-core), screenshots of every page type."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from negotiations import selectors
 from negotiations.models import Entry, Proposal
 
 from .conftest import DESKTOP, PHONE, SCREENSHOTS
@@ -169,7 +168,10 @@ def test_the_timeline_is_usable_by_keyboard(tab, site):
 
 
 def test_a_long_timeline_is_read_a_page_at_a_time(tab, site, monkeypatch):
-    monkeypatch.setattr(selectors, "TIMELINE_PAGE", 5)  # the live server runs in this process
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", 5)
+    monkeypatch.setattr(
+        "negotiations.reader.views.TIMELINE_PAGE", 5
+    )  # the live server runs in this process
     negotiation = site["negotiation"]
     order = list(
         Entry.objects.filter(negotiation=negotiation)

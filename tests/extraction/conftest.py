@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.mentions import KnownActor
 from negotiations.extraction.pipeline import extract
 
 DATASET = Path(__file__).resolve().parents[1] / "data" / "extraction-articles.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.mentions import KnownActor
 
 from .conftest import run
 

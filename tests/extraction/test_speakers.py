@@ -1,6 +1,6 @@
 """Who spoke: names as typed, titles, roles introduced in the text, organisations."""
 
-from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.mentions import KnownActor
 
 from .conftest import ACTORS, statements
 

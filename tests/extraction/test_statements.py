@@ -2,7 +2,7 @@
 
 import pytest
 
-from negotiations.extraction.actors import KnownActor
+from negotiations.extraction.mentions import KnownActor
 
 from .conftest import run, statements
 

@@ -11,7 +11,8 @@ from django_tasks_db.models import DBTaskResult
 
 from following import domain, tasks
 from following.models import Alert, FanOut, Follow, Frequency, Subscriber
-from negotiations import domain as negotiations_domain
+from negotiations.domain.embargoes import record_lapsed_expectations
+from negotiations.domain.entries import resolve_expectation, submit_for_review
 from negotiations.models import Expectation, PublicationState, ReaderEvent
 from tests import factories
 
@@ -333,7 +334,7 @@ def test_a_new_follower_gets_no_backlog(negotiation, smtp_server, run_tasks, com
 def test_staff_only_work_triggers_nothing(negotiation, committing):
     with committing():
         draft = factories.StatementFactory(negotiation=negotiation, state=PublicationState.DRAFT)
-        negotiations_domain.submit_for_review(draft, by=factories.journalist())
+        submit_for_review(draft, by=factories.journalist())
     assert not DBTaskResult.objects.filter(task_path="following.tasks.fan_out").exists()
 
 
@@ -504,11 +505,11 @@ def test_a_resolved_expectation_never_lapses(negotiation):
     expectation = factories.ExpectationFactory(
         negotiation=negotiation, due_date_start=datetime.date(2026, 3, 6)
     )
-    negotiations_domain.resolve_expectation(
+    resolve_expectation(
         expectation, outcome=Expectation.Outcome.MET, resolved_on=datetime.date(2026, 3, 5), by=None
     )
     at = datetime.datetime(2026, 3, 8, tzinfo=datetime.UTC)
-    assert negotiations_domain.record_lapsed_expectations(now=at) == 0
+    assert record_lapsed_expectations(now=at) == 0
 
 
 def test_queries_per_recipient_do_not_grow(negotiation, committing):

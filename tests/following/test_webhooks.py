@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from following.models import WebhookDelivery, WebhookEndpoint
-from negotiations import domain as negotiations_domain
+from negotiations.domain.entries import add_correction, unpublish
 from negotiations.models import PublicationState
 from tests import factories
 
@@ -173,9 +173,9 @@ def test_status_changes_corrections_unpublications_and_deletions_have_their_type
         proposal = factories.ProposalFactory(negotiation=negotiation, title="Plan")
         factories.StatusChangeFactory(proposal=proposal, status="rejected")
     with committing():
-        negotiations_domain.add_correction(proposal, note="Date fixed.", by=editor)
+        add_correction(proposal, note="Date fixed.", by=editor)
     with committing():
-        negotiations_domain.unpublish(proposal, by=editor)
+        unpublish(proposal, by=editor)
     run_tasks()
     types = [verified(request, secret)["type"] for request in receiver.requests]
     assert types[:2] == ["entry.published", "proposal.status_changed"]

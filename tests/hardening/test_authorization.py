@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from negotiations import domain
 from negotiations.api.pagination import KeysetPagination
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.revisions import pending_revision
 from negotiations.models import (
     Actor,
     Entry,
@@ -180,7 +181,7 @@ def test_a_status_change_shows_once_its_proposal_does(record):
     Proposal.objects.filter(pk=plan.pk).update(state=PUBLISHED, publish_at=later)  # test setup
     assert anon.get(f"{API}status-changes/{change.pk}/").status_code == 404
     with time_machine.travel(later + datetime.timedelta(minutes=1)):
-        domain.lift_due_embargoes()  # the task, at its time
+        lift_due_embargoes()  # the task, at its time
         assert anon.get(f"{API}status-changes/{change.pk}/").status_code == 200
         body = anon.get(f"{API}proposals/{plan.pk}/").json()
         assert body["status"] == "rejected"
@@ -399,7 +400,7 @@ def test_the_admin_change_form_keeps_a_published_entry_published(client, journal
         None,
         1,
     )
-    assert domain.pending_revision(stored).changes == {"text": "After"}
+    assert pending_revision(stored).changes == {"text": "After"}
     assert stored.created_by is None  # made by the system (the factory), still
     assert not stored.corrections.exists()  # journalists do not publish corrections
 

@@ -189,8 +189,8 @@ class Visit:
 def site(live_server, transactional_db):
     from django.core.cache import cache
 
-    from negotiations.demo import NEGOTIATION_SLUG, load_demo
     from negotiations.models import Negotiation
+    from negotiations.newsroom.demo import NEGOTIATION_SLUG, load_demo
 
     cache.clear()
     load_demo()

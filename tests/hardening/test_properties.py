@@ -23,8 +23,19 @@ from django.db import connection
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from negotiations import domain
 from negotiations.dates import DatePrecision, PartialDate
+from negotiations.domain.corrections import change_correction
+from negotiations.domain.entries import (
+    add_correction,
+    change_status,
+    create_event,
+    create_expectation,
+    create_proposal,
+    create_statement,
+    resolve_expectation,
+)
+from negotiations.domain.quick_add import quick_add
+from negotiations.domain.records import get_or_create_source, save_record
 from negotiations.models import (
     TEXT_MAX,
     TITLE_MAX,
@@ -234,7 +245,7 @@ writers = st.sampled_from(["system", "journalist", "editor"])
 @given(text=long_texts, context=long_texts, date=date_texts, by=writers, published=st.booleans())
 def test_create_statement(world, text, context, date, by, published):
     statement = attempt(
-        lambda: domain.create_statement(
+        lambda: create_statement(
             negotiation=world["negotiation"],
             actor=world["actor"],
             text=text,
@@ -266,7 +277,7 @@ def test_create_statement(world, text, context, date, by, published):
 def test_create_proposal(world, title, summary, amount, currency, date):
     assume(storable(amount))
     proposal = attempt(
-        lambda: domain.create_proposal(
+        lambda: create_proposal(
             negotiation=world["negotiation"],
             title=title,
             summary=summary,
@@ -298,7 +309,7 @@ def test_create_proposal(world, title, summary, amount, currency, date):
 )
 def test_create_event(world, title, description, date, time, zone):
     event = attempt(
-        lambda: domain.create_event(
+        lambda: create_event(
             negotiation=world["negotiation"],
             title=title,
             description=description,
@@ -322,7 +333,7 @@ def test_create_event(world, title, description, date, time, zone):
 @given(text=long_texts, date=date_texts, due=st.one_of(st.none(), date_texts))
 def test_create_expectation(world, text, date, due):
     expectation = attempt(
-        lambda: domain.create_expectation(
+        lambda: create_expectation(
             negotiation=world["negotiation"],
             actor=world["actor"],
             text=text,
@@ -350,7 +361,7 @@ def test_create_expectation(world, text, date, due):
 def test_change_status_and_resolve_expectation(world, status, note, date, outcome, resolved_on):
     plan = once(world, "plan", lambda: factories.ProposalFactory(negotiation=world["negotiation"]))
     change = attempt(
-        lambda: domain.change_status(
+        lambda: change_status(
             proposal=plan, status=status, date=date, note=note, by=world["users"]["journalist"]
         )
     )
@@ -364,7 +375,7 @@ def test_change_status_and_resolve_expectation(world, status, note, date, outcom
     )
     hope = Expectation.objects.get(pk=hope.pk)
     resolved = attempt(
-        lambda: domain.resolve_expectation(
+        lambda: resolve_expectation(
             hope, outcome=outcome, resolved_on=resolved_on, note=note, by=None
         )
     )
@@ -394,7 +405,7 @@ slugs = st.one_of(st.from_regex(r"\A[a-z0-9-]{1,30}\Z"), texts)
 )
 def test_save_an_actor(world, name, slug, title, country, aliases):
     actor = attempt(
-        lambda: domain.save_record(
+        lambda: save_record(
             Actor(name=name, slug=slug, title=title, country=country, aliases=aliases),
             by=world["users"]["journalist"],
         )
@@ -429,7 +440,7 @@ urls = st.one_of(
 @given(url=urls, title=titles, publisher=titles)
 def test_get_or_create_source(world, url, title, publisher):
     source = attempt(
-        lambda: domain.get_or_create_source(
+        lambda: get_or_create_source(
             url=url, title=title, publisher=publisher, by=world["users"]["journalist"]
         )
     )
@@ -452,7 +463,7 @@ def test_get_or_create_source(world, url, title, publisher):
 def test_quick_add_keeps_no_orphan_source(world, kind, url, date, text, status):
     plan = once(world, "plan", lambda: factories.ProposalFactory(negotiation=world["negotiation"]))
     entry = attempt(
-        lambda: domain.quick_add(
+        lambda: quick_add(
             kind=kind,
             source_url=url,
             date=date,
@@ -479,16 +490,16 @@ def test_corrections(world, note, reworded):
         world, "statement", lambda: factories.StatementFactory(negotiation=world["negotiation"])
     )
     editor = world["users"]["editor"]
-    correction = attempt(lambda: domain.add_correction(statement, note=note, by=editor))
+    correction = attempt(lambda: add_correction(statement, note=note, by=editor))
     if correction is None:
         return
     assert Correction.objects.get(pk=correction.pk).note == note.strip()
-    changed = attempt(lambda: domain.change_correction(correction, note=reworded, by=editor))
+    changed = attempt(lambda: change_correction(correction, note=reworded, by=editor))
     if changed is not None:
         assert Correction.objects.get(pk=correction.pk).note == reworded.strip()
     # A journalist may do neither.
     journalist = world["users"]["journalist"]
-    assert attempt(lambda: domain.add_correction(statement, note="x", by=journalist)) is None
+    assert attempt(lambda: add_correction(statement, note="x", by=journalist)) is None
 
 
 def test_the_strategies_reach_the_interesting_cases():
@@ -518,7 +529,7 @@ def test_boundary_dates_never_make_a_page_fail(date, world, client):
     """The drills accept 0001 and 9999 dates (they are EDTF level 0): every page, feed,
     calendar, export and API list that shows them must answer without a 500."""
     negotiation = world["negotiation"]
-    domain.create_event(
+    create_event(
         negotiation=negotiation,
         title="At the edge",
         date=date,
@@ -526,7 +537,7 @@ def test_boundary_dates_never_make_a_page_fail(date, world, client):
         sources=[world["source"]],
         by=None,
     )
-    domain.create_expectation(
+    create_expectation(
         negotiation=negotiation,
         actor=world["actor"],
         text="Due at the edge",

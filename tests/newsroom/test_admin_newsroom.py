@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from negotiations.forms import EntryForm, QuickAddForm
+from negotiations.newsroom.forms import EntryForm, QuickAddForm
 from tests.factories import ActorFactory, EventFactory, StatementFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_every_admin_form_of_ours_escapes_its_help_texts():
     as HTML again."""
     from django.contrib import admin
 
-    from negotiations.forms import PlainHelpTextsMixin
+    from negotiations.newsroom.forms import PlainHelpTextsMixin
 
     ours = {
         model: model_admin

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import check_entry_rules, save_entry
 from negotiations.models import Proposal, Statement, StatusChange
 from tests.factories import ProposalFactory, StatementFactory, StatusChangeFactory
 from tests.newsroom.helpers import form_data
@@ -43,16 +43,16 @@ def test_a_save_racing_past_the_form_check_is_still_refused(client, editor, supe
     url = change_url(statement)
     client.force_login(editor)
     page = client.get(url)
-    check = domain.check_entry_rules
+    check = check_entry_rules
 
     def someone_saves_meanwhile(entry, **kwargs):
         other = Statement.objects.get(pk=statement.pk)
         if other.version == statement.version:
             other.text = "Saved in between."
-            domain.save_entry(other, by=superuser, minor_fix=True)
+            save_entry(other, by=superuser, minor_fix=True)
         return check(entry, **kwargs)
 
-    monkeypatch.setattr(domain, "check_entry_rules", someone_saves_meanwhile)
+    monkeypatch.setattr("negotiations.newsroom.forms.check_entry_rules", someone_saves_meanwhile)
     edited = form_data(page, text="Editor's wording.", minor_fix="on")
     response = client.post(url, edited, follow=True)
     assert "Nothing was saved." in response.text
@@ -70,7 +70,7 @@ def test_a_stale_status_change_row_under_its_proposal_is_refused(client, journal
 
     change = StatusChange.objects.get(pk=change.pk)
     change.note = "The editor's note."
-    domain.save_entry(change, by=editor, minor_fix=True)
+    save_entry(change, by=editor, minor_fix=True)
 
     assert 'name="status_changes-0-expected_version"' in page.text
     data = form_data(page, **{"status_changes-0-note": "The journalist's note."})

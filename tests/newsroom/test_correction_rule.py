@@ -7,7 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from negotiations import domain
+from negotiations.domain.entries import resolve_expectation, save_entry, set_publication, unpublish
+from negotiations.domain.restore import restore_version
 from negotiations.models import (
     Correction,
     Event,
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 def refused(entry, **kwargs):
     with pytest.raises(ValidationError) as error:
-        domain.save_entry(entry, **kwargs)
+        save_entry(entry, **kwargs)
     return error.value.message_dict
 
 
@@ -52,7 +53,7 @@ def test_a_content_change_of_a_visible_entry_needs_a_note_or_a_minor_fix(field, 
     assert "correction note" in errors["correction_note"][0]
     assert Statement.objects.get(pk=statement.pk).version == 1
 
-    domain.save_entry(statement, by=editor, minor_fix=True)
+    save_entry(statement, by=editor, minor_fix=True)
     latest = Statement.objects.get(pk=statement.pk).history.latest()
     assert (latest.history_change_reason, latest.history_user) == ("Minor fix", editor)
     assert not Correction.objects.exists()
@@ -62,7 +63,7 @@ def test_the_system_follows_the_rule_too():
     plan = ProposalFactory(amount=500, currency="USD")
     plan.amount = 400
     assert "correction_note" in refused(plan, by=None)
-    domain.save_entry(plan, by=None, correction_note="The amount was wrong.")
+    save_entry(plan, by=None, correction_note="The amount was wrong.")
     assert Proposal.objects.get(pk=plan.pk).amount == 400
     assert Correction.objects.get().made_by is None
 
@@ -77,17 +78,17 @@ def test_both_a_note_and_a_minor_fix_are_refused(editor):
 def test_publication_decisions_and_citations_are_not_corrections(editor):
     statement = StatementFactory()
     statement.key = True
-    domain.save_entry(statement, by=editor, sources=[SourceFactory(), SourceFactory()])
-    domain.set_publication(
+    save_entry(statement, by=editor, sources=[SourceFactory(), SourceFactory()])
+    set_publication(
         statement, state=PublicationState.PUBLISHED, by=editor, publish_at=timezone.now()
     )
-    domain.unpublish(statement, by=editor)  # readers stop seeing it at once
+    unpublish(statement, by=editor)  # readers stop seeing it at once
     assert Statement.objects.get(pk=statement.pk).version == 4
 
 
 def test_resolving_an_expectation_is_news_not_a_correction(editor):
     expectation = ExpectationFactory()
-    domain.resolve_expectation(
+    resolve_expectation(
         expectation, outcome="missed", resolved_on=datetime.date(2025, 3, 2), by=editor
     )
     assert Expectation.objects.get(pk=expectation.pk).outcome == "missed"
@@ -98,10 +99,10 @@ def test_resolving_an_expectation_is_news_not_a_correction(editor):
 def test_entries_readers_do_not_see_need_neither(editor):
     draft = StatementFactory(state=PublicationState.DRAFT)
     draft.text = "Draft wording."
-    domain.save_entry(draft, by=editor)
+    save_entry(draft, by=editor)
     embargoed = StatementFactory(publish_at=timezone.now() + datetime.timedelta(days=1))
     embargoed.text = "Embargoed wording."
-    domain.save_entry(embargoed, by=editor)
+    save_entry(embargoed, by=editor)
     assert Statement.objects.get(pk=embargoed.pk).text == "Embargoed wording."
 
 
@@ -109,7 +110,7 @@ def test_a_visible_many_to_many_change_is_content(editor):
     event = EventFactory()
     errors = refused(event, by=editor, m2m={"actors": [ActorFactory()]})
     assert "changing its actors needs" in errors["correction_note"][0]
-    domain.save_entry(event, by=editor, m2m={"actors": [ActorFactory()]}, minor_fix=True)
+    save_entry(event, by=editor, m2m={"actors": [ActorFactory()]}, minor_fix=True)
     assert Event.objects.get(pk=event.pk).actors.count() == 1
 
 
@@ -117,16 +118,16 @@ def test_journalists_may_not_correct(journalist):
     draft = StatementFactory(state=PublicationState.DRAFT)
     draft.text = "Changed."
     with pytest.raises(PermissionDenied):
-        domain.save_entry(draft, by=journalist, correction_note="We erred.")
+        save_entry(draft, by=journalist, correction_note="We erred.")
 
 
 def test_a_restore_of_a_visible_entry_asks_too(editor):
     statement = StatementFactory(text="First.")
     first = statement.history.earliest()
     statement.text = "Second."
-    domain.save_entry(statement, by=editor, minor_fix=True)
+    save_entry(statement, by=editor, minor_fix=True)
     with pytest.raises(ValidationError):
-        domain.restore_version(first, by=editor)
-    domain.restore_version(first, by=editor, correction_note="Back to the quote as said.")
+        restore_version(first, by=editor)
+    restore_version(first, by=editor, correction_note="Back to the quote as said.")
     assert Statement.objects.get(pk=statement.pk).text == "First."
     assert Correction.objects.get().note == "Back to the quote as said."

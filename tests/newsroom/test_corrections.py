@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.corrections import delete_correction
+from negotiations.domain.entries import add_correction, save_entry
 from negotiations.models import Correction, PublicationState, RecordChange, Statement
 from tests.factories import StatementFactory
 from tests.newsroom.helpers import form_data
@@ -82,7 +83,7 @@ def test_a_correction_on_a_stale_form_is_refused_with_nothing_written(client, ed
     client.force_login(editor)
     page = client.get(change_url(statement))
     statement.text = "Changed meanwhile."
-    domain.save_entry(statement, by=superuser, minor_fix=True)
+    save_entry(statement, by=superuser, minor_fix=True)
     response = client.post(
         change_url(statement), form_data(page, text="Mine.", correction_note="We erred.")
     )
@@ -98,13 +99,13 @@ def test_only_editors_correct_through_the_domain(journalist, editor):
     draft = StatementFactory(state=PublicationState.DRAFT, text="Original.")
     draft.text = "Changed."
     with pytest.raises(PermissionDenied):
-        domain.save_entry(draft, correction_note="We erred.", by=journalist)
+        save_entry(draft, correction_note="We erred.", by=journalist)
     assert Statement.objects.get(pk=draft.pk).text == "Original."
     with pytest.raises(PermissionDenied):
-        domain.add_correction(statement, note="We erred.", by=journalist)
+        add_correction(statement, note="We erred.", by=journalist)
     assert not Correction.objects.exists()
 
-    domain.save_entry(statement, correction_note="We erred.", by=editor)
+    save_entry(statement, correction_note="We erred.", by=editor)
     assert Statement.objects.get(pk=statement.pk).text == "Changed."
     assert Correction.objects.get().made_by == editor
 
@@ -112,7 +113,7 @@ def test_only_editors_correct_through_the_domain(journalist, editor):
 def test_readers_see_the_correction_on_the_timeline(client, editor):
     statement = StatementFactory(text="Corrected text.")
     statement.date = "2025-02-22"
-    domain.save_entry(statement, correction_note="The date was wrong.", by=editor)
+    save_entry(statement, correction_note="The date was wrong.", by=editor)
     page = client.get(statement.negotiation.get_absolute_url())
     assert page.status_code == 200
     assert "The date was wrong." in page.text
@@ -121,7 +122,7 @@ def test_readers_see_the_correction_on_the_timeline(client, editor):
 
 def test_rewording_or_withdrawing_a_correction_marks_the_entry_changed(client, editor, journalist):
     statement = StatementFactory()
-    correction = domain.add_correction(statement, note="Wrong dat.", by=editor)
+    correction = add_correction(statement, note="Wrong dat.", by=editor)
     change_log = RecordChange.objects.get(record_type="statement", record_id=statement.pk)
     before = change_log.changed_at
     url = reverse("admin:negotiations_correction_change", args=[correction.pk])
@@ -141,6 +142,4 @@ def test_rewording_or_withdrawing_a_correction_marks_the_entry_changed(client, e
     )
     assert not Correction.objects.exists()
     with pytest.raises(PermissionDenied):
-        domain.delete_correction(
-            domain.add_correction(statement, note="x", by=editor), by=journalist
-        )
+        delete_correction(add_correction(statement, note="x", by=editor), by=journalist)

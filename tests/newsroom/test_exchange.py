@@ -15,9 +15,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from negotiations import domain
-from negotiations.demo import NEGOTIATION_SLUG
+from negotiations.domain.entries import (
+    add_correction,
+    create_event,
+    create_proposal,
+    create_statement,
+    publish,
+)
 from negotiations.models import Actor, Correction, Entry, Negotiation, Source, Statement
+from negotiations.newsroom.demo import NEGOTIATION_SLUG
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +38,12 @@ def export(slug=NEGOTIATION_SLUG):
 def full_record(demo, editor):
     """The seed story plus what a newsroom adds: a correction, a draft, an embargo, money."""
     statement = Statement.objects.filter(negotiation=demo).first()
-    domain.add_correction(statement, note="The quote was shortened.", by=editor)
+    add_correction(statement, note="The quote was shortened.", by=editor)
     actor = Actor.objects.get(slug="volodymyr-zelenskyy")
-    domain.create_statement(
+    create_statement(
         negotiation=demo, actor=actor, text="A draft, not yet checked.", date="2025-03", by=editor
     )
-    embargoed = domain.create_event(
+    embargoed = create_event(
         negotiation=demo,
         title="Signing in Washington",
         date="2025-02-28",
@@ -46,10 +52,8 @@ def full_record(demo, editor):
         sources=list(statement.sources.all()),
         by=editor,
     )
-    domain.publish(
-        embargoed, by=editor, at=datetime.datetime(2025, 2, 28, 19, 0, tzinfo=datetime.UTC)
-    )
-    domain.create_proposal(
+    publish(embargoed, by=editor, at=datetime.datetime(2025, 2, 28, 19, 0, tzinfo=datetime.UTC))
+    create_proposal(
         negotiation=demo,
         title="A counter-offer",
         date="2025-02-26",

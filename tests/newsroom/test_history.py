@@ -4,7 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from negotiations import domain, history
+from negotiations.domain.conflicts import ConflictError
+from negotiations.domain.entries import add_correction, create_statement, save_entry, unpublish
+from negotiations.domain.records import delete_record, save_record
+from negotiations.domain.restore import restore_deleted, restore_version
+from negotiations.domain.versions import latest_version
 from negotiations.models import (
     Actor,
     Correction,
@@ -14,6 +18,7 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
+from negotiations.newsroom import history
 from tests.factories import (
     ActorFactory,
     NegotiationFactory,
@@ -45,7 +50,7 @@ def edited_statement(journalist, editor):
     )
     statement.text = "Ten generations of Ukrainians would have to pay."
     statement.date = "2025-02"
-    domain.save_entry(statement, by=editor, sources=[second_source])
+    save_entry(statement, by=editor, sources=[second_source])
     statement.first_source, statement.second_source = first_source, second_source
     return statement
 
@@ -54,7 +59,7 @@ def test_restoring_an_earlier_version_brings_back_its_text_date_and_sources(
     edited_statement, journalist
 ):
     statement = edited_statement
-    restored = domain.restore_version(first_version(statement), by=journalist)
+    restored = restore_version(first_version(statement), by=journalist)
 
     statement.refresh_from_db()
     assert statement.text == "Ten generations of Ukrainians will pay."
@@ -70,7 +75,7 @@ def test_restoring_an_earlier_version_brings_back_its_text_date_and_sources(
 
 def test_restoring_the_current_version_writes_nothing(edited_statement, journalist):
     current = versions(edited_statement)[-1]
-    domain.restore_version(current, by=journalist)
+    restore_version(current, by=journalist)
     assert len(versions(edited_statement)) == 2
 
 
@@ -80,21 +85,19 @@ def test_a_restore_from_a_stale_page_is_refused_and_nothing_is_overwritten(
     statement = edited_statement
     seen_version = Statement.objects.get(pk=statement.pk).version
     statement.text = "A third wording."
-    domain.save_entry(statement, by=editor)
-    with pytest.raises(domain.ConflictError) as error:
-        domain.restore_version(
-            first_version(statement), by=journalist, expected_version=seen_version
-        )
+    save_entry(statement, by=editor)
+    with pytest.raises(ConflictError) as error:
+        restore_version(first_version(statement), by=journalist, expected_version=seen_version)
     assert "was changed by eddie" in str(error.value)
     assert Statement.objects.get(pk=statement.pk).text == "A third wording."
 
 
 def test_a_journalists_restore_of_a_published_version_keeps_the_draft_a_draft(journalist, editor):
     statement = StatementFactory(text="Published wording.")  # published
-    domain.unpublish(statement, by=editor)
+    unpublish(statement, by=editor)
     statement.text = "Draft wording."
-    domain.save_entry(statement, by=journalist)
-    restored = domain.restore_version(first_version(statement), by=journalist)
+    save_entry(statement, by=journalist)
+    restored = restore_version(first_version(statement), by=journalist)
     stored = Statement.objects.get(pk=statement.pk)
     assert (stored.text, stored.state) == ("Published wording.", PublicationState.DRAFT)
     assert restored == stored
@@ -104,7 +107,7 @@ def test_a_deleted_entry_comes_back_with_its_id_sources_order_and_corrections(ed
     source = SourceFactory()
     negotiation = NegotiationFactory()
     StatementFactory(negotiation=negotiation)
-    statement = domain.create_statement(
+    statement = create_statement(
         negotiation=negotiation,
         actor=ActorFactory(),
         text="We will sign this week.",
@@ -112,14 +115,14 @@ def test_a_deleted_entry_comes_back_with_its_id_sources_order_and_corrections(ed
         sources=[source],
         by=journalist,
     )
-    domain.add_correction(statement, note="The quote was misattributed.", by=editor)
+    add_correction(statement, note="The quote was misattributed.", by=editor)
     pk, sequence = statement.pk, statement.sequence
 
-    domain.delete_record(statement, by=editor)
+    delete_record(statement, by=editor)
     assert not Statement.objects.filter(pk=pk).exists()
     assert not Correction.objects.exists()
 
-    restored = domain.restore_deleted(Statement, pk, by=editor)
+    restored = restore_deleted(Statement, pk, by=editor)
     again = Statement.objects.get(pk=pk)
     assert restored.pk == pk
     assert again.text == "We will sign this week."
@@ -136,12 +139,12 @@ def test_a_deleted_entry_comes_back_with_its_id_sources_order_and_corrections(ed
 def test_a_deleted_proposal_comes_back_with_the_status_changes_deleted_with_it(editor):
     proposal = ProposalFactory()
     removed_before = StatusChangeFactory(proposal=proposal, status="proposed")
-    domain.delete_record(removed_before, by=editor)
+    delete_record(removed_before, by=editor)
     kept = StatusChangeFactory(proposal=proposal, status="withdrawn")
     pk, kept_pk = proposal.pk, kept.pk
-    domain.delete_record(proposal, by=editor)
+    delete_record(proposal, by=editor)
 
-    domain.restore_deleted(Proposal, pk, by=editor)
+    restore_deleted(Proposal, pk, by=editor)
     assert list(StatusChange.objects.filter(proposal_id=pk).values_list("pk", flat=True)) == [
         kept_pk
     ]
@@ -150,40 +153,40 @@ def test_a_deleted_proposal_comes_back_with_the_status_changes_deleted_with_it(e
 def test_a_version_naming_a_deleted_speaker_is_refused_with_a_reason(editor):
     statement = StatementFactory()
     pk, speaker_pk = statement.pk, statement.actor.pk
-    domain.delete_record(statement, by=editor)
-    domain.delete_record(statement.actor, by=editor)
+    delete_record(statement, by=editor)
+    delete_record(statement.actor, by=editor)
     with pytest.raises(ValidationError) as error:
-        domain.restore_deleted(Statement, pk, by=editor)
+        restore_deleted(Statement, pk, by=editor)
     assert error.value.message_dict["actor"] == [
         f"The speaker of that version (actor #{speaker_pk}) no longer exists: bring it back first."
     ]
-    domain.restore_deleted(Actor, speaker_pk, by=editor)
-    domain.restore_deleted(Statement, pk, by=editor)
+    restore_deleted(Actor, speaker_pk, by=editor)
+    restore_deleted(Statement, pk, by=editor)
     assert Statement.objects.get(pk=pk).actor_id == speaker_pk
 
 
 def test_journalists_cannot_bring_back_deleted_records(journalist, editor):
     statement = StatementFactory(state=PublicationState.DRAFT)
     pk = statement.pk
-    domain.delete_record(statement, by=editor)
+    delete_record(statement, by=editor)
     with pytest.raises(PermissionDenied):
-        domain.restore_deleted(Statement, pk, by=journalist)
+        restore_deleted(Statement, pk, by=journalist)
     assert not Statement.objects.filter(pk=pk).exists()
 
 
 def test_restoring_something_never_deleted_is_explained(editor):
     statement = StatementFactory()
     with pytest.raises(ValidationError, match="is not a deleted record"):
-        domain.restore_deleted(Statement, statement.pk, by=editor)
+        restore_deleted(Statement, statement.pk, by=editor)
 
 
 def test_records_keep_their_relations_across_restores(editor):
     first, second = ActorFactory(), ActorFactory()
     negotiation = NegotiationFactory()
-    domain.save_record(negotiation, by=editor, m2m={"parties": [first]})
-    domain.save_record(negotiation, by=editor, m2m={"parties": [second]})
+    save_record(negotiation, by=editor, m2m={"parties": [first]})
+    save_record(negotiation, by=editor, m2m={"parties": [second]})
     earlier = negotiation.history.order_by("history_id")[1]
-    domain.restore_version(earlier, by=editor)
+    restore_version(earlier, by=editor)
     assert list(negotiation.parties.all()) == [first]
 
 
@@ -259,7 +262,7 @@ def test_a_stale_restore_in_the_admin_names_who_changed_the_record(
     )
     opened = client.get(url).context["current"].version
     edited_statement.text = "Changed meanwhile."
-    domain.save_entry(edited_statement, by=editor)
+    save_entry(edited_statement, by=editor)
     response = client.post(url, {"expected_version": opened}, follow=True)
     assert "was changed by eddie" in response.text
     assert Statement.objects.get(pk=edited_statement.pk).text == "Changed meanwhile."
@@ -268,11 +271,11 @@ def test_a_stale_restore_in_the_admin_names_who_changed_the_record(
 def test_deleted_entries_are_listed_and_editors_bring_them_back(client, editor):
     statement = StatementFactory(text="Off the table.")
     pk = statement.pk
-    domain.delete_record(statement, by=editor)
+    delete_record(statement, by=editor)
     client.force_login(editor)
     listing = client.get(reverse("admin:negotiations_statement_deleted"))
     assert "Off the table." in listing.text
-    tombstone = domain.latest_version(Statement, pk)
+    tombstone = latest_version(Statement, pk)
     url = reverse("admin:negotiations_statement_simple_history", args=[pk, tombstone.history_id])
     assert url in listing.text
     response = client.post(url)
@@ -283,9 +286,9 @@ def test_deleted_entries_are_listed_and_editors_bring_them_back(client, editor):
 def test_journalists_see_deleted_entries_but_cannot_bring_them_back(client, editor, journalist):
     statement = StatementFactory(state=PublicationState.DRAFT)
     pk = statement.pk
-    domain.delete_record(statement, by=editor)
+    delete_record(statement, by=editor)
     client.force_login(journalist)
-    tombstone = domain.latest_version(Statement, pk)
+    tombstone = latest_version(Statement, pk)
     url = reverse("admin:negotiations_statement_simple_history", args=[pk, tombstone.history_id])
     assert client.get(reverse("admin:negotiations_statement_deleted")).status_code == 200
     assert client.post(url).status_code == 403

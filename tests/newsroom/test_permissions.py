@@ -4,7 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import publish
+from negotiations.domain.records import delete_record
+from negotiations.domain.versions import latest_version
 from negotiations.models import Actor, Entry, Event, PublicationState, Statement
 from tests.factories import ActorFactory, EventFactory, SourceFactory, StatementFactory
 
@@ -21,10 +23,10 @@ def test_publishing_through_the_domain(request, role):
     statement = draft()
     if role == "journalist":
         with pytest.raises(PermissionDenied, match="Only editors can publish"):
-            domain.publish(statement, by=user)
+            publish(statement, by=user)
         assert Statement.objects.get(pk=statement.pk).state == PublicationState.DRAFT
     else:
-        domain.publish(statement, by=user)
+        publish(statement, by=user)
         assert Statement.objects.get(pk=statement.pk).state == PublicationState.PUBLISHED
 
 
@@ -36,15 +38,15 @@ def test_deleting_through_the_domain(request, role):
     if role == "journalist":
         for record in (statement, actor, statement.entry_ptr):
             with pytest.raises(PermissionDenied, match="Only editors can delete"):
-                domain.delete_record(record, by=user)
+                delete_record(record, by=user)
         assert Statement.objects.filter(pk=statement_pk).exists()
         assert Actor.objects.filter(pk=actor.pk).exists()
     else:
-        domain.delete_record(statement.entry_ptr, by=user)  # the spine deletes its kind
-        domain.delete_record(actor, by=user)
+        delete_record(statement.entry_ptr, by=user)  # the spine deletes its kind
+        delete_record(actor, by=user)
         assert not Entry.objects.exists()
         assert not Actor.objects.filter(pk=actor.pk).exists()
-        tombstone = domain.latest_version(Statement, statement_pk)
+        tombstone = latest_version(Statement, statement_pk)
         assert (tombstone.history_type, tombstone.history_user) == ("-", user)
 
 
@@ -92,7 +94,7 @@ def test_editors_delete_in_bulk_through_the_domain(client, editor):
         {"action": "delete_selected", "_selected_action": [e.pk for e in events], "post": "yes"},
     )
     assert not Event.objects.exists()
-    assert all(domain.latest_version(Event, e.pk).history_user == editor for e in events)
+    assert all(latest_version(Event, e.pk).history_user == editor for e in events)
 
 
 def test_editors_publish_and_schedule_in_the_admin(client, editor):

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from negotiations.forms import QUICK_ADD_GROUPS, QuickAddForm
 from negotiations.models import (
     Actor,
     Entry,
@@ -20,6 +19,7 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
+from negotiations.newsroom.forms import QUICK_ADD_GROUPS, QuickAddForm
 from tests.factories import ActorFactory, ProposalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -380,9 +380,9 @@ def test_a_speaker_added_by_someone_else_at_the_same_moment_is_no_500(
     """Their insert commits after our slug check (and, unseen by validation, after the
     uniqueness check too: the database refuses ours). The same name is the known-name
     form error; another name with the same slug takes the next free slug."""
-    from negotiations import domain
+    from negotiations.domain.quick_add import _unique_actor_slug
 
-    real_slug = domain._unique_actor_slug
+    real_slug = _unique_actor_slug
     calls = []
 
     def they_add_it_meanwhile(name):
@@ -392,7 +392,7 @@ def test_a_speaker_added_by_someone_else_at_the_same_moment_is_no_500(
             ActorFactory(name=their_name, slug=slug)
         return slug
 
-    monkeypatch.setattr(domain, "_unique_actor_slug", they_add_it_meanwhile)
+    monkeypatch.setattr("negotiations.domain.quick_add._unique_actor_slug", they_add_it_meanwhile)
     if not seen_by_validation:
         monkeypatch.setattr(Actor, "validate_unique", lambda self, exclude=None: None)
     client.force_login(journalist)

@@ -4,7 +4,7 @@ for an editor; editors see, compare, publish or discard them."""
 import pytest
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import save_entry
 from negotiations.models import Correction, Revision, Statement
 from tests.factories import StatementFactory
 from tests.newsroom.helpers import form_data
@@ -40,7 +40,7 @@ def test_a_journalists_save_of_a_live_entry_waits_for_an_editor(client, journali
 def test_editors_find_compare_and_publish_pending_revisions(client, journalist, editor):
     statement = StatementFactory(text="We will not sign.")
     statement.text = "We will sign."
-    domain.save_entry(statement, by=journalist)
+    save_entry(statement, by=journalist)
     client.force_login(editor)
 
     index = client.get(reverse("admin:index"))
@@ -65,7 +65,7 @@ def test_editors_find_compare_and_publish_pending_revisions(client, journalist, 
 def test_editors_discard_and_journalists_may_not_decide(client, journalist, editor):
     statement = StatementFactory()
     statement.text = "Proposed."
-    revision = domain.save_entry(statement, by=journalist)
+    revision = save_entry(statement, by=journalist)
     client.force_login(journalist)
     data = {"revision": revision.pk, "discard": "Discard"}
     assert client.post(revision_url(statement), data).status_code == 403
@@ -87,7 +87,7 @@ def test_an_editors_restore_of_a_visible_entry_asks_what_it_is(client, editor):
     statement = StatementFactory(text="First.")
     first = statement.history.earliest()
     statement.text = "Second."
-    domain.save_entry(statement, by=editor, minor_fix=True)
+    save_entry(statement, by=editor, minor_fix=True)
     client.force_login(editor)
     url = reverse("admin:negotiations_statement_simple_history", args=[statement.pk, first.pk])
     page = client.get(url)

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import publish, submit_for_review, unpublish
 from negotiations.models import Entry, PublicationState, Statement
 from tests.factories import SourceFactory, StatementFactory
 from tests.newsroom.helpers import form_data
@@ -29,15 +30,15 @@ def embargoed(editor, time_machine):
     statement = StatementFactory(
         state=PublicationState.DRAFT, text="Embargoed until two.", sources=[SourceFactory()]
     )
-    return domain.publish(statement, by=editor, at=TWO_PM)
+    return publish(statement, by=editor, at=TWO_PM)
 
 
 def test_a_scheduled_entry_appears_at_its_time_without_anyone_acting(embargoed, time_machine):
     time_machine.move_to(TWO_PM - MINUTE, tick=False)
-    domain.lift_due_embargoes()  # the task run early lifts nothing
+    lift_due_embargoes()  # the task run early lifts nothing
     assert not visible(embargoed)
     time_machine.move_to(TWO_PM, tick=False)
-    domain.lift_due_embargoes()  # the task, at its time
+    lift_due_embargoes()  # the task, at its time
     assert visible(embargoed)
     time_machine.move_to(TWO_PM + datetime.timedelta(days=30), tick=False)
     assert visible(embargoed)
@@ -48,7 +49,7 @@ def test_readers_get_the_scheduled_entry_on_the_page_at_its_time(client, embargo
     time_machine.move_to(TWO_PM - MINUTE, tick=False)
     assert "Embargoed until two." not in client.get(url).text
     time_machine.move_to(TWO_PM + MINUTE, tick=False)
-    domain.lift_due_embargoes()  # the task, at its time
+    lift_due_embargoes()  # the task, at its time
     assert "Embargoed until two." in client.get(url).text
 
 
@@ -72,7 +73,7 @@ def test_editors_schedule_in_the_admin_and_see_it_scheduled(client, editor, time
     assert list(listing.context["cl"].result_list) == [statement]
     assert "Scheduled for 2025-02-25 14:00 UTC" in listing.text
     time_machine.move_to(TWO_PM, tick=False)
-    domain.lift_due_embargoes()  # the task, at its time
+    lift_due_embargoes()  # the task, at its time
     listing = client.get(
         reverse("admin:negotiations_statement_changelist"), {"publication": "live"}
     )
@@ -106,17 +107,17 @@ def test_a_journalist_hands_a_draft_to_review_and_an_editor_publishes_it(
 def test_review_is_for_unpublished_entries(editor):
     statement = StatementFactory()
     with pytest.raises(ValidationError, match="already published"):
-        domain.submit_for_review(statement, by=editor)
+        submit_for_review(statement, by=editor)
 
 
 def test_journalists_cannot_schedule_or_publish_through_the_domain(journalist):
     statement = StatementFactory(state=PublicationState.REVIEW, sources=[SourceFactory()])
     with pytest.raises(PermissionDenied):
-        domain.publish(statement, by=journalist, at=TWO_PM)
+        publish(statement, by=journalist, at=TWO_PM)
     assert Statement.objects.get(pk=statement.pk).state == PublicationState.REVIEW
 
 
 def test_unpublishing_clears_the_schedule(embargoed, editor):
-    domain.unpublish(embargoed, by=editor)
+    unpublish(embargoed, by=editor)
     embargoed.refresh_from_db()
     assert (embargoed.state, embargoed.publish_at) == (PublicationState.DRAFT, None)

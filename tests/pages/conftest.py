@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import add_correction
 from negotiations.models import ProposalStatus, Stance
 from tests import factories
 
@@ -73,7 +73,7 @@ def grow(negotiation, rounds, *, parties=None):
             actor=speaker,
             due_date_start=datetime.date(2099, 3, 1),
         )
-        domain.add_correction(statement, note=f"Correction {index}.", by=corrector)
+        add_correction(statement, note=f"Correction {index}.", by=corrector)
         created.append(proposal)
     if not negotiation.phases.exists():
         factories.PhaseFactory(negotiation=negotiation, starts_on=datetime.date(2025, 2, 1))

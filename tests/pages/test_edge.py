@@ -1,4 +1,4 @@
-"""The edge in front (negotiations.edge): every anonymous reader response names the keys of
+"""The edge in front (negotiations.caching.edge): every anonymous reader response names the keys of
 what it shows and may be kept long; signed-in and preview responses are never stored; a
 reader event purges its keys at every edge, through a real HTTP receiver on loopback."""
 
@@ -13,7 +13,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from negotiations import domain, edge
+from negotiations.caching import edge
+from negotiations.domain.entries import publish
+from negotiations.domain.records import delete_record
 from negotiations.models import PublicationState
 from tests import factories
 
@@ -146,7 +148,7 @@ def run_due_tasks(at=None):
     ran = []
     now = at or timezone.now()
     purges = DBTaskResult.objects.filter(
-        status="READY", task_path="negotiations.edge.purge_edge"
+        status="READY", task_path="negotiations.caching.edge.purge_edge"
     ).order_by("pk")
     for result in purges:
         if result.run_after != get_date_max() and result.run_after > now:
@@ -168,7 +170,7 @@ def test_a_publication_purges_its_negotiation_and_the_site_at_every_edge(
         event = factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
         event.sources.add(factories.SourceFactory())
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            domain.publish(event, by=editor)
+            publish(event, by=editor)
         assert callbacks, "the purge waits for the commit"
         assert [name for name, _ in run_due_tasks()] == ["purge_edge"]
         expected = ("/", f"site neg-{negotiation.pk}")
@@ -188,7 +190,9 @@ def test_hidden_work_purges_nothing(
     settings.EDGE_PURGE_URLS = [receiver.url]
     with django_capture_on_commit_callbacks(execute=True):
         factories.EventFactory(negotiation=negotiation, state=PublicationState.DRAFT)
-    assert DBTaskResult.objects.filter(task_path="negotiations.edge.purge_edge").count() == 0
+    assert (
+        DBTaskResult.objects.filter(task_path="negotiations.caching.edge.purge_edge").count() == 0
+    )
 
 
 def test_an_edge_that_fails_is_tried_again_alone(receiver, settings):
@@ -197,7 +201,7 @@ def test_an_edge_that_fails_is_tried_again_alone(receiver, settings):
     try:
         urls = [receiver.url, failing.url]
         assert edge.purge_edge.call(["neg-1"], urls) == [failing.url]
-        retry = DBTaskResult.objects.get(task_path="negotiations.edge.purge_edge")
+        retry = DBTaskResult.objects.get(task_path="negotiations.caching.edge.purge_edge")
         assert retry.args_kwargs["args"] == [["neg-1"], [failing.url], 1, False]
         assert retry.run_after > timezone.now()
         failing.status = 200
@@ -219,6 +223,6 @@ def test_deleting_a_negotiation_purges_its_own_key(
     doomed = factories.NegotiationFactory(slug="doomed")
     doomed_id = doomed.pk
     with django_capture_on_commit_callbacks(execute=True):
-        domain.delete_record(doomed, by=editor)
-    task = DBTaskResult.objects.get(task_path="negotiations.edge.purge_edge")
+        delete_record(doomed, by=editor)
+    task = DBTaskResult.objects.get(task_path="negotiations.caching.edge.purge_edge")
     assert f"neg-{doomed_id}" in task.args_kwargs["args"][0]

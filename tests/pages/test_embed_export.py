@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from negotiations.models import Entry, PublicationState
-from negotiations.views import EMBED_ENTRY_LIMIT
+from negotiations.reader.views import EMBED_ENTRY_LIMIT
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import add_correction
 from tests import factories
 from tests.queries import at_most_the_stamp
 
@@ -61,7 +62,7 @@ def test_any_write_in_the_negotiation_changes_the_validators(client, urls, negot
 def test_a_correction_changes_the_validators(client, urls, negotiation):
     before = client.get(urls["feed"])
     entry = negotiation.entries.first()
-    domain.add_correction(entry, note="Fixed a name.", by=factories.editor(username="ed2"))
+    add_correction(entry, note="Fixed a name.", by=factories.editor(username="ed2"))
     assert client.get(urls["feed"], HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 200
 
 
@@ -74,7 +75,7 @@ def test_a_scheduled_entry_reaching_its_time_changes_the_validators(client, urls
     with time_machine.travel(at + datetime.timedelta(minutes=1), tick=False):
         late = client.get(urls["timeline"], HTTP_IF_NONE_MATCH=before["ETag"])
         assert late.status_code == 304  # the clock alone moves nothing: the task does
-        domain.lift_due_embargoes()
+        lift_due_embargoes()
         after = client.get(urls["timeline"], HTTP_IF_NONE_MATCH=before["ETag"])
         assert after.status_code == 200
         assert "Embargoed" in after.content.decode()

@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from negotiations import selectors
 from negotiations.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +15,8 @@ PAGE = 4
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(selectors, "TIMELINE_PAGE", PAGE)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", PAGE)
+    monkeypatch.setattr("negotiations.reader.views.TIMELINE_PAGE", PAGE)
 
 
 def read(client, url):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import add_correction, publish
 from negotiations.models import (
     Expectation,
     Proposal,
@@ -52,8 +52,8 @@ def history(negotiation):
     with time_machine.travel(RECENTLY, tick=False):
         factories.StatusChangeFactory(proposal=proposal, status=ProposalStatus.REJECTED)
         factories.StatementFactory(negotiation=negotiation, text="Fresh words")
-        domain.add_correction(old, note="The meeting was in Riyadh.", by=editor)
-        domain.publish(draft, by=editor)
+        add_correction(old, note="The meeting was in Riyadh.", by=editor)
+        publish(draft, by=editor)
     return negotiation
 
 

@@ -15,8 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from negotiations import domain, exports, feeds, selectors
+from negotiations.domain.entries import add_correction
 from negotiations.models import Entry, ProposalStatus, PublicationState, Stance
+from negotiations.reader import exports, feeds
 from tests import factories
 
 from .test_timeline import text_of
@@ -28,7 +29,8 @@ PAGE = 5
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr(selectors, "TIMELINE_PAGE", PAGE)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", PAGE)
+    monkeypatch.setattr("negotiations.reader.views.TIMELINE_PAGE", PAGE)
 
 
 @pytest.fixture
@@ -265,7 +267,7 @@ def test_the_lanes_picture_draws_the_page(client, negotiation, events, small_pag
 
 
 def test_where_things_stand_shows_the_latest_open_proposals(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "STANDING_LIMIT", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.negotiation.STANDING_LIMIT", 2)
     proposals = [
         factories.ProposalFactory(negotiation=negotiation, title=f"Offer {n}", date=f"2025-01-0{n}")
         for n in range(1, 5)
@@ -285,13 +287,14 @@ def test_where_things_stand_shows_the_latest_open_proposals(client, negotiation,
 
 
 def test_the_corrections_log_shows_the_latest_and_links_to_all(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "CORRECTIONS_ON_TIMELINE", 2)
-    monkeypatch.setattr(selectors, "CORRECTIONS_PAGE", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.CORRECTIONS_ON_TIMELINE", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.CORRECTIONS_PAGE", 2)
+    monkeypatch.setattr("negotiations.reader.views.CORRECTIONS_PAGE", 2)
     editor = factories.editor(username="fixer")
     event = factories.EventFactory(negotiation=negotiation)
     for n in range(1, 4):
         with time_machine.travel(datetime.datetime(2025, 3, n, tzinfo=datetime.UTC), tick=False):
-            domain.add_correction(event, note=f"Fix number {n}.", by=editor)
+            add_correction(event, note=f"Fix number {n}.", by=editor)
     html = get(client, negotiation.get_absolute_url())
     log = html.split('id="corrections-title"')[1].split("</section>")[0]
     assert "Fix number 3." in log and "Fix number 2." in log and "Fix number 1." not in log
@@ -307,7 +310,8 @@ def test_the_corrections_log_shows_the_latest_and_links_to_all(client, negotiati
 
 
 def test_what_changed_shows_the_latest_changes(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "CHANGES_LIMIT", 3)
+    monkeypatch.setattr("negotiations.reader.selectors.changes.CHANGES_LIMIT", 3)
+    monkeypatch.setattr("negotiations.reader.views.CHANGES_LIMIT", 3)
     for n in range(1, 6):
         with time_machine.travel(datetime.datetime(2025, 3, n, tzinfo=datetime.UTC), tick=False):
             factories.EventFactory(negotiation=negotiation, title=f"Logged {n}")
@@ -321,7 +325,7 @@ def test_what_changed_shows_the_latest_changes(client, negotiation, monkeypatch)
 
 
 def test_what_comes_next_is_bounded(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "NEXT_LIMIT", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.next.NEXT_LIMIT", 2)
     with time_machine.travel(datetime.datetime(2025, 3, 1, tzinfo=datetime.UTC), tick=False):
         for day in (20, 10, 30):
             factories.EventFactory(
@@ -334,7 +338,7 @@ def test_what_comes_next_is_bounded(client, negotiation, monkeypatch):
 
 
 def test_the_amounts_picture_draws_the_latest_amounts(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "AMOUNTS_LIMIT", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.AMOUNTS_LIMIT", 2)
     for n in range(1, 4):
         factories.ProposalFactory(
             negotiation=negotiation,
@@ -351,8 +355,8 @@ def test_the_amounts_picture_draws_the_latest_amounts(client, negotiation, monke
 def test_feeds_calendar_export_and_embed_are_bounded(client, negotiation, monkeypatch):
     monkeypatch.setattr(feeds, "FEED_SIZE", 3)
     monkeypatch.setattr(exports, "EXPORT_SIZE", 3)
-    monkeypatch.setattr(selectors, "CALENDAR_UPCOMING", 2)
-    monkeypatch.setattr(selectors, "CALENDAR_RECENT", 1)
+    monkeypatch.setattr("negotiations.reader.selectors.next.CALENDAR_UPCOMING", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.next.CALENDAR_RECENT", 1)
     with time_machine.travel(datetime.datetime(2025, 6, 15, tzinfo=datetime.UTC), tick=False):
         for day in ("2025-06-01", "2025-06-10", "2025-06-20", "2025-07-01", "2025-08-01"):
             factories.EventFactory(negotiation=negotiation, title=f"Meeting of {day}", date=day)
@@ -367,7 +371,8 @@ def test_feeds_calendar_export_and_embed_are_bounded(client, negotiation, monkey
 
 
 def test_the_actor_page_shows_the_latest_of_each_kind(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "ACTOR_SECTION", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.actors.ACTOR_SECTION", 2)
+    monkeypatch.setattr("negotiations.reader.views.ACTOR_SECTION", 2)
     speaker = factories.ActorFactory(name="Envoy", slug="envoy")
     for n in range(1, 4):
         factories.StatementFactory(
@@ -385,7 +390,7 @@ def test_the_actor_page_shows_the_latest_of_each_kind(client, negotiation, monke
 
 
 def test_the_actor_filter_takes_an_actor_of_any_time(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "FILTER_ACTORS_FROM", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.queries.FILTER_ACTORS_FROM", 2)
     early = factories.ActorFactory(name="Early speaker", slug="early-speaker")
     factories.StatementFactory(
         negotiation=negotiation, actor=early, text="Long ago", date="2020-01-01"
@@ -400,7 +405,7 @@ def test_the_actor_filter_takes_an_actor_of_any_time(client, negotiation, monkey
 
 
 def test_the_proposal_page_pages_its_statements(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "PROPOSAL_STATEMENTS", 2)
+    monkeypatch.setattr("negotiations.reader.selectors.proposals.PROPOSAL_STATEMENTS", 2)
     proposal = factories.ProposalFactory(negotiation=negotiation, date="2025-01-01")
     for n in range(1, 4):
         factories.StatementFactory(
@@ -421,7 +426,7 @@ def test_the_proposal_page_pages_its_statements(client, negotiation, monkeypatch
 
 
 def test_positions_show_the_proposals_most_recently_discussed(client, negotiation, monkeypatch):
-    monkeypatch.setattr(selectors, "POSITIONS_PROPOSALS", 1)
+    monkeypatch.setattr("negotiations.reader.selectors.positions.POSITIONS_PROPOSALS", 1)
     actor = factories.ActorFactory(name="Envoy")
     old = factories.ProposalFactory(negotiation=negotiation, title="Old plan", date="2025-01-01")
     new = factories.ProposalFactory(negotiation=negotiation, title="New plan", date="2025-01-02")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from negotiations.charts.svg import format_amount, format_amount_exact
+from negotiations.reader.charts.amounts import format_amount, format_amount_exact
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,10 +53,10 @@ def test_the_lanes_picture_has_a_lane_per_party_and_a_mark_per_entry(client, dem
 
 @pytest.mark.parametrize("variant", ["wide", "tall"])
 def test_the_key_moments_are_labelled_on_the_picture(client, demo, variant):
-    from negotiations.charts import svg
+    from negotiations.reader.charts.lanes import lanes
 
     entries = list(demo.entries.timeline().order_by("date_start", "sequence", "pk"))
-    chart = svg.lanes(entries, demo.parties.all(), title="t")
+    chart = lanes(entries, demo.parties.all(), title="t")
     root = ET.fromstring(str(getattr(chart, variant).svg))
     labels = [t.text for t in root.iter(f"{SVG}text") if t.get("font-weight") == "700"]
     # The $500 billion demand: demanded, rejected, withdrawn, in that order.
@@ -73,10 +73,10 @@ def test_the_key_moments_are_labelled_on_the_picture(client, demo, variant):
 
 
 def test_the_phone_drawing_runs_to_scale_too(client, demo):
-    from negotiations.charts import svg
+    from negotiations.reader.charts.lanes import lanes
 
     entries = list(demo.entries.timeline().order_by("date_start", "sequence", "pk"))
-    root = ET.fromstring(str(svg.lanes(entries, demo.parties.all(), title="t").tall.svg))
+    root = ET.fromstring(str(lanes(entries, demo.parties.all(), title="t").tall.svg))
     ys = {
         t.text: float(t.get("y"))
         for t in root.iter(f"{SVG}text")
@@ -165,8 +165,8 @@ def test_the_lanes_run_to_scale_with_breaks_for_long_gaps(client, demo):
 
 
 def test_time_scale_places_dates_in_stretches():
-    from negotiations.charts.svg import time_scale
     from negotiations.dates import PartialDate
+    from negotiations.reader.charts.lanes import time_scale
 
     dates = [PartialDate.parse(d) for d in ("2022-02-24", "2025-02-01", "2025-02-11", "2025-02-21")]
     xs, breaks = time_scale(dates, 500)

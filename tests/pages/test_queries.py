@@ -83,28 +83,25 @@ def test_staff_previews_also_cost_the_same_at_two_sizes(staff_client, negotiatio
 @pytest.fixture
 def cut_lists(monkeypatch):
     """Every list shorter than what the data holds: the pages read their windows."""
-    from negotiations import exports, feeds, selectors, views
+    from negotiations.reader import exports, feeds, views
 
-    for name in [
-        "STANDING_LIMIT",
-        "NEXT_LIMIT",
-        "EXPECTATIONS_READ",
-        "CORRECTIONS_ON_TIMELINE",
-        "CORRECTIONS_PAGE",
-        "CHANGES_LIMIT",
-        "AMOUNTS_LIMIT",
-        "POSITIONS_PROPOSALS",
-        "POSITIONS_ACTORS",
-        "ACTOR_SECTION",
-        "PROPOSAL_STATEMENTS",
-        "PROPOSAL_TRAIL",
-        "PROPOSAL_SUCCESSORS",
-        "FILTER_ACTORS_FROM",
-        "CALENDAR_UPCOMING",
-        "CALENDAR_RECENT",
-    ]:
-        monkeypatch.setattr(selectors, name, 1)
-    monkeypatch.setattr(selectors, "TIMELINE_PAGE", 3)
+    for module, names in {
+        "negotiation": ["STANDING_LIMIT", "EXPECTATIONS_READ"],
+        "next": ["NEXT_LIMIT", "CALENDAR_UPCOMING", "CALENDAR_RECENT"],
+        "timeline": ["CORRECTIONS_ON_TIMELINE", "CORRECTIONS_PAGE", "AMOUNTS_LIMIT"],
+        "changes": ["CHANGES_LIMIT"],
+        "positions": ["POSITIONS_PROPOSALS", "POSITIONS_ACTORS"],
+        "actors": ["ACTOR_SECTION"],
+        "proposals": ["PROPOSAL_STATEMENTS", "PROPOSAL_TRAIL", "PROPOSAL_SUCCESSORS"],
+        "queries": ["FILTER_ACTORS_FROM"],
+    }.items():
+        for name in names:
+            monkeypatch.setattr(f"negotiations.reader.selectors.{module}.{name}", 1)
+    # The views pass these limits on, read where the selectors keep them.
+    for name in ["CORRECTIONS_PAGE", "CHANGES_LIMIT", "ACTOR_SECTION"]:
+        monkeypatch.setattr(views, name, 1)
+    monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", 3)
+    monkeypatch.setattr(views, "TIMELINE_PAGE", 3)
     # A round of ``grow`` is six entries: every kind (and so every prefetch) is in a
     # feed's window at both sizes, whoever's feed it is.
     monkeypatch.setattr(feeds, "FEED_SIZE", 6)

@@ -1,22 +1,23 @@
-"""The page-data rules in negotiations.selectors: eras, date overlap, readability."""
+"""The page-data rules in negotiations.reader.selectors: eras, date overlap, readability."""
 
 import datetime
 
 import pytest
 
-from negotiations import selectors
 from negotiations.dates import PartialDate
 from negotiations.models import Entry, ProposalStatus, PublicationState
+from negotiations.reader.selectors.entries import eras, negotiation_trails
+from negotiations.reader.selectors.queries import readable, reader_timeline
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 def eras_of(negotiation, **kwargs):
-    entries = list(selectors.reader_timeline(selectors.readable(None).for_negotiation(negotiation)))
+    entries = list(reader_timeline(readable(None).for_negotiation(negotiation)))
     return [
         (era.label, [[e.specific.title for e in group.entries] for group in era.groups])
-        for era in selectors.eras(entries, negotiation.phases.all(), **kwargs)
+        for era in eras(entries, negotiation.phases.all(), **kwargs)
     ]
 
 
@@ -93,15 +94,15 @@ def test_a_published_status_change_of_a_draft_proposal_is_not_readable(negotiati
     draft = factories.ProposalFactory(negotiation=negotiation, state=PublicationState.DRAFT)
     change = factories.StatusChangeFactory(proposal=draft, status=ProposalStatus.REJECTED)
     assert change.state == PublicationState.PUBLISHED
-    assert not selectors.readable(None).filter(pk=change.pk).exists()
-    assert selectors.readable(factories.editor()).filter(pk=change.pk).exists()
+    assert not readable(None).filter(pk=change.pk).exists()
+    assert readable(factories.editor()).filter(pk=change.pk).exists()
 
 
 def test_status_trails_know_the_previous_status(negotiation):
     proposal = factories.ProposalFactory(negotiation=negotiation, date="2025-01-01")
     for date, status in [("2025-01-02", "proposed"), ("2025-01-03", "countered")]:
         factories.StatusChangeFactory(proposal=proposal, date=date, status=status)
-    trail = selectors.negotiation_trails(negotiation, None)[proposal.pk]
+    trail = negotiation_trails(negotiation, None)[proposal.pk]
     assert [(s.previous_label, s.label) for s in trail] == [
         (None, "Proposed"),
         ("Proposed", "Countered"),

@@ -5,7 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.entries import add_correction
+from negotiations.domain.records import save_record
 from negotiations.models import Entry, Negotiation, Statement
 from tests import factories
 
@@ -110,7 +111,7 @@ def test_where_things_stand(page):
 
 def test_corrections_are_shown_on_the_entry_and_in_the_log(client, demo):
     statement = Statement.objects.get(negotiation=demo, actor__slug="andriy-yermak")
-    domain.add_correction(
+    add_correction(
         statement, note="The quote was attributed to the wrong official.", by=factories.editor()
     )
     response = client.get(demo.get_absolute_url())
@@ -170,7 +171,7 @@ def test_what_every_page_shows_alike_follows_each_write(client, demo):
         negotiation=demo, title="A fresh offer", amount=7_000_000_000, currency="USD"
     )
     statement = Statement.objects.filter(negotiation=demo).first()
-    domain.add_correction(statement, note="A name was misspelt.", by=factories.editor())
+    add_correction(statement, note="A name was misspelt.", by=factories.editor())
     after = client.get(f"{url}?kind=event")  # another address: the panels are shared
     assert "A fresh offer" in section(after, "standing-title")
     assert "A name was misspelt." in section(after, "corrections-title")
@@ -210,7 +211,7 @@ def test_a_renamed_negotiation_moves_to_its_new_address(client, demo, editor):
     old = demo.get_absolute_url()
     assert client.get(old).status_code == 200
     demo.slug = "minerals-talks"
-    domain.save_record(demo, by=editor)
+    save_record(demo, by=editor)
     assert client.get("/negotiations/minerals-talks/").status_code == 200
     assert client.get(old).status_code == 404  # not the copy kept under the new stamp
 

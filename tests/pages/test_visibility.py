@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.models import ProposalStatus, PublicationState, Stance
 from tests import factories
 
@@ -132,7 +132,7 @@ def test_readers_pages_are_not_marked_as_previews(client, story):
 
 def test_an_embargoed_entry_appears_at_its_time_everywhere(client, story, negotiation):
     with time_machine.travel(datetime.datetime(2099, 1, 1, 0, 0, 1, tzinfo=datetime.UTC)):
-        domain.lift_due_embargoes()  # the task, at its time
+        lift_due_embargoes()  # the task, at its time
         for name in ["timeline", "next", "feed", "calendar", "embed", "timelinejs"]:
             content = client.get(story["urls"][name]).content
             assert b"SECRET embargoed announcement" in content, name

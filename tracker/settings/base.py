@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Late, so every header middleware above still dresses what it answers.
-    "negotiations.reader_http.AnonymousCacheMiddleware",
+    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -258,7 +258,7 @@ else:
         },
     }
 
-# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.edge.
+# The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.caching.edge.
 # EDGE_PURGE_URLS: where each reader event's soft purge goes (comma-separated; empty: no
 # edge to purge). With it, the edge keeps reader responses for EDGE_CACHE_SECONDS (until
 # midnight at most) and the purges keep them fresh; without it, for 10 s.

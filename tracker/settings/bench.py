@@ -1,7 +1,9 @@
 """Production settings plus what the benchmark needs: the bare view, a query counter, and a
 cache that can be told to miss (bench/cache.py). The cache is Redis (``make bench`` starts one).
 
-Used only by ``bench/`` (``make bench``); never served to readers.
+Used only by ``bench/`` (``make bench``) and for the cluster drill's bare reference server
+(``scripts/drill-cluster.py``, beside the cluster, never one of its nodes); never served to
+readers.
 """
 
 import os

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.exchange import export_json
 from negotiations.models import Negotiation
+from negotiations.newsroom.exchange import export_json
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.backfill import COLUMNS, BackfillError, import_entries_csv
 from negotiations.models import Negotiation
+from negotiations.newsroom.backfill import COLUMNS, BackfillError, import_entries_csv
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         "expectations) from a CSV file. Every row is checked; every bad row is reported "
         "by line number; if any row is bad, nothing is imported. Columns: "
         + ", ".join(COLUMNS)
-        + " (see negotiations/backfill.py)."
+        + " (see negotiations/newsroom/backfill.py)."
     )
 
     def add_arguments(self, parser):

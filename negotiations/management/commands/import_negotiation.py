@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from negotiations.exchange import ExchangeError, import_negotiation, read_export
+from negotiations.newsroom.exchange import ExchangeError, import_negotiation, read_export
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from negotiations.demo import NEGOTIATION_SLUG, load_demo
+from negotiations.newsroom.demo import NEGOTIATION_SLUG, load_demo
 
 
 class Command(BaseCommand):

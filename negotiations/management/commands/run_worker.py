@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from following import tasks as following_tasks
-from negotiations import domain
+from negotiations.domain.embargoes import lift_due_embargoes, record_lapsed_expectations
 
 
 class Command(BaseCommand):
@@ -41,10 +41,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval, batch, queue_name, verbosity, **options):
-        lifted = domain.lift_due_embargoes()
+        lifted = lift_due_embargoes()
         if lifted:
             self.stdout.write(f"Lifted {lifted} embargoed entries that were due.")
-        lapsed = domain.record_lapsed_expectations()
+        lapsed = record_lapsed_expectations()
         if lapsed:
             self.stdout.write(f"Recorded {lapsed} expectations that lapsed.")
         if "follow" in queue_name.split(",") or queue_name == "*":

@@ -1,0 +1,157 @@
+"""Atom feeds: new entries per negotiation and per actor.
+
+Feeds are shared and cached by feed readers, so they carry published entries only,
+whoever asks. Newest recorded first (by id, which follows the order of recording and is
+indexed), so an older event logged today still reaches subscribers; the latest
+``FEED_SIZE`` only. Entry text is escaped: titles are plain text, summaries are HTML
+rendered by the same templates as the pages. Items link to the entry's permalink.
+"""
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.text import capfirst
+
+from negotiations.caching.reader_http import (
+    Validators,
+    negotiation_for_reader,
+    negotiation_validators,
+    respond,
+)
+from negotiations.models import Actor, Negotiation
+from negotiations.reader.selectors.actors import actor_feed_entries
+from negotiations.reader.selectors.changes import appeared_at
+from negotiations.reader.selectors.entries import decorate, syndicated_html, trails_for
+from negotiations.reader.selectors.negotiation import site_stamp
+from negotiations.reader.selectors.queries import (
+    acting_actors,
+    permalink,
+    readable,
+    reader_timeline,
+)
+
+FEED_SIZE = 50
+_ROOT_RELATIVE = re.compile(r'(href|src)="/(?!/)')
+
+
+class EntryFeed(Feed):
+    feed_type = Atom1Feed
+    language = "en"
+
+    def __call__(self, request, *args, **kwargs):
+        return respond(
+            request,
+            lambda: super(EntryFeed, self).__call__(request, *args, **kwargs),
+            validators=self.validators(request, *args, **kwargs),
+            preview=False,
+        )
+
+    def entries(self, entries, subject):
+        """The latest published entries (a list), decorated for the entry templates."""
+        for entry in entries:
+            entry.site_root = subject.site_root
+        return decorate(entries, trails_for(entries, None), None)
+
+    def with_site_root(self, request, subject):
+        # The feed object is shared by every request: the site root travels with the items.
+        subject.site_root = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+        return subject
+
+    def item_title(self, entry):
+        return f"{capfirst(entry.date.reading)}: {entry.headline}"
+
+    def item_description(self, entry):
+        html = syndicated_html(entry)
+        # Links in a feed reader must be absolute.
+        return _ROOT_RELATIVE.sub(lambda m: f'{m[1]}="{entry.site_root}/', html)
+
+    def item_link(self, entry):
+        return permalink(entry)
+
+    def item_guid(self, entry):
+        return f"tag:parley,2025:entry-{entry.pk}"
+
+    def item_guid_is_permalink(self, entry):
+        return False
+
+    def item_pubdate(self, entry):
+        return appeared_at(entry)
+
+    def item_updateddate(self, entry):
+        return max(entry.updated_at, appeared_at(entry))
+
+    def item_author_name(self, entry):
+        actors = acting_actors(entry)
+        return ", ".join(actor.name for actor in actors) or None
+
+    def item_categories(self, entry):
+        return [entry.get_entry_type_display()]
+
+
+class NegotiationFeed(EntryFeed):
+    def validators(self, request, slug):
+        negotiation = negotiation_for_reader(request, slug)
+        return negotiation_validators(negotiation, request)
+
+    def get_object(self, request, slug):
+        return self.with_site_root(request, get_object_or_404(Negotiation, slug=slug))
+
+    def title(self, negotiation):
+        return f"{negotiation.title} — Parley"
+
+    def subtitle(self, negotiation):
+        return negotiation.summary or f"New entries in the record of {negotiation.title}."
+
+    def link(self, negotiation):
+        return negotiation.get_absolute_url()
+
+    def feed_url(self, negotiation):
+        return reverse("negotiations:feed", kwargs={"slug": negotiation.slug})
+
+    def feed_guid(self, negotiation):
+        return f"tag:parley,2025:negotiation-{negotiation.pk}"
+
+    def author_name(self, negotiation):
+        return "Parley"
+
+    def items(self, negotiation):
+        entries = reader_timeline(readable(None).for_negotiation(negotiation))
+        return self.entries(list(entries.order_by("-pk")[:FEED_SIZE]), negotiation)
+
+
+class ActorFeed(EntryFeed):
+    def validators(self, request, slug):
+        actor = get_object_or_404(Actor, slug=slug)
+        found = site_stamp()
+        return Validators(
+            found["changed"],
+            actor.updated_at,
+            extra=f"{request.get_full_path()}|v{found['versions']}",
+        )
+
+    def get_object(self, request, slug):
+        return self.with_site_root(request, get_object_or_404(Actor, slug=slug))
+
+    def title(self, actor):
+        return f"{actor.name} — Parley"
+
+    def subtitle(self, actor):
+        return f"What {actor.name} said, proposed and expects, and what happened with them."
+
+    def link(self, actor):
+        return actor.get_absolute_url()
+
+    def feed_url(self, actor):
+        return reverse("negotiations:actor_feed", kwargs={"slug": actor.slug})
+
+    def feed_guid(self, actor):
+        return f"tag:parley,2025:actor-{actor.pk}"
+
+    def author_name(self, actor):
+        return "Parley"
+
+    def items(self, actor):
+        return self.entries(actor_feed_entries(actor, FEED_SIZE), actor)

@@ -1,0 +1,174 @@
+"""An actor's page: sections of the entries they take part in."""
+
+from dataclasses import dataclass, field
+
+from negotiations.models import Actor, EntryType, Event, Negotiation, Proposal
+from negotiations.reader.selectors.entries import decorate, trails_for
+from negotiations.reader.selectors.home import with_developments
+from negotiations.reader.selectors.queries import (
+    ACTOR_COLUMNS,
+    NEWEST_FIRST,
+    involvement,
+    picked_ids,
+    proposal_readable,
+    readable,
+    reader_timeline,
+)
+
+ACTOR_SECTION = 20  # entries per section of an actor page
+
+
+@dataclass
+class ActorPage:
+    actor: Actor
+    members: list
+    statements: list
+    proposals: list
+    stances: list
+    expectations: list
+    other_entries: list
+    negotiations: list
+    more: dict = field(default_factory=dict)  # section name → more than shown
+
+
+ACTOR_SECTIONS = ("statements", "stances", "proposals", "expectations", "other_entries")
+
+
+def actor_sections(actor, user, members):
+    """Each section of an actor page as readable entries, each read from its own index
+    (``involvement``): {section: [querysets]}."""
+    ways = involvement(actor, user, members=members)
+    return {
+        "statements": [ways["statements"]],
+        "stances": [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
+        "proposals": [ways["proposed"]],
+        "expectations": [ways["expectations"]],
+        # Proposals addressed to it (not its own), its status changes, its events.
+        "other_entries": [ways["listed"], ways["status_changes"]],
+    }
+
+
+def actor_feed_entries(actor, limit):
+    """The ``limit`` published entries the actor takes part in most recently recorded
+    (newest first): the latest of each way of taking part, then the latest of those."""
+    parts = [way.order_by("-pk")[:limit] for way in involvement(actor, None).values()]
+    ids = picked_ids(parts)
+    return list(reader_timeline(readable(None).filter(pk__in=ids)).order_by("-pk")[:limit])
+
+
+def actor_page(actor, user, *, limit=None):
+    """The latest ``limit`` entries of each section (oldest first), in one read of the
+    entries: each section's ids are a bounded subquery of it."""
+    limit = limit or ACTOR_SECTION
+    members = list(actor.members.order_by("name"))
+    parts = [
+        queryset.order_by(*NEWEST_FIRST)[: limit + 1]
+        for querysets in actor_sections(actor, user, members).values()
+        for queryset in querysets
+    ]
+    entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
+    decorate(entries, trails_for(entries, user), user)
+    speaker_ids = {actor.pk, *(m.pk for m in members)}
+
+    def section(name):
+        if name == "statements":
+            return [e for e in entries if e.entry_type == EntryType.STATEMENT]
+        if name == "stances":
+            return [
+                e
+                for e in entries
+                if e.entry_type == EntryType.STATEMENT
+                and e.as_statement.stance
+                and e.statement_proposal_visible
+            ]
+        if name == "proposals":
+            return [
+                e
+                for e in entries
+                if e.entry_type == EntryType.PROPOSAL
+                and e.as_proposal.proposed_by_id in speaker_ids
+            ]
+        if name == "expectations":
+            return [e for e in entries if e.entry_type == EntryType.EXPECTATION]
+        return [
+            e
+            for e in entries
+            if e.entry_type in (EntryType.STATUS_CHANGE, EntryType.EVENT)
+            or (
+                e.entry_type == EntryType.PROPOSAL
+                and e.as_proposal.proposed_by_id not in speaker_ids
+            )
+        ]
+
+    shown, more = {}, {}
+    for name in ACTOR_SECTIONS:
+        items = section(name)
+        # The subquery picked the latest limit + 1 of this section; statements picked for
+        # the stances section may add older ones to "statements": keep the latest.
+        more[name] = len(items) > limit
+        shown[name] = items[-limit:]
+    negotiations = {negotiation.pk: negotiation for negotiation in actor.negotiations.all()}
+    for entry in entries:
+        negotiations.setdefault(entry.negotiation_id, entry.negotiation)
+    return ActorPage(
+        actor=actor,
+        members=members,
+        negotiations=sorted(negotiations.values(), key=lambda n: n.title),
+        more=more,
+        **shown,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Home
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class ActorListing:
+    actor: Actor
+    negotiations: list  # the negotiations it is a party to or acts in, by title
+
+
+def actor_index(user):
+    """Every actor readers meet — a party to a negotiation, or acting in a readable
+    entry (``ACTOR_COLUMNS``, a proposal's addressees, an event's participants) — by
+    name, each with those negotiations. Five queries, whatever the number of actors."""
+    pairs = set(Negotiation.parties.through.objects.values_list("actor_id", "negotiation_id"))
+    entries = readable(user)
+    for column in ACTOR_COLUMNS:
+        pairs |= set(
+            entries.filter(**{f"{column}__isnull": False})
+            .values_list(column, "negotiation_id")
+            .distinct()
+        )
+    pairs |= set(
+        Proposal.addressed_to.through.objects.filter(
+            proposal__in=entries.filter(entry_type=EntryType.PROPOSAL).values("pk")
+        )
+        .values_list("actor_id", "proposal__negotiation_id")
+        .distinct()
+    )
+    pairs |= set(
+        Event.actors.through.objects.filter(
+            event__in=entries.filter(entry_type=EntryType.EVENT).values("pk")
+        )
+        .values_list("actor_id", "event__negotiation_id")
+        .distinct()
+    )
+    negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in pairs})}
+    by_actor = {}
+    for actor_id, negotiation_id in pairs:
+        by_actor.setdefault(actor_id, []).append(negotiations[negotiation_id])
+    actors = Actor.objects.filter(pk__in=by_actor).select_related("affiliation")
+    return [
+        ActorListing(actor, sorted(by_actor[actor.pk], key=lambda n: (n.title, n.pk)))
+        for actor in actors.order_by("name", "pk")
+    ]
+
+
+def where_they_stand(negotiations, user):
+    """The negotiations (a list) as an actor's page opens with them: each with its state
+    of play and its latest key development (``with_developments``; two queries)."""
+    found = Negotiation.objects.filter(pk__in=[n.pk for n in negotiations]).order_by("title")
+    return list(with_developments(found, user, limit=1))

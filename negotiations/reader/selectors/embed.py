@@ -1,0 +1,20 @@
+"""The entries an embedded timeline shows."""
+
+from negotiations.reader.selectors.queries import latest, readable
+
+
+def embed_entries(negotiation, *, key_only=False, limit=30):
+    """The latest published entries, newest first, for the embed, and whether there are
+    earlier ones."""
+    entries = readable(None).for_negotiation(negotiation)
+    if key_only:
+        entries = entries.filter(key=True)
+    # Lines, not cards: a headline, its sources, an expectation's word (no trails,
+    # listed actors or corrections to read).
+    shown, earlier = latest(entries.timeline(listed_actors=False), limit)
+    return shown[::-1], earlier
+
+
+# --------------------------------------------------------------------------- #
+# Actor page
+# --------------------------------------------------------------------------- #

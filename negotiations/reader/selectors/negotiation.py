@@ -1,0 +1,146 @@
+"""A negotiation as readers see it: state of play, key developments, where things stand."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Max,
+    Sum,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from negotiations.models import (
+    Expectation,
+    Negotiation,
+)
+from negotiations.reader.selectors.entries import proposals_with_status, trails_of
+from negotiations.reader.selectors.queries import NEWEST_FIRST, readable
+
+STANDING_LIMIT = 10  # open proposals / pending expectations in "where things stand"
+EXPECTATIONS_READ = 50  # pending expectations read (the latest stated), then by due date
+DEVELOPMENTS_LIMIT = 5  # key developments beside the state of play
+STATE_OF_PLAY_HISTORY = 20  # earlier states of play listed
+
+
+def site_stamp(*, count=False):
+    """What every page across negotiations is validated by (home, actors): the sum of
+    the reader versions (which grows with every reader event anywhere), the latest
+    reader change and (``count``) how many negotiations there are, in one query."""
+    totals = {"versions": Sum("reader_version"), "changed": Max("reader_changed_at")}
+    if count:
+        totals["count"] = Count("pk")
+    return Negotiation.objects.aggregate(**totals)
+
+
+def negotiation_for_reader(slug):
+    """The negotiation with what its ETag needs (its reader version), in one query
+    (404 when unknown)."""
+    try:
+        return Negotiation.objects.get(slug=slug)
+    except Negotiation.DoesNotExist:
+        raise Http404("No negotiation at this address.") from None
+
+
+def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
+    """The ``limit`` latest key developments readers may see (key entries and status
+    changes, newest first: ``EntryQuerySet.developments``), with what their headlines
+    need (two queries)."""
+    found = readable(user).for_negotiation(negotiation).timeline(listed_actors=False)
+    return list(found.developments()[:limit])
+
+
+def state_of_play_history(negotiation, *, limit=STATE_OF_PLAY_HISTORY):
+    """The states of play written before the current one, newest first, each with when
+    it was written: from the negotiation's history, one row per version of the text
+    (one query over the latest ``limit`` dated versions)."""
+    versions = (
+        negotiation.history.filter(state_of_play_updated_at__isnull=False)
+        .exclude(state_of_play_updated_at=negotiation.state_of_play_updated_at)
+        .order_by("-state_of_play_updated_at", "-history_id")
+        .values("state_of_play", "state_of_play_updated_at")
+        .distinct()
+    )
+    return [version for version in versions[: limit * 4] if version["state_of_play"]][:limit]
+
+
+@dataclass
+class Standing:
+    open_proposals: list
+    pending_expectations: list
+    more_proposals: bool = False  # more open proposals than shown
+    more_expectations: bool = False
+
+    @property
+    def is_empty(self):
+        return not self.open_proposals and not self.pending_expectations
+
+    def set_since(self, trails):
+        """When each open proposal reached its current status (from its trail)."""
+        for proposal in self.open_proposals:
+            trail = trails.get(proposal.pk, [])
+            proposal.status_since = trail[-1].date if trail else None
+
+
+def open_proposals(negotiation, user, limit):
+    """The ``limit`` latest proposals still on the table (timeline order), and whether
+    there are more. The database walks the proposals newest first and stops after
+    ``limit + 1`` open ones: one status lookup per proposal it passes."""
+    found = list(
+        proposals_with_status(negotiation, user).open().order_by(*NEWEST_FIRST)[: limit + 1]
+    )
+    return found[:limit][::-1], len(found) > limit
+
+
+def pending_expectations(negotiation, user, today=None, *, limit=None):
+    """Pending expectations by due date (undated last), each with ``progress_today``
+    (pending, or overdue once the due period has ended); and whether there are more.
+
+    Read from the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
+    along the timeline): due dates are not indexed, and an expectation stated long
+    ago and never resolved is rarely what a reader waits for.
+    """
+    limit = limit or STANDING_LIMIT
+    today = today or timezone.localdate()
+    stated = list(
+        Expectation.objects.visible_to(user)
+        .for_negotiation(negotiation)
+        .filter(outcome=Expectation.Outcome.PENDING)
+        .select_related("actor", "negotiation")
+        .order_by(*NEWEST_FIRST)[: max(limit, EXPECTATIONS_READ) + 1]
+    )
+    more = len(stated) > max(limit, EXPECTATIONS_READ)
+    stated.sort(
+        key=lambda e: (
+            e.due_date_start is None,
+            e.due_date_start or datetime.date.min,
+            e.date_start,
+            e.sequence,
+            e.pk,
+        )
+    )
+    for expectation in stated:
+        expectation.progress_today = expectation.progress_on(today)
+    return stated[:limit], more or len(stated) > limit
+
+
+def standing(negotiation, user, *, today=None, limit=None):
+    """Where things stand: the latest open proposals with their status, the pending
+    expectations soonest due (two queries; ``set_since`` with their trails)."""
+    limit = limit or STANDING_LIMIT
+    proposals, more_proposals = open_proposals(negotiation, user, limit)
+    expectations, more_expectations = pending_expectations(negotiation, user, today, limit=limit)
+    return Standing(
+        open_proposals=proposals,
+        pending_expectations=expectations,
+        more_proposals=more_proposals,
+        more_expectations=more_expectations,
+    )
+
+
+def standing_with_since(negotiation, user):
+    """``standing``, with when each open proposal reached its status (three queries)."""
+    stand = standing(negotiation, user)
+    stand.set_since(trails_of({proposal.pk for proposal in stand.open_proposals}, user))
+    return stand

@@ -1,0 +1,101 @@
+""" "What comes next": scheduled events and pending deadlines, and the calendar's entries."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Q,
+)
+from django.utils import timezone
+
+from negotiations.models import (
+    EntryType,
+    Event,
+    Expectation,
+    ending_on_or_after,
+)
+from negotiations.reader.selectors.entries import decorate, proposal_ids, trails_of
+from negotiations.reader.selectors.negotiation import standing
+from negotiations.reader.selectors.queries import (
+    NEWEST_FIRST,
+    TIMELINE_ORDER,
+    first,
+    picked_ids,
+    readable,
+    reader_timeline,
+)
+
+NEXT_LIMIT = 50  # each list of "what comes next"
+
+
+@dataclass
+class NextPage:
+    today: datetime.date
+    scheduled_events: list
+    pending_expectations: list
+    open_proposals: list
+    more_events: bool = False
+    more_expectations: bool = False
+    more_proposals: bool = False
+
+
+def scheduled(today):
+    """Events not over by ``today``: their period (as precise as its date) ends today or
+    later (``Event.is_scheduled``, as a condition). Any such period starts this year or
+    later, which lets the database start its index walk there."""
+    return Q(date_start__gte=today.replace(month=1, day=1)) & ending_on_or_after(today)
+
+
+CALENDAR_UPCOMING = 100  # events, and deadlines, to come (soonest first)
+CALENDAR_RECENT = 30  # and past (the latest)
+
+
+def calendar_entries(negotiation, today=None):
+    """Published events and expectations with a due date for the calendar: the next
+    ``CALENDAR_UPCOMING`` and the latest ``CALENDAR_RECENT`` past ones of each, soonest
+    first (each part a bounded query of its kind's table)."""
+    today = today or timezone.localdate()
+    events = Event.objects.visible_to(None).for_negotiation(negotiation)
+    deadlines = (
+        Expectation.objects.visible_to(None)
+        .for_negotiation(negotiation)
+        .filter(due_date_start__isnull=False)
+    )
+    due_by_today = ending_on_or_after(today, prefix="due_")
+    parts = [
+        events.filter(scheduled(today)).order_by(*TIMELINE_ORDER)[:CALENDAR_UPCOMING],
+        events.exclude(scheduled(today)).order_by(*NEWEST_FIRST)[:CALENDAR_RECENT],
+        deadlines.filter(due_by_today).order_by("due_date_start", "pk")[:CALENDAR_UPCOMING],
+        deadlines.exclude(due_by_today).order_by("-due_date_start", "-pk")[:CALENDAR_RECENT],
+    ]
+    return reader_timeline(readable(None).filter(pk__in=picked_ids(parts)))
+
+
+def coming_next(negotiation, user, today=None, *, limit=None):
+    """Scheduled events (soonest first), pending expectations by due date, open
+    proposals: at most ``limit`` of each."""
+    limit = limit or NEXT_LIMIT
+    today = today or timezone.localdate()
+    events, more_events = first(
+        reader_timeline(
+            readable(user)
+            .for_negotiation(negotiation)
+            .filter(Q(entry_type=EntryType.EVENT) & scheduled(today))
+        ),
+        limit,
+    )
+    stand = standing(negotiation, user, today=today, limit=limit)
+    trails = trails_of(
+        proposal_ids(events) | {proposal.pk for proposal in stand.open_proposals}, user
+    )
+    decorate(events, trails, user)
+    stand.set_since(trails)
+    return NextPage(
+        today=today,
+        scheduled_events=events,
+        pending_expectations=stand.pending_expectations,
+        open_proposals=stand.open_proposals,
+        more_events=more_events,
+        more_expectations=stand.more_expectations,
+        more_proposals=stand.more_proposals,
+    )

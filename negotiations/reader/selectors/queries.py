@@ -1,0 +1,328 @@
+"""What the reader pages, feeds, calendar and exports read.
+
+Every function here starts from ``readable(user)``: the model's visibility rule
+(``Entry.objects.visible_to``, which also keeps a status change hidden while its
+proposal is) plus two flags saying whether the proposal an entry points at may be
+named. Each function costs a constant number of queries, and reads a bounded number
+of rows, whatever the number of entries: a negotiation may hold 100,000 of them.
+Lists are cut with keyset windows over the timeline order (date, order within the
+day, id) or over an indexed moment, never with COUNT(*) or OFFSET; where a list is
+cut, the page says so and links to the rest.
+
+Reads only: writes go through ``negotiations.domain``.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Q,
+)
+from django.urls import get_script_prefix, reverse
+
+from negotiations.models import (
+    Actor,
+    Entry,
+    EntryType,
+    Event,
+    Proposal,
+    participation,
+)
+
+# How much each list shows at most (the rest is one link away).
+FILTER_ACTORS_FROM = 300  # the filter offers the actors of the latest this many entries
+
+TIMELINE_ORDER = ("date_start", "sequence", "pk")
+NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
+
+# --------------------------------------------------------------------------- #
+# The base of every read
+# --------------------------------------------------------------------------- #
+
+
+def readable(user):
+    """Entries this user may read: the model's visibility rule, which also hides a
+    status change while its proposal is hidden (it reads as the proposal's title).
+
+    Whether the proposal an entry points at may be named is ``flag_proposals``' work,
+    for the entries a page shows (``decorate``).
+    """
+    return Entry.objects.visible_to(user)
+
+
+def pointed_proposals(entries):
+    """The proposals that statements among ``entries`` are about, and that proposals
+    among them supersede."""
+    pointed = set()
+    for entry in entries:
+        if entry.entry_type == EntryType.STATEMENT and entry.as_statement.proposal_id:
+            pointed.add(entry.as_statement.proposal_id)
+        elif entry.entry_type == EntryType.PROPOSAL and entry.as_proposal.supersedes_id:
+            pointed.add(entry.as_proposal.supersedes_id)
+    return pointed
+
+
+def named_proposals(ids, user):
+    """Those of these proposals the user may read (a query; none for no ids)."""
+    if not ids:
+        return set()
+    return set(Proposal.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def flag_proposals(entries, user, *, named=None):
+    """Set ``statement_proposal_visible`` (a statement's proposal) and
+    ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
+    be named, so pages show its title and link only then (one query, for the proposals
+    these entries point at, unless ``named`` says already which may be named)."""
+    if named is None:
+        named = named_proposals(pointed_proposals(entries), user)
+    for entry in entries:
+        statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
+        proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
+        entry.statement_proposal_visible = bool(statement and statement.proposal_id in named)
+        entry.supersedes_visible = bool(proposal and proposal.supersedes_id in named)
+    return entries
+
+
+@functools.lru_cache(maxsize=1024)
+def _timeline_path(prefix, slug):
+    return reverse("negotiations:timeline", kwargs={"slug": slug})
+
+
+def entry_url(slug, pk):
+    """An entry's permanent address (``?entry=``: the timeline page starting with it;
+    the anchor scrolls to it). Its negotiation's timeline address is worked out once."""
+    return f"{_timeline_path(get_script_prefix(), slug)}?entry={pk}#entry-{pk}"
+
+
+def permalink(entry):
+    return entry_url(entry.negotiation.slug, entry.pk)
+
+
+def reader_timeline(queryset, *, listed_actors=True):
+    """The model's timeline (kinds joined, relations prefetched) plus corrections;
+    ``listed_actors=False``: see ``attach_listed_actors``."""
+    return queryset.timeline(listed_actors=listed_actors).prefetch_related("corrections")
+
+
+def attach_listed_actors(entries):
+    """Give the proposals among ``entries`` their addressees and the events their
+    participants, read in one query for both (prefetched, they take one each), where
+    ``.addressed_to.all()`` and ``.actors.all()`` find them, in the models' order."""
+    listed = {}
+    for entry in entries:
+        if entry.entry_type == EntryType.PROPOSAL:
+            listed[entry.pk] = (entry.as_proposal, "addressed_to", [])
+        elif entry.entry_type == EntryType.EVENT:
+            listed[entry.pk] = (entry.as_event, "actors", [])
+    if not listed:
+        return
+    on = {
+        name: [pk for pk, (_, field_name, _) in listed.items() if field_name == name]
+        for name in ("addressed_to", "actors")
+    }
+    actors = Actor.objects.order_by()  # the union is ordered, not its parts (SQLite)
+    addressed = actors.annotate(listed_on=F("proposals_received")).filter(
+        listed_on__in=on["addressed_to"]
+    )
+    attending = actors.annotate(listed_on=F("events")).filter(listed_on__in=on["actors"])
+    for actor in addressed.union(attending, all=True).order_by("name", "pk"):
+        listed[actor.listed_on][2].append(actor)
+    for item, name, actors in listed.values():
+        found = getattr(item, name).all()
+        found._result_cache, found._prefetch_done = actors, True
+        item._prefetched_objects_cache = {
+            **getattr(item, "_prefetched_objects_cache", {}),
+            name: found,
+        }
+
+
+def before(key, *, inclusive=False):
+    """Entries before ``key`` (a TimelineKey) in the timeline order.
+
+    The leading ``date_start`` bound lets the database start its index walk at the
+    key's day: a deep page costs what the first one does.
+    """
+    last = Q(pk__lte=key.pk) if inclusive else Q(pk__lt=key.pk)
+    return Q(date_start__lte=key.date_start) & (
+        Q(date_start__lt=key.date_start)
+        | Q(sequence__lt=key.sequence)
+        | (Q(sequence=key.sequence) & last)
+    )
+
+
+def after(key, *, inclusive=False):
+    """Entries after ``key`` in the timeline order (``inclusive``: from it on)."""
+    first = Q(pk__gte=key.pk) if inclusive else Q(pk__gt=key.pk)
+    return Q(date_start__gte=key.date_start) & (
+        Q(date_start__gt=key.date_start)
+        | Q(sequence__gt=key.sequence)
+        | (Q(sequence=key.sequence) & first)
+    )
+
+
+def picked_ids(parts):
+    """The ids that some bounded querysets (each ordered and cut) pick, in one query:
+    the union of ``SELECT id … WHERE id IN (<part>)``. Reading entries by these ids
+    then costs one index lookup each; an OR of the parts as subqueries of the timeline
+    read would make the database test every entry against each of them."""
+    queries = [
+        Entry.objects.filter(pk__in=part.values("pk")).order_by().values_list("pk", flat=True)
+        for part in parts
+    ]
+    if not queries:
+        return set()
+    # One compound query (not nested ones); unordered: the model's default order is not
+    # among the selected columns.
+    return set(queries[0].union(*queries[1:], all=True).order_by())
+
+
+def latest(queryset, limit):
+    """The last ``limit`` rows in timeline order, oldest first, and whether there are
+    earlier ones (one query: ``limit + 1`` rows read backwards along the index)."""
+    rows = list(queryset.order_by(*NEWEST_FIRST)[: limit + 1])
+    return rows[:limit][::-1], len(rows) > limit
+
+
+def first(queryset, limit):
+    """The first ``limit`` rows in timeline order, and whether there are more."""
+    rows = list(queryset.order_by(*TIMELINE_ORDER)[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+# --------------------------------------------------------------------------- #
+# Who is involved in what
+# --------------------------------------------------------------------------- #
+
+
+def acting_actors(entry):
+    """Who acted in an entry: the proposer, the speaker, who changed the status, who
+    expects; every actor of an event. (``entry.actor_ids`` also counts a proposal's
+    addressees; the lanes picture places an entry with whoever acted.)"""
+    specific = entry.specific
+    if entry.entry_type == EntryType.PROPOSAL:
+        return [specific.proposed_by] if specific.proposed_by_id else []
+    if entry.entry_type == EntryType.EVENT:
+        return list(specific.actors.all())
+    actor = specific.actor
+    return [actor] if actor is not None else []
+
+
+def speakers_for(actor, members=None):
+    """The ids of the actor and of everyone speaking for it (its members: one query,
+    unless they are given)."""
+    if members is None:
+        members = Actor.objects.filter(affiliation=actor.pk).values_list("pk", flat=True)
+    else:
+        members = [member.pk for member in members]
+    return [actor.pk, *members]
+
+
+def involvement(actor, user, *, members=None):
+    """Each way the actor, or anyone speaking for it, takes part in entries (the
+    ways of ``models.participation``, the rule the API's actor filter also reads), as
+    readable entries: {way: queryset}.
+
+    Each way is read from its own index on that actor column (the kind's own table
+    first, the ids written out): an actor's entries are found without reading
+    everyone's, where an OR of the ways over the timeline would test every entry
+    against each. Two small queries: who speaks for the actor, and which proposals
+    are addressed to them and which events they attend.
+    """
+    actors = speakers_for(actor, members)
+    ways = participation(actors)
+    addressed = ways[EntryType.PROPOSAL, "addressed_to"]
+    attended = ways[EntryType.EVENT, "actors"]
+    listed = set(
+        addressed.order_by()
+        .values_list("pk", flat=True)
+        .union(attended.order_by().values_list("pk", flat=True), all=True)
+        .order_by()
+    )
+    found = {
+        "proposed": ways[EntryType.PROPOSAL, "proposed_by"],
+        "status_changes": ways[EntryType.STATUS_CHANGE, "actor"],
+        "statements": ways[EntryType.STATEMENT, "actor"],
+        "expectations": ways[EntryType.EXPECTATION, "actor"],
+    }
+    found = {name: way.visible_to(user) for name, way in found.items()}
+    # Proposals addressed to them (their own proposals are "proposed") and events.
+    found["listed"] = (
+        readable(user)
+        .filter(pk__in=listed)
+        .exclude(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=actors)
+    )
+    return found
+
+
+def proposal_readable(user, ref="proposal_id"):
+    """Condition on statements: the proposal they are about (``ref``) is readable."""
+    return Exists(Proposal.objects.visible_to(user).filter(pk=OuterRef(ref)))
+
+
+@dataclass(frozen=True)
+class ActorName:
+    """An actor as the filter form offers it (no model instance: hundreds of them)."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+ACTOR_COLUMNS = (
+    "as_proposal__proposed_by",
+    "as_status_change__actor",
+    "as_statement__actor",
+    "as_expectation__actor",
+)
+
+
+def actors_in(negotiation, user, *, also=None):
+    """The actors a reader may filter the timeline by, by name: the parties, those
+    speaking for them, and every actor of the latest ``FILTER_ACTORS_FROM`` readable
+    entries (read along the timeline index: a bounded read, whatever the size of the
+    negotiation), plus ``also`` (the slug of the actor already chosen, who may have
+    acted only earlier). Two queries."""
+    recent = list(
+        readable(user)
+        .for_negotiation(negotiation)
+        .order_by(*NEWEST_FIRST)
+        .values_list("pk", "entry_type", *ACTOR_COLUMNS)[:FILTER_ACTORS_FROM]
+    )
+    named = {pk for row in recent for pk in row[2:] if pk is not None}
+    proposals = [row[0] for row in recent if row[1] == EntryType.PROPOSAL]
+    events = [row[0] for row in recent if row[1] == EntryType.EVENT]
+    condition = (
+        Q(negotiations=negotiation)
+        | Q(affiliation__negotiations=negotiation)
+        | Q(pk__in=named)
+        | Q(
+            pk__in=Proposal.addressed_to.through.objects.filter(proposal_id__in=proposals).values(
+                "actor_id"
+            )
+        )
+        | Q(pk__in=Event.actors.through.objects.filter(event_id__in=events).values("actor_id"))
+    )
+    if also is not None:
+        condition |= Q(slug=also)
+    found = Actor.objects.filter(condition).distinct().order_by("name", "pk")
+    return [ActorName(*row) for row in found.values_list("pk", "slug", "name")]
+
+
+# --------------------------------------------------------------------------- #
+# Filters (the timeline's GET parameters)
+# --------------------------------------------------------------------------- #
+
+
+def filtered(queryset, **filters):
+    """The timeline filters but the actor's (``narrowed_to``): kind, dates, words, by
+    the rule the API's filters read too (``EntryQuerySet.matching``)."""
+    return queryset.matching(**filters)
+
+
+# --------------------------------------------------------------------------- #
+# Proposals: current status, trail, amounts
+# --------------------------------------------------------------------------- #

@@ -1,0 +1,229 @@
+"""The timeline page: a window of entries, its cursors, amounts and corrections."""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Q,
+    Subquery,
+)
+
+from negotiations.models import Correction
+from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
+from negotiations.reader.selectors.entries import (
+    DateGroup,
+    Era,
+    decorate,
+    eras,
+    proposals_with_status,
+    trails_and_named,
+)
+from negotiations.reader.selectors.queries import (
+    NEWEST_FIRST,
+    TIMELINE_ORDER,
+    after,
+    attach_listed_actors,
+    before,
+    filtered,
+    involvement,
+    picked_ids,
+    readable,
+    reader_timeline,
+)
+
+TIMELINE_PAGE = 50  # entries per timeline page
+CORRECTIONS_ON_TIMELINE = 10
+CORRECTIONS_PAGE = 50
+AMOUNTS_LIMIT = 50  # proposals with an amount in the amounts picture
+
+
+@dataclass
+class TimelinePage:
+    """One page of the timeline; what the timeline shows on every page (where things
+    stand, amounts, corrections) is read apart: ``standing_with_since``,
+    ``amount_proposals``, ``corrections_log``."""
+
+    entries: list
+    eras: list
+    earlier: TimelineKey | None = None  # "Earlier entries": before this key
+    later: TimelineKey | None = None  # "Later entries": after this key
+    latest: bool = True  # the page ends with the newest entry
+    missing_entry: bool = False  # a permalink to an entry that is not readable
+    newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
+    opens_at_start: bool = False  # without a cursor, the page shows the first entries
+
+    @property
+    def complete(self):
+        """Every entry (matching the filters) is on this page."""
+        return self.earlier is None and self.later is None
+
+
+def narrowed_to(actor, user, negotiation, filters):
+    """For the actor filter: a function picking, for a cursor condition, an order and a
+    limit, the ids of at most ``limit`` entries per way the actor takes part
+    (``involvement``), each way read from its own index. The page is then read among
+    these ids: the first ``limit`` of their union in that order are the page's."""
+    parts = [
+        filtered(part.filter(negotiation=negotiation), **filters)
+        for part in involvement(actor, user).values()
+    ]
+
+    def narrow(condition, order, limit):
+        return picked_ids([part.filter(condition).order_by(*order)[:limit] for part in parts])
+
+    return narrow
+
+
+def timeline_window(
+    entries, cursor, *, readable_entries, opens_at_start=False, narrow=None, size=None
+):
+    """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
+
+    Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
+    to page from (None at either end); ``missing`` when the cursor names an entry
+    that ``readable_entries`` does not hold. Without a cursor the page is the latest
+    one, or (``opens_at_start``: a start date is asked for) the first one. ``narrow``
+    (``narrowed_to``) picks candidates first.
+    """
+    size = size or TIMELINE_PAGE
+
+    def take(condition, order, limit):
+        """The first ``limit`` entries beyond a condition in an order (one query, or two
+        when narrowed), oldest first, and whether there are more."""
+        chosen = entries.filter(condition)
+        if narrow is not None:
+            chosen = chosen.filter(pk__in=narrow(condition, order, limit + 1))
+        rows = list(chosen.order_by(*order)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return (rows[::-1] if order == NEWEST_FIRST else rows), more
+
+    def any_before(key):
+        if narrow is not None:
+            return bool(narrow(before(key), NEWEST_FIRST, 1))
+        return entries.filter(before(key)).exists()
+
+    key = None
+    if cursor.entry is not None:
+        found = (
+            readable_entries.filter(pk=cursor.entry)
+            .values_list("date_start", "sequence", "pk")
+            .first()
+        )
+        if found is not None:
+            key = TimelineKey(*found)
+    missing = cursor.entry is not None and key is None
+    if key is not None:
+        # A permalink: the page starting at the entry (and whether any come before it).
+        rows, more = take(after(key, inclusive=True), TIMELINE_ORDER, size)
+        return (
+            rows,
+            _key(rows, 0, key) if any_before(key) else None,
+            _key(rows, -1) if more else None,
+            missing,
+        )
+    if cursor.before is not None:
+        rows, more = take(before(cursor.before), NEWEST_FIRST, size)
+        return rows, _key(rows, 0) if more else None, _key(rows, -1, cursor.before), missing
+    if cursor.after is not None:
+        rows, more = take(after(cursor.after), TIMELINE_ORDER, size)
+        return rows, _key(rows, 0, cursor.after), _key(rows, -1) if more else None, missing
+    if opens_at_start:
+        rows, more = take(Q(), TIMELINE_ORDER, size)
+        return rows, None, _key(rows, -1) if more else None, missing
+    rows, more = take(Q(), NEWEST_FIRST, size)
+    return rows, _key(rows, 0) if more else None, None, missing
+
+
+def _key(rows, index, default=None):
+    """The key of ``rows[index]``; ``default`` when the page is empty (its cursor)."""
+    if not rows:
+        return default
+    return TimelineKey.of(rows[index])
+
+
+def timeline_page(
+    negotiation, user, *, filters=None, cursor=None, size=None, phases=None, order=None
+):
+    """A page of the timeline in a constant number of queries, each reading a bounded
+    number of rows; ``phases``: the negotiation's, when already read; ``order``: a
+    ``ReadingOrder`` (which page opens, which way its eras read)."""
+    size = size or TIMELINE_PAGE
+    filters = filters or {}
+    cursor = cursor or Cursor()
+    opens_at_start = order == ReadingOrder.OLDEST or (
+        order is None and filters.get("start") is not None
+    )
+    base = readable(user).for_negotiation(negotiation)
+    rest = {name: value for name, value in filters.items() if name != "actor"}
+    actor = filters.get("actor")
+    entries, earlier, later, missing = timeline_window(
+        reader_timeline(filtered(base, **rest), listed_actors=False),
+        cursor,
+        readable_entries=base,
+        opens_at_start=opens_at_start,
+        narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
+        size=size,
+    )
+    attach_listed_actors(entries)
+    trails, named = trails_and_named(entries, user)
+    decorate(entries, trails, user, named=named)
+    grouped = eras(
+        entries,
+        negotiation.phases.all() if phases is None else phases,
+        keep_empty=not filters,
+        earlier=earlier is not None,
+        later=later is not None,
+    )
+    newest_first = order == ReadingOrder.NEWEST
+    return TimelinePage(
+        entries=entries,
+        eras=newest_eras_first(grouped) if newest_first else grouped,
+        earlier=earlier,
+        later=later,
+        latest=later is None,
+        missing_entry=missing,
+        newest_first=newest_first,
+        opens_at_start=opens_at_start,
+    )
+
+
+def newest_eras_first(grouped):
+    """The eras (``eras``) read backwards: the latest era, date and entry first."""
+    result = []
+    for era in reversed(grouped):
+        groups = [
+            DateGroup(date=group.date, entries=group.entries[::-1], spans=group.spans)
+            for group in reversed(era.groups)
+        ]
+        result.append(Era(phase=era.phase, label=era.label, groups=groups))
+    return result
+
+
+def amount_proposals(negotiation, user, limit=None):
+    """The latest ``limit`` readable proposals that carry an amount (timeline order),
+    with their current status; and whether there are more."""
+    limit = limit or AMOUNTS_LIMIT
+    found = list(
+        proposals_with_status(negotiation, user)
+        .filter(amount__isnull=False)
+        .prefetch_related("addressed_to")  # who was asked, for the offers ladder
+        .order_by(*NEWEST_FIRST)[: limit + 1]
+    )
+    return found[:limit][::-1], len(found) > limit
+
+
+def corrections_log(negotiation, user, *, limit=None, before=None):
+    """Corrections of readable entries of the negotiation, newest first: at most
+    ``limit``, and whether there are more. ``before``: the id of a correction; the
+    page then starts after it (in the same order)."""
+    limit = limit or CORRECTIONS_ON_TIMELINE
+    corrections = Correction.objects.filter(
+        entry__in=readable(user).for_negotiation(negotiation).values("pk")
+    )
+    if before is not None:
+        moment = Subquery(Correction.objects.filter(pk=before).values("made_at")[:1])
+        corrections = corrections.filter(Q(made_at__lt=moment) | Q(made_at=moment, pk__lt=before))
+    found = list(
+        corrections.select_related("entry__negotiation").order_by("-made_at", "-pk")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit

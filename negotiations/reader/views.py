@@ -1,0 +1,680 @@
+"""Reader pages: server-rendered, readable without JavaScript, cached by reader version.
+
+Views only wire things together: what is readable, current, open or pending is
+decided in the model layer (``models``, ``selectors``), never here.
+"""
+
+import datetime
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from negotiations.caching.reader_http import (
+    Validators,
+    negotiation_for_reader,
+    negotiation_validators,
+    read_only,
+    respond,
+    shared,
+)
+from negotiations.models import Actor, ProposalStatus, user_may_preview
+from negotiations.reader.calendar import negotiation_calendar
+from negotiations.reader.charts.amounts import amounts
+from negotiations.reader.charts.lanes import lanes as draw_lanes
+from negotiations.reader.exports import timelinejs
+from negotiations.reader.filters import Cursor, SinceForm, TimelineFilterForm, parse_id
+from negotiations.reader.selectors.actors import (
+    ACTOR_SECTION,
+    actor_index,
+    actor_page,
+    where_they_stand,
+)
+from negotiations.reader.selectors.changes import CHANGES_LIMIT, changes_since
+from negotiations.reader.selectors.embed import embed_entries
+from negotiations.reader.selectors.entries import cite
+from negotiations.reader.selectors.home import (
+    DEVELOPMENTS_ON_CARD,
+    last_updated,
+    negotiation_list,
+    record_edited,
+)
+from negotiations.reader.selectors.negotiation import (
+    key_developments,
+    site_stamp,
+    standing_with_since,
+    state_of_play_history,
+)
+from negotiations.reader.selectors.next import coming_next as read_coming_next
+from negotiations.reader.selectors.positions import positions as read_positions
+from negotiations.reader.selectors.proposals import proposal_page
+from negotiations.reader.selectors.queries import actors_in, latest, readable, reader_timeline
+from negotiations.reader.selectors.timeline import (
+    CORRECTIONS_PAGE,
+    TIMELINE_PAGE,
+    amount_proposals,
+    corrections_log,
+    timeline_page,
+)
+
+SITE_NAME = "Parley"
+SIDE_NEXT_LIMIT = 3  # what comes next, in the side column of a negotiation's pages
+EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
+
+
+# --------------------------------------------------------------------------- #
+# Shared bits
+# --------------------------------------------------------------------------- #
+
+
+def page_meta(request, *, title, description, og_type="website", jsonld=None, path=None):
+    """Title, description, canonical URL, Open Graph and JSON-LD for the base layout."""
+    canonical = request.build_absolute_uri(path or request.path)
+    description = Truncator(" ".join((description or "").split())).chars(200)
+    return {
+        "title": title,
+        "description": description,
+        "canonical": canonical,
+        "og_type": og_type,
+        "site_name": SITE_NAME,
+        "jsonld": jsonld,
+    }
+
+
+def negotiation_links(request, negotiation):
+    slug = {"slug": negotiation.slug}
+    return {
+        "timeline": reverse("negotiations:timeline", kwargs=slug),
+        "changes": reverse("negotiations:changes", kwargs=slug),
+        "next": reverse("negotiations:next", kwargs=slug),
+        "positions": reverse("negotiations:positions", kwargs=slug),
+        "corrections": reverse("negotiations:corrections", kwargs=slug),
+        "feed": reverse("negotiations:feed", kwargs=slug),
+        "calendar": reverse("negotiations:calendar", kwargs=slug),
+        "embed": reverse("embed:timeline", kwargs=slug),
+        "timelinejs": reverse("embed:timelinejs", kwargs=slug),
+        "lanes_svg": reverse("negotiations:lanes_svg", kwargs=slug),
+        "amounts_svg": reverse("negotiations:amounts_svg", kwargs=slug),
+        "embed_absolute": request.build_absolute_uri(reverse("embed:timeline", kwargs=slug)),
+        "site_origin": request.build_absolute_uri("/").rstrip("/"),
+    }
+
+
+def negotiation_context(request, negotiation, *, current):
+    """What every page of a negotiation shows in its header (read once per change)."""
+    preview = user_may_preview(request.user)
+    parties, developments, earlier_states, upcoming = shared(
+        request,
+        negotiation,
+        "header",
+        lambda: (
+            list(negotiation.parties.all()),
+            key_developments(negotiation, request.user),
+            state_of_play_history(negotiation),
+            read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
+        ),
+        preview=preview,
+    )
+    return {
+        "negotiation": negotiation,
+        "parties": parties,
+        "developments": developments,
+        "earlier_states": earlier_states,
+        "upcoming": upcoming,
+        "last_updated": last_updated(developments),
+        "record_edited": record_edited(negotiation),
+        "links": negotiation_links(request, negotiation),
+        "current": current,
+        "preview": preview,
+    }
+
+
+def amount_charts(negotiation, user):
+    """The amounts pictures (one per currency) of the latest proposals with an amount."""
+    proposals, more = amount_proposals(negotiation, user)
+    return amounts(
+        proposals,
+        closed_statuses=ProposalStatus.closed(),
+        status_labels=ProposalStatus.label_of,
+        more=more,
+    )
+
+
+def timeline_panels(request, negotiation, context):
+    """What the timeline shows alike on every page, filter and cursor — where things
+    stand, the amounts pictures, the latest corrections — as HTML rendered once per
+    change, and the phases and actors its eras and filter need."""
+    user, preview = request.user, context["preview"]
+
+    def fragment(name, template, build):
+        def render():
+            html = render_to_string(template, build(), request)
+            return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+        return shared(request, negotiation, name, render, preview=preview)
+
+    def amounts():
+        return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
+
+    def corrections():
+        found, more = corrections_log(negotiation, user)
+        return {"corrections": found, "more_corrections": more, "links": context["links"]}
+
+    return {
+        "standing": fragment(
+            "standing",
+            "negotiations/parts.html#standing",
+            lambda: {
+                "standing": standing_with_since(negotiation, user),
+                "links": context["links"],
+            },
+        ),
+        "amounts": fragment("amounts", "negotiations/timeline.html#amounts", amounts),
+        "corrections": fragment(
+            "corrections", "negotiations/timeline.html#corrections", corrections
+        ),
+        "phases": shared(
+            request, negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview
+        ),
+        "actors": shared(
+            request,
+            negotiation,
+            "actors",
+            lambda: actors_in(negotiation, user),
+            preview=preview,
+        ),
+    }
+
+
+def negotiation_jsonld(request, negotiation, context, *, name):
+    parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": name,
+        "description": negotiation.summary,
+        "url": request.build_absolute_uri(request.path),
+        "dateModified": context["record_edited"].isoformat(),
+        "inLanguage": "en",
+        "isPartOf": {
+            "@type": "WebSite",
+            "name": SITE_NAME,
+            "url": request.build_absolute_uri(reverse("negotiations:home")),
+        },
+        "about": {"@type": "Thing", "name": negotiation.title, "description": negotiation.summary},
+        "mentions": parties,
+    }
+
+
+SCHEMA_TYPES = {
+    Actor.Kind.PERSON: "Person",
+    Actor.Kind.GOVERNMENT: "GovernmentOrganization",
+    Actor.Kind.ORGANIZATION: "Organization",
+    Actor.Kind.OTHER: "Thing",
+}
+
+
+def actor_jsonld(request, actor, *, brief=False):
+    data = {
+        "@type": SCHEMA_TYPES.get(actor.kind, "Thing"),
+        "name": actor.name,
+        "url": request.build_absolute_uri(actor.get_absolute_url()),
+    }
+    if actor.wikidata_id:
+        data["sameAs"] = f"https://www.wikidata.org/wiki/{actor.wikidata_id}"
+    if brief:
+        return data
+    data["@context"] = "https://schema.org"
+    if actor.aliases:
+        data["alternateName"] = actor.aliases
+    if actor.title:
+        data["jobTitle" if actor.kind == Actor.Kind.PERSON else "description"] = actor.title
+    return data
+
+
+def _view(request, negotiation, build):
+    """Respond with the negotiation's validators, or as a private preview for staff."""
+    return respond(
+        request,
+        build,
+        validators=negotiation_validators(negotiation, request),
+        preview=user_may_preview(request.user),
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Pages
+# --------------------------------------------------------------------------- #
+
+
+@read_only
+def home(request):
+    found = site_stamp(count=True)
+    validators = Validators(
+        found["changed"],
+        extra=f"{request.get_full_path()}|{found['count']}|v{found['versions']}",
+    )
+
+    def build():
+        negotiations = negotiation_list(request.user)
+        meta = page_meta(
+            request,
+            title=f"{SITE_NAME} — where negotiations stand, what changed, what comes next",
+            description="A sourced, always-current record of long negotiations: where each "
+            "stands now, what changed and what comes next, every claim with its source.",
+            jsonld={
+                "@context": "https://schema.org",
+                "@type": "WebSite",
+                "name": SITE_NAME,
+                "url": request.build_absolute_uri(reverse("negotiations:home")),
+            },
+        )
+        return render(
+            request,
+            "negotiations/home.html",
+            {
+                "meta": meta,
+                "negotiations": negotiations,
+                "preview": user_may_preview(request.user),
+                "current_site": "home",
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=user_may_preview(request.user))
+
+
+@read_only
+def timeline(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="timeline")
+        panels = timeline_panels(request, negotiation, context)
+        chosen = request.GET.get("actor", "").strip()
+        actors = panels["actors"]
+        if chosen and chosen not in {actor.slug for actor in actors}:
+            actors = actors_in(negotiation, request.user, also=chosen)
+        form = TimelineFilterForm(request.GET, actors=actors)
+        filters = form.filters()
+        cursor = Cursor.from_query(request.GET)
+        page = timeline_page(
+            negotiation,
+            request.user,
+            filters=filters,
+            cursor=cursor,
+            phases=panels["phases"],
+            order=form.order(),
+        )
+        references = cite(page.entries)
+        lanes = draw_lanes(
+            page.entries,
+            context["parties"],
+            title=f"{negotiation.title}: who acted when",
+            scope=None if page.complete else "page",
+        )
+        context.update(
+            form=form,
+            filtering=bool(filters),
+            opens_at_start=page.opens_at_start,
+            cursor=cursor,
+            page=page,
+            lanes=lanes,
+            references=references,
+            panels=panels,
+            amounts=panels["amounts"],
+            meta=page_meta(
+                request,
+                title=f"{negotiation.title} — timeline — {SITE_NAME}",
+                description=negotiation.summary or f"The sourced timeline of {negotiation.title}.",
+                og_type="article",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: timeline"
+                ),
+            ),
+        )
+        return render(request, "negotiations/timeline.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def changes(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="changes")
+        today = timezone.localdate()
+        form = SinceForm(request.GET or None)
+        since_day = form.day(today)
+        page = changes_since(negotiation, request.user, since_day)
+        context.update(
+            form=form,
+            since_day=since_day,
+            # As typed when valid ("2025-02"), else the day shown.
+            since_value=form.data.get("since", "").strip()
+            if form.is_bound and form.is_valid() and form.data.get("since")
+            else since_day.isoformat(),
+            presets=[
+                (label, (today - datetime.timedelta(days=days)).isoformat())
+                for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
+            ],
+            page=page,
+            limit=CHANGES_LIMIT,
+            meta=page_meta(
+                request,
+                title=f"What changed in {negotiation.title} — {SITE_NAME}",
+                description=f"New entries, status changes and corrections in "
+                f"{negotiation.title} since a date you choose.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: what changed"
+                ),
+            ),
+        )
+        return render(request, "negotiations/changes.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def coming_next(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="next")
+        page = read_coming_next(negotiation, request.user)
+        context.update(
+            references=cite(page.scheduled_events),
+            page=page,
+            meta=page_meta(
+                request,
+                title=f"What comes next in {negotiation.title} — {SITE_NAME}",
+                description=f"Scheduled events, pending expectations and open proposals in "
+                f"{negotiation.title}.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: what comes next"
+                ),
+            ),
+        )
+        return render(request, "negotiations/next.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def positions(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="positions")
+        context.update(
+            page=read_positions(negotiation, request.user),
+            meta=page_meta(
+                request,
+                title=f"Positions in {negotiation.title} — {SITE_NAME}",
+                description=f"Who stands where on each proposal in {negotiation.title}: "
+                "the latest stated stance, dated and sourced.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: positions"
+                ),
+            ),
+        )
+        return render(request, "negotiations/positions.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def proposal(request, slug, pk):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        cursor = Cursor.from_query(request.GET, entries=False)
+        page = proposal_page(negotiation, pk, request.user, cursor=cursor)
+        context = negotiation_context(request, negotiation, current="proposal")
+        item = page.entry.as_proposal
+        context.update(
+            references=cite([page.entry], page.statements),
+            page=page,
+            cursor=cursor,
+            proposal=item,
+            meta=page_meta(
+                request,
+                title=f"{item.title} — {negotiation.title} — {SITE_NAME}",
+                description=item.summary or f"A proposal in {negotiation.title}.",
+                og_type="article",
+                jsonld=negotiation_jsonld(request, negotiation, context, name=item.title),
+            ),
+        )
+        return render(request, "negotiations/proposal.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def corrections(request, slug):
+    """Every correction of the negotiation, newest first, a page at a time."""
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        context = negotiation_context(request, negotiation, current="corrections")
+        before = parse_id(request.GET.get("before"))
+        found, more = corrections_log(
+            negotiation, request.user, limit=CORRECTIONS_PAGE, before=before
+        )
+        context.update(
+            corrections=found,
+            more=more,
+            paged=before is not None,
+            meta=page_meta(
+                request,
+                title=f"Corrections in {negotiation.title} — {SITE_NAME}",
+                description=f"Every correction made to the record of {negotiation.title}, "
+                "newest first, each with the entry it corrects.",
+                jsonld=negotiation_jsonld(
+                    request, negotiation, context, name=f"{negotiation.title}: corrections"
+                ),
+            ),
+        )
+        return render(request, "negotiations/corrections.html", context)
+
+    return _view(request, negotiation, build)
+
+
+@read_only
+def actors(request):
+    """Every actor readers meet, with the negotiations it takes part in."""
+    found = site_stamp()
+    validators = Validators(
+        found["changed"], extra=f"{request.get_full_path()}|v{found['versions']}"
+    )
+    preview = user_may_preview(request.user)
+
+    def build():
+        return render(
+            request,
+            "negotiations/actors.html",
+            {
+                "listings": actor_index(request.user),
+                "preview": preview,
+                "current_site": "actors",
+                "meta": page_meta(
+                    request,
+                    title=f"Actors — {SITE_NAME}",
+                    description="The governments, organisations and people in the "
+                    "negotiations Parley follows, each with the negotiations they take part in.",
+                ),
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=preview)
+
+
+@read_only
+def actor(request, slug):
+    person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
+    found = site_stamp()
+    validators = Validators(
+        found["changed"], person.updated_at, extra=f"{request.get_full_path()}|v{found['versions']}"
+    )
+    preview = user_may_preview(request.user)
+
+    def build():
+        page = actor_page(person, request.user)
+        references = cite(page.statements, page.proposals, page.expectations, page.other_entries)
+        description = person.title or f"What {person.name} said, proposed and expects."
+        return render(
+            request,
+            "negotiations/actor.html",
+            {
+                "actor": person,
+                "page": page,
+                "references": references,
+                "stories": where_they_stand(page.negotiations, request.user),
+                "limit": ACTOR_SECTION,
+                "preview": preview,
+                "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),
+                "meta": page_meta(
+                    request,
+                    title=f"{person.name} — {SITE_NAME}",
+                    description=f"{person.name}: {description} Statements, proposals and "
+                    "stances over time, every one sourced.",
+                    og_type="profile" if person.kind == Actor.Kind.PERSON else "website",
+                    jsonld=actor_jsonld(request, person),
+                ),
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=preview)
+
+
+# --------------------------------------------------------------------------- #
+# Pictures as files (published entries only: shared and cached)
+# --------------------------------------------------------------------------- #
+
+
+def _svg_response(markup):
+    return HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + markup,
+        content_type="image/svg+xml; charset=utf-8",
+    )
+
+
+@read_only
+def lanes_svg(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        entries, earlier = latest(
+            reader_timeline(readable(None).for_negotiation(negotiation)),
+            TIMELINE_PAGE,
+        )
+        chart = draw_lanes(
+            entries,
+            negotiation.parties.all(),
+            title=f"{negotiation.title}: who acted when",
+            id_prefix="lanes",
+            scope="latest" if earlier else None,
+        )
+        return _svg_response(chart.wide.svg)
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+@read_only
+def amounts_svg(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        charts = amount_charts(negotiation, None)
+        if not charts:
+            return HttpResponse(status=404)
+        return _svg_response(charts[0].wide.svg)
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Embed: the one page other sites may frame (published entries only)
+# --------------------------------------------------------------------------- #
+
+
+@xframe_options_exempt
+@read_only
+def embed(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        key_only = request.GET.get("key") == "1"
+        developments = key_developments(negotiation, None)
+        shown, earlier = embed_entries(negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT)
+        return render(
+            request,
+            "embed/timeline.html",
+            {
+                "negotiation": negotiation,
+                "entries": shown,
+                "earlier": earlier,
+                "key_only": key_only,
+                "developments": developments[:DEVELOPMENTS_ON_CARD],
+                "last_updated": last_updated(developments),
+                "record_edited": record_edited(negotiation),
+                "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
+                "meta": page_meta(
+                    request,
+                    title=f"{negotiation.title} — {SITE_NAME}",
+                    description=negotiation.summary,
+                    path=negotiation.get_absolute_url(),
+                ),
+            },
+        )
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+@read_only
+def timelinejs_export(request, slug):
+    """The TimelineJS data (served under /embed/, where other sites may read it)."""
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        root = request.build_absolute_uri("/").rstrip("/")
+        return JsonResponse(
+            timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
+        )
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Calendar (published entries only)
+# --------------------------------------------------------------------------- #
+
+
+@read_only
+def calendar(request, slug):
+    negotiation = negotiation_for_reader(request, slug)
+
+    def build():
+        response = HttpResponse(
+            negotiation_calendar(negotiation, absolute=request.build_absolute_uri),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'inline; filename="{negotiation.slug}.ics"'
+        return response
+
+    return respond(
+        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    )
