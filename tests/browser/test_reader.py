@@ -300,6 +300,32 @@ def test_no_page_scrolls_sideways_at_320_px(tab, site):
     assert reader.errors == [], reader.errors
 
 
+@pytest.mark.parametrize("width", [320, 375, 640, 800, 1024, 1280])
+def test_the_lanes_ticks_are_readable_at_every_width(tab, site, width):
+    """Whichever drawing shows (the tall one on phones, both running to scale), its
+    12 px tick labels are drawn at 10 px or more, and lie inside the picture."""
+    reader = tab(viewport={"width": width, "height": 900})
+    page = reader.open(site["negotiation"].get_absolute_url())
+    shown = [
+        chart
+        for chart in page.locator("figure.chart-figure svg.chart:not(.chart-amounts)").all()
+        if chart.is_visible()
+    ]
+    assert len(shown) == 1
+    scale = shown[0].evaluate(
+        "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
+    )
+    assert 12 * scale >= 10, f"tick labels drawn at {12 * scale:.1f} px at {width} px"
+    frame = shown[0].bounding_box()
+    for label in shown[0].locator("text").all():
+        box = label.bounding_box()
+        if box and box["width"]:
+            assert (
+                frame["x"] - 1 <= box["x"]
+                and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+            )
+
+
 def test_the_filters_fold_on_a_phone_and_open_when_on(tab, site):
     reader = tab(viewport=PHONE)
     url = site["negotiation"].get_absolute_url()

@@ -550,7 +550,7 @@ def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
     # Several marks of one cell side by side across the lane.
     marks = _marks(cells, position, min(lane_width - 6, 40.0))
     by_date = {}
-    room = int((left - 10) / 6.4)
+    room = int((left - 12) / 7.0)  # 11 px bold: up to 7 px a character
     for mark in _moments(marks):
         by_date.setdefault(mark.column, []).append(moment_label(mark.entry, room))
     # The left column, line by line: a date, then its moments; a line that would
