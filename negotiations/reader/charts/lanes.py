@@ -24,6 +24,7 @@ through ``escape``.
 """
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
@@ -279,6 +280,8 @@ def moment_label(entry, limit=MOMENT_CHARS):
         return f"{name} {what}"
     if entry.entry_type == EntryType.EXPECTATION and specific.due_date is not None:
         text = f"Expected by {specific.due_date.short}"
+        if len(text) > limit:
+            text = f"Due {specific.due_date.short}"
     else:
         text = entry.headline
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -522,6 +525,15 @@ def _joints(marks, centre_of_lane, *, along):
     return joints
 
 
+GOVERNMENT_OF = re.compile(r"^Government of (the )?", re.IGNORECASE)
+
+
+def narrow_label(label):
+    """A lane's name in a phone's narrow column: "Government of the United States"
+    reads "United States" (the full name is in the text alternative)."""
+    return GOVERNMENT_OF.sub("", label) or label
+
+
 def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
     """Time runs down the drawing, to scale as across the wide one, a lane per column;
     at the left each date, with the key developments of that date under it."""
@@ -529,7 +541,7 @@ def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
     lanes_width = width - left - right
     lane_width = lanes_width / max(len(chart_lanes), 1)
     chars = max(6, int(lane_width / 6.0))
-    label_lines = [wrap(lane.label, chars)[:4] for lane in chart_lanes]
+    label_lines = [wrap(narrow_label(lane.label), chars)[:4] for lane in chart_lanes]
     items = [*legend, KEY_LEGEND]
     legend_items = _legend_items(
         items, [(12 + 150 * (n % 2), 14 + 22 * (n // 2)) for n in range(len(items))]
