@@ -33,6 +33,7 @@ from django.utils.text import capfirst
 from negotiations.dates import PartialDate
 from negotiations.models import EntryType
 from negotiations.reader.charts.markup import _lanes_tall_svg, _lanes_wide_svg
+from negotiations.reader.charts.money import format_amount
 from negotiations.reader.selectors.queries import acting_actors
 
 FONT = "system-ui, sans-serif"
@@ -260,8 +261,6 @@ def moment_label(entry, limit=MOMENT_CHARS):
     """A key development as the picture labels it, in at most ``limit`` characters:
     "$500bn proposed", "$500bn withdrawn", "Expected by 2 Mar 2025", else its
     headline, cut short."""
-    from negotiations.reader.charts.amounts import format_amount  # it draws with this module
-
     specific = entry.specific
     if entry.entry_type in (EntryType.PROPOSAL, EntryType.STATUS_CHANGE):
         proposal = specific if entry.entry_type == EntryType.PROPOSAL else specific.proposal
