@@ -33,7 +33,7 @@ def follow_task(function):
 
 def schedule_fan_out(event_ids):
     """Enqueue the fan-out of some reader events (called on commit by
-    ``negotiations.domain.record_events``). A failure is logged, not raised: the write
+    ``negotiations.domain.events.record_events``). A failure is logged, not raised: the write
     has committed, and the worker plans what is unplanned when it starts."""
     try:
         fan_out.enqueue(list(event_ids))

@@ -1,7 +1,7 @@
 """Forms shared by the admin: partial dates, aliases, versions and the domain's rules.
 
 The forms only translate input; every rule they report comes from the model's
-validation or from ``negotiations.domain.check_entry``.
+validation or from ``negotiations.domain.entries.check_entry_rules``.
 """
 
 from django import forms

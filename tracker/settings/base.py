@@ -323,6 +323,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own "django" logger has a console handler under DEBUG; without this its
+    # lines would print twice (once there, once again at the root).
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
 
 # --------------------------------------------------------------------------- #
