@@ -68,27 +68,36 @@ def era_sections(page_html):
 
 
 def test_the_demo_places_ukraines_2024_proposal_and_the_2025_statement(client, demo):
+    """Each era of the demo holds what it is named after: Ukraine's offer (made "last
+    fall", dated 2024) in "Ukraine's offer"; the demand and its rejection (February
+    2025) in "The $500 billion demand"; the withdrawal and Witkoff's expectation (23
+    February) in "Closing in on a deal", which begins that day."""
     page = client.get(demo.get_absolute_url())
     sections = era_sections(page.content.decode())
-    titles = [
-        title.split(" ")[0] if title.startswith("Ukraine") else title for title, _ in sections
+    titles = [title.split(" 1 ")[0].split(" 23 ")[0] for title, _ in sections]
+    assert titles == [
+        "Earlier",
+        "Ukraine's offer",
+        "Dated only roughly",
+        "The $500 billion demand",
+        "Closing in on a deal",
     ]
     assert sections[0] == ("Earlier", ["24 February 2022"])
-    assert sections[1] == (
+    assert sections[1][1] == ["Sometime in 2024"]
+    assert sections[2] == (
         "Dated only roughly",
-        [
-            "Sometime in 2024 (overlaps “Ukraine's offer”)",
-            "Sometime in 2025 (across “Ukraine's offer”, “The $500 billion demand” and "
-            "“Closing in on a deal”)",
-        ],
+        ["Sometime in 2025 (across “The $500 billion demand” and “Closing in on a deal”)"],
     )
-    assert sections[2][0].startswith("Ukraine's offer") and sections[2][1] == []
-    assert sections[3] == (
-        "Dated only roughly",
-        ["Sometime in February 2025 (across “The $500 billion demand” and “Closing in on a deal”)"],
+    assert sections[3][1] == ["Sometime in February 2025"]
+    assert sections[4][1] == ["23 February 2025"]
+    html_text = page.content.decode()
+    offer, demand, closing = (
+        html_text.split(f'id="era-{n}"')[1].split('<section class="era')[0] for n in (2, 4, 5)
     )
-    assert titles[4].startswith("The $500 billion demand")
-    assert sections[5][1] == ["23 February 2025"]
+    assert "Minerals partnership to strengthen Kyiv" in offer
+    assert "U.S. demand: $500 billion in mineral profits" in demand
+    assert "paid off by ten generations" in demand and "status-rejected" in demand
+    assert "status-withdrawn" in closing and "Steve Witkoff" in closing
     text = text_of(page)
     # The picture's words, and the card's own date.
     assert "Sometime in 2024: Minerals partnership to strengthen Kyiv's hand" in text

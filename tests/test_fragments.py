@@ -66,9 +66,10 @@ def record(negotiation):
 
 def test_another_address_showing_the_same_entries_renders_nothing(client, record, negotiation):
     """The entries' fragments and the page's picture come from the cache: the page is its
-    keyset query alone (the stored response of this address is another's)."""
+    keyset query and its sources' (numbered for the page: ``cite_ids``) alone (the stored
+    response of this address is another's)."""
     page(client, negotiation)
-    assert len(reads(lambda: page(client, negotiation, "?kind="))) == 1
+    assert len(reads(lambda: page(client, negotiation, "?kind="))) == 2
     api(client, negotiation)
     assert len(reads(lambda: api(client, negotiation, "?page_size=49"))) == 1
 
@@ -142,3 +143,23 @@ def test_previews_are_neither_kept_nor_served_from_what_readers_got(record, nego
     assert "Not yet, renamed" in page(staff, negotiation)
     assert not any(i["id"] == draft.pk for i in api(Client(), negotiation))
     assert any(i["id"] == draft.pk for i in api(staff, negotiation))
+
+
+def test_an_entry_cites_the_numbers_of_the_page_it_is_on(client, negotiation):
+    """The timeline numbers its sources for the page (``cite_ids``): an entry's cached
+    fragment is kept per numbering, so a page that numbers differently never shows
+    another page's numbers."""
+    first_source = factories.SourceFactory(title="First report")
+    second_source = factories.SourceFactory(title="Second report")
+    factories.EventFactory(negotiation=negotiation, date="2025-02-01", sources=[first_source])
+    statement = factories.StatementFactory(
+        negotiation=negotiation, date="2025-02-02", sources=[second_source]
+    )
+    alone = page(client, negotiation, "?kind=statement")
+    assert 'href="#ref-1"' in article(alone, statement)
+
+    html = page(client, negotiation)
+    assert 'href="#ref-2"' in article(html, statement)
+    assert 'href="#ref-1"' not in article(html, statement)
+    foot = html[html.index('id="ref-2"') :]
+    assert "Second report" in foot[: foot.index("</li>")]

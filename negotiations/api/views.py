@@ -286,7 +286,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             spine = self.paginate_queryset(
                 self.filter_queryset(entries).values("id", "version", "date_start", "sequence")
             )
-            found = fragments.kept(
+            found = fragments.cached(
                 fragments.API,
                 spine,
                 None if preview else reader_http.version_of(current),

@@ -15,7 +15,7 @@ So a reader event makes every entry of its negotiation render again (once, for e
 simple and never stale, at the price of the first read after a publication. Previews
 (staff: drafts, draft labels, status changes readers do not see) are never kept: drafts
 move no reader version. A page or an API page is then one keyset query for its entries'
-ids and versions plus one ``get_many``; only the misses are read and rendered, and kept
+ids and versions plus one ``get_many``; only the misses are read and rendered, and cached
 with one ``set_many``.
 """
 
@@ -27,20 +27,27 @@ STORE_SECONDS = 10 * 60  # as long as the stored pages (reader_http.STORE_SECOND
 HTML, API = "html", "api"
 
 
-def entry_key(form, entry_id, version, negotiation_version):
-    """Where an entry's ``form`` (HTML or API) is kept: the one rule (see above)."""
-    return f"parley:entry:{form}:{entry_id}:{version}:{negotiation_version}"
+def entry_key(form, entry_id, version, negotiation_version, variant=()):
+    """Where an entry's ``form`` (HTML or API) is cached: the one rule (see above).
+    ``variant``: what else the text shows that the page decides (the timeline's citation
+    numbers)."""
+    variant = ",".join(map(str, variant))
+    return f"parley:entry:{form}:{entry_id}:{version}:{negotiation_version}:{variant}"
 
 
-def kept(form, spine, negotiation_version, build):
+def cached(form, spine, negotiation_version, build, *, variants=None):
     """``{id: value}`` for the entries of ``spine`` (rows with ``id`` and ``version``,
     as objects or dicts): what the cache holds, and ``build(ids)`` (a dict by id) for the
-    rest, which is then kept. ``negotiation_version`` None (a preview): all built, nothing
-    kept."""
+    rest, which is then cached. ``negotiation_version`` None (a preview): all built,
+    nothing cached. ``variants``: ``{id: variant}`` (``entry_key``)."""
     pairs = [_id_and_version(row) for row in spine]
     if negotiation_version is None:
         return build([entry_id for entry_id, _ in pairs]) if pairs else {}
-    keys = {entry_id: entry_key(form, entry_id, v, negotiation_version) for entry_id, v in pairs}
+    variants = variants or {}
+    keys = {
+        entry_id: entry_key(form, entry_id, v, negotiation_version, variants.get(entry_id, ()))
+        for entry_id, v in pairs
+    }
     found = cache.get_many(list(keys.values())) if keys else {}
     result = {entry_id: found[key] for entry_id, key in keys.items() if key in found}
     missing = [entry_id for entry_id in keys if entry_id not in result]
@@ -57,7 +64,7 @@ def _id_and_version(row):
     return row.pk, row.version
 
 
-def kept_whole(name, entries, negotiation_version, build):
+def cached_whole(name, entries, negotiation_version, build):
     """``build()``, kept under ``name``, what it is drawn from (``entries``: their ids and
     versions, and whatever else its text reads, as a repr-able value) and the negotiation's
     version, by the same rule as each entry's (None: a preview, built and not kept)."""

@@ -1,5 +1,8 @@
 """The timeline entry: the one table every dated item is a row of, and its QuerySet."""
 
+import datetime
+import zoneinfo
+
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -189,11 +192,13 @@ class EntryQuerySet(models.QuerySet):
             "-date_start", "-sequence", "-pk"
         )
 
-    def timeline(self, *, listed_actors=True):
+    def timeline(self, *, listed_actors=True, sources=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.
         ``listed_actors=False`` leaves out the addressees of proposals and participants
-        of events (``selectors.attach_listed_actors`` reads both in one query)."""
+        of events (``selectors.attach_listed_actors`` reads both in one query);
+        ``sources=False`` the sources (the timeline page reads them with ``cite_ids``)."""
         listed = ("as_proposal__addressed_to", "as_event__actors") if listed_actors else ()
+        listed += ("sources",) if sources else ()
         return (
             self.select_related(
                 "negotiation",
@@ -206,7 +211,7 @@ class EntryQuerySet(models.QuerySet):
                 "as_event",
                 "as_expectation__actor",
             )
-            .prefetch_related("sources", *listed)
+            .prefetch_related(*listed)
             .chronological()
         )
 
@@ -343,6 +348,31 @@ class Entry(TrackedModel):
         if type(self) is not Entry:
             return self
         return getattr(self, f"as_{self.entry_type}")
+
+    @property
+    def happened_at(self):
+        """When it happened, as an aware datetime in its own time zone (the site's when
+        none is given), or None: no time, or a date known only to the month or year."""
+        if self.time is None or self.date_precision != DatePrecision.DAY:
+            return None
+        zone = zoneinfo.ZoneInfo(self.timezone or settings.TIME_ZONE)
+        return datetime.datetime.combine(self.date_start, self.time, tzinfo=zone)
+
+    @property
+    def time_label(self):
+        """ "14:30 EET (Europe/Kyiv)": an entry's time always says its time zone."""
+        moment = self.happened_at
+        if moment is None:
+            return ""
+        zone = self.timezone or settings.TIME_ZONE
+        name = moment.tzname()
+        return f"{moment:%H:%M} {name} ({zone})" if name != zone else f"{moment:%H:%M} {zone}"
+
+    @property
+    def is_development(self):
+        """A key development (``EntryQuerySet.developments``, for one entry in hand):
+        marked key, or a status change. The lanes picture labels these."""
+        return self.key or self.entry_type == EntryType.STATUS_CHANGE
 
     @property
     def headline(self):

@@ -173,8 +173,10 @@ def place_in_phases(date, phases):
     phase only where its whole period lies within it ("February 2025" in a phase from
     1 to 28 February, not in one from 10 February); otherwise it is placed before the
     phases its period overlaps (and its date reads "sometime in …"), or, overlapping
-    none, before the next phase to start. ``phases`` in order of their start."""
-    for phase in phases:
+    none, before the next phase to start. Where phases overlap (one begins before the
+    other is over) and both hold it, it goes in the one begun last. ``phases`` in order
+    of their start."""
+    for phase in reversed(phases):
         if phase.holds(date):
             return Placement(phase=phase)
     spans = tuple(phase for phase in phases if phase.overlaps(date))

@@ -23,6 +23,17 @@ from negotiations.models import EntryType
 TEXT_MAX = 200
 
 
+class ReadingOrder:
+    """How a reader reads the timeline (``?order=``): ``newest`` opens at the latest
+    entries and lists them newest first; ``oldest`` opens at the first entries, oldest
+    first. Neither given: the latest page, oldest first (a ``from`` date opens at its
+    start). Every order reads the same entries, a page at a time by the same cursors."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    CHOICES = [(NEWEST, "Newest first"), (OLDEST, "Oldest first")]
+
+
 class PartialDateField(forms.Field):
     """A year, a month or a day as typed ("2025", "2025-02", "2025-02-23")."""
 
@@ -69,7 +80,16 @@ class TimelineFilterForm(forms.Form):
                 required=False,
                 help_text="2025, 2025-02 or 2025-02-23",
             )
-        self.order_fields(["actor", "kind", "from", "to", "q"])
+        self.fields["order"] = forms.ChoiceField(
+            label="Order",
+            required=False,
+            choices=[("", "Latest page"), *ReadingOrder.CHOICES],
+            error_messages={
+                "invalid_choice": "Choose “newest” or “oldest” (or leave it empty): "
+                "“%(value)s” is not an order."
+            },
+        )
+        self.order_fields(["actor", "kind", "from", "to", "q", "order"])
 
     def clean(self):
         cleaned = super().clean()
@@ -82,6 +102,16 @@ class TimelineFilterForm(forms.Form):
     @property
     def is_active(self):
         return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+    def order(self):
+        """The reading order asked for (``ReadingOrder``), or None (also when invalid:
+        the form shows the error)."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        if "order" in self.errors:
+            return None
+        return self.cleaned_data.get("order") or None
 
     def filters(self):
         """The valid filters, as keyword arguments of ``selectors.filtered``.

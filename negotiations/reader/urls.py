@@ -33,6 +33,7 @@ urlpatterns = [
     path("negotiations/<slug:slug>/calendar.ics", views.calendar, name="calendar"),
     path("negotiations/<slug:slug>/pictures/lanes.svg", views.lanes_svg, name="lanes_svg"),
     path("negotiations/<slug:slug>/pictures/amounts.svg", views.amounts_svg, name="amounts_svg"),
+    path("actors/", views.actors, name="actors"),
     path("actors/<slug:slug>/", views.actor, name="actor"),
     path("actors/<slug:slug>/feed/", ActorFeed(), name="actor_feed"),
 ]

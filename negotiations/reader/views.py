@@ -31,9 +31,15 @@ from negotiations.reader.charts.amounts import amounts
 from negotiations.reader.charts.lanes import lanes as draw_lanes
 from negotiations.reader.exports import timelinejs
 from negotiations.reader.filters import Cursor, SinceForm, TimelineFilterForm, parse_id
-from negotiations.reader.selectors.actors import ACTOR_SECTION, actor_page
+from negotiations.reader.selectors.actors import (
+    ACTOR_SECTION,
+    actor_index,
+    actor_page,
+    where_they_stand,
+)
 from negotiations.reader.selectors.changes import CHANGES_LIMIT, changes_since
 from negotiations.reader.selectors.embed import embed_entries
+from negotiations.reader.selectors.entries import cite
 from negotiations.reader.selectors.home import (
     DEVELOPMENTS_ON_CARD,
     last_updated,
@@ -59,6 +65,7 @@ from negotiations.reader.selectors.timeline import (
 )
 
 SITE_NAME = "Parley"
+SIDE_NEXT_LIMIT = 3  # what comes next, in the side column of a negotiation's pages
 EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
 
 
@@ -103,7 +110,7 @@ def negotiation_links(request, negotiation):
 def negotiation_context(request, negotiation, *, current):
     """What every page of a negotiation shows in its header (read once per change)."""
     preview = user_may_preview(request.user)
-    parties, developments, earlier_states = shared(
+    parties, developments, earlier_states, upcoming = shared(
         request,
         negotiation,
         "header",
@@ -111,6 +118,7 @@ def negotiation_context(request, negotiation, *, current):
             list(negotiation.parties.all()),
             key_developments(negotiation, request.user),
             state_of_play_history(negotiation),
+            read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
         ),
         preview=preview,
     )
@@ -119,6 +127,7 @@ def negotiation_context(request, negotiation, *, current):
         "parties": parties,
         "developments": developments,
         "earlier_states": earlier_states,
+        "upcoming": upcoming,
         "last_updated": last_updated(developments),
         "record_edited": record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
@@ -204,7 +213,7 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
     drawn = tuple((entry.pk, entry.version) for entry in page.entries)
-    return fragments.kept_whole(
+    return fragments.cached_whole(
         "lanes",
         (drawn, page.complete, filtering),
         None if context["preview"] else negotiation_version(negotiation),
@@ -212,19 +221,20 @@ def page_lanes(request, negotiation, context, page, *, filtering):
     )
 
 
-def filter_form(request, negotiation, context, form):
+def filter_form(request, negotiation, context, form, *, filtering):
     """The timeline's filter form as HTML, kept under the query it was bound to and the
     negotiation's version (its actors: ``fragments``): a select of a few hundred actors
     costs a template per option."""
 
     def render():
         html = render_to_string(
-            "negotiations/timeline.html#filters", {"form": form, "links": context["links"]}
+            "negotiations/timeline.html#filters",
+            {"form": form, "links": context["links"], "filtering": filtering},
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
     bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
-    return fragments.kept_whole(
+    return fragments.cached_whole(
         "filters",
         bound,
         None if context["preview"] else negotiation_version(negotiation),
@@ -322,6 +332,7 @@ def home(request):
                 "meta": meta,
                 "negotiations": negotiations,
                 "preview": user_may_preview(request.user),
+                "current_site": "home",
             },
         )
 
@@ -349,16 +360,18 @@ def timeline(request, slug):
             filters=filters,
             cursor=cursor,
             phases=panels["phases"],
+            order=form.order(),
             version=version,
         )
         context.update(
             form=form,
             filtering=bool(filters),
-            opens_at_start=filters.get("start") is not None,
+            opens_at_start=page.opens_at_start,
             cursor=cursor,
             page=page,
             lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
-            filter_form=filter_form(request, negotiation, context, form),
+            filter_form=filter_form(request, negotiation, context, form, filtering=bool(filters)),
+            references=page.references,
             panels=panels,
             amounts=panels["amounts"],
             meta=page_meta(
@@ -422,6 +435,7 @@ def coming_next(request, slug):
         context = negotiation_context(request, negotiation, current="next")
         page = read_coming_next(negotiation, request.user)
         context.update(
+            references=cite(page.scheduled_events),
             page=page,
             meta=page_meta(
                 request,
@@ -471,6 +485,7 @@ def proposal(request, slug, pk):
         context = negotiation_context(request, negotiation, current="proposal")
         item = page.entry.as_proposal
         context.update(
+            references=cite([page.entry], page.statements),
             page=page,
             cursor=cursor,
             proposal=item,
@@ -518,6 +533,35 @@ def corrections(request, slug):
 
 
 @read_only
+def actors(request):
+    """Every actor readers meet, with the negotiations it takes part in."""
+    found = site_stamp()
+    validators = Validators(
+        found["changed"], extra=f"{request.get_full_path()}|v{found['versions']}"
+    )
+    preview = user_may_preview(request.user)
+
+    def build():
+        return render(
+            request,
+            "negotiations/actors.html",
+            {
+                "listings": actor_index(request.user),
+                "preview": preview,
+                "current_site": "actors",
+                "meta": page_meta(
+                    request,
+                    title=f"Actors — {SITE_NAME}",
+                    description="The governments, organisations and people in the "
+                    "negotiations Parley follows, each with the negotiations they take part in.",
+                ),
+            },
+        )
+
+    return respond(request, build, validators=validators, preview=preview)
+
+
+@read_only
 def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
     found = site_stamp()
@@ -528,6 +572,7 @@ def actor(request, slug):
 
     def build():
         page = actor_page(person, request.user)
+        references = cite(page.statements, page.proposals, page.expectations, page.other_entries)
         description = person.title or f"What {person.name} said, proposed and expects."
         return render(
             request,
@@ -535,6 +580,8 @@ def actor(request, slug):
             {
                 "actor": person,
                 "page": page,
+                "references": references,
+                "stories": where_they_stand(page.negotiations, request.user),
                 "limit": ACTOR_SECTION,
                 "preview": preview,
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),

@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 
 from negotiations.dates import PartialDate
 from negotiations.models import ProposalStatus
-from negotiations.reader.charts.amounts import format_amount, format_amount_exact
+from negotiations.reader.charts.money import format_amount, format_amount_exact
 from negotiations.reader.filters import Cursor
 from negotiations.reader.selectors.queries import entry_url
 

@@ -32,8 +32,28 @@ def page_types(site):
         "corrections": f"/negotiations/{slug}/corrections/",
         "proposal": f"/negotiations/{slug}/proposals/{proposal.pk}/",
         "actor": "/actors/volodymyr-zelenskyy/",
+        "actors": "/actors/",
         "embed": f"/embed/negotiations/{slug}/",
     }
+
+
+# Pages that tell a negotiation's story (the home page's card, an actor's negotiations):
+# the state of play and the latest key development must be on the first screen. The
+# actors index lists actors only.
+STORY_FIRST = {
+    "home",
+    "timeline",
+    "timeline-page",
+    "timeline-filtered",
+    "changes",
+    "next",
+    "positions",
+    "corrections",
+    "proposal",
+    "actor",
+    "embed",
+}
+NARROWEST = {"width": 320, "height": 640}
 
 
 def entries_shown(page):
@@ -49,9 +69,12 @@ def test_the_demo_timeline_renders_its_quotes_and_sources(tab, site):
     assert quote.is_visible()
     assert "Volodymyr Zelenskyy" in quote.locator("xpath=..").inner_text()
     assert entries_shown(page) == 17
-    sources = page.locator(".sources a[href^='https://apnews.com/']")
-    assert sources.count() == 17
-    assert sources.first.is_visible()
+    # The one source is listed once, at the foot; every card cites it as [1].
+    sources = page.locator(".references a[href^='https://apnews.com/']")
+    assert sources.count() == 1
+    assert page.locator("article.entry .cites a[href='#ref-1']").count() == 17
+    page.locator("article.entry .cites a.cite").first.click()
+    assert page.url.endswith("#ref-1") and sources.first.is_visible()
     assert page.locator(".badge-key").count() == 3
     assert page.locator("svg.chart-wide[role=img]").first.is_visible()
     assert not page.locator("svg.chart-tall").first.is_visible()
@@ -212,15 +235,31 @@ def test_since_your_last_visit_is_remembered_in_the_browser(tab, site):
     assert reader.errors == [] and reader.outside_requests == []
 
 
+def first_screen_problems(page, viewport):
+    """What of the story is not on the first screen: the state of play and the latest
+    key development must both end above the fold."""
+    missing = []
+    for what, selector in (
+        ("state of play", ".state-of-play-text"),
+        ("latest key development", ".developments li"),
+    ):
+        found = page.locator(selector).first
+        box = found.bounding_box() if found.count() else None
+        if box is None or box["y"] + min(box["height"], 48) > viewport["height"]:
+            missing.append(what)
+    return missing
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_every_page_type_is_clean_fits_and_passes_axe(tab, site, viewport):
     """Every page type, at desktop and phone width: no console errors, nothing loaded
-    from elsewhere, no sideways scrolling, no serious or critical axe-core violation.
+    from elsewhere, no sideways scrolling, no serious or critical axe-core violation,
+    the story (state of play, latest key development) on the first screen.
     Screenshots of each go to artifacts/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     axe = Axe()  # axe-core from the package (axe.min.js): nothing fetched
     reader = tab(viewport=viewport)
-    overflowing, violations = {}, {}
+    overflowing, violations, below_the_fold = {}, {}, {}
     for name, path in page_types(site).items():
         page = reader.open(path)
         overflow = page.evaluate(
@@ -228,6 +267,10 @@ def test_every_page_type_is_clean_fits_and_passes_axe(tab, site, viewport):
         )
         if overflow > 0:
             overflowing[name] = overflow
+        if name in STORY_FIRST:
+            missing = first_screen_problems(page, viewport)
+            if missing:
+                below_the_fold[name] = missing
         page.screenshot(path=SCREENSHOTS / f"{name}-{viewport['width']}.png", full_page=True)
         serious = [
             (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3])
@@ -237,9 +280,65 @@ def test_every_page_type_is_clean_fits_and_passes_axe(tab, site, viewport):
         if serious:
             violations[name] = serious
     assert overflowing == {}, f"pages scrolling sideways at {viewport['width']}px (px)"
+    assert below_the_fold == {}, f"not on the first screen at {viewport['width']}px"
     assert violations == {}
     assert reader.errors == [], reader.errors
     assert reader.outside_requests == [], reader.outside_requests
+
+
+def test_no_page_scrolls_sideways_at_320_px(tab, site):
+    reader = tab(viewport=NARROWEST)
+    overflowing = {}
+    for name, path in page_types(site).items():
+        page = reader.open(path)
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if overflow > 0:
+            overflowing[name] = overflow
+    assert overflowing == {}
+    assert reader.errors == [], reader.errors
+
+
+@pytest.mark.parametrize("width", [320, 375, 640, 800, 1024, 1280])
+def test_the_lanes_ticks_are_readable_at_every_width(tab, site, width):
+    """Whichever drawing shows (the tall one on phones, both running to scale), its
+    12 px tick labels are drawn at 10 px or more, and lie inside the picture."""
+    reader = tab(viewport={"width": width, "height": 900})
+    page = reader.open(site["negotiation"].get_absolute_url())
+    shown = [
+        chart
+        for chart in page.locator("figure.chart-figure svg.chart:not(.chart-amounts)").all()
+        if chart.is_visible()
+    ]
+    assert len(shown) == 1
+    scale = shown[0].evaluate(
+        "svg => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width"
+    )
+    assert 12 * scale >= 10, f"tick labels drawn at {12 * scale:.1f} px at {width} px"
+    frame = shown[0].bounding_box()
+    for label in shown[0].locator("text").all():
+        box = label.bounding_box()
+        if box and box["width"]:
+            assert (
+                frame["x"] - 1 <= box["x"]
+                and box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
+            )
+
+
+def test_the_filters_fold_on_a_phone_and_open_when_on(tab, site):
+    reader = tab(viewport=PHONE)
+    url = site["negotiation"].get_absolute_url()
+    page = reader.open(url)
+    form = page.get_by_role("search", name="Filter the timeline")
+    assert not form.get_by_label("Who").is_visible()
+    form.locator("summary").click()
+    assert form.get_by_label("Who").is_visible()
+    page = reader.open(url + "?kind=statement")
+    assert page.get_by_role("search", name="Filter the timeline").get_by_label("Kind").is_visible()
+    wide = tab(viewport=DESKTOP).open(url)
+    assert wide.get_by_role("search", name="Filter the timeline").get_by_label("Who").is_visible()
+    assert reader.errors == [], reader.errors
 
 
 STRICT_CSP = (

@@ -99,6 +99,7 @@ def page_urls(negotiation, *, proposal, actor):
         "corrections": reverse("negotiations:corrections", kwargs=slug),
         "proposal": reverse("negotiations:proposal", kwargs={**slug, "pk": proposal.pk}),
         "actor": reverse("negotiations:actor", kwargs={"slug": actor.slug}),
+        "actors": reverse("negotiations:actors"),
         "feed": reverse("negotiations:feed", kwargs=slug),
         "actor-feed": reverse("negotiations:actor_feed", kwargs={"slug": actor.slug}),
         "calendar": reverse("negotiations:calendar", kwargs=slug),
@@ -118,4 +119,5 @@ HTML_PAGES = [
     "corrections",
     "proposal",
     "actor",
+    "actors",
 ]

@@ -80,8 +80,8 @@ def test_timelinejs_export(client, demo):
         "The $500 billion demand",
         "Closing in on a deal",
     ]
-    assert data["eras"][0]["start_date"] == {"year": 2024, "month": 9, "day": 1}
-    assert data["eras"][0]["end_date"] == {"year": 2025, "month": 1, "day": 31}
+    assert data["eras"][0]["start_date"] == {"year": 2024, "month": 1, "day": 1}
+    assert data["eras"][0]["end_date"] == {"year": 2024, "month": 12, "day": 31}
 
 
 def test_timelinejs_export_of_drafts(client, negotiation):

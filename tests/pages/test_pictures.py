@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from negotiations.reader.charts.amounts import format_amount, format_amount_exact
+from negotiations.reader.charts.money import format_amount, format_amount_exact
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,18 +32,66 @@ def test_the_lanes_picture_has_a_lane_per_party_and_a_mark_per_entry(client, dem
     description = texts["lanes-wide-desc"]
     assert description.startswith("17 entries from 24 February 2022 to 23 February 2025")
     assert "Government of Ukraine: 9 entries" in description
-    assert "Government of the United States: 7 entries" in description
-    assert "Others: 3 entries" in description
+    assert "Government of the United States: 6 entries" in description
+    assert "Others: 2 entries" in description
     lanes = [
         "".join(t.text for t in text.iter(f"{SVG}tspan"))
         for text in root.iter(f"{SVG}text")
         if text.get("font-weight") == "600"
     ]
-    assert lanes == ["Government of Ukraine", "Government of the UnitedStates", "Others"]
+    assert lanes == ["Government ofUkraine", "Government of theUnited States", "Others"]
     marks = [g for g in root.iter(f"{SVG}g") if "mark" in (g.get("class") or "")]
-    # 17 entries; the invasion (Ukraine and Russia) and the talks (both parties) twice.
-    assert len(marks) == 19
+    # One mark per entry: 17 entries, 17 marks.
+    assert len(marks) == 17
     assert all(g.find(f"{SVG}title").text for g in marks)
+    titles = [g.find(f"{SVG}title").text for g in marks]
+    assert len([t for t in titles if "full-scale invasion" in t]) == 1
+    # The invasion (Ukraine and Russia) and the talks (both parties) reach a second
+    # lane with a line, not a second mark.
+    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "joint"]) == 2
+
+
+@pytest.mark.parametrize("variant", ["wide", "tall"])
+def test_the_key_moments_are_labelled_on_the_picture(client, demo, variant):
+    from negotiations.reader.charts.lanes import lanes
+
+    entries = list(demo.entries.timeline().order_by("date_start", "sequence", "pk"))
+    chart = lanes(entries, demo.parties.all(), title="t")
+    root = ET.fromstring(str(getattr(chart, variant).svg))
+    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("font-weight") == "700"]
+    # The $500 billion demand: demanded, rejected, withdrawn, in that order.
+    story = [label for label in labels if label.startswith("$500bn")]
+    assert story == ["$500bn proposed", "$500bn rejected", "$500bn withdrawn"]
+    assert "Expected by 2 Mar 2025" in labels or "Due 2 Mar 2025" in labels
+    # The text alternative says them all.
+    assert "Feb 2025, $500bn rejected; 23 Feb 2025, $500bn withdrawn" in chart.description
+    # Every label lies inside the drawing.
+    width = float(root.get("width"))
+    for text in root.iter(f"{SVG}text"):
+        if text.get("x") is not None:
+            assert 0 <= float(text.get("x")) <= width
+
+
+def test_the_phone_drawing_runs_to_scale_too(client, demo):
+    from negotiations.reader.charts.lanes import lanes
+
+    entries = list(demo.entries.timeline().order_by("date_start", "sequence", "pk"))
+    root = ET.fromstring(str(lanes(entries, demo.parties.all(), title="t").tall.svg))
+    ys = {
+        t.text: float(t.get("y"))
+        for t in root.iter(f"{SVG}text")
+        if t.get("text-anchor") == "end" and t.get("font-size") == "12"
+    }
+    assert list(ys) == ["24 Feb 2022", "2024", "2025", "Feb 2025", "23 Feb 2025"]
+    # 1 Jan → 1 Feb 2025 (31 days) takes more room than 1 → 23 Feb (22 days), to scale;
+    # the years between 2022 and 2025 are two breaks.
+    assert (ys["Feb 2025"] - ys["2025"]) / (ys["23 Feb 2025"] - ys["Feb 2025"]) == pytest.approx(
+        31 / 22, rel=0.01
+    )
+    assert len([g for g in root.iter(f"{SVG}g") if g.get("class") == "time-break"]) == 2
+    # Tick labels never overlap: 15 px apart at least.
+    tops = sorted(ys.values())
+    assert all(b - a >= 15 for a, b in itertools.pairwise(tops))
 
 
 def test_the_amounts_picture(client, demo):
@@ -106,13 +154,14 @@ def test_the_lanes_run_to_scale_with_breaks_for_long_gaps(client, demo):
     ticks = {
         t.text: float(t.get("x"))
         for t in root.iter(f"{SVG}text")
-        if t.get("text-anchor") == "middle" and t.text
+        if t.get("text-anchor") == "middle" and t.get("fill") == "#3d434a" and t.text
     }
     # Within February 2025, to scale: the 22 days from the 1st to the 23rd take room.
     assert ticks["23 Feb 2025"] - ticks["Feb 2025"] > 100
-    # Labels never overlap: each is at least its own width away from the previous.
-    xs = sorted(ticks.values())
-    assert all(b - a > 40 for a, b in itertools.pairwise(xs))
+    # Labels never overlap (12 px text: at least 7 px a character) nor leave the drawing.
+    placed = sorted((x, len(label) * 7 / 2) for label, x in ticks.items())
+    assert all(a + wa < b - wb for (a, wa), (b, wb) in itertools.pairwise(placed))
+    assert all(x + w <= float(root.get("width")) for x, w in placed)
 
 
 def test_time_scale_places_dates_in_stretches():

@@ -40,7 +40,9 @@ def test_same_number_of_queries_at_two_sizes(client, negotiation, output):
     assert negotiation.entries.count() == 6 * 6
     large = count(client, url)
     assert large == small, f"{output}: {small} queries for 6 entries, {large} for 36"
-    assert small <= 25, f"{output}: {small} queries"
+    # Up to 30: the side column of a negotiation's pages reads what comes next (once per
+    # reader version and day, kept with the header).
+    assert small <= 30, f"{output}: {small} queries"
 
 
 @pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])

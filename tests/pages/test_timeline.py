@@ -40,7 +40,10 @@ def test_the_demo_timeline_shows_quotes_speakers_and_sources(page):
     assert "Direct quote" in text and "Paraphrase" in text
     assert "Written document or post" in text
     html = page.content.decode()
-    assert html.count('href="https://apnews.com/article/ukraine-us-minerals-deal') == 17
+    # The one source is listed once, numbered, at the foot; each card cites it.
+    assert html.count('href="https://apnews.com/article/ukraine-us-minerals-deal') == 1
+    assert html.count('<a href="#ref-1" class="cite">[1]') == 17
+    assert '<li id="ref-1" value="1"><a href="https://apnews.com/article/' in html
     assert "Associated Press, 25 February 2025" in text
 
 
@@ -84,11 +87,10 @@ def test_every_entry_has_a_permalink_anchor(page, demo):
 
 def test_phases_are_shown_as_eras_in_order(page):
     titles = re.findall(r'<h3 class="era-title" id="era-\d+">([^<]+)', page.content.decode())
-    # "2024" and "2025" overlap "Ukraine's offer" (September 2024 – January 2025),
-    # "February 2025" overlaps the next two: each is placed before the first it overlaps.
+    # "2024" lies within "Ukraine's offer", "February 2025" within "The $500 billion
+    # demand"; "2025" overlaps the last two: placed before the first of them.
     assert [t.strip() for t in titles] == [
         "Earlier",
-        "Dated only roughly",
         "Ukraine&#x27;s offer",
         "Dated only roughly",
         "The $500 billion demand",
@@ -212,3 +214,48 @@ def test_a_renamed_negotiation_moves_to_its_new_address(client, demo, editor):
     save_record(demo, by=editor)
     assert client.get("/negotiations/minerals-talks/").status_code == 200
     assert client.get(old).status_code == 404  # not the copy kept under the new stamp
+
+
+def test_an_event_time_is_shown_with_its_time_zone(client, negotiation):
+    import datetime
+
+    from tests import factories
+
+    factories.EventFactory(
+        negotiation=negotiation,
+        date="2025-02-23",
+        title="Forum in Kyiv",
+        time=datetime.time(14, 30),
+        timezone="Europe/Kyiv",
+    )
+    factories.EventFactory(
+        negotiation=negotiation, date="2025-02-24", title="Call", time=datetime.time(9, 0)
+    )
+    html = client.get(negotiation.get_absolute_url()).content.decode()
+    assert (
+        '<time class="entry-time" datetime="2025-02-23T14:30:00+02:00">14:30 EET (Europe/Kyiv)'
+        "</time>" in html
+    )
+    # No zone given: the site's (UTC), said all the same.
+    assert '<time class="entry-time" datetime="2025-02-24T09:00:00+00:00">09:00 UTC</time>' in html
+
+
+def test_sources_are_numbered_once_per_page_in_order_of_citation(client, negotiation):
+    from tests import factories
+
+    first = factories.SourceFactory(title="First report")
+    second = factories.SourceFactory(title="Second report")
+    older = factories.EventFactory(negotiation=negotiation, date="2025-01-01", title="Older")
+    older.sources.set([first])
+    newer = factories.EventFactory(negotiation=negotiation, date="2025-01-02", title="Newer")
+    newer.sources.set([second, first])
+    html = client.get(negotiation.get_absolute_url()).content.decode()
+    references = html.split('id="references-title"')[1]
+    assert references.index("First report") < references.index("Second report")
+    assert html.count(">First report</a>") == 1 and html.count(">Second report</a>") == 1
+    newer_card = html.split(f'id="entry-{newer.pk}"')[1].split("</article>")[0]
+    assert '<a href="#ref-1" class="cite">[1]' in newer_card
+    assert '<a href="#ref-2" class="cite">[2]' in newer_card
+    # Feeds keep the full source line under each entry.
+    feed = client.get(negotiation.get_absolute_url() + "feed/").content.decode()
+    assert feed.count("Second report") >= 1

@@ -23,6 +23,8 @@ Python (a template per mark cost more than the rest of a page); every text goes
 through ``escape``.
 """
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 from django.utils.safestring import mark_safe
@@ -31,6 +33,7 @@ from django.utils.text import capfirst
 from negotiations.dates import PartialDate
 from negotiations.models import EntryType
 from negotiations.reader.charts.markup import _lanes_tall_svg, _lanes_wide_svg
+from negotiations.reader.charts.money import format_amount
 from negotiations.reader.selectors.queries import acting_actors
 
 FONT = "system-ui, sans-serif"
@@ -72,6 +75,12 @@ class Mark:
     color: str
     key: bool = False
     label: str = ""
+    column: int = 0  # which date
+    lane: int = 0
+    also: tuple = ()  # the other lanes its entry reached
+    moment: str = ""  # its label on the picture, a key development's
+    order: int = 0  # its entry's place in the timeline
+    entry: object = None
 
     @property
     def shape(self):
@@ -128,6 +137,7 @@ class LanesChart:
     wide: Drawing
     tall: Drawing
     kinds: list
+    moments: list = field(default_factory=list)  # the labels of the key developments
 
     @property
     def is_empty(self):
@@ -136,6 +146,11 @@ class LanesChart:
 
 def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
     """The lanes picture of ``entries`` (timeline order), a lane per party + others.
+
+    One mark per entry, in the lane of the first party that acted in it (in the order
+    of ``parties``), else in "Others"; an entry more lanes took part in (the invasion:
+    Russia and Ukraine) has a thin line from its mark across them. The key
+    developments (``Entry.is_development``) are labelled on the picture.
 
     ``scope`` says which part of a longer timeline ``entries`` are, for the text
     alternative: ``"page"`` (one page of it) or ``"latest"`` (its latest entries);
@@ -147,7 +162,7 @@ def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
         Lane(key=f"party-{p.pk}", label=p.name, url=p.get_absolute_url()) for p in parties
     ]
     others = Lane(key="others", label="Others")
-    placed = []  # (entry, lane index)
+    placed = []  # (entry, lane index, the other lanes it reaches)
     for entry in entries:
         indexes = set()
         for actor in acting_actors(entry):
@@ -157,10 +172,14 @@ def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
                 indexes.add(party_ids[actor.affiliation_id])
             else:
                 indexes.add(len(parties))
-        for index in sorted(indexes or {len(parties)}):
-            placed.append((entry, index))
-            (chart_lanes[index] if index < len(parties) else others).entries.append(entry)
-    if others.entries or not chart_lanes:
+        lane, *also = sorted(indexes or {len(parties)})
+        placed.append((entry, lane, tuple(also)))
+        (chart_lanes[lane] if lane < len(parties) else others).entries.append(entry)
+    if (
+        others.entries
+        or not chart_lanes
+        or any(len(parties) in also for _entry, _lane, also in placed)
+    ):
         chart_lanes.append(others)
 
     dates = []
@@ -170,9 +189,10 @@ def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
             dates.append(date)
     columns = {date: index for index, date in enumerate(dates)}
     cells = {}
-    for entry, lane in placed:
+    for order, (entry, lane, also) in enumerate(placed):
+        entry.timeline_order = order
         column = columns[PartialDate(entry.date_start, entry.date_precision)]
-        cells.setdefault((column, lane), []).append(entry)
+        cells.setdefault((column, lane), []).append((entry, also))
 
     kinds = [kind for kind in KINDS if any(e.entry_type == kind for e in entries)]
     legend = [{"kind": kind, "label": KINDS[kind][2], "color": KINDS[kind][1]} for kind in kinds]
@@ -192,6 +212,7 @@ def lanes(entries, parties, *, title, id_prefix="lanes", scope=None):
         wide=wide,
         tall=tall,
         kinds=legend,
+        moments=list(dict.fromkeys(moment_label(e) for e in entries if e.is_development)),
     )
 
 
@@ -204,11 +225,20 @@ def lanes_description(entries, chart_lanes, dates, *, scope=None):
     counts = "; ".join(
         f"{lane.label}: {len(lane.entries)} {'entry' if len(lane.entries) == 1 else 'entries'}"
         for lane in chart_lanes
+        if lane.entries
     )
     key = sum(1 for entry in entries if entry.key)
     key_text = (
         f" {key} key {'entry is' if key == 1 else 'entries are'} drawn larger." if key else ""
     )
+    moments = list(
+        dict.fromkeys(
+            f"{PartialDate(entry.date_start, entry.date_precision).short}, {moment_label(entry)}"
+            for entry in entries
+            if entry.is_development
+        )
+    )
+    moments_text = f" Labelled: {'; '.join(moments)}." if moments else ""
     what = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
     if scope == "page":
         what, rest = f"The {what} on this page of the timeline", " Other pages draw their own."
@@ -217,25 +247,73 @@ def lanes_description(entries, chart_lanes, dates, *, scope=None):
     else:
         rest = ""
     return (
-        f"{what} {span}, in a lane for whoever acted. {counts}.{key_text} Across the page, "
-        "time runs to scale, with a break (two strokes on the axis) where more than three "
-        f"months pass between two dates; on a narrow screen, a row per date.{rest}"
+        f"{what} {span}, a mark each, in the lane of the first party that acted (a line "
+        f"joins the other lanes that took part). {counts}.{key_text}{moments_text} Time runs "
+        "to scale, with a break (two strokes on the axis) where more than three months pass "
+        f"between two dates.{rest}"
     )
+
+
+MOMENT_CHARS = 30  # the longest label of a moment on the picture
+
+
+def moment_label(entry, limit=MOMENT_CHARS):
+    """A key development as the picture labels it, in at most ``limit`` characters:
+    "$500bn proposed", "$500bn withdrawn", "Expected by 2 Mar 2025", else its
+    headline, cut short. A cached ``timeline.ListedEntry`` carries its label already."""
+    known = getattr(entry, "moment", None)
+    if known is not None:
+        return known
+    specific = entry.specific
+    if entry.entry_type in (EntryType.PROPOSAL, EntryType.STATUS_CHANGE):
+        proposal = specific if entry.entry_type == EntryType.PROPOSAL else specific.proposal
+        name = (
+            format_amount(proposal.amount, proposal.currency, short=True)
+            if proposal.amount is not None
+            else proposal.title
+        )
+        if entry.entry_type == EntryType.PROPOSAL:
+            what = "proposed"
+        else:
+            what = specific.get_status_display().lower()
+        room = limit - len(what) - 1
+        if len(name) > room:
+            name = name[: room - 1].rstrip() + "…"
+        return f"{name} {what}"
+    if entry.entry_type == EntryType.EXPECTATION and specific.due_date is not None:
+        text = f"Expected by {specific.due_date.short}"
+        if len(text) > limit:
+            text = f"Due {specific.due_date.short}"
+    else:
+        text = entry.headline
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _moments(marks):
+    """The marks of the key developments, in timeline order, once per label and date (a
+    proposal and its "proposed" status change the same day read as one)."""
+    seen, found = set(), []
+    for mark in sorted(marks, key=lambda mark: mark.order):
+        if mark.moment and (mark.column, mark.moment) not in seen:
+            seen.add((mark.column, mark.moment))
+            found.append(mark)
+    return found
 
 
 def _marks(cells, position, spread):
     """Place the marks of every cell; ``position(column, lane)`` is the cell's centre and
-    ``spread`` the room (px) along x for the marks of one cell (one for all, or a list
-    by column)."""
+    ``spread`` the room (px) for the marks of one cell (one for all, or a list by
+    column), along x (``along="x"``) or y."""
     marks = []
     for (column, lane), cell_entries in cells.items():
         cx, cy = position(column, lane)
         count = len(cell_entries)
         room = spread[column] if isinstance(spread, list) else spread
         step = min(15.0, max(room - 10, 0) / max(count - 1, 1)) if count > 1 else 0
-        for index, entry in enumerate(cell_entries):
+        for index, (entry, also) in enumerate(cell_entries):
             _shape, color, kind_label = KINDS[entry.entry_type]
             date = PartialDate(entry.date_start, entry.date_precision)
+            label = moment_label(entry) if entry.is_development else ""
             marks.append(
                 Mark(
                     kind=entry.entry_type,
@@ -245,8 +323,15 @@ def _marks(cells, position, spread):
                     color=color,
                     key=entry.key,
                     label=f"{capfirst(date.reading)} — {kind_label}: {entry.headline}",
+                    column=column,
+                    lane=lane,
+                    also=also,
+                    moment=label,
+                    order=entry.timeline_order,
+                    entry=entry,
                 )
             )
+    marks.sort(key=lambda mark: (mark.column, mark.lane, mark.x))
     return marks
 
 
@@ -254,6 +339,7 @@ LONG_GAP_DAYS = 90  # a longer quiet between two dates is drawn as a break
 SEGMENT_MIN = 70  # px: the least room a stretch of time gets
 BREAK_WIDTH = 26  # px between two stretches
 LABEL_CHAR = 7.2  # px per character of a 12 px tick label
+LABEL_LINE = 15  # px between two tick labels one above the other (the tall drawing)
 
 
 def time_scale(dates, length):
@@ -288,11 +374,13 @@ def time_scale(dates, length):
     return xs, breaks
 
 
-def readable_labels(xs, labels):
-    """Keep the labels that do not overlap the one kept before (the first always)."""
+def readable_labels(xs, labels, *, extent=None):
+    """Keep the labels that do not overlap the one kept before (the first always);
+    ``extent(label)``: the room a label takes along the axis (its width by default)."""
+    extent = extent or (lambda label: len(label) * LABEL_CHAR)
     kept, right_edge = [], float("-inf")
     for x, label in zip(xs, labels, strict=True):
-        half = len(label) * LABEL_CHAR / 2
+        half = extent(label) / 2
         if x - half >= right_edge + 6:
             kept.append(label)
             right_edge = x + half
@@ -301,13 +389,31 @@ def readable_labels(xs, labels):
     return kept
 
 
+def _place_in_rows(spans, rows):
+    """Put each (start, end) span in the first of ``rows`` rows where it overlaps no
+    span already there; None where none is free."""
+    ends = [float("-inf")] * rows
+    placed = []
+    for start, end in spans:
+        row = next((n for n in range(rows) if start >= ends[n] + 8), None)
+        if row is not None:
+            ends[row] = end
+        placed.append(row)
+    return placed
+
+
+WIDE_WIDTH = 720  # the column's width at 1280 px: drawn at about its own size
+TALL_WIDTH = 340  # a phone's column: 12 px text stays above 10 px at 320 px
+MOMENT_ROWS = 4
+
+
 def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
-    left, right, top, lane_height, bottom = 220, 20, 44, 54, 52
-    width = 960
+    width, left, right, lane_height, bottom = WIDE_WIDTH, 168, 16, 50, 34
+    legend_items = _legend_items(
+        [*legend, KEY_LEGEND], [(16 + 116 * n, 18) for n in range(len(legend) + 1)]
+    )
     plot = width - left - right
-    height = top + lane_height * len(chart_lanes) + bottom
     xs, breaks = time_scale(dates, plot)
-    labels = readable_labels(xs, [short_date(date) for date in dates])
     # Marks of one date share the room up to its neighbours.
     spreads = [
         min(
@@ -316,13 +422,45 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
         )
         for i in range(len(xs))
     ]
+    # The labels of the key developments, in up to three rows above the lanes, each at
+    # its mark's x (kept inside the drawing), a leader line down to the mark.
+    rows_top = 40
+    lanes_top_if = rows_top + 18 * MOMENT_ROWS + 8
 
     def position(column, lane):
-        return left + xs[column], top + lane_height * (lane + 0.5)
+        return left + xs[column], lanes_top_if + lane_height * (lane + 0.5)
+
+    marks = _marks(cells, position, spreads)
+    moments = _moments(marks)
+    spans = []
+    for mark in moments:
+        half = len(mark.moment) * 7.4 / 2
+        centre = min(max(mark.x, half + 4), width - half - 4)
+        spans.append((centre - half, centre + half))
+    rows = _place_in_rows(spans, MOMENT_ROWS)
+    used = max((row for row in rows if row is not None), default=-1) + 1
+    top = rows_top + 18 * used + (8 if used else 0)
+    shift = top - lanes_top_if
+    for mark in marks:
+        mark.y = round(mark.y + shift, 1)
+    labels = [
+        {
+            "x": round((start + end) / 2, 1),
+            "y": rows_top + 12 + 18 * row,
+            "text": mark.moment,
+            "mark_x": mark.x,
+            "mark_y": mark.y - mark.size - 2,
+            "line_y": rows_top + 15 + 18 * row,
+        }
+        for mark, (start, end), row in zip(moments, spans, rows, strict=True)
+        if row is not None
+    ]
+    height = top + lane_height * len(chart_lanes) + bottom
+    tick_labels = readable_labels(xs, [short_date(date) for date in dates])
 
     lanes_drawn = []
     for index, lane in enumerate(chart_lanes):
-        lines = wrap(lane.label, 28)[:2]
+        lines = wrap(lane.label, 20)[:2]
         middle = top + lane_height * (index + 0.5)
         lanes_drawn.append(
             {
@@ -333,10 +471,20 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
             }
         )
     plot_bottom = top + lane_height * len(chart_lanes)
-    ticks = [
-        {"x": round(left + xs[index], 1), "label": labels[index], "label_y": plot_bottom + 20}
-        for index in range(len(dates))
-    ]
+    ticks = []
+    for index, label in enumerate(tick_labels):
+        # A label near the edge moves inside the drawing, its line stays at its date.
+        half = len(label) * LABEL_CHAR / 2
+        x = round(left + xs[index], 1)
+        ticks.append(
+            {
+                "x": x,
+                "label": label,
+                "label_x": round(min(x, width - half - 2), 1),
+                "label_y": plot_bottom + 20,
+            }
+        )
+    joints = _joints(marks, lambda lane: top + lane_height * (lane + 0.5), along="y")
     drawing = Drawing(width=width, height=height)
     drawing.svg = mark_safe(
         _lanes_wide_svg(
@@ -353,54 +501,102 @@ def _draw_wide(chart_lanes, dates, cells, legend, context, prefix):
                 "lanes": lanes_drawn,
                 "ticks": ticks,
                 "breaks": [round(left + x, 1) for x in breaks],
-                "marks": _marks(cells, position, spreads),
-                "legend": _legend_items(
-                    [*legend, KEY_LEGEND], [(left + 130 * n, 20) for n in range(len(legend) + 1)]
-                ),
+                "marks": marks,
+                "joints": joints,
+                "moments": labels,
+                "legend": legend_items,
             },
         )
     )
     return drawing
 
 
+def _joints(marks, centre_of_lane, *, along):
+    """A line from each mark across the other lanes its entry reached."""
+    joints = []
+    for mark in marks:
+        if not mark.also:
+            continue
+        ends = [centre_of_lane(lane) for lane in mark.also]
+        here = mark.y if along == "y" else mark.x
+        low, high = min(here, *ends), max(here, *ends)
+        if along == "y":
+            joints.append({"x1": mark.x, "y1": low, "x2": mark.x, "y2": high, "ends": ends})
+        else:
+            joints.append({"x1": low, "y1": mark.y, "x2": high, "y2": mark.y, "ends": ends})
+    return joints
+
+
+GOVERNMENT_OF = re.compile(r"^Government of (the )?", re.IGNORECASE)
+
+
+def narrow_label(label):
+    """A lane's name in a phone's narrow column: "Government of the United States"
+    reads "United States" (the full name is in the text alternative)."""
+    return GOVERNMENT_OF.sub("", label) or label
+
+
 def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
-    width, left, right, row_height = 360, 92, 8, 34
-    lane_width = (width - left - right) / max(len(chart_lanes), 1)
-    chars = max(8, int(lane_width / 7.4))
-    label_lines = [wrap(lane.label, chars)[:4] for lane in chart_lanes]
-    legend_rows = (len(legend) + 1 + 2) // 3
-    legend_height = 22 * legend_rows + 8
-    header = legend_height + 14 * max((len(lines) for lines in label_lines), default=1) + 12
-    top = header
-    height = top + row_height * max(len(dates), 1) + 12
+    """Time runs down the drawing, to scale as across the wide one, a lane per column;
+    at the left each date, with the key developments of that date under it."""
+    width, left, right = TALL_WIDTH, 126, 6
+    lanes_width = width - left - right
+    lane_width = lanes_width / max(len(chart_lanes), 1)
+    chars = max(6, int(lane_width / 6.0))
+    label_lines = [wrap(narrow_label(lane.label), chars)[:4] for lane in chart_lanes]
+    items = [*legend, KEY_LEGEND]
+    legend_items = _legend_items(
+        items, [(12 + 150 * (n % 2), 14 + 22 * (n // 2)) for n in range(len(items))]
+    )
+    legend_height = 22 * ((len(items) + 1) // 2) + 8
+    top = legend_height + 13 * max((len(lines) for lines in label_lines), default=1) + 18
+    gaps = sum(
+        1
+        for a, b in itertools.pairwise(dates)
+        if b.start.toordinal() - a.start.toordinal() > LONG_GAP_DAYS
+    )
+    length = 44 * max(len(dates), 3) + (SEGMENT_MIN + BREAK_WIDTH) * gaps
+    ys, breaks = time_scale(dates, length)
 
     def position(column, lane):
-        return left + lane_width * (lane + 0.5), top + row_height * (column + 0.5)
+        return left + lane_width * (lane + 0.5), top + ys[column]
 
+    # Several marks of one cell side by side across the lane.
+    marks = _marks(cells, position, min(lane_width - 6, 40.0))
+    by_date = {}
+    room = int((left - 12) / 7.0)  # 11 px bold: up to 7 px a character
+    for mark in _moments(marks):
+        by_date.setdefault(mark.column, []).append(moment_label(mark.entry, room))
+    # The left column, line by line: a date, then its moments; a line that would
+    # overlap the one above moves down a little, or is left out (the text
+    # alternative has them all).
+    ticks, labels, bottom_edge = [], [], float("-inf")
+    for column, y in enumerate(ys):
+        y = top + y
+        shown = y >= bottom_edge + LABEL_LINE
+        ticks.append({"y": round(y, 1), "label": short_date(dates[column]) if shown else ""})
+        if shown:
+            bottom_edge = y
+        for text in by_date.get(column, []):
+            line = max(y + LABEL_LINE, bottom_edge + LABEL_LINE)
+            if line - y > 3 * LABEL_LINE:
+                break
+            bottom_edge = line
+            labels.append({"x": left - 6, "y": round(line + 4, 1), "text": text})
+    height = round(max(top + length, bottom_edge + 8) + 10)
     lanes_drawn = [
         {
             "x": round(left + lane_width * index, 1),
             "mid": round(left + lane_width * (index + 0.5), 1),
             "lines": [
-                {"text": line, "y": legend_height + 14 * (n + 1)}
+                {"text": line, "y": legend_height + 13 * (n + 1)}
                 for n, line in enumerate(label_lines[index])
             ],
             "shade": index % 2 == 0,
         }
         for index, lane in enumerate(chart_lanes)
     ]
-    ticks = [
-        {
-            "y": round(top + row_height * (index + 0.5), 1),
-            "label": short_date(date),
-            "label_x": left - 6,
-        }
-        for index, date in enumerate(dates)
-    ]
-    items = [*legend, KEY_LEGEND]
-    legend_items = _legend_items(
-        items, [(10 + 116 * (n % 3), 14 + 22 * (n // 3)) for n in range(len(items))]
-    )
+    joints = _joints(marks, lambda lane: left + lane_width * (lane + 0.5), along="x")
     drawing = Drawing(width=width, height=height)
     drawing.svg = mark_safe(
         _lanes_tall_svg(
@@ -413,11 +609,14 @@ def _draw_tall(chart_lanes, dates, cells, legend, context, prefix):
                 "right": width - right,
                 "top": top,
                 "lane_width": round(lane_width, 1),
-                "lane_top": top - 6,
-                "lane_height": height - 12 - (top - 6),
+                "lane_top": top - 12,
+                "lane_height": height - 4 - (top - 12),
                 "lanes": lanes_drawn,
                 "ticks": ticks,
-                "marks": _marks(cells, position, lane_width),
+                "breaks": [round(top + y, 1) for y in breaks],
+                "marks": marks,
+                "joints": joints,
+                "moments": labels,
                 "legend": legend_items,
             },
         )
@@ -446,8 +645,3 @@ def _legend_items(items, positions):
             }
         )
     return placed
-
-
-# --------------------------------------------------------------------------- #
-# Amounts over time
-# --------------------------------------------------------------------------- #

@@ -25,28 +25,28 @@ def _legend_svg(legend):
     for item in legend:
         kind, x, y, color = item["kind"], item["x"], item["y"], escape(item["color"])
         if kind == "key":
-            glyph = (
+            shape = (
                 f'<circle cx="{x}" cy="{y}" r="6" fill="#ffffff" stroke="#111111" '
                 'stroke-width="2.5"/>'
             )
         elif kind == "statement":
-            glyph = f'<circle cx="{x}" cy="{y}" r="5" fill="{color}"/>'
+            shape = f'<circle cx="{x}" cy="{y}" r="5" fill="{color}"/>'
         elif kind == "expectation":
-            glyph = (
+            shape = (
                 f'<circle cx="{x}" cy="{y}" r="5" fill="#ffffff" stroke="{color}" '
                 'stroke-width="2.5"/>'
             )
         elif kind == "status_change":
-            glyph = (
+            shape = (
                 f'<rect x="{item["square_x"]}" y="{item["square_y"]}" width="10" height="10" '
                 f'fill="{color}"/>'
             )
         elif kind == "proposal":
-            glyph = f'<polygon points="{item["diamond"]}" fill="{color}"/>'
+            shape = f'<polygon points="{item["diamond"]}" fill="{color}"/>'
         else:
-            glyph = f'<polygon points="{item["triangle"]}" fill="{color}"/>'
+            shape = f'<polygon points="{item["triangle"]}" fill="{color}"/>'
         out.append(
-            f'{glyph}<text x="{item["text_x"]}" y="{item["text_y"]}" fill="#1f2328" '
+            f'{shape}<text x="{item["text_x"]}" y="{item["text_y"]}" fill="#1f2328" '
             f'font-size="12">{escape(item["label"])}</text>\n'
         )
     return "".join(out) + "\n"
@@ -58,27 +58,27 @@ def _marks_svg(marks):
         edge = "#111" if mark.key else "#fff"
         color = escape(mark.color)
         if mark.shape == "circle":
-            glyph = (
+            shape = (
                 f'<circle cx="{mark.x}" cy="{mark.y}" r="{mark.size}" fill="{color}" '
                 f'stroke="{edge}" stroke-width="{mark.stroke_width}"/>'
             )
         elif mark.shape == "ring":
-            glyph = (
+            shape = (
                 f'<circle cx="{mark.x}" cy="{mark.y}" r="{mark.size}" fill="#fff" '
                 f'stroke="{color}" stroke-width="{"3.5" if mark.key else "2.5"}"/>'
             )
         elif mark.shape == "square":
-            glyph = (
+            shape = (
                 f'<rect x="{mark.left}" y="{mark.top}" width="{mark.side}" height="{mark.side}" '
                 f'fill="{color}" stroke="{edge}" stroke-width="{mark.stroke_width}"/>'
             )
         else:
-            glyph = (
+            shape = (
                 f'<polygon points="{mark.points}" fill="{color}" stroke="{edge}" '
                 f'stroke-width="{mark.stroke_width}"/>'
             )
         out.append(
-            f'<g class="mark mark-{escape(mark.kind)}">{glyph}'
+            f'<g class="mark mark-{escape(mark.kind)}">{shape}'
             f"<title>{escape(mark.label)}</title></g>\n"
         )
     return "".join(out) + "\n"
@@ -113,11 +113,49 @@ def _lanes_wide_svg(c):
         )
         if tick["label"]:
             out.append(
-                f'<text x="{tick["x"]}" y="{tick["label_y"]}" text-anchor="middle" '
+                f'<text x="{tick["label_x"]}" y="{tick["label_y"]}" text-anchor="middle" '
                 f'fill="#3d434a" font-size="12">{escape(tick["label"])}</text>'
             )
         out.append("\n")
-    out += [_legend_svg(c["legend"]), _marks_svg(c["marks"]), "</svg>\n"]
+    out += [
+        _legend_svg(c["legend"]),
+        _joints_svg(c["joints"]),
+        _marks_svg(c["marks"]),
+        _moments_svg(c["moments"]),
+        "</svg>\n",
+    ]
+    return "".join(out)
+
+
+def _joints_svg(joints):
+    """The line from a mark across the other lanes its entry reached, a dot in each."""
+    out = []
+    for joint in joints:
+        vertical = joint["x1"] == joint["x2"]
+        dots = "".join(
+            f'<circle cx="{joint["x1"] if vertical else end}" '
+            f'cy="{end if vertical else joint["y1"]}" '
+            'r="3" fill="#ffffff" stroke="#57606a" stroke-width="1.5"/>'
+            for end in joint["ends"]
+        )
+        out.append(
+            f'<g class="joint"><line x1="{joint["x1"]}" y1="{joint["y1"]}" x2="{joint["x2"]}" '
+            f'y2="{joint["y2"]}" stroke="#57606a" stroke-width="1.5"/>{dots}</g>\n'
+        )
+    return "".join(out)
+
+
+def _moments_svg(moments):
+    """The key developments' labels above the lanes, a leader line down to each mark."""
+    out = []
+    for moment in moments:
+        out.append(
+            f'<g class="moment"><line x1="{moment["mark_x"]}" y1="{moment["line_y"]}" '
+            f'x2="{moment["mark_x"]}" y2="{moment["mark_y"]}" stroke="#8c959f" '
+            f'stroke-width="1"/><text x="{moment["x"]}" y="{moment["y"]}" '
+            'text-anchor="middle" fill="#1f2328" font-weight="700" font-size="12">'
+            f"{escape(moment['text'])}</text></g>\n"
+        )
     return "".join(out)
 
 
@@ -131,17 +169,38 @@ def _lanes_tall_svg(c):
         out.append(
             f'<rect x="{lane["x"]}" y="{c["lane_top"]}" width="{c["lane_width"]}" '
             f'height="{c["lane_height"]}" fill="{"#f2f4f7" if lane["shade"] else "#ffffff"}"/>\n'
-            '<text text-anchor="middle" fill="#1f2328" font-weight="600" font-size="11">'
+            '<text text-anchor="middle" fill="#1f2328" font-weight="600" font-size="10">'
             f"{lines}</text>\n"
         )
     for tick in c["ticks"]:
         out.append(
             f'<line x1="{c["left"]}" y1="{tick["y"]}" x2="{c["right"]}" y2="{tick["y"]}" '
             'stroke="#c9ced6" stroke-width="1" stroke-dasharray="2 3"/>\n'
-            f'<text x="{tick["label_x"]}" y="{tick["y"]}" dy="4" text-anchor="end" '
-            f'fill="#3d434a" font-size="11">{escape(tick["label"])}</text>\n'
         )
-    out += [_legend_svg(c["legend"]), _marks_svg(c["marks"]), "</svg>\n"]
+        if tick["label"]:
+            out.append(
+                f'<text x="{c["left"] - 6}" y="{tick["y"]}" dy="4" text-anchor="end" '
+                f'fill="#3d434a" font-size="12">{escape(tick["label"])}</text>\n'
+            )
+    for y in c["breaks"]:
+        out.append(
+            f'<g class="time-break"><title>A long gap: time is not to scale here</title>'
+            f'<line x1="{c["left"] - 8}" y1="{y - 1}" x2="{c["left"] + 8}" y2="{y - 7}" '
+            'stroke="#3d434a" stroke-width="2"/>'
+            f'<line x1="{c["left"] - 8}" y1="{y + 7}" x2="{c["left"] + 8}" y2="{y + 1}" '
+            'stroke="#3d434a" stroke-width="2"/></g>\n'
+        )
+    out += [
+        _legend_svg(c["legend"]),
+        _joints_svg(c["joints"]),
+        _marks_svg(c["marks"]),
+        "".join(
+            f'<text class="moment" x="{m["x"]}" y="{m["y"]}" text-anchor="end" fill="#1f2328" '
+            f'font-weight="700" font-size="11">{escape(m["text"])}</text>\n'
+            for m in c["moments"]
+        ),
+        "</svg>\n",
+    ]
     return "".join(out)
 
 

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from negotiations.models import Actor, EntryType
+from negotiations.models import Actor, EntryType, Event, Negotiation, Proposal
 from negotiations.reader.selectors.entries import decorate, trails_for
+from negotiations.reader.selectors.home import with_developments
 from negotiations.reader.selectors.queries import (
+    ACTOR_COLUMNS,
     NEWEST_FIRST,
     involvement,
     picked_ids,
@@ -120,3 +122,53 @@ def actor_page(actor, user, *, limit=None):
 # --------------------------------------------------------------------------- #
 # Home
 # --------------------------------------------------------------------------- #
+
+
+@dataclass
+class ActorListing:
+    actor: Actor
+    negotiations: list  # the negotiations it is a party to or acts in, by title
+
+
+def actor_index(user):
+    """Every actor readers meet — a party to a negotiation, or acting in a readable
+    entry (``ACTOR_COLUMNS``, a proposal's addressees, an event's participants) — by
+    name, each with those negotiations. Five queries, whatever the number of actors."""
+    pairs = set(Negotiation.parties.through.objects.values_list("actor_id", "negotiation_id"))
+    entries = readable(user)
+    for column in ACTOR_COLUMNS:
+        pairs |= set(
+            entries.filter(**{f"{column}__isnull": False})
+            .values_list(column, "negotiation_id")
+            .distinct()
+        )
+    pairs |= set(
+        Proposal.addressed_to.through.objects.filter(
+            proposal__in=entries.filter(entry_type=EntryType.PROPOSAL).values("pk")
+        )
+        .values_list("actor_id", "proposal__negotiation_id")
+        .distinct()
+    )
+    pairs |= set(
+        Event.actors.through.objects.filter(
+            event__in=entries.filter(entry_type=EntryType.EVENT).values("pk")
+        )
+        .values_list("actor_id", "event__negotiation_id")
+        .distinct()
+    )
+    negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in pairs})}
+    by_actor = {}
+    for actor_id, negotiation_id in pairs:
+        by_actor.setdefault(actor_id, []).append(negotiations[negotiation_id])
+    actors = Actor.objects.filter(pk__in=by_actor).select_related("affiliation")
+    return [
+        ActorListing(actor, sorted(by_actor[actor.pk], key=lambda n: (n.title, n.pk)))
+        for actor in actors.order_by("name", "pk")
+    ]
+
+
+def where_they_stand(negotiations, user):
+    """The negotiations (a list) as an actor's page opens with them: each with its state
+    of play and its latest key development (``with_developments``; two queries)."""
+    found = Negotiation.objects.filter(pk__in=[n.pk for n in negotiations]).order_by("title")
+    return list(with_developments(found, user, limit=1))

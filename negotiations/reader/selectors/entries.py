@@ -13,10 +13,12 @@ from django.utils.html import strip_spaces_between_tags
 
 from negotiations.dates import PartialDate
 from negotiations.models import (
+    Entry,
     EntryType,
     Proposal,
     ProposalStatus,
     PublicationState,
+    Source,
     StatusChange,
     place_in_phases,
 )
@@ -161,6 +163,51 @@ def syndicated_html(entry):
     parts, whitespace between tags removed."""
     html = render_to_string("negotiations/entries.html#entry", {"entry": entry, "syndicated": True})
     return strip_spaces_between_tags(html.strip())
+
+
+@dataclass
+class Reference:
+    number: int
+    source: object
+
+
+def cite(*groups):
+    """Number the sources of the entries of a page once each, in the order they are
+    first cited (the page lists them at its foot); each entry gets ``citations``, its
+    references. Feeds and exports, which do not call this, keep the full source line
+    under each entry."""
+    references = {}
+    for entries in groups:
+        for entry in entries:
+            entry.citations = _cited(references, entry.sources.all())
+    return list(references.values())
+
+
+def cite_ids(entry_ids):
+    """``cite`` for entries not in hand (the timeline's, cached as fragments): the page's
+    references and ``{id: citations}``, numbered in the order of ``entry_ids``; one
+    query."""
+    ordering = [
+        f"-source__{name[1:]}" if name.startswith("-") else f"source__{name}"
+        for name in Source._meta.ordering
+    ]
+    links = Entry.sources.through.objects.filter(entry_id__in=entry_ids)
+    sources_of = {}
+    for link in links.select_related("source").order_by(*ordering):
+        sources_of.setdefault(link.entry_id, []).append(link.source)
+    references = {}
+    citations = {pk: _cited(references, sources_of.get(pk, ())) for pk in entry_ids}
+    return list(references.values()), citations
+
+
+def _cited(references, sources):
+    """The references of ``sources``, numbering the ones not yet in ``references``."""
+    citations = []
+    for source in sources:
+        if source.pk not in references:
+            references[source.pk] = Reference(len(references) + 1, source)
+        citations.append(references[source.pk])
+    return citations
 
 
 def decorate(entries, trails, user, *, named=None):

@@ -102,10 +102,13 @@ def permalink(entry):
     return entry_url(entry.negotiation.slug, entry.pk)
 
 
-def reader_timeline(queryset, *, listed_actors=True):
+def reader_timeline(queryset, *, listed_actors=True, sources=True):
     """The model's timeline (kinds joined, relations prefetched) plus corrections;
-    ``listed_actors=False``: see ``attach_listed_actors``."""
-    return queryset.timeline(listed_actors=listed_actors).prefetch_related("corrections")
+    ``listed_actors=False``: see ``attach_listed_actors``; ``sources=False``: the
+    entries cite ``cite_ids``'s numbers instead."""
+    return queryset.timeline(listed_actors=listed_actors, sources=sources).prefetch_related(
+        "corrections"
+    )
 
 
 def attach_listed_actors(entries):

@@ -1,7 +1,7 @@
 """The timeline page: a window of entries, its cursors, amounts and corrections."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Q,
@@ -13,8 +13,12 @@ from django.utils.safestring import mark_safe
 from negotiations.caching import fragments
 from negotiations.dates import PartialDate
 from negotiations.models import Correction
-from negotiations.reader.filters import Cursor, TimelineKey
+from negotiations.reader.charts.lanes import moment_label
+from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
+    DateGroup,
+    Era,
+    cite_ids,
     decorate,
     eras,
     proposals_with_status,
@@ -52,6 +56,9 @@ class TimelinePage:
     later: TimelineKey | None = None  # "Later entries": after this key
     latest: bool = True  # the page ends with the newest entry
     missing_entry: bool = False  # a permalink to an entry that is not readable
+    newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
+    opens_at_start: bool = False  # without a cursor, the page shows the first entries
+    references: list = field(default_factory=list)  # its sources, numbered (``cite``)
 
     @property
     def complete(self):
@@ -163,11 +170,17 @@ class ListedEntry:
     key: bool
     headline: str
     acting: tuple  # ActorRef: who acted (``acting_actors``)
+    moment: str  # its label on the lanes picture when a key development (``moment_label``)
     html: str
 
     @property
     def date(self):
         return PartialDate(self.date_start, self.date_precision)
+
+    @property
+    def is_development(self):
+        """As ``Entry.is_development``: ``moment`` is set for key developments alone."""
+        return bool(self.moment)
 
     @classmethod
     def of(cls, entry):
@@ -183,18 +196,24 @@ class ListedEntry:
             key=entry.key,
             headline=entry.headline,
             acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
+            moment=moment_label(entry) if entry.is_development else "",
             html=mark_safe(html.strip()),  # what the template rendered, as it escaped it
         )
 
 
-def listed_entries(ids, user):
-    """``{id: ListedEntry}`` of these entries: read with their kinds, sources, addressees
-    and participants, corrections, status trails and the proposals they may name (five
-    queries), decorated and rendered."""
-    entries = list(reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False))
+def listed_entries(ids, user, citations):
+    """``{id: ListedEntry}`` of these entries: read with their kinds, addressees and
+    participants, corrections, status trails and the proposals they may name (four
+    queries), decorated and rendered citing the page's sources (``citations``, by id:
+    ``cite_ids`` read them)."""
+    entries = list(
+        reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False, sources=False)
+    )
     attach_listed_actors(entries)
     trails, named = trails_and_named(entries, user)
     decorate(entries, trails, user, named=named)
+    for entry in entries:
+        entry.citations = citations[entry.pk]
     return {entry.pk: ListedEntry.of(entry) for entry in entries}
 
 
@@ -202,16 +221,29 @@ SPINE = ("pk", "version", "date_start", "sequence")
 
 
 def timeline_page(
-    negotiation, user, *, filters=None, cursor=None, size=None, phases=None, version=None
+    negotiation,
+    user,
+    *,
+    filters=None,
+    cursor=None,
+    size=None,
+    phases=None,
+    order=None,
+    version=None,
 ):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
-    with a permalink, three with an actor filter), then each entry as a ``ListedEntry``
-    from the cache under ``version`` (the negotiation's, ``fragments``; None for previews:
-    nothing kept), the misses read and rendered (``listed_entries``).
-    ``phases``: the negotiation's, when already read."""
+    with a permalink, three with an actor filter), one for their sources (numbered once
+    for the page: ``cite_ids``), then each entry as a ``ListedEntry`` from the cache under
+    ``version`` (the negotiation's, ``fragments``; None for previews: nothing cached) and
+    its citation numbers, the misses read and rendered (``listed_entries``).
+    ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
+    (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
     filters = filters or {}
     cursor = cursor or Cursor()
+    opens_at_start = order == ReadingOrder.OLDEST or (
+        order is None and filters.get("start") is not None
+    )
     base = readable(user).for_negotiation(negotiation)
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
@@ -219,26 +251,50 @@ def timeline_page(
         filtered(base, **rest).values_list(*SPINE, named=True),
         cursor,
         readable_entries=base,
-        opens_at_start=filters.get("start") is not None,
+        opens_at_start=opens_at_start,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
-    found = fragments.kept(fragments.HTML, spine, version, lambda ids: listed_entries(ids, user))
+    references, citations = cite_ids([row.pk for row in spine])
+    found = fragments.cached(
+        fragments.HTML,
+        spine,
+        version,
+        lambda ids: listed_entries(ids, user, citations),
+        variants={pk: tuple(ref.number for ref in refs) for pk, refs in citations.items()},
+    )
     entries = [found[row.pk] for row in spine if row.pk in found]
+    grouped = eras(
+        entries,
+        negotiation.phases.all() if phases is None else phases,
+        keep_empty=not filters,
+        earlier=earlier is not None,
+        later=later is not None,
+    )
+    newest_first = order == ReadingOrder.NEWEST
     return TimelinePage(
         entries=entries,
-        eras=eras(
-            entries,
-            negotiation.phases.all() if phases is None else phases,
-            keep_empty=not filters,
-            earlier=earlier is not None,
-            later=later is not None,
-        ),
+        eras=newest_eras_first(grouped) if newest_first else grouped,
         earlier=earlier,
         later=later,
         latest=later is None,
         missing_entry=missing,
+        newest_first=newest_first,
+        opens_at_start=opens_at_start,
+        references=references,
     )
+
+
+def newest_eras_first(grouped):
+    """The eras (``eras``) read backwards: the latest era, date and entry first."""
+    result = []
+    for era in reversed(grouped):
+        groups = [
+            DateGroup(date=group.date, entries=group.entries[::-1], spans=group.spans)
+            for group in reversed(era.groups)
+        ]
+        result.append(Era(phase=era.phase, label=era.label, groups=groups))
+    return result
 
 
 def amount_proposals(negotiation, user, limit=None):
