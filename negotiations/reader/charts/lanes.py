@@ -257,35 +257,51 @@ def lanes_description(entries, chart_lanes, dates, *, scope=None):
 MOMENT_CHARS = 30  # the longest label of a moment on the picture
 
 
+@dataclass(frozen=True)
+class Moment:
+    """What the picture says of a key development, before it is cut to fit: a
+    proposal's amount or title and what became of it ("$500bn", "withdrawn"), an
+    expectation's due date, or else the entry's headline (``text``)."""
+
+    name: str = ""
+    what: str = ""
+    due: str = ""
+    text: str = ""
+
+    @classmethod
+    def of(cls, entry):
+        specific = entry.specific
+        if entry.entry_type in (EntryType.PROPOSAL, EntryType.STATUS_CHANGE):
+            proposal = specific if entry.entry_type == EntryType.PROPOSAL else specific.proposal
+            name = (
+                format_amount(proposal.amount, proposal.currency, short=True)
+                if proposal.amount is not None
+                else proposal.title
+            )
+            if entry.entry_type == EntryType.PROPOSAL:
+                return cls(name=name, what="proposed")
+            return cls(name=name, what=specific.get_status_display().lower())
+        if entry.entry_type == EntryType.EXPECTATION and specific.due_date is not None:
+            return cls(due=specific.due_date.short)
+        return cls(text=entry.headline)
+
+
 def moment_label(entry, limit=MOMENT_CHARS):
     """A key development as the picture labels it, in at most ``limit`` characters:
     "$500bn proposed", "$500bn withdrawn", "Expected by 2 Mar 2025", else its
-    headline, cut short. A cached ``timeline.ListedEntry`` carries its label already."""
-    known = getattr(entry, "moment", None)
-    if known is not None:
-        return known
-    specific = entry.specific
-    if entry.entry_type in (EntryType.PROPOSAL, EntryType.STATUS_CHANGE):
-        proposal = specific if entry.entry_type == EntryType.PROPOSAL else specific.proposal
-        name = (
-            format_amount(proposal.amount, proposal.currency, short=True)
-            if proposal.amount is not None
-            else proposal.title
-        )
-        if entry.entry_type == EntryType.PROPOSAL:
-            what = "proposed"
-        else:
-            what = specific.get_status_display().lower()
-        room = limit - len(what) - 1
+    headline, cut short. A cached ``timeline.ListedEntry`` carries its ``Moment``."""
+    moment = getattr(entry, "moment", None) or Moment.of(entry)
+    if moment.what:
+        name, room = moment.name, limit - len(moment.what) - 1
         if len(name) > room:
             name = name[: room - 1].rstrip() + "…"
-        return f"{name} {what}"
-    if entry.entry_type == EntryType.EXPECTATION and specific.due_date is not None:
-        text = f"Expected by {specific.due_date.short}"
+        return f"{name} {moment.what}"
+    if moment.due:
+        text = f"Expected by {moment.due}"
         if len(text) > limit:
-            text = f"Due {specific.due_date.short}"
+            text = f"Due {moment.due}"
     else:
-        text = entry.headline
+        text = moment.text
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

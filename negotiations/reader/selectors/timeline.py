@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from negotiations.caching import fragments
 from negotiations.dates import PartialDate
 from negotiations.models import Correction
-from negotiations.reader.charts.lanes import moment_label
+from negotiations.reader.charts.lanes import Moment
 from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
     DateGroup,
@@ -170,7 +170,7 @@ class ListedEntry:
     key: bool
     headline: str
     acting: tuple  # ActorRef: who acted (``acting_actors``)
-    moment: str  # its label on the lanes picture when a key development (``moment_label``)
+    moment: Moment | None  # what the lanes picture labels, for a key development
     html: str
 
     @property
@@ -180,7 +180,7 @@ class ListedEntry:
     @property
     def is_development(self):
         """As ``Entry.is_development``: ``moment`` is set for key developments alone."""
-        return bool(self.moment)
+        return self.moment is not None
 
     @classmethod
     def of(cls, entry):
@@ -196,7 +196,7 @@ class ListedEntry:
             key=entry.key,
             headline=entry.headline,
             acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
-            moment=moment_label(entry) if entry.is_development else "",
+            moment=Moment.of(entry) if entry.is_development else None,
             html=mark_safe(html.strip()),  # what the template rendered, as it escaped it
         )
 
