@@ -280,8 +280,8 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
 
         def build():
             """One keyset query for the page's ids and versions, then each item from the
-            cache (``fragments``; for previews, none kept), the misses read (four
-            queries) and kept."""
+            cache (``fragments``; for previews, none cached), the misses read (four
+            queries) and cached."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             spine = self.paginate_queryset(
                 self.filter_queryset(entries).values("id", "version", "date_start", "sequence")

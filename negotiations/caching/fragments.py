@@ -1,4 +1,4 @@
-"""Each timeline entry as readers get it, kept in the shared cache: its HTML fragment (the
+"""Each timeline entry as readers get it, in the shared cache: its HTML fragment (the
 ``entry`` partial) and its API item. The key rule, written once (``entry_key``).
 
 What an entry's text depends on, and what in the key follows it:
@@ -13,7 +13,7 @@ What an entry's text depends on, and what in the key follows it:
 
 So a reader event makes every entry of its negotiation render again (once, for everyone):
 simple and never stale, at the price of the first read after a publication. Previews
-(staff: drafts, draft labels, status changes readers do not see) are never kept: drafts
+(staff: drafts, draft labels, status changes readers do not see) are never cached: drafts
 move no reader version. A page or an API page is then one keyset query for its entries'
 ids and versions plus one ``get_many``; only the misses are read and rendered, and cached
 with one ``set_many``.
@@ -65,9 +65,9 @@ def _id_and_version(row):
 
 
 def cached_whole(name, entries, negotiation_version, build):
-    """``build()``, kept under ``name``, what it is drawn from (``entries``: their ids and
+    """``build()``, cached under ``name``, what it is drawn from (``entries``: their ids and
     versions, and whatever else its text reads, as a repr-able value) and the negotiation's
-    version, by the same rule as each entry's (None: a preview, built and not kept)."""
+    version, by the same rule as each entry's (None: a preview, built and not cached)."""
     if negotiation_version is None:
         return build()
     digest = hashlib.sha256(repr(entries).encode()).hexdigest()[:32]

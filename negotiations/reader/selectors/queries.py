@@ -204,7 +204,7 @@ def first(queryset, limit):
 def acting_actors(entry):
     """Who acted in an entry: the proposer, the speaker, who changed the status, who
     expects; every actor of an event. (``entry.actor_ids`` also counts a proposal's
-    addressees; the lanes picture places an entry with whoever acted.) A kept
+    addressees; the lanes picture places an entry with whoever acted.) A cached
     ``timeline.ListedEntry`` carries them already (``acting``: what the picture reads)."""
     acting = getattr(entry, "acting", None)
     if acting is not None:
