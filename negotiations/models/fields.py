@@ -16,9 +16,11 @@ import zoneinfo
 import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
-from django.db import models
+from django.db import models, router
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from negotiations.models.checks import UNREAD, violated
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -134,3 +136,62 @@ class TrackedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django's, without asking the database whether a related row this instance
+        holds, read from the database, exists (one query per foreign key): the row was
+        just read, and the database's foreign key stays the guard."""
+        exclude = set(exclude or ())
+        held = {
+            field.name
+            for field in self._meta.concrete_fields
+            if field.many_to_one and field.name not in exclude and _holds_stored(self, field)
+        }
+        super().clean_fields(exclude=exclude | held)
+
+    def validate_constraints(self, exclude=None):
+        """Django's, but a check constraint on the row's own columns is decided in Python
+        (``negotiations.models.checks``) instead of by a query and a savepoint each."""
+        exclude = set(exclude or ())
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    _validate(constraint, model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    fields = getattr(constraint, "fields", ())
+                    if getattr(error, "code", None) == "unique" and len(fields) == 1:
+                        errors.setdefault(fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _holds_stored(instance, field):
+    if not field.is_cached(instance) or field.get_limit_choices_to():
+        return False
+    related = field.get_cached_value(instance)
+    return (
+        related is not None
+        and not related._state.adding
+        and related.pk is not None
+        and getattr(related, field.target_field.attname) == getattr(instance, field.attname)
+    )
+
+
+def _validate(constraint, model, instance, *, exclude, using):
+    if not isinstance(constraint, models.CheckConstraint):
+        constraint.validate(model, instance, exclude=exclude, using=using)
+        return
+    names = constraint.condition.referenced_base_fields
+    if any(name in exclude or (name == "pk" and model._meta.pk.name in exclude) for name in names):
+        return  # as Django: a field that failed its own validation is not checked again
+    refused = violated(constraint.condition, instance)
+    if refused is UNREAD:
+        constraint.validate(model, instance, exclude=exclude, using=using)
+    elif refused:
+        raise ValidationError(
+            constraint.get_violation_error_message(), code=constraint.violation_error_code
+        )
