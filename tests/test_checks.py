@@ -87,9 +87,8 @@ def test_each_check_is_read_in_python_as_the_database_reads_it(model, constraint
 def test_full_clean_asks_the_database_nothing_for_check_constraints():
     proposal = ProposalFactory()
     proposal.amount, proposal.currency = Decimal("-5"), ""
-    with CaptureQueriesContext(connection) as captured:
-        with pytest.raises(ValidationError) as error:
-            proposal.validate_constraints()
+    with CaptureQueriesContext(connection) as captured, pytest.raises(ValidationError) as error:
+        proposal.validate_constraints()
     assert captured.captured_queries == []
     assert sorted(error.value.messages) == [
         "An amount cannot be negative.",

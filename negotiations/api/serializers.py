@@ -9,7 +9,7 @@ errors; these come back as a 400 under the API's field names.
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -140,9 +140,10 @@ class ApiModelSerializer(serializers.ModelSerializer):
         return self._write(instance, validated_data, locks=locks)
 
     def _write(self, instance, data, *, locks):
+        # No savepoint of its own: the request is one transaction (``ATOMIC_REQUESTS``),
+        # which the API's exception handler rolls back whole on any error.
         try:
-            with transaction.atomic():
-                return self.write(instance, data, **locks)
+            return self.write(instance, data, **locks)
         except DjangoValidationError as error:
             raise serializers.ValidationError(self.api_errors(error)) from None
 

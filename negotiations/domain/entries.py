@@ -120,10 +120,16 @@ def save_entry(
         errors.update(_correction_errors(entry, m2m=m2m or {}, note=note, minor_fix=minor_fix))
         return errors
 
-    with transaction.atomic():
+    # No savepoint: a caller that recovers from an error holds its own (the admin's
+    # views, the imports' rows); the others end their transaction on it.
+    with transaction.atomic(savepoint=False):
         if expected_revision is not NOT_CHECKED and not creating:
             check_revision(entry, expected_revision)
-        watch = ReaderWatch([entry.pk], [getattr(source, "pk", source) for source in sources])
+        # A new entry readers do not see (a draft, one for review) changes nothing they
+        # see — nor its sources, published only by a visible entry: nothing to watch.
+        watch = None
+        if not creating or entry.published:
+            watch = ReaderWatch([entry.pk], [getattr(source, "pk", source) for source in sources])
         entry.live_since = _live_since(entry, timezone.now())
         _store(
             entry,
@@ -134,8 +140,9 @@ def save_entry(
         )
         if note:
             _add_correction(entry, note=note, by=by)
-        corrected = {entry.pk: ReaderEvent.Action.CORRECTED} if note else None
-        watch.record([entry.pk], actions=corrected)
+        if watch is not None:
+            corrected = {entry.pk: ReaderEvent.Action.CORRECTED} if note else None
+            watch.record([entry.pk], actions=corrected)
         _schedule_lift(entry)
         _schedule_lapse(entry)
     return entry
