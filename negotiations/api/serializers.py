@@ -479,6 +479,11 @@ class EntrySerializer(ApiModelSerializer):
                 data.pop(name, None)
         return data
 
+    def create(self, validated_data):
+        entry = super().create(validated_data)
+        entry.pending_revisions = []  # a new entry has none: ``pending_revision`` need not ask
+        return entry
+
     def write(self, instance, data, *, expected_version=None, expected_revision=NOT_CHECKED):
         sources = data.pop("sources", None)
         published = data.pop("published", None)

@@ -120,9 +120,7 @@ def save_entry(
         errors.update(_correction_errors(entry, m2m=m2m or {}, note=note, minor_fix=minor_fix))
         return errors
 
-    # No savepoint: a caller that recovers from an error holds its own (the admin's
-    # views, the imports' rows); the others end their transaction on it.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():  # a savepoint: callers recover from its errors
         if expected_revision is not NOT_CHECKED and not creating:
             check_revision(entry, expected_revision)
         # A new entry readers do not see (a draft, one for review) changes nothing they

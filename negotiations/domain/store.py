@@ -127,7 +127,8 @@ def _store(record, *, by, m2m=None, expected_version=None, validate_extra=None):
         raise ValidationError(errors)
 
     now = timezone.now()
-    with transaction.atomic(savepoint=False):  # its callers' transaction (see save_entry)
+    # No savepoint: its callers (save_entry, save_record) hold one around it.
+    with transaction.atomic(savepoint=False):
         if not creating:
             _claim_version(record, record.version if expected_version is None else expected_version)
         renamed = _renamed(record)
