@@ -140,8 +140,7 @@ class ApiModelSerializer(serializers.ModelSerializer):
         return self._write(instance, validated_data, locks=locks)
 
     def _write(self, instance, data, *, locks):
-        # No savepoint of its own: the request is one transaction (``ATOMIC_REQUESTS``),
-        # which the API's exception handler rolls back whole on any error.
+        # No savepoint: the request's transaction, rolled back whole by the error handler.
         try:
             return self.write(instance, data, **locks)
         except DjangoValidationError as error:
@@ -478,11 +477,6 @@ class EntrySerializer(ApiModelSerializer):
             for name in STAFF_ONLY_FIELDS:
                 data.pop(name, None)
         return data
-
-    def create(self, validated_data):
-        entry = super().create(validated_data)
-        entry.pending_revisions = []  # a new entry has none: ``pending_revision`` need not ask
-        return entry
 
     def write(self, instance, data, *, expected_version=None, expected_revision=NOT_CHECKED):
         sources = data.pop("sources", None)

@@ -140,7 +140,8 @@ def save_entry(
             _add_correction(entry, note=note, by=by)
         if watch is not None:
             corrected = {entry.pk: ReaderEvent.Action.CORRECTED} if note else None
-            watch.record([entry.pk], actions=corrected)
+            created, changed = ([entry.pk], []) if creating else ([], [entry.pk])
+            watch.record(changed, actions=corrected, created=created)
         _schedule_lift(entry)
         _schedule_lapse(entry)
     return entry

@@ -112,10 +112,13 @@ class ReaderWatch:
         found = Source.objects.published().filter(pk__in=self.source_ids)
         return set(found.values_list("pk", flat=True))
 
-    def record(self, entry_ids=(), *, actions=None, deleted=()):
+    def record(self, entry_ids=(), *, actions=None, deleted=(), created=()):
         """Write the events of what changed since the watch began; ``actions`` gives
         the action of an entry that stayed visible (``{pk: action}``, else
-        ``updated``), ``deleted`` the ids that are gone."""
+        ``updated``), ``deleted`` the ids that are gone, ``created`` the ids of entries
+        written since the watch began, citing only the sources it watches (no status
+        change names them yet: nothing to read)."""
+        self.entry_ids |= {pk for pk in created if pk is not None}
         self._add(entry_ids)
         before, after = self.entries, self._visible_entries()
         events = []
