@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
-from negotiations.models import Proposal
+from negotiations.models import Entry, Proposal
 from negotiations.models.checks import UNREAD, verdict, violated
-from tests.factories import ProposalFactory
+from tests.api.conftest import API, client_for
+from tests.factories import ActorFactory, ProposalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,37 @@ def test_a_related_id_alone_is_still_checked():
     with pytest.raises(ValidationError) as error:
         proposal.clean_fields()
     assert "negotiation" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("resource", "body", "errors"),
+    [
+        (
+            "events",
+            {"title": "Call", "date": "2025-02", "time": "14:30"},
+            {"non_field_errors": ["A time can only be given with a full date (day)."]},
+        ),
+        (
+            "events",
+            {"title": "Call", "date": "2025-02-03", "timezone": "Europe/Kyiv"},
+            {"non_field_errors": ["A time zone can only be given with a time."]},
+        ),
+        ("proposals", {"title": "Plan", "amount": "-5", "currency": "USD"}, {"amount"}),
+        ("proposals", {"title": "Plan", "amount": "5"}, {"currency"}),
+        ("statements", {"text": "Yes.", "stance": "supports"}, {"stance"}),
+        ("expectations", {"text": "A deal.", "resolved_on": "2025-03-01"}, {"resolved_on"}),
+    ],
+)
+def test_each_constraint_refuses_bad_input_with_a_400_and_writes_nothing(
+    resource, body, errors, journalist, negotiation
+):
+    payload = {"negotiation": negotiation.pk, "date": "2025-02-03", **body}
+    if resource in ("statements", "expectations"):
+        payload["actor"] = ActorFactory().pk
+    response = client_for(journalist).post(f"{API}{resource}/", payload, format="json")
+    assert response.status_code == 400, response.content
+    if isinstance(errors, dict):
+        assert response.json() == errors
+    else:
+        assert errors <= set(response.json()), response.json()
+    assert not Entry.objects.exists()
