@@ -12,9 +12,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from negotiations.domain.entries import add_correction, change_status, save_entry
-from negotiations.domain.records import save_record
-from negotiations.models import ProposalStatus, PublicationState
+from negotiations.domain.entries import (
+    add_correction,
+    change_status,
+    create_statement,
+    save_entry,
+    unpublish,
+)
+from negotiations.domain.records import delete_record, save_record
+from negotiations.models import Entry, ProposalStatus, PublicationState, Stance
+from negotiations.reader.selectors import timeline
 from tests import factories
 from tests.queries import is_the_stamp
 
@@ -163,3 +170,85 @@ def test_an_entry_cites_the_numbers_of_the_page_it_is_on(client, negotiation):
     assert 'href="#ref-1"' not in article(html, statement)
     foot = html[html.index('id="ref-2"') :]
     assert "Second report" in foot[: foot.index("</li>")]
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The ids of the entries the timeline page reads and renders (its cache misses)."""
+    built = []
+    listed_entries = timeline.listed_entries
+
+    def spy(ids, user, citations):
+        built.extend(ids)
+        return listed_entries(ids, user, citations)
+
+    monkeypatch.setattr(timeline, "listed_entries", spy)
+    return built
+
+
+def test_a_publication_renders_only_what_it_changed(client, record, negotiation, editor, rendered):
+    """The first read after a publication renders the new entry alone: the entries
+    whose text did not change keep their cached fragments (their key is their own
+    versions, not the negotiation's), and so does the page's filter form."""
+    page(client, negotiation)
+    assert set(rendered) == {e.pk for e in Entry.objects.filter(negotiation=negotiation)}
+    rendered.clear()
+    new = create_statement(
+        negotiation=negotiation,
+        actor=factories.ActorFactory(),
+        text="A new word.",
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    html = page(client, negotiation)
+    assert rendered == [new.pk]
+    assert "A new word." in article(html, new)
+
+
+def test_a_proposals_new_title_shows_where_it_is_named(client, negotiation, editor):
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    change = factories.StatusChangeFactory(proposal=plan, status=ProposalStatus.PROPOSED)
+    about = factories.StatementFactory(
+        negotiation=negotiation, proposal=plan, stance=Stance.SUPPORTS
+    )
+    html = page(client, negotiation)
+    assert "The plan" in article(html, change) and "The plan" in article(html, about)
+    plan.title = "The better plan"
+    save_entry(plan, by=editor, correction_note="The title was wrong.")
+    html = page(client, negotiation, "?kind=")
+    assert "The better plan" in article(html, change)
+    assert "The better plan" in article(html, about)
+
+
+def test_a_withdrawn_status_change_leaves_the_one_before(client, record, negotiation, editor):
+    rejected = change_status(
+        proposal=record["plan"],
+        status=ProposalStatus.REJECTED,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    assert "status-rejected" in article(page(client, negotiation), record["plan"])
+    delete_record(rejected, by=editor)
+    assert "status-proposed" in article(page(client, negotiation, "?kind="), record["plan"])
+
+
+def test_a_proposal_unpublished_is_no_longer_named(client, negotiation, editor):
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    about = factories.StatementFactory(
+        negotiation=negotiation, proposal=plan, stance=Stance.OPPOSES
+    )
+    assert "The plan" in article(page(client, negotiation), about)
+    unpublish(plan, by=editor)
+    assert "The plan" not in article(page(client, negotiation, "?kind="), about)
+
+
+def test_a_sources_new_title_shows_on_the_page(client, record, negotiation, editor):
+    page(client, negotiation)
+    source = record["statement"].sources.get()
+    source.title = "A better headline"
+    save_record(source, by=editor)
+    assert "A better headline" in article(page(client, negotiation, "?kind="), record["statement"])

@@ -263,6 +263,12 @@ class Entry(TrackedModel):
         "publication (or the lifting of its embargo), cleared when it stops being public.",
     )
     key = models.BooleanField("key entry", default=False)
+    shown_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Moves when what the entry shows of other records changes: with the "
+        "version, the key of its cached text.",
+    )
     sources = models.ManyToManyField(Source, blank=True, related_name="entries")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

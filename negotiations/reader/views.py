@@ -20,7 +20,6 @@ from negotiations.caching.reader_http import (
     Validators,
     negotiation_for_reader,
     negotiation_validators,
-    negotiation_version,
     read_only,
     respond,
     shared,
@@ -195,8 +194,8 @@ def timeline_panels(request, negotiation, context):
 
 def page_lanes(request, negotiation, context, page, *, filtering):
     """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
-    drawn from the page's entries, kept under their ids and versions and the negotiation's
-    version (``fragments``), like the entries themselves."""
+    drawn from the page's entries and the negotiation's parties, kept under them
+    (``fragments.cached_whole``), like the entries themselves."""
 
     def draw():
         lanes = draw_lanes(
@@ -212,19 +211,20 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    drawn = tuple((entry.pk, entry.version) for entry in page.entries)
+    drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
+    parties = tuple((party.pk, party.name, party.affiliation_id) for party in context["parties"])
     return fragments.cached_whole(
         "lanes",
-        (drawn, page.complete, filtering),
-        None if context["preview"] else negotiation_version(negotiation),
+        (drawn, parties, negotiation.title, page.complete, filtering),
+        _fragments_context(negotiation, context),
         draw,
     )
 
 
-def filter_form(request, negotiation, context, form, *, filtering):
+def filter_form(request, negotiation, context, form, actors, *, filtering):
     """The timeline's filter form as HTML, kept under the query it was bound to and the
-    negotiation's version (its actors: ``fragments``): a select of a few hundred actors
-    costs a template per option."""
+    actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
+    a template per option."""
 
     def render():
         html = render_to_string(
@@ -235,11 +235,15 @@ def filter_form(request, negotiation, context, form, *, filtering):
 
     bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
     return fragments.cached_whole(
-        "filters",
-        bound,
-        None if context["preview"] else negotiation_version(negotiation),
-        render,
+        "filters", (bound, tuple(actors)), _fragments_context(negotiation, context), render
     )
+
+
+def _fragments_context(negotiation, context):
+    """What the timeline's cached entries and pictures depend on besides what they show
+    (``fragments.context``: the release, the day, the negotiation's address); None for
+    previews, which are never cached."""
+    return None if context["preview"] else fragments.context(negotiation.slug)
 
 
 def negotiation_jsonld(request, negotiation, context, *, name):
@@ -353,7 +357,6 @@ def timeline(request, slug):
         form = TimelineFilterForm(request.GET, actors=actors)
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
-        version = None if context["preview"] else negotiation_version(negotiation)
         page = timeline_page(
             negotiation,
             request.user,
@@ -361,7 +364,7 @@ def timeline(request, slug):
             cursor=cursor,
             phases=panels["phases"],
             order=form.order(),
-            version=version,
+            context=_fragments_context(negotiation, context),
         )
         context.update(
             form=form,
@@ -370,7 +373,9 @@ def timeline(request, slug):
             cursor=cursor,
             page=page,
             lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
-            filter_form=filter_form(request, negotiation, context, form, filtering=bool(filters)),
+            filter_form=filter_form(
+                request, negotiation, context, form, actors, filtering=bool(filters)
+            ),
             references=page.references,
             panels=panels,
             amounts=panels["amounts"],

@@ -163,6 +163,7 @@ class ListedEntry:
 
     pk: int
     version: int
+    shown_version: int
     entry_type: str
     date_start: datetime.date
     date_precision: str
@@ -189,6 +190,7 @@ class ListedEntry:
         return cls(
             pk=entry.pk,
             version=entry.version,
+            shown_version=entry.shown_version,
             entry_type=entry.entry_type,
             date_start=entry.date_start,
             date_precision=entry.date_precision,
@@ -217,7 +219,7 @@ def listed_entries(ids, user, citations):
     return {entry.pk: ListedEntry.of(entry) for entry in entries}
 
 
-SPINE = ("pk", "version", "date_start", "sequence")
+SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 
 
 def timeline_page(
@@ -229,13 +231,13 @@ def timeline_page(
     size=None,
     phases=None,
     order=None,
-    version=None,
+    context=None,
 ):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
     with a permalink, three with an actor filter), one for their sources (numbered once
     for the page: ``cite_ids``), then each entry as a ``ListedEntry`` from the cache under
-    ``version`` (the negotiation's, ``fragments``; None for previews: nothing cached) and
-    its citation numbers, the misses read and rendered (``listed_entries``).
+    its versions, its citation numbers and ``context`` (``fragments``; None for previews:
+    nothing cached), the misses read and rendered (``listed_entries``).
     ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
     (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
@@ -259,7 +261,7 @@ def timeline_page(
     found = fragments.cached(
         fragments.HTML,
         spine,
-        version,
+        context,
         lambda ids: listed_entries(ids, user, citations),
         variants={pk: tuple(ref.number for ref in refs) for pk, refs in citations.items()},
     )
