@@ -252,3 +252,40 @@ def test_a_sources_new_title_shows_on_the_page(client, record, negotiation, edit
     source.title = "A better headline"
     save_record(source, by=editor)
     assert "A better headline" in article(page(client, negotiation, "?kind="), record["statement"])
+
+
+def test_a_page_whose_window_moves_renumbers_without_rendering(
+    client, negotiation, editor, rendered, monkeypatch
+):
+    """Cached entries cite their sources by mark; the page numbers them when it is put
+    together (``timeline.numbered``): when a publication pushes the oldest entry off the
+    latest page, every source is renumbered and only the new entry is rendered."""
+    monkeypatch.setattr(timeline, "TIMELINE_PAGE", 3)
+    events = [
+        factories.EventFactory(
+            negotiation=negotiation,
+            date=f"2025-02-0{day}",
+            sources=[factories.SourceFactory(title=f"Report {day}")],
+        )
+        for day in (1, 2, 3)
+    ]
+    html = page(client, negotiation)
+    assert 'href="#ref-2"' in article(html, events[1])
+    rendered.clear()
+    new = create_statement(
+        negotiation=negotiation,
+        actor=factories.ActorFactory(),
+        text="The latest word.",
+        date="2025-02-04",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory(title="Report 4")],
+    )
+    html = page(client, negotiation)
+    assert rendered == [new.pk]
+    assert f'id="entry-{events[0].pk}"' not in html
+    assert 'href="#ref-1"' in article(html, events[1])
+    assert 'href="#ref-3"' in article(html, new)
+    assert "<!--cite:" not in html
+    foot = html[html.index('id="ref-1"') :]
+    assert "Report 2" in foot[: foot.index("</li>")]

@@ -37,27 +37,23 @@ def context(*parts):
     return "|".join(map(str, (settings.RELEASE_ID, timezone.localdate().isoformat(), *parts)))
 
 
-def entry_key(form, entry_id, version, shown_version, context, variant=()):
-    """Where an entry's ``form`` (HTML or API) is cached: the one rule (see above).
-    ``variant``: what else the text shows that the page decides (the timeline's citation
-    numbers)."""
-    variant = ",".join(map(str, variant))
-    digest = hashlib.sha256(f"{context}|{variant}".encode()).hexdigest()[:24]
+def entry_key(form, entry_id, version, shown_version, context):
+    """Where an entry's ``form`` (HTML or API) is cached: the one rule (see above)."""
+    digest = hashlib.sha256(context.encode()).hexdigest()[:24]
     return f"parley:entry:{form}:{entry_id}:{version}.{shown_version}:{digest}"
 
 
-def cached(form, spine, context, build, *, variants=None):
+def cached(form, spine, context, build):
     """``{id: value}`` for the entries of ``spine`` (rows with ``id``, ``version`` and
     ``shown_version``, as objects or dicts): what the cache holds, and ``build(ids)`` (a
     dict by id) for the rest, which is then cached. ``context`` None (a preview): all
-    built, nothing cached. ``variants``: ``{id: variant}`` (``entry_key``)."""
+    built, nothing cached."""
     rows = [_key_parts(row) for row in spine]
     if context is None:
         return build([entry_id for entry_id, _, _ in rows]) if rows else {}
-    variants = variants or {}
     keys = {
-        entry_id: entry_key(form, entry_id, v, shown, context, variants.get(entry_id, ()))
-        for entry_id, v, shown in rows
+        entry_id: entry_key(form, entry_id, version, shown, context)
+        for entry_id, version, shown in rows
     }
     found = cache.get_many(list(keys.values())) if keys else {}
     result = {entry_id: found[key] for entry_id, key in keys.items() if key in found}
