@@ -192,6 +192,19 @@ class EntryQuerySet(models.QuerySet):
             "-date_start", "-sequence", "-pk"
         )
 
+    def with_headlines(self):
+        """What a line naming each entry reads (``headline``, its date, due date and
+        link) joined in, and no more: six kinds' rows and two actors, where ``timeline``
+        joins seventeen tables, which PostgreSQL takes tens of milliseconds to plan."""
+        return self.select_related(
+            "negotiation",
+            "as_proposal",
+            "as_status_change__proposal",
+            "as_statement__actor",
+            "as_event",
+            "as_expectation__actor",
+        )
+
     def timeline(self, *, listed_actors=True, sources=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.
         ``listed_actors=False`` leaves out the addressees of proposals and participants

@@ -52,6 +52,7 @@ from negotiations.reader.selectors.negotiation import (
     state_of_play_history,
 )
 from negotiations.reader.selectors.next import coming_next as read_coming_next
+from negotiations.reader.selectors.next import upcoming as read_upcoming
 from negotiations.reader.selectors.positions import positions as read_positions
 from negotiations.reader.selectors.proposals import proposal_page
 from negotiations.reader.selectors.queries import actors_in, latest, readable, reader_timeline
@@ -117,7 +118,7 @@ def negotiation_context(request, negotiation, *, current):
             list(negotiation.parties.all()),
             key_developments(negotiation, request.user),
             state_of_play_history(negotiation),
-            read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
+            read_upcoming(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
         ),
         preview=preview,
     )
