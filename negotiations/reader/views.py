@@ -60,6 +60,7 @@ from negotiations.reader.selectors.timeline import (
     CORRECTIONS_PAGE,
     TIMELINE_PAGE,
     amount_proposals,
+    amount_spine,
     corrections_log,
     timeline_page,
 )
@@ -161,7 +162,20 @@ def timeline_panels(request, negotiation, context):
         return shared(request, negotiation, name, render, preview=preview)
 
     def amounts():
-        return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
+        """Drawn again only when one of its proposals changed (``amount_spine``)."""
+
+        def draw():
+            html = render_to_string(
+                "negotiations/timeline.html#amounts",
+                {"amounts": amount_charts(negotiation, user), "negotiation": negotiation},
+                request,
+            )
+            return mark_safe(html.strip())  # what the template rendered, as it escaped it
+
+        drawn_from = amount_spine(negotiation, user)
+        return fragments.cached_whole(
+            "amounts", drawn_from, _fragments_context(negotiation, context), draw
+        )
 
     def corrections():
         found, more = corrections_log(negotiation, user)
@@ -176,7 +190,7 @@ def timeline_panels(request, negotiation, context):
                 "links": context["links"],
             },
         ),
-        "amounts": fragment("amounts", "negotiations/timeline.html#amounts", amounts),
+        "amounts": shared(request, negotiation, "amounts", amounts, preview=preview),
         "corrections": fragment(
             "corrections", "negotiations/timeline.html#corrections", corrections
         ),

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from negotiations.caching import fragments
 from negotiations.dates import PartialDate
-from negotiations.models import Correction
+from negotiations.models import Correction, Proposal
 from negotiations.reader.charts.lanes import Moment
 from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
@@ -316,6 +316,22 @@ def newest_eras_first(grouped):
         ]
         result.append(Era(phase=era.phase, label=era.label, groups=groups))
     return result
+
+
+def amount_spine(negotiation, user, limit=None):
+    """The ids and versions of what ``amount_proposals`` reads (one narrow query): what
+    the amounts pictures show is a function of them (a status change, an addressee's new
+    name move the proposal's ``shown_version``), so a publication that changes none of
+    them leaves the pictures as they were."""
+    limit = limit or AMOUNTS_LIMIT
+    found = (
+        Proposal.objects.visible_to(user)
+        .for_negotiation(negotiation)
+        .filter(amount__isnull=False)
+        .order_by(*NEWEST_FIRST)
+        .values_list("pk", "version", "shown_version")
+    )
+    return tuple(found[: limit + 1])
 
 
 def amount_proposals(negotiation, user, limit=None):
