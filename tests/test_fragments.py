@@ -289,3 +289,33 @@ def test_a_page_whose_window_moves_renumbers_without_rendering(
     assert "<!--cite:" not in html
     foot = html[html.index('id="ref-1"') :]
     assert "Report 2" in foot[: foot.index("</li>")]
+
+
+def panel(html, name):
+    start = html.index(f'<section class="{name}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_panels_follow_what_they_show(client, negotiation, editor):
+    """Where things stand and the amounts are kept under their entries' versions
+    (``standing_spine``, ``amount_spine``) as well as the negotiation's: a status change
+    and a proposer's new name show, a statement published leaves them as they were."""
+    proposer = factories.ActorFactory(name="Old Name")
+    plan = factories.ProposalFactory(
+        negotiation=negotiation, title="The plan", proposed_by=proposer, amount=5, currency="USD"
+    )
+    assert "The plan" in panel(page(client, negotiation), "standing")
+    proposer.name = "New Name"
+    save_record(proposer, by=editor)
+    assert "proposed by New Name" in panel(page(client, negotiation), "standing")
+    change_status(
+        proposal=plan,
+        status=ProposalStatus.WITHDRAWN,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    html = page(client, negotiation)
+    assert "The plan" not in panel(html, "standing")
+    assert "Withdrawn" in html[html.index("chart-figure-amounts") :]

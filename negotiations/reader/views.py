@@ -48,6 +48,7 @@ from negotiations.reader.selectors.home import (
 from negotiations.reader.selectors.negotiation import (
     key_developments,
     site_stamp,
+    standing_spine,
     standing_with_since,
     state_of_play_history,
 )
@@ -154,28 +155,29 @@ def timeline_panels(request, negotiation, context):
     change, and the phases and actors its eras and filter need."""
     user, preview = request.user, context["preview"]
 
-    def fragment(name, template, build):
+    def fragment(name, template, build, drawn_from=None):
+        """``template`` rendered with ``build()``, kept under the negotiation's version;
+        with ``drawn_from`` (the ids and versions of the entries it shows, read by one or
+        two narrow queries), also under them: a publication that changes none of them
+        leaves it as it was (``fragments.cached_whole``)."""
+
         def render():
             html = render_to_string(template, build(), request)
             return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-        return shared(request, negotiation, name, render, preview=preview)
+        def kept():
+            if drawn_from is None:
+                return render()
+            fragments_context = _fragments_context(negotiation, context)
+            return fragments.cached_whole(name, drawn_from(), fragments_context, render)
+
+        return shared(request, negotiation, name, kept, preview=preview)
+
+    def standing():
+        return {"standing": standing_with_since(negotiation, user), "links": context["links"]}
 
     def amounts():
-        """Drawn again only when one of its proposals changed (``amount_spine``)."""
-
-        def draw():
-            html = render_to_string(
-                "negotiations/timeline.html#amounts",
-                {"amounts": amount_charts(negotiation, user), "negotiation": negotiation},
-                request,
-            )
-            return mark_safe(html.strip())  # what the template rendered, as it escaped it
-
-        drawn_from = amount_spine(negotiation, user)
-        return fragments.cached_whole(
-            "amounts", drawn_from, _fragments_context(negotiation, context), draw
-        )
+        return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
 
     def corrections():
         found, more = corrections_log(negotiation, user)
@@ -185,12 +187,15 @@ def timeline_panels(request, negotiation, context):
         "standing": fragment(
             "standing",
             "negotiations/parts.html#standing",
-            lambda: {
-                "standing": standing_with_since(negotiation, user),
-                "links": context["links"],
-            },
+            standing,
+            lambda: standing_spine(negotiation, user),
         ),
-        "amounts": shared(request, negotiation, "amounts", amounts, preview=preview),
+        "amounts": fragment(
+            "amounts",
+            "negotiations/timeline.html#amounts",
+            amounts,
+            lambda: amount_spine(negotiation, user),
+        ),
         "corrections": fragment(
             "corrections", "negotiations/timeline.html#corrections", corrections
         ),
