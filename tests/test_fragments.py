@@ -297,9 +297,9 @@ def panel(html, name):
 
 
 def test_the_panels_follow_what_they_show(client, negotiation, editor):
-    """Where things stand and the amounts are kept under their entries' versions
-    (``standing_spine``, ``amount_spine``) as well as the negotiation's: a status change
-    and a proposer's new name show, a statement published leaves them as they were."""
+    """The amounts are kept under their proposals' versions (``amount_spine``) as well
+    as the negotiation's, where things stand under the negotiation's: a status change and
+    a proposer's new name show in both."""
     proposer = factories.ActorFactory(name="Old Name")
     plan = factories.ProposalFactory(
         negotiation=negotiation, title="The plan", proposed_by=proposer, amount=5, currency="USD"

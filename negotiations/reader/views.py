@@ -48,7 +48,6 @@ from negotiations.reader.selectors.home import (
 from negotiations.reader.selectors.negotiation import (
     key_developments,
     site_stamp,
-    standing_spine,
     standing_with_since,
     state_of_play_history,
 )
@@ -184,12 +183,7 @@ def timeline_panels(request, negotiation, context):
         return {"corrections": found, "more_corrections": more, "links": context["links"]}
 
     return {
-        "standing": fragment(
-            "standing",
-            "negotiations/parts.html#standing",
-            standing,
-            lambda: standing_spine(negotiation, user),
-        ),
+        "standing": fragment("standing", "negotiations/parts.html#standing", standing),
         "amounts": fragment(
             "amounts",
             "negotiations/timeline.html#amounts",

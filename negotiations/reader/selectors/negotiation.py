@@ -15,7 +15,6 @@ from negotiations.models import (
     Entry,
     Expectation,
     Negotiation,
-    Proposal,
 )
 from negotiations.reader.selectors.entries import proposals_with_status, trails_of
 from negotiations.reader.selectors.queries import NEWEST_FIRST, readable
@@ -145,31 +144,6 @@ def standing(negotiation, user, *, today=None, limit=None):
         more_proposals=more_proposals,
         more_expectations=more_expectations,
     )
-
-
-def standing_spine(negotiation, user, *, limit=None):
-    """The ids and versions of what ``standing`` reads (two narrow queries): where things
-    stand is a function of them and of the day (a proposal's status changes and its
-    actors' names move its ``shown_version``), so a publication that changes none of them
-    leaves it as it was."""
-    limit = limit or STANDING_LIMIT
-    columns = ("pk", "version", "shown_version")
-    proposals = (
-        Proposal.objects.visible_to(user)
-        .for_negotiation(negotiation)
-        .with_status(user)
-        .open()
-        .order_by(*NEWEST_FIRST)
-        .values_list(*columns)[: limit + 1]
-    )
-    expectations = (
-        Expectation.objects.visible_to(user)
-        .for_negotiation(negotiation)
-        .filter(outcome=Expectation.Outcome.PENDING)
-        .order_by(*NEWEST_FIRST)
-        .values_list(*columns)[: max(limit, EXPECTATIONS_READ) + 1]
-    )
-    return tuple(proposals), tuple(expectations)
 
 
 def standing_with_since(negotiation, user):
