@@ -12,9 +12,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from negotiations.domain.entries import add_correction, change_status, save_entry
-from negotiations.domain.records import save_record
-from negotiations.models import ProposalStatus, PublicationState
+from negotiations.domain.entries import (
+    add_correction,
+    change_status,
+    create_statement,
+    save_entry,
+    unpublish,
+)
+from negotiations.domain.records import delete_record, save_record
+from negotiations.models import Entry, ProposalStatus, PublicationState, Stance
+from negotiations.reader.selectors import timeline
 from tests import factories
 from tests.queries import is_the_stamp
 
@@ -163,3 +170,152 @@ def test_an_entry_cites_the_numbers_of_the_page_it_is_on(client, negotiation):
     assert 'href="#ref-1"' not in article(html, statement)
     foot = html[html.index('id="ref-2"') :]
     assert "Second report" in foot[: foot.index("</li>")]
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The ids of the entries the timeline page reads and renders (its cache misses)."""
+    built = []
+    listed_entries = timeline.listed_entries
+
+    def spy(ids, user, citations):
+        built.extend(ids)
+        return listed_entries(ids, user, citations)
+
+    monkeypatch.setattr(timeline, "listed_entries", spy)
+    return built
+
+
+def test_a_publication_renders_only_what_it_changed(client, record, negotiation, editor, rendered):
+    """The first read after a publication renders the new entry alone: the entries
+    whose text did not change keep their cached fragments (their key is their own
+    versions, not the negotiation's), and so does the page's filter form."""
+    page(client, negotiation)
+    assert set(rendered) == {e.pk for e in Entry.objects.filter(negotiation=negotiation)}
+    rendered.clear()
+    new = create_statement(
+        negotiation=negotiation,
+        actor=factories.ActorFactory(),
+        text="A new word.",
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    html = page(client, negotiation)
+    assert rendered == [new.pk]
+    assert "A new word." in article(html, new)
+
+
+def test_a_proposals_new_title_shows_where_it_is_named(client, negotiation, editor):
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    change = factories.StatusChangeFactory(proposal=plan, status=ProposalStatus.PROPOSED)
+    about = factories.StatementFactory(
+        negotiation=negotiation, proposal=plan, stance=Stance.SUPPORTS
+    )
+    html = page(client, negotiation)
+    assert "The plan" in article(html, change) and "The plan" in article(html, about)
+    plan.title = "The better plan"
+    save_entry(plan, by=editor, correction_note="The title was wrong.")
+    html = page(client, negotiation, "?kind=")
+    assert "The better plan" in article(html, change)
+    assert "The better plan" in article(html, about)
+
+
+def test_a_withdrawn_status_change_leaves_the_one_before(client, record, negotiation, editor):
+    rejected = change_status(
+        proposal=record["plan"],
+        status=ProposalStatus.REJECTED,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    assert "status-rejected" in article(page(client, negotiation), record["plan"])
+    delete_record(rejected, by=editor)
+    assert "status-proposed" in article(page(client, negotiation, "?kind="), record["plan"])
+
+
+def test_a_proposal_unpublished_is_no_longer_named(client, negotiation, editor):
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    about = factories.StatementFactory(
+        negotiation=negotiation, proposal=plan, stance=Stance.OPPOSES
+    )
+    assert "The plan" in article(page(client, negotiation), about)
+    unpublish(plan, by=editor)
+    assert "The plan" not in article(page(client, negotiation, "?kind="), about)
+
+
+def test_a_sources_new_title_shows_on_the_page(client, record, negotiation, editor):
+    page(client, negotiation)
+    source = record["statement"].sources.get()
+    source.title = "A better headline"
+    save_record(source, by=editor)
+    assert "A better headline" in article(page(client, negotiation, "?kind="), record["statement"])
+
+
+def test_a_page_whose_window_moves_renumbers_without_rendering(
+    client, negotiation, editor, rendered, monkeypatch
+):
+    """Cached entries cite their sources by mark; the page numbers them when it is put
+    together (``timeline.numbered``): when a publication pushes the oldest entry off the
+    latest page, every source is renumbered and only the new entry is rendered."""
+    monkeypatch.setattr(timeline, "TIMELINE_PAGE", 3)
+    events = [
+        factories.EventFactory(
+            negotiation=negotiation,
+            date=f"2025-02-0{day}",
+            sources=[factories.SourceFactory(title=f"Report {day}")],
+        )
+        for day in (1, 2, 3)
+    ]
+    html = page(client, negotiation)
+    assert 'href="#ref-2"' in article(html, events[1])
+    rendered.clear()
+    new = create_statement(
+        negotiation=negotiation,
+        actor=factories.ActorFactory(),
+        text="The latest word.",
+        date="2025-02-04",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory(title="Report 4")],
+    )
+    html = page(client, negotiation)
+    assert rendered == [new.pk]
+    assert f'id="entry-{events[0].pk}"' not in html
+    assert 'href="#ref-1"' in article(html, events[1])
+    assert 'href="#ref-3"' in article(html, new)
+    assert "<!--cite:" not in html
+    foot = html[html.index('id="ref-1"') :]
+    assert "Report 2" in foot[: foot.index("</li>")]
+
+
+def panel(html, name):
+    start = html.index(f'<section class="{name}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_panels_follow_what_they_show(client, negotiation, editor):
+    """The amounts are kept under their proposals' versions (``amount_spine``) as well
+    as the negotiation's, where things stand under the negotiation's: a status change and
+    a proposer's new name show in both."""
+    proposer = factories.ActorFactory(name="Old Name")
+    plan = factories.ProposalFactory(
+        negotiation=negotiation, title="The plan", proposed_by=proposer, amount=5, currency="USD"
+    )
+    assert "The plan" in panel(page(client, negotiation), "standing")
+    proposer.name = "New Name"
+    save_record(proposer, by=editor)
+    assert "proposed by New Name" in panel(page(client, negotiation), "standing")
+    change_status(
+        proposal=plan,
+        status=ProposalStatus.WITHDRAWN,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    html = page(client, negotiation)
+    assert "The plan" not in panel(html, "standing")
+    assert "Withdrawn" in html[html.index("chart-figure-amounts") :]

@@ -284,12 +284,14 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             queries) and cached."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             spine = self.paginate_queryset(
-                self.filter_queryset(entries).values("id", "version", "date_start", "sequence")
+                self.filter_queryset(entries).values(
+                    "id", "version", "shown_version", "date_start", "sequence"
+                )
             )
             found = fragments.cached(
                 fragments.API,
                 spine,
-                None if preview else reader_http.version_of(current),
+                None if preview else fragments.context(),
                 lambda ids: {
                     item.id: serializers.timeline_item_data(item)
                     for item in timeline.items(

@@ -3,50 +3,57 @@
 
 What an entry's text depends on, and what in the key follows it:
 
-- the entry's own fields, kind, sources and listed actors: its id and ``Entry.version``;
+- the entry's own fields, kind, sources and listed actors: its id and ``Entry.version``
+  (every save moves it);
 - what it shows of other records — its actors' names, its sources' titles, its
   corrections, its proposal's current status and title, the status before a status
-  change, whether a proposal it points at may be named — and what moves with the date (an
-  expectation's "overdue") or with the code (the template): the negotiation's version
-  (``reader_http.negotiation_version``: its reader version, which every change readers can
-  see moves, today's date and the release).
+  change, whether a proposal it points at may be named: ``Entry.shown_version``, which the
+  domain moves, in the transaction of the reader event, on every entry showing what the
+  event changed (``domain.events.touch_showing``, the one rule of who shows what);
+- what moves with the date (an expectation's "overdue") or with the code (the
+  template), and the negotiation's address its links name: the ``context`` (``context``:
+  the release, today's date, the slug).
 
-So a reader event makes every entry of its negotiation render again (once, for everyone):
-simple and never stale, at the price of the first read after a publication. Previews
-(staff: drafts, draft labels, status changes readers do not see) are never cached: drafts
-move no reader version. A page or an API page is then one keyset query for its entries'
-ids and versions plus one ``get_many``; only the misses are read and rendered, and cached
-with one ``set_many``.
+So a publication renders again the entries it changed and those showing what it changed,
+and no other: the rest of the page stays in the cache. Previews (staff: drafts, draft
+labels, status changes readers do not see) are never cached. A page or an API page is
+then one keyset query for its entries' ids and versions plus one ``get_many``; only the
+misses are read and rendered, and cached with one ``set_many``.
 """
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 STORE_SECONDS = 10 * 60  # as long as the stored pages (reader_http.STORE_SECONDS)
 HTML, API = "html", "api"
 
 
-def entry_key(form, entry_id, version, negotiation_version, variant=()):
-    """Where an entry's ``form`` (HTML or API) is cached: the one rule (see above).
-    ``variant``: what else the text shows that the page decides (the timeline's citation
-    numbers)."""
-    variant = ",".join(map(str, variant))
-    return f"parley:entry:{form}:{entry_id}:{version}:{negotiation_version}:{variant}"
+def context(*parts):
+    """What every entry's text depends on besides the entry and what it shows: the
+    release, today's date, and ``parts`` (the negotiation's slug, on the pages)."""
+    return "|".join(map(str, (settings.RELEASE_ID, timezone.localdate().isoformat(), *parts)))
 
 
-def cached(form, spine, negotiation_version, build, *, variants=None):
-    """``{id: value}`` for the entries of ``spine`` (rows with ``id`` and ``version``,
-    as objects or dicts): what the cache holds, and ``build(ids)`` (a dict by id) for the
-    rest, which is then cached. ``negotiation_version`` None (a preview): all built,
-    nothing cached. ``variants``: ``{id: variant}`` (``entry_key``)."""
-    pairs = [_id_and_version(row) for row in spine]
-    if negotiation_version is None:
-        return build([entry_id for entry_id, _ in pairs]) if pairs else {}
-    variants = variants or {}
+def entry_key(form, entry_id, version, shown_version, context):
+    """Where an entry's ``form`` (HTML or API) is cached: the one rule (see above)."""
+    digest = hashlib.sha256(context.encode()).hexdigest()[:24]
+    return f"parley:entry:{form}:{entry_id}:{version}.{shown_version}:{digest}"
+
+
+def cached(form, spine, context, build):
+    """``{id: value}`` for the entries of ``spine`` (rows with ``id``, ``version`` and
+    ``shown_version``, as objects or dicts): what the cache holds, and ``build(ids)`` (a
+    dict by id) for the rest, which is then cached. ``context`` None (a preview): all
+    built, nothing cached."""
+    rows = [_key_parts(row) for row in spine]
+    if context is None:
+        return build([entry_id for entry_id, _, _ in rows]) if rows else {}
     keys = {
-        entry_id: entry_key(form, entry_id, v, negotiation_version, variants.get(entry_id, ()))
-        for entry_id, v in pairs
+        entry_id: entry_key(form, entry_id, version, shown, context)
+        for entry_id, version, shown in rows
     }
     found = cache.get_many(list(keys.values())) if keys else {}
     result = {entry_id: found[key] for entry_id, key in keys.items() if key in found}
@@ -58,20 +65,21 @@ def cached(form, spine, negotiation_version, build, *, variants=None):
     return result
 
 
-def _id_and_version(row):
+def _key_parts(row):
     if isinstance(row, dict):
-        return row["id"], row["version"]
-    return row.pk, row.version
+        return row["id"], row["version"], row["shown_version"]
+    return row.pk, row.version, row.shown_version
 
 
-def cached_whole(name, entries, negotiation_version, build):
-    """``build()``, cached under ``name``, what it is drawn from (``entries``: their ids and
-    versions, and whatever else its text reads, as a repr-able value) and the negotiation's
-    version, by the same rule as each entry's (None: a preview, built and not cached)."""
-    if negotiation_version is None:
+def cached_whole(name, drawn_from, context, build):
+    """``build()``, cached under ``name`` and what it is drawn from (``drawn_from``: its
+    entries' ids and versions and whatever else its text reads, as a repr-able value) in
+    the ``context`` of the entries' (None: a preview, built and not cached): like an
+    entry, it outlives a publication that changes none of it."""
+    if context is None:
         return build()
-    digest = hashlib.sha256(repr(entries).encode()).hexdigest()[:32]
-    key = f"parley:entries:{name}:{digest}:{negotiation_version}"
+    digest = hashlib.sha256(repr((drawn_from, context)).encode()).hexdigest()[:32]
+    key = f"parley:entries:{name}:{digest}"
     found = cache.get(key)
     if found is None:
         found = build()

@@ -11,9 +11,12 @@ from negotiations.models import (
     EntryType,
     Negotiation,
     Phase,
+    Proposal,
     ReaderEvent,
     Source,
+    Statement,
     StatusChange,
+    participation,
 )
 
 
@@ -28,10 +31,13 @@ def record_type_of(record):
 # --------------------------------------------------------------------------- #
 
 
-def record_events(events, *, negotiation_ids=(), at=None):
+def record_events(events, *, negotiation_ids=(), at=None, proposal_of=None):
     """Write reader events (``ReaderEvent`` rows, unsaved) and move, by one, the reader
     version of each negotiation they name or ``negotiation_ids`` adds (the pages that
-    show an actor or a source). Call it inside the transaction of the change."""
+    show an actor or a source), and the ``shown_version`` of the entries showing what
+    they changed (``touch_showing``; ``proposal_of``: the proposal of each status change
+    among them, as read before the write). Call it inside the transaction of the
+    change."""
     if not events:
         return
     at = at or timezone.now()
@@ -39,6 +45,7 @@ def record_events(events, *, negotiation_ids=(), at=None):
         event.at = at
     ReaderEvent.objects.bulk_create(events)
     _schedule_fan_out(events)
+    touch_showing(events, proposal_of=proposal_of)
     ids = {event.negotiation_id for event in events} | set(negotiation_ids)
     ids.discard(None)
     if ids:
@@ -46,6 +53,69 @@ def record_events(events, *, negotiation_ids=(), at=None):
             reader_version=F("reader_version") + 1, reader_changed_at=at
         )
     edge.purge_on_commit(edge.keys_of_events(events, negotiation_ids))
+
+
+# What a reader event changes in the text of other entries than its own.
+CHANGED_ON_OTHERS = {
+    "actor": (ReaderEvent.Action.UPDATED, ReaderEvent.Action.DELETED),
+    "source": (ReaderEvent.Action.UPDATED, ReaderEvent.Action.DELETED),
+}
+
+
+def touch_showing(events, *, proposal_of=None):
+    """Move ``Entry.shown_version`` of every entry whose text shows what ``events``
+    changed, so that its cached text (``caching.fragments.entry_key``: the entry's
+    ``version`` and ``shown_version``) is built again, and nothing else is:
+
+    - an actor changed or deleted: the entries naming it (``participation``: speakers,
+      proposers, addressees, participants), which show its name, title and affiliation;
+    - a source changed or deleted: the entries citing it;
+    - a proposal (any event: its title, amount, visibility) or one of its status
+      changes (its current status, each change's status before): the proposal and all
+      its status changes, which read as its title; for a proposal also the statements
+      about it and the proposals superseding it (its title, whether it may be named);
+    - an entry corrected: the entry itself (a correction moves no version).
+
+    Everything else an entry shows is its own (``version``), or moves with the day or
+    the release (in the key). One UPDATE, none when nothing shows what changed."""
+    proposal_of = proposal_of or {}
+    corrected, named, families, changes, actors, sources = (set() for _ in range(6))
+    for event in events:
+        kind, pk = event.record_type, event.record_id
+        if event.action == ReaderEvent.Action.CORRECTED:
+            corrected.add(pk)
+        if kind == EntryType.PROPOSAL:
+            named.add(pk)
+            families.add(pk)
+        elif kind == EntryType.STATUS_CHANGE:
+            if pk in proposal_of:
+                families.add(proposal_of[pk])
+            else:
+                changes.add(pk)
+        elif event.action in CHANGED_ON_OTHERS.get(kind, ()):
+            (actors if kind == "actor" else sources).add(pk)
+    if changes:  # not read before the write: their proposal, as stored now
+        stored = StatusChange._base_manager.filter(pk__in=changes)
+        families |= set(stored.values_list("proposal_id", flat=True))
+    parts = []
+    if corrected or families:
+        parts.append(Entry._base_manager.filter(pk__in=corrected | families).values("pk"))
+    if families:
+        parts.append(StatusChange._base_manager.filter(proposal_id__in=families).values("pk"))
+    if named:
+        parts.append(Statement._base_manager.filter(proposal_id__in=named).values("pk"))
+        parts.append(Proposal._base_manager.filter(supersedes_id__in=named).values("pk"))
+    if actors:
+        parts += [way.order_by().values("pk") for way in participation(actors).values()]
+    if sources:
+        cited = Entry.sources.through.objects.filter(source_id__in=sources)
+        parts.append(cited.values("entry_id"))
+    if not parts:
+        return
+    showing = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    Entry._base_manager.filter(pk__in=showing).order_by().update(
+        shown_version=F("shown_version") + 1
+    )
 
 
 def _schedule_fan_out(events):
@@ -82,6 +152,7 @@ class ReaderWatch:
 
     def __init__(self, entry_ids=(), source_ids=()):
         self.entry_ids = set()
+        self.proposal_of = {}
         self.source_ids = set(source_ids)
         self._add(entry_ids)
         self.entries = self._visible_entries()
@@ -91,7 +162,12 @@ class ReaderWatch:
         new = {pk for pk in entry_ids if pk is not None} - self.entry_ids
         if not new:
             return
-        new |= set(StatusChange.objects.filter(proposal_id__in=new).values_list("pk", flat=True))
+        # The status changes of watched proposals, and the proposal of each watched status
+        # change (``touch_showing`` needs it once a status change is gone).
+        changes = StatusChange.objects.filter(Q(proposal_id__in=new) | Q(pk__in=new))
+        found = dict(changes.values_list("pk", "proposal_id"))
+        self.proposal_of |= found
+        new |= set(found)
         self.entry_ids |= new
         cited = Entry.sources.through.objects.filter(entry_id__in=new)
         self.source_ids |= set(cited.values_list("source_id", flat=True))
@@ -144,7 +220,7 @@ class ReaderWatch:
             events.append(_event("source", pk, ReaderEvent.Action.PUBLISHED))
         for pk in sorted(self.sources - sources):
             events.append(_event("source", pk, ReaderEvent.Action.UNPUBLISHED))
-        record_events(events)
+        record_events(events, proposal_of=self.proposal_of)
         self.entries, self.sources = after, sources
         return events
 

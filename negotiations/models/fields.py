@@ -122,9 +122,11 @@ def tracked_history(**options):
 
 
 def entry_history():
-    # Derived from the other fields (and, for ``live_since``, set by publication events):
-    # not worth a copy per version.
-    return tracked_history(excluded_fields=["search_text", "search_vector", "live_since"])
+    # Derived from the other fields (and, for ``live_since`` and ``shown_version``, set by
+    # reader events): not worth a copy per version.
+    return tracked_history(
+        excluded_fields=["search_text", "search_vector", "live_since", "shown_version"]
+    )
 
 
 class TrackedModel(models.Model):

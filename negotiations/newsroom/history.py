@@ -32,6 +32,7 @@ HIDDEN_FIELDS = {
     "search_text",  # derived, and not kept in history
     "search_vector",
     "live_since",  # set by publication events, not kept in history
+    "shown_version",  # the cached text's bookkeeping, not kept in history
     "reader_version",  # the reader events' bookkeeping, not kept in history
     "reader_changed_at",
 }

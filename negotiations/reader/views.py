@@ -20,7 +20,6 @@ from negotiations.caching.reader_http import (
     Validators,
     negotiation_for_reader,
     negotiation_validators,
-    negotiation_version,
     read_only,
     respond,
     shared,
@@ -53,6 +52,7 @@ from negotiations.reader.selectors.negotiation import (
     state_of_play_history,
 )
 from negotiations.reader.selectors.next import coming_next as read_coming_next
+from negotiations.reader.selectors.next import upcoming as read_upcoming
 from negotiations.reader.selectors.positions import positions as read_positions
 from negotiations.reader.selectors.proposals import proposal_page
 from negotiations.reader.selectors.queries import actors_in, latest, readable, reader_timeline
@@ -60,6 +60,7 @@ from negotiations.reader.selectors.timeline import (
     CORRECTIONS_PAGE,
     TIMELINE_PAGE,
     amount_proposals,
+    amount_spine,
     corrections_log,
     timeline_page,
 )
@@ -118,7 +119,7 @@ def negotiation_context(request, negotiation, *, current):
             list(negotiation.parties.all()),
             key_developments(negotiation, request.user),
             state_of_play_history(negotiation),
-            read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
+            read_upcoming(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
         ),
         preview=preview,
     )
@@ -153,12 +154,26 @@ def timeline_panels(request, negotiation, context):
     change, and the phases and actors its eras and filter need."""
     user, preview = request.user, context["preview"]
 
-    def fragment(name, template, build):
+    def fragment(name, template, build, drawn_from=None):
+        """``template`` rendered with ``build()``, kept under the negotiation's version;
+        with ``drawn_from`` (the ids and versions of the entries it shows, read by one or
+        two narrow queries), also under them: a publication that changes none of them
+        leaves it as it was (``fragments.cached_whole``)."""
+
         def render():
             html = render_to_string(template, build(), request)
             return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-        return shared(request, negotiation, name, render, preview=preview)
+        def kept():
+            if drawn_from is None:
+                return render()
+            fragments_context = _fragments_context(negotiation, context)
+            return fragments.cached_whole(name, drawn_from(), fragments_context, render)
+
+        return shared(request, negotiation, name, kept, preview=preview)
+
+    def standing():
+        return {"standing": standing_with_since(negotiation, user), "links": context["links"]}
 
     def amounts():
         return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
@@ -168,15 +183,13 @@ def timeline_panels(request, negotiation, context):
         return {"corrections": found, "more_corrections": more, "links": context["links"]}
 
     return {
-        "standing": fragment(
-            "standing",
-            "negotiations/parts.html#standing",
-            lambda: {
-                "standing": standing_with_since(negotiation, user),
-                "links": context["links"],
-            },
+        "standing": fragment("standing", "negotiations/parts.html#standing", standing),
+        "amounts": fragment(
+            "amounts",
+            "negotiations/timeline.html#amounts",
+            amounts,
+            lambda: amount_spine(negotiation, user),
         ),
-        "amounts": fragment("amounts", "negotiations/timeline.html#amounts", amounts),
         "corrections": fragment(
             "corrections", "negotiations/timeline.html#corrections", corrections
         ),
@@ -195,8 +208,8 @@ def timeline_panels(request, negotiation, context):
 
 def page_lanes(request, negotiation, context, page, *, filtering):
     """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
-    drawn from the page's entries, kept under their ids and versions and the negotiation's
-    version (``fragments``), like the entries themselves."""
+    drawn from the page's entries and the negotiation's parties, kept under them
+    (``fragments.cached_whole``), like the entries themselves."""
 
     def draw():
         lanes = draw_lanes(
@@ -212,19 +225,20 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    drawn = tuple((entry.pk, entry.version) for entry in page.entries)
+    drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
+    parties = tuple((party.pk, party.name, party.affiliation_id) for party in context["parties"])
     return fragments.cached_whole(
         "lanes",
-        (drawn, page.complete, filtering),
-        None if context["preview"] else negotiation_version(negotiation),
+        (drawn, parties, negotiation.title, page.complete, filtering),
+        _fragments_context(negotiation, context),
         draw,
     )
 
 
-def filter_form(request, negotiation, context, form, *, filtering):
+def filter_form(request, negotiation, context, form, actors, *, filtering):
     """The timeline's filter form as HTML, kept under the query it was bound to and the
-    negotiation's version (its actors: ``fragments``): a select of a few hundred actors
-    costs a template per option."""
+    actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
+    a template per option."""
 
     def render():
         html = render_to_string(
@@ -235,11 +249,15 @@ def filter_form(request, negotiation, context, form, *, filtering):
 
     bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
     return fragments.cached_whole(
-        "filters",
-        bound,
-        None if context["preview"] else negotiation_version(negotiation),
-        render,
+        "filters", (bound, tuple(actors)), _fragments_context(negotiation, context), render
     )
+
+
+def _fragments_context(negotiation, context):
+    """What the timeline's cached entries and pictures depend on besides what they show
+    (``fragments.context``: the release, the day, the negotiation's address); None for
+    previews, which are never cached."""
+    return None if context["preview"] else fragments.context(negotiation.slug)
 
 
 def negotiation_jsonld(request, negotiation, context, *, name):
@@ -353,7 +371,6 @@ def timeline(request, slug):
         form = TimelineFilterForm(request.GET, actors=actors)
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
-        version = None if context["preview"] else negotiation_version(negotiation)
         page = timeline_page(
             negotiation,
             request.user,
@@ -361,7 +378,7 @@ def timeline(request, slug):
             cursor=cursor,
             phases=panels["phases"],
             order=form.order(),
-            version=version,
+            context=_fragments_context(negotiation, context),
         )
         context.update(
             form=form,
@@ -370,7 +387,9 @@ def timeline(request, slug):
             cursor=cursor,
             page=page,
             lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
-            filter_form=filter_form(request, negotiation, context, form, filtering=bool(filters)),
+            filter_form=filter_form(
+                request, negotiation, context, form, actors, filtering=bool(filters)
+            ),
             references=page.references,
             panels=panels,
             amounts=panels["amounts"],

@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from negotiations.domain.entries import create_statement
 from tests import factories
 from tests.queries import is_the_stamp
 
@@ -69,6 +70,38 @@ def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, neg
     grow(negotiation, 5)
     large = queries(page_urls(negotiation, proposal=first, actor=party))
     assert len(small) == len(large) <= 5, "\n".join(large)
+
+
+def test_the_first_read_after_a_publication_reads_the_new_entry_alone(client, negotiation):
+    """A publication moves the reader version: the stored page and what every page
+    shares (the header, the panels) are read again, and of the entries only the new one
+    (the others keep their fragments: ``negotiations.caching.fragments``), whatever the
+    size of the record."""
+    editor = factories.editor(username="publisher")
+
+    def queries(number):
+        cache.clear()
+        url = negotiation.get_absolute_url()
+        assert client.get(url).status_code == 200
+        create_statement(
+            negotiation=negotiation,
+            actor=negotiation.parties.order_by("pk").first(),
+            text=f"News number {number}.",
+            date="2025-12-31",
+            by=editor,
+            published=True,
+            sources=[factories.SourceFactory()],
+        )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert f"News number {number}." in response.content.decode()
+        return [q["sql"] for q in captured.captured_queries]
+
+    grow(negotiation, 1)
+    small = queries(1)
+    grow(negotiation, 5)
+    large = queries(2)
+    assert len(small) == len(large) <= 21, "\n".join(large)
 
 
 @pytest.mark.parametrize("output", ["timeline", "proposal", "actor", "changes"])

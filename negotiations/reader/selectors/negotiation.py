@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from negotiations.models import (
+    Entry,
     Expectation,
     Negotiation,
 )
@@ -45,10 +46,16 @@ def negotiation_for_reader(slug):
 
 def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
     """The ``limit`` latest key developments readers may see (key entries and status
-    changes, newest first: ``EntryQuerySet.developments``), with what their headlines
-    need (two queries)."""
-    found = readable(user).for_negotiation(negotiation).timeline(listed_actors=False)
-    return list(found.developments()[:limit])
+    changes, newest first: ``EntryQuerySet.developments``), with what their lines show
+    (``with_headlines``). Two queries: their ids along the timeline index, then those
+    entries — each planned in a millisecond or two, where the one query joining both
+    took PostgreSQL 40–60 ms to plan on the bench record."""
+    developments = readable(user).for_negotiation(negotiation).developments()
+    ids = list(developments.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    found = Entry.objects.filter(pk__in=ids).with_headlines().in_bulk()
+    return [found[pk] for pk in ids if pk in found]
 
 
 def state_of_play_history(negotiation, *, limit=STATE_OF_PLAY_HISTORY):

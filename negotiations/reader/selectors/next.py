@@ -15,7 +15,7 @@ from negotiations.models import (
     ending_on_or_after,
 )
 from negotiations.reader.selectors.entries import decorate, proposal_ids, trails_of
-from negotiations.reader.selectors.negotiation import standing
+from negotiations.reader.selectors.negotiation import pending_expectations, standing
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
     TIMELINE_ORDER,
@@ -69,6 +69,29 @@ def calendar_entries(negotiation, today=None):
         deadlines.exclude(due_by_today).order_by("-due_date_start", "-pk")[:CALENDAR_RECENT],
     ]
     return reader_timeline(readable(None).filter(pk__in=picked_ids(parts)))
+
+
+def upcoming(negotiation, user, today=None, *, limit):
+    """What the side column of a negotiation's pages lists: the soonest scheduled events
+    and the pending expectations soonest due, at most ``limit`` of each (two queries; as
+    ``coming_next``, without its open proposals)."""
+    today = today or timezone.localdate()
+    events = (
+        Event.objects.visible_to(user)
+        .for_negotiation(negotiation)
+        .filter(scheduled(today))
+        .select_related("negotiation")
+    )
+    events, more_events = first(events, limit)
+    expectations, more_expectations = pending_expectations(negotiation, user, today, limit=limit)
+    return NextPage(
+        today=today,
+        scheduled_events=events,
+        pending_expectations=expectations,
+        open_proposals=[],
+        more_events=more_events,
+        more_expectations=more_expectations,
+    )
 
 
 def coming_next(negotiation, user, today=None, *, limit=None):

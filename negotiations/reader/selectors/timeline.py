@@ -1,6 +1,8 @@
 """The timeline page: a window of entries, its cursors, amounts and corrections."""
 
+import dataclasses
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -12,12 +14,13 @@ from django.utils.safestring import mark_safe
 
 from negotiations.caching import fragments
 from negotiations.dates import PartialDate
-from negotiations.models import Correction
+from negotiations.models import Correction, Proposal
 from negotiations.reader.charts.lanes import Moment
 from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
     DateGroup,
     Era,
+    Reference,
     cite_ids,
     decorate,
     eras,
@@ -163,6 +166,7 @@ class ListedEntry:
 
     pk: int
     version: int
+    shown_version: int
     entry_type: str
     date_start: datetime.date
     date_precision: str
@@ -189,6 +193,7 @@ class ListedEntry:
         return cls(
             pk=entry.pk,
             version=entry.version,
+            shown_version=entry.shown_version,
             entry_type=entry.entry_type,
             date_start=entry.date_start,
             date_precision=entry.date_precision,
@@ -204,8 +209,8 @@ class ListedEntry:
 def listed_entries(ids, user, citations):
     """``{id: ListedEntry}`` of these entries: read with their kinds, addressees and
     participants, corrections, status trails and the proposals they may name (four
-    queries), decorated and rendered citing the page's sources (``citations``, by id:
-    ``cite_ids`` read them)."""
+    queries), decorated and rendered citing their sources (``citations``, by id:
+    ``cite_ids`` read them) by mark, not by number (``numbered``)."""
     entries = list(
         reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False, sources=False)
     )
@@ -213,11 +218,29 @@ def listed_entries(ids, user, citations):
     trails, named = trails_and_named(entries, user)
     decorate(entries, trails, user, named=named)
     for entry in entries:
-        entry.citations = citations[entry.pk]
+        entry.citations = [
+            Reference(mark_safe(f"<!--cite:{ref.source.pk}-->"), ref.source)
+            for ref in citations[entry.pk]
+        ]
     return {entry.pk: ListedEntry.of(entry) for entry in entries}
 
 
-SPINE = ("pk", "version", "date_start", "sequence")
+# How a cached entry cites a source (``listed_entries``): a mark that escaped text cannot
+# contain, given the number the source has on the page the entry is on when the page is
+# put together (``numbered``). One fragment per entry, on whichever page it is: a page
+# whose window moves (a publication adds an entry, the oldest leaves) renumbers its
+# sources without rendering its entries again.
+CITE_MARK = re.compile(r"<!--cite:(\d+)-->")
+
+
+def numbered(entry, numbers):
+    """A cached ``ListedEntry`` citing its sources by the page's ``numbers``
+    (``{source id: number}``)."""
+    html = CITE_MARK.sub(lambda match: str(numbers.get(int(match[1]), "")), entry.html)
+    return dataclasses.replace(entry, html=mark_safe(html))  # marks were the template's
+
+
+SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 
 
 def timeline_page(
@@ -229,13 +252,14 @@ def timeline_page(
     size=None,
     phases=None,
     order=None,
-    version=None,
+    context=None,
 ):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
     with a permalink, three with an actor filter), one for their sources (numbered once
     for the page: ``cite_ids``), then each entry as a ``ListedEntry`` from the cache under
-    ``version`` (the negotiation's, ``fragments``; None for previews: nothing cached) and
-    its citation numbers, the misses read and rendered (``listed_entries``).
+    its versions and ``context`` (``fragments``; None for previews: nothing cached), its
+    sources cited by the page's numbers (``numbered``), the misses read and rendered
+    (``listed_entries``).
     ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
     (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
@@ -257,13 +281,10 @@ def timeline_page(
     )
     references, citations = cite_ids([row.pk for row in spine])
     found = fragments.cached(
-        fragments.HTML,
-        spine,
-        version,
-        lambda ids: listed_entries(ids, user, citations),
-        variants={pk: tuple(ref.number for ref in refs) for pk, refs in citations.items()},
+        fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, citations)
     )
-    entries = [found[row.pk] for row in spine if row.pk in found]
+    numbers = {ref.source.pk: ref.number for ref in references}
+    entries = [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
     grouped = eras(
         entries,
         negotiation.phases.all() if phases is None else phases,
@@ -295,6 +316,22 @@ def newest_eras_first(grouped):
         ]
         result.append(Era(phase=era.phase, label=era.label, groups=groups))
     return result
+
+
+def amount_spine(negotiation, user, limit=None):
+    """The ids and versions of what ``amount_proposals`` reads (one narrow query): what
+    the amounts pictures show is a function of them (a status change, an addressee's new
+    name move the proposal's ``shown_version``), so a publication that changes none of
+    them leaves the pictures as they were."""
+    limit = limit or AMOUNTS_LIMIT
+    found = (
+        Proposal.objects.visible_to(user)
+        .for_negotiation(negotiation)
+        .filter(amount__isnull=False)
+        .order_by(*NEWEST_FIRST)
+        .values_list("pk", "version", "shown_version")
+    )
+    return tuple(found[: limit + 1])
 
 
 def amount_proposals(negotiation, user, limit=None):
