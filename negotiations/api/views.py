@@ -153,7 +153,7 @@ class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
     slug_lookup = False
     pagination_class = KeysetPagination
-    filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
+    filter_backends = [filters.FilterBackend, filters.AliasOrderingFilter]
     ordering_aliases = {}
 
     def lookup_filter(self):
@@ -263,7 +263,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         detail=True,
         methods=["get"],
         filterset_class=filters.TimelineFilterSet,
-        filter_backends=[django_filters.DjangoFilterBackend],
+        filter_backends=[filters.FilterBackend],
         pagination_class=TimelinePagination,
         serializer_class=serializers.TimelineItemSerializer,
         ordering=["date_start", "sequence", "pk"],
@@ -485,7 +485,7 @@ class ChangesFilterSet(django_filters.FilterSet):
 class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.ChangeSerializer
     filterset_class = ChangesFilterSet
-    filter_backends = [django_filters.DjangoFilterBackend]
+    filter_backends = [filters.FilterBackend]
     ordering = ["at", "id"]
 
     def get_queryset(self):
