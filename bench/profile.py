@@ -3,14 +3,14 @@
     scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/python -m bench.profile
     … -m bench.profile --entries 20000 --requests 300 --profile api   # cProfile's top 30
 
-Migrates, collects the static files, generates the record (``bench.generate``) when absent and prepares the bench
-(``bench.setup``), then times ``--requests`` requests of the bare view, the timeline API's
-first page and the timeline HTML page through Django's test ``Client`` with
-``X-Bench-Bypass-Cache: 1`` — what ``make bench`` asks of those rows — under the bench
-settings (Redis, the production middleware). Prints ms per request — this process's CPU,
-and wall time, which adds the waits on PostgreSQL and Redis — (the median of ``--rounds``)
-and each path's ratio to the bare view measured in the same process. ``make bench``'s
-ratios also carry gunicorn and the network on the same two cores.
+Migrates, collects the static files, generates the record (``bench.generate``) when
+absent and prepares the bench (``bench.setup``), then times ``--requests`` requests of the
+bare view, the timeline API's first page and the timeline HTML page through Django's test
+``Client`` with ``X-Bench-Bypass-Cache: 1`` — what ``make bench`` asks of those rows —
+under the bench settings (Redis, the production middleware). Prints ms per request — this
+process's CPU, and wall time, which adds the waits on PostgreSQL and Redis — (the median of
+``--rounds``) and each path's ratio to the bare view measured in the same process.
+``make bench``'s ratios also carry gunicorn and the network on the same two cores.
 """
 
 import argparse

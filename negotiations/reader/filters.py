@@ -70,9 +70,11 @@ class TimelineFilterForm(forms.Form):
     def __init__(self, data=None, *, actors=()):
         super().__init__(data or None)
         self.actors = {actor.slug: actor for actor in actors}
-        self.fields["actor"].choices = [("", "Anyone")] + [
-            (actor.slug, actor.name) for actor in actors
-        ]
+        # Listed when the form is validated or drawn (a callable: Django reads it then),
+        # not for every page read without an actor (hundreds of actors).
+        self.fields["actor"].choices = lambda: (
+            [("", "Anyone")] + [(actor.slug, actor.name) for actor in actors]
+        )
         # "from" is a Python keyword: declared here so the URL can say ?from=…
         for name, label in (("from", "From"), ("to", "To")):
             self.fields[name] = PartialDateField(

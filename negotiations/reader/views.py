@@ -136,6 +136,20 @@ def negotiation_context(request, negotiation, *, current):
     }
 
 
+def header_html(request, negotiation, context):
+    """The header of a negotiation's page and its side column (``parts.html#header``) as
+    HTML, rendered once per change and page (``shared``): the same for every filter and
+    cursor of the timeline."""
+
+    def render():
+        html = render_to_string("negotiations/parts.html#header", context, request)
+        return mark_safe(html)  # what the template rendered, as it escaped it
+
+    return shared(
+        request, negotiation, f"header-{context['current']}", render, preview=context["preview"]
+    )
+
+
 def amount_charts(negotiation, user):
     """The amounts pictures (one per currency) of the latest proposals with an amount."""
     proposals, more = amount_proposals(negotiation, user)
@@ -364,6 +378,7 @@ def timeline(request, slug):
             version=version,
         )
         context.update(
+            header=header_html(request, negotiation, context),
             form=form,
             filtering=bool(filters),
             opens_at_start=page.opens_at_start,

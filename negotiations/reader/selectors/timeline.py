@@ -1,7 +1,8 @@
 """The timeline page: a window of entries, its cursors, amounts and corrections."""
 
 import datetime
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 
 from django.db.models import (
     Q,
@@ -58,7 +59,7 @@ class TimelinePage:
     missing_entry: bool = False  # a permalink to an entry that is not readable
     newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
     opens_at_start: bool = False  # without a cursor, the page shows the first entries
-    references: list = field(default_factory=list)  # its sources, numbered (``cite``)
+    references: str = ""  # its sources, numbered, as HTML (``page_sources``)
 
     @property
     def complete(self):
@@ -220,6 +221,14 @@ def listed_entries(ids, user, citations):
 SPINE = ("pk", "version", "date_start", "sequence")
 
 
+def page_sources(references, citations):
+    """What is cached of a page's sources (``cite_ids``: numbered once for the page): the
+    list at its foot, rendered (the ``references`` partial), and each entry's numbers."""
+    html = render_to_string("negotiations/entries.html#references", {"references": references})
+    numbers = {pk: tuple(ref.number for ref in refs) for pk, refs in citations.items()}
+    return mark_safe(html), numbers  # what the template rendered, as it escaped it
+
+
 def timeline_page(
     negotiation,
     user,
@@ -232,10 +241,11 @@ def timeline_page(
     version=None,
 ):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
-    with a permalink, three with an actor filter), one for their sources (numbered once
-    for the page: ``cite_ids``), then each entry as a ``ListedEntry`` from the cache under
-    ``version`` (the negotiation's, ``fragments``; None for previews: nothing cached) and
-    its citation numbers, the misses read and rendered (``listed_entries``).
+    with a permalink, three with an actor filter); its sources, numbered once for the
+    page, and each entry as a ``ListedEntry`` with those numbers, from the cache under
+    their ids and versions and ``version`` (the negotiation's, ``fragments``; None for
+    previews: nothing cached), what is missing read (``page_sources``, ``cite_ids``) and
+    rendered (``listed_entries``).
     ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
     (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
@@ -255,13 +265,19 @@ def timeline_page(
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
-    references, citations = cite_ids([row.pk for row in spine])
+    cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))  # misses: one query
+    references, numbers = fragments.cached_whole(
+        "sources",
+        tuple((row.pk, row.version) for row in spine),
+        version,
+        lambda: page_sources(*cited()),
+    )
     found = fragments.cached(
         fragments.HTML,
         spine,
         version,
-        lambda ids: listed_entries(ids, user, citations),
-        variants={pk: tuple(ref.number for ref in refs) for pk, refs in citations.items()},
+        lambda ids: listed_entries(ids, user, cited()[1]),
+        variants=numbers,
     )
     entries = [found[row.pk] for row in spine if row.pk in found]
     grouped = eras(
