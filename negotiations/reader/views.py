@@ -5,6 +5,7 @@ decided in the model layer (``models``, ``selectors``), never here.
 """
 
 import datetime
+import hashlib
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -107,47 +108,42 @@ def negotiation_links(request, negotiation):
     }
 
 
-def negotiation_context(request, negotiation, *, current):
-    """What every page of a negotiation shows in its header (read once per change)."""
+def negotiation_context(request, negotiation, *, current, heading=""):
+    """What every page of a negotiation shows: its parties, and its header and side
+    column (``parts.html#header``, under ``heading`` if any) as HTML, rendered once per
+    change and page (``shared``) — the same for every filter and cursor of the timeline."""
     preview = user_may_preview(request.user)
-    parties, developments, earlier_states, upcoming = shared(
-        request,
-        negotiation,
-        "header",
-        lambda: (
-            list(negotiation.parties.all()),
-            key_developments(negotiation, request.user),
-            state_of_play_history(negotiation),
-            read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
-        ),
-        preview=preview,
-    )
-    return {
+    context = {
         "negotiation": negotiation,
-        "parties": parties,
-        "developments": developments,
-        "earlier_states": earlier_states,
-        "upcoming": upcoming,
-        "last_updated": last_updated(developments),
+        "parties": shared(
+            request,
+            negotiation,
+            "parties",
+            lambda: list(negotiation.parties.all()),
+            preview=preview,
+        ),
         "record_edited": record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
         "current": current,
         "preview": preview,
     }
 
-
-def header_html(request, negotiation, context):
-    """The header of a negotiation's page and its side column (``parts.html#header``) as
-    HTML, rendered once per change and page (``shared``): the same for every filter and
-    cursor of the timeline."""
-
     def render():
-        html = render_to_string("negotiations/parts.html#header", context, request)
+        developments = key_developments(negotiation, request.user)
+        parts = {
+            **context,
+            "heading": heading,
+            "developments": developments,
+            "last_updated": last_updated(developments),
+            "earlier_states": state_of_play_history(negotiation),
+            "upcoming": read_coming_next(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
+        }
+        html = render_to_string("negotiations/parts.html#header", parts, request)
         return mark_safe(html)  # what the template rendered, as it escaped it
 
-    return shared(
-        request, negotiation, f"header-{context['current']}", render, preview=context["preview"]
-    )
+    name = f"header-{current}-{hashlib.sha256(heading.encode()).hexdigest()[:16]}"
+    context["header"] = shared(request, negotiation, name, render, preview=preview)
+    return context
 
 
 def amount_charts(negotiation, user):
@@ -164,7 +160,7 @@ def amount_charts(negotiation, user):
 def timeline_panels(request, negotiation, context):
     """What the timeline shows alike on every page, filter and cursor — where things
     stand, the amounts pictures, the latest corrections — as HTML rendered once per
-    change, and the phases and actors its eras and filter need."""
+    change, and the phases its eras need."""
     user, preview = request.user, context["preview"]
 
     def fragment(name, template, build):
@@ -197,14 +193,23 @@ def timeline_panels(request, negotiation, context):
         "phases": shared(
             request, negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview
         ),
-        "actors": shared(
-            request,
-            negotiation,
-            "actors",
-            lambda: actors_in(negotiation, user),
-            preview=preview,
-        ),
     }
+
+
+def filter_actors(request, negotiation):
+    """The actors the timeline's filter lists (kept under the negotiation's version), and
+    the one asked for if it is not among them."""
+    actors = shared(
+        request,
+        negotiation,
+        "actors",
+        lambda: actors_in(negotiation, request.user),
+        preview=user_may_preview(request.user),
+    )
+    chosen = request.GET.get("actor", "").strip()
+    if chosen and chosen not in {actor.slug for actor in actors}:
+        actors = actors_in(negotiation, request.user, also=chosen)
+    return actors
 
 
 def page_lanes(request, negotiation, context, page, *, filtering):
@@ -360,11 +365,7 @@ def timeline(request, slug):
     def build():
         context = negotiation_context(request, negotiation, current="timeline")
         panels = timeline_panels(request, negotiation, context)
-        chosen = request.GET.get("actor", "").strip()
-        actors = panels["actors"]
-        if chosen and chosen not in {actor.slug for actor in actors}:
-            actors = actors_in(negotiation, request.user, also=chosen)
-        form = TimelineFilterForm(request.GET, actors=actors)
+        form = TimelineFilterForm(request.GET, actors=lambda: filter_actors(request, negotiation))
         filters = form.filters()
         cursor = Cursor.from_query(request.GET)
         version = None if context["preview"] else negotiation_version(negotiation)
@@ -378,7 +379,6 @@ def timeline(request, slug):
             version=version,
         )
         context.update(
-            header=header_html(request, negotiation, context),
             form=form,
             filtering=bool(filters),
             opens_at_start=page.opens_at_start,
@@ -409,7 +409,9 @@ def changes(request, slug):
     negotiation = negotiation_for_reader(request, slug)
 
     def build():
-        context = negotiation_context(request, negotiation, current="changes")
+        context = negotiation_context(
+            request, negotiation, current="changes", heading="What changed"
+        )
         today = timezone.localdate()
         form = SinceForm(request.GET or None)
         since_day = form.day(today)
@@ -447,7 +449,9 @@ def coming_next(request, slug):
     negotiation = negotiation_for_reader(request, slug)
 
     def build():
-        context = negotiation_context(request, negotiation, current="next")
+        context = negotiation_context(
+            request, negotiation, current="next", heading="What comes next"
+        )
         page = read_coming_next(negotiation, request.user)
         context.update(
             references=cite(page.scheduled_events),
@@ -472,7 +476,9 @@ def positions(request, slug):
     negotiation = negotiation_for_reader(request, slug)
 
     def build():
-        context = negotiation_context(request, negotiation, current="positions")
+        context = negotiation_context(
+            request, negotiation, current="positions", heading="Positions"
+        )
         context.update(
             page=read_positions(negotiation, request.user),
             meta=page_meta(
@@ -497,8 +503,8 @@ def proposal(request, slug, pk):
     def build():
         cursor = Cursor.from_query(request.GET, entries=False)
         page = proposal_page(negotiation, pk, request.user, cursor=cursor)
-        context = negotiation_context(request, negotiation, current="proposal")
         item = page.entry.as_proposal
+        context = negotiation_context(request, negotiation, current="proposal", heading=item.title)
         context.update(
             references=cite([page.entry], page.statements),
             page=page,
@@ -523,7 +529,9 @@ def corrections(request, slug):
     negotiation = negotiation_for_reader(request, slug)
 
     def build():
-        context = negotiation_context(request, negotiation, current="corrections")
+        context = negotiation_context(
+            request, negotiation, current="corrections", heading="Corrections"
+        )
         before = parse_id(request.GET.get("before"))
         found, more = corrections_log(
             negotiation, request.user, limit=CORRECTIONS_PAGE, before=before
