@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
@@ -732,10 +733,21 @@ class TimelineItemSerializer(serializers.Serializer):
 _moment = serializers.DateTimeField().to_representation
 
 
+# JSON as the API writes it (DRF's renderer, with the settings' compact separators and
+# UTF-8), for what is written once and kept.
+render_json = JSONRenderer().render
+
+
+def timeline_item_json(item):
+    """``timeline_item_data`` written as JSON: what the cache keeps of a timeline item
+    (``negotiations.caching.fragments``), and what a page of them is joined from."""
+    return render_json(timeline_item_data(item))
+
+
 def timeline_item_data(item):
     """A ``negotiations.reader.selectors.rows.Item`` in the shape of
-    ``TimelineItemSerializer``, but for its ``url`` (the address asked for names the host:
-    the view adds it; the rest is kept in the cache, ``negotiations.caching.fragments``).
+    ``TimelineItemSerializer``, but for its ``url``, which goes last (the address asked
+    for names the host: the view adds it).
 
     The timeline is the hot read path, so items are written out directly rather
     than field by field; the API tests hold both to the same contract.

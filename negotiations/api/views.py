@@ -1,10 +1,12 @@
 """The API's ViewSets: querysets with the visibility rule, writes through the domain."""
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
@@ -279,48 +281,68 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         preview = user_may_preview(request.user)
 
         def build():
-            """One keyset query for the page's ids and versions, then each item from the
-            cache (``fragments``; for previews, none cached), the misses read (four
+            """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
+            ``url``: one keyset query for the page's ids and versions, then each item from
+            the cache (``fragments``; for previews, none cached), the misses read (four
             queries) and cached."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             spine = self.paginate_queryset(
-                self.filter_queryset(entries).values("id", "version", "date_start", "sequence")
+                self.filter_queryset(entries).values(
+                    "id", "version", "date_start", "sequence", "entry_type"
+                )
             )
             found = fragments.cached(
                 fragments.API,
                 spine,
                 None if preview else reader_http.version_of(current),
                 lambda ids: {
-                    item.id: serializers.timeline_item_data(item)
+                    item.id: serializers.timeline_item_json(item)
                     for item in timeline.items(
                         timeline.rows(self.get_queryset().filter(pk__in=ids))
                     )
                 },
             )
             detail_url = serializers.detail_urls(request)
-            items = [
-                {**found[row["id"]], "url": detail_url(found[row["id"]]["type"], row["id"])}
+            return [
+                (found[row["id"]], detail_url(row["entry_type"], row["id"]))
                 for row in spine
                 if row["id"] in found
             ]
-            return self.get_paginated_response(items)
 
-        if preview or request.accepted_renderer.format != "json":
-            return build()  # previews and the browsable API: validated by their bytes
+        if preview or not self.writes_json(request):
+            # Previews and the browsable API: validated by their bytes.
+            items = [{**json.loads(item), "url": url} for item, url in build()]
+            return self.get_paginated_response(items)
         # Readers: validated by the negotiation's reader version (one query), rendered once
         # per change.
         return reader_http.respond(
             request,
-            lambda: self.rendered(build()),
+            lambda: self.joined(build()),
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
 
-    def rendered(self, response):
-        """A DRF response rendered now, so its bytes can be stored and validated."""
-        response = self.finalize_response(self.request, response)
-        response.render()
-        return response
+    def writes_json(self, request):
+        """JSON as ``serializers.render_json`` writes it: compact, as the items are kept."""
+        return (
+            request.accepted_renderer.format == "json"
+            and "indent" not in request.accepted_media_type
+        )
+
+    def joined(self, items):
+        """The page as DRF's JSON renderer writes it (``TimelinePagination``'s links, then
+        the results), joined from its items' JSON, each with its ``url`` added last."""
+        links = serializers.render_json(
+            {"next": self.paginator.get_next_link(), "previous": self.paginator.get_previous_link()}
+        )
+        results = b",".join(
+            item[:-1] + b',"url":' + serializers.render_json(url) + b"}" for item, url in items
+        )
+        content = links[:-1] + b',"results":[' + results + b"]}"
+        return self.finalize_response(
+            self.request,
+            HttpResponse(content, content_type=self.request.accepted_renderer.media_type),
+        )
 
 
 @crud_docs("a source", "sources", serializers.SourceSerializer)

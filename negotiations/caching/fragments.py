@@ -24,7 +24,7 @@ import hashlib
 from django.core.cache import cache
 
 STORE_SECONDS = 10 * 60  # as long as the stored pages (reader_http.STORE_SECONDS)
-HTML, API = "html", "api"
+HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
 
 
 def entry_key(form, entry_id, version, negotiation_version, variant=()):
