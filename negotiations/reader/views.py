@@ -5,12 +5,13 @@ decided in the model layer (``models``, ``selectors``), never here.
 """
 
 import datetime
+import functools
 import hashlib
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -89,23 +90,35 @@ def page_meta(request, *, title, description, og_type="website", jsonld=None, pa
     }
 
 
-def negotiation_links(request, negotiation):
-    slug = {"slug": negotiation.slug}
+NEGOTIATION_ROUTES = {
+    "timeline": "negotiations:timeline",
+    "changes": "negotiations:changes",
+    "next": "negotiations:next",
+    "positions": "negotiations:positions",
+    "corrections": "negotiations:corrections",
+    "feed": "negotiations:feed",
+    "calendar": "negotiations:calendar",
+    "embed": "embed:timeline",
+    "timelinejs": "embed:timelinejs",
+    "lanes_svg": "negotiations:lanes_svg",
+    "amounts_svg": "negotiations:amounts_svg",
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def _negotiation_paths(prefix, urlconf, slug):
+    """The addresses of a negotiation's pages (reversing eleven routes cost ≈ 0.4 ms a
+    page): the same for as long as the URLconf, the script prefix and the slug are."""
     return {
-        "timeline": reverse("negotiations:timeline", kwargs=slug),
-        "changes": reverse("negotiations:changes", kwargs=slug),
-        "next": reverse("negotiations:next", kwargs=slug),
-        "positions": reverse("negotiations:positions", kwargs=slug),
-        "corrections": reverse("negotiations:corrections", kwargs=slug),
-        "feed": reverse("negotiations:feed", kwargs=slug),
-        "calendar": reverse("negotiations:calendar", kwargs=slug),
-        "embed": reverse("embed:timeline", kwargs=slug),
-        "timelinejs": reverse("embed:timelinejs", kwargs=slug),
-        "lanes_svg": reverse("negotiations:lanes_svg", kwargs=slug),
-        "amounts_svg": reverse("negotiations:amounts_svg", kwargs=slug),
-        "embed_absolute": request.build_absolute_uri(reverse("embed:timeline", kwargs=slug)),
-        "site_origin": request.build_absolute_uri("/").rstrip("/"),
+        name: reverse(route, kwargs={"slug": slug}) for name, route in NEGOTIATION_ROUTES.items()
     }
+
+
+def negotiation_links(request, negotiation):
+    links = dict(_negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug))
+    links["embed_absolute"] = request.build_absolute_uri(links["embed"])
+    links["site_origin"] = request.build_absolute_uri("/").rstrip("/")
+    return links
 
 
 def negotiation_context(request, negotiation, *, current, heading=""):
