@@ -13,13 +13,13 @@ from django.db import models, transaction
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.validators import UniqueValidator
 
 from negotiations.api.expand import ExpandableIdField, ExpandableListSerializer
 from negotiations.api.fields import DecimalField, IdRelatedField, PartialDateField
+from negotiations.api.items import moment
 from negotiations.dates import DatePrecision, PartialDate
 from negotiations.domain.conflicts import NOT_CHECKED
 from negotiations.domain.entries import save_entry
@@ -444,7 +444,7 @@ class EntrySerializer(ApiModelSerializer):
             "id": revision.pk,
             "changes": self._revision_changes(entry, revision),
             "proposed_by": revision.created_by.get_username() if revision.created_by else None,
-            "proposed_at": _moment(revision.created_at),
+            "proposed_at": moment(revision.created_at),
             "base_version": revision.base_version,
         }
 
@@ -729,52 +729,6 @@ class TimelineItemSerializer(serializers.Serializer):
         return record_url(entry.entry_type, entry.pk, self.context["request"])
 
 
-# Times as the API writes them (DRF's format), with one field built once, not per value.
-_moment = serializers.DateTimeField().to_representation
-
-
-# JSON as the API writes it (DRF's renderer, with the settings' compact separators and
-# UTF-8), for what is written once and kept.
-render_json = JSONRenderer().render
-
-
-def timeline_item_json(item):
-    """``timeline_item_data`` written as JSON: what the cache keeps of a timeline item
-    (``negotiations.caching.fragments``), and what a page of them is joined from."""
-    return render_json(timeline_item_data(item))
-
-
-def timeline_item_data(item):
-    """A ``negotiations.reader.selectors.rows.Item`` in the shape of
-    ``TimelineItemSerializer``, but for its ``url``, which goes last (the address asked
-    for names the host: the view adds it).
-
-    The timeline is the hot read path, so items are written out directly rather
-    than field by field; the API tests hold both to the same contract.
-    """
-    return {
-        "type": item.entry_type,
-        "id": item.id,
-        "date": item.date.edtf,
-        "date_precision": item.date.precision,
-        "title": item.title,
-        "actors": item.actor_ids,
-        "sources": [
-            {
-                **source,
-                "published_on": source["published_on"] and source["published_on"].isoformat(),
-            }
-            for source in item.sources
-        ],
-        "key": item.key,
-        "published": item.published,
-        "corrections": [
-            {"note": correction["note"], "made_at": _moment(correction["made_at"])}
-            for correction in item.corrections
-        ],
-    }
-
-
 def detail_urls(request):
     """``(record_type, pk) -> absolute URL``, reversing each route once per request.
 
@@ -801,7 +755,7 @@ class ChangeSerializer(serializers.Serializer):
     url = serializers.URLField(required=False, help_text="Absent on deletions.")
 
     def to_representation(self, change):
-        at = _moment(change.at)
+        at = moment(change.at)
         action = change.shown_action
         data = {"type": change.record_type, "id": change.record_id, "action": action}
         if action == RecordChange.Action.DELETED:

@@ -30,6 +30,7 @@ from negotiations.api.conditional import ConditionalMixin
 from negotiations.api.errors import JsonErrorsMixin
 from negotiations.api.exceptions import Conflict
 from negotiations.api.expand import ExpandMixin
+from negotiations.api.items import render_json, timeline_item_json
 from negotiations.api.pagination import KeysetPagination, TimelinePagination
 from negotiations.api.parameters import QueryParametersMixin
 from negotiations.caching import fragments, reader_http
@@ -296,7 +297,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
                 spine,
                 None if preview else reader_http.version_of(current),
                 lambda ids: {
-                    item.id: serializers.timeline_item_json(item)
+                    item.id: timeline_item_json(item)
                     for item in timeline.items(
                         timeline.rows(self.get_queryset().filter(pk__in=ids))
                     )
@@ -323,7 +324,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         )
 
     def writes_json(self, request):
-        """JSON as ``serializers.render_json`` writes it: compact, as the items are kept."""
+        """JSON as ``render_json`` writes it: compact, as the items are kept."""
         return (
             request.accepted_renderer.format == "json"
             and "indent" not in request.accepted_media_type
@@ -332,12 +333,10 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     def joined(self, items):
         """The page as DRF's JSON renderer writes it (``TimelinePagination``'s links, then
         the results), joined from its items' JSON, each with its ``url`` added last."""
-        links = serializers.render_json(
+        links = render_json(
             {"next": self.paginator.get_next_link(), "previous": self.paginator.get_previous_link()}
         )
-        results = b",".join(
-            item[:-1] + b',"url":' + serializers.render_json(url) + b"}" for item, url in items
-        )
+        results = b",".join(item[:-1] + b',"url":' + render_json(url) + b"}" for item, url in items)
         content = links[:-1] + b',"results":[' + results + b"]}"
         return self.finalize_response(
             self.request,
