@@ -72,11 +72,11 @@ def record(negotiation):
 
 
 def test_another_address_showing_the_same_entries_renders_nothing(client, record, negotiation):
-    """The entries' fragments and the page's picture come from the cache: the page is its
-    keyset query and its sources' (numbered for the page: ``cite_ids``) alone (the stored
-    response of this address is another's)."""
+    """The entries' fragments, the page's sources (numbered for the page) and its picture
+    come from the cache: the page is its keyset query alone (the stored response of this
+    address is another's)."""
     page(client, negotiation)
-    assert len(reads(lambda: page(client, negotiation, "?kind="))) == 2
+    assert len(reads(lambda: page(client, negotiation, "?kind="))) == 1
     api(client, negotiation)
     assert len(reads(lambda: api(client, negotiation, "?page_size=49"))) == 1
 
@@ -111,6 +111,27 @@ def test_a_correction_shows_on_its_entry_page_and_api(client, record, negotiatio
     assert "The quote was shortened." in html
     (item,) = [i for i in api(client, negotiation) if i["id"] == record["statement"].pk]
     assert [c["note"] for c in item["corrections"]] == ["The quote was shortened."]
+
+
+def test_a_sources_new_title_shows_in_the_pages_sources(client, record, negotiation, editor):
+    page(client, negotiation)
+    source = record["statement"].sources.get()
+    source.title = "A better headline"
+    save_record(source, by=editor)  # moves no entry's version
+    html = page(client, negotiation, "?kind=")
+    foot = html[html.index('class="reference-list"') :]
+    assert "A better headline" in foot[: foot.index("</ol>")]
+
+
+def test_a_source_added_to_an_entry_shows_in_the_pages_sources(client, record, negotiation, editor):
+    page(client, negotiation)
+    statement = record["statement"]
+    statement.sources.add(factories.SourceFactory(title="A second report"))
+    save_entry(statement, by=editor)
+    html = page(client, negotiation, "?kind=")
+    assert "A second report" in article(html, statement)
+    foot = html[html.index('class="reference-list"') :]
+    assert "A second report" in foot[: foot.index("</ol>")]
 
 
 def test_a_sources_new_title_shows_in_the_api(client, record, negotiation, editor):

@@ -6,6 +6,8 @@ query (many-to-many relations are prefetched already), and the schema documents 
 parameter and each field as "the id, or the record when expanded".
 """
 
+import functools
+
 from django.utils.functional import cached_property
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter
@@ -60,14 +62,17 @@ class ExpandableListSerializer(serializers.ListSerializer):
         return super().to_representation(data)
 
 
-def expand_names(serializer):
-    """What ``serializer`` can embed, by expand name."""
+@functools.cache
+def expand_names(serializer_class):
+    """What ``serializer_class`` can embed, by expand name: read once per class, as its
+    fields are declared with it (building them at each request cost more than the rest
+    of a timeline page)."""
     names = set()
-    for field in serializer.fields.values():
+    for field in serializer_class().fields.values():
         field = getattr(field, "child_relation", field)  # a many-to-many's ids
         if getattr(field, "expand_name", None) and not field.write_only:
             names.add(field.expand_name)
-    return names
+    return frozenset(names)
 
 
 def foreign_keys_embedded(serializer, names):
@@ -87,7 +92,7 @@ class ExpandMixin:
         return self.get_serializer_class()(context={"request": self.request})
 
     def expandable(self):
-        return expand_names(self.expandable_serializer)
+        return expand_names(self.get_serializer_class())
 
     def expansions(self):
         """The expand names asked for: a 400 naming the accepted ones for any other."""
@@ -118,7 +123,8 @@ class ExpandMixin:
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        related = foreign_keys_embedded(self.expandable_serializer, getattr(self, "expanding", ()))
+        expanding = getattr(self, "expanding", ())
+        related = foreign_keys_embedded(self.expandable_serializer, expanding) if expanding else ()
         return queryset.select_related(*related) if related else queryset
 
 

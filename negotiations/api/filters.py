@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.core.validators import slug_re
 from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
@@ -75,6 +76,20 @@ def readable_proposals(request):
     """The proposals the requester may read: any other id is unknown (a 400), so a
     filter never tells a reader that a draft exists."""
     return Proposal.objects.visible_to(getattr(request, "user", None))
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves the list alone when the request names none of
+    its filters: an empty filter set filters nothing, and building its form (a copy of
+    every filter and field) cost ≈ 1 ms per request."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None and request.query_params.keys().isdisjoint(
+            filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class AliasOrderingFilter(OrderingFilter):

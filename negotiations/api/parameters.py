@@ -61,7 +61,10 @@ class QueryParametersMixin:
         for backend_class in self.filter_backends:
             backend = backend_class()
             if isinstance(backend, DjangoFilterBackend):
-                filterset = backend.get_filterset_class(self, self.get_queryset())
+                # A declared filterset names its filters without the queryset (which costs
+                # building the visibility rule); only ``filterset_fields`` need it.
+                declared = getattr(self, "filterset_class", None)
+                filterset = declared or backend.get_filterset_class(self, self.get_queryset())
                 names |= set(filterset.base_filters) if filterset else set()
             else:
                 names |= {p["name"] for p in backend.get_schema_operation_parameters(self)}

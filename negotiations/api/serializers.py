@@ -19,6 +19,7 @@ from rest_framework.validators import UniqueValidator
 
 from negotiations.api.expand import ExpandableIdField, ExpandableListSerializer
 from negotiations.api.fields import DecimalField, IdRelatedField, PartialDateField
+from negotiations.api.items import moment
 from negotiations.dates import DatePrecision, PartialDate
 from negotiations.domain.conflicts import NOT_CHECKED
 from negotiations.domain.entries import save_entry
@@ -443,7 +444,7 @@ class EntrySerializer(ApiModelSerializer):
             "id": revision.pk,
             "changes": self._revision_changes(entry, revision),
             "proposed_by": revision.created_by.get_username() if revision.created_by else None,
-            "proposed_at": _moment(revision.created_at),
+            "proposed_at": moment(revision.created_at),
             "base_version": revision.base_version,
         }
 
@@ -728,41 +729,6 @@ class TimelineItemSerializer(serializers.Serializer):
         return record_url(entry.entry_type, entry.pk, self.context["request"])
 
 
-# Times as the API writes them (DRF's format), with one field built once, not per value.
-_moment = serializers.DateTimeField().to_representation
-
-
-def timeline_item_data(item):
-    """A ``negotiations.reader.selectors.rows.Item`` in the shape of
-    ``TimelineItemSerializer``, but for its ``url`` (the address asked for names the host:
-    the view adds it; the rest is kept in the cache, ``negotiations.caching.fragments``).
-
-    The timeline is the hot read path, so items are written out directly rather
-    than field by field; the API tests hold both to the same contract.
-    """
-    return {
-        "type": item.entry_type,
-        "id": item.id,
-        "date": item.date.edtf,
-        "date_precision": item.date.precision,
-        "title": item.title,
-        "actors": item.actor_ids,
-        "sources": [
-            {
-                **source,
-                "published_on": source["published_on"] and source["published_on"].isoformat(),
-            }
-            for source in item.sources
-        ],
-        "key": item.key,
-        "published": item.published,
-        "corrections": [
-            {"note": correction["note"], "made_at": _moment(correction["made_at"])}
-            for correction in item.corrections
-        ],
-    }
-
-
 def detail_urls(request):
     """``(record_type, pk) -> absolute URL``, reversing each route once per request.
 
@@ -789,7 +755,7 @@ class ChangeSerializer(serializers.Serializer):
     url = serializers.URLField(required=False, help_text="Absent on deletions.")
 
     def to_representation(self, change):
-        at = _moment(change.at)
+        at = moment(change.at)
         action = change.shown_action
         data = {"type": change.record_type, "id": change.record_id, "action": action}
         if action == RecordChange.Action.DELETED:

@@ -8,7 +8,8 @@ and written back to the cache on each request: at a thousand requests a minute t
 is a millisecond per throttle per request, and it grows with the rate. Here each
 client has two counters instead — this window's and the previous one's — and the
 previous window counts for the share of it the sliding window still covers: the same
-limit, in constant time.
+limit, in constant time. Anonymous clients are counted once (``AnonRateThrottle``),
+signed-in users once (``UserRateThrottle``).
 """
 
 from django.core.cache import caches
@@ -39,11 +40,13 @@ class _CountingThrottle:
         if counts.get(previous, 0) * overlap + counts.get(current, 0) >= self.num_requests:
             self.wait_seconds = self.duration - elapsed
             return self.throttle_failure()
-        if not self.cache.add(current, 1, 2 * self.duration):
-            try:
-                self.cache.incr(current)
-            except ValueError:  # expired between the two calls
-                self.cache.set(current, 1, 2 * self.duration)
+        # One call when this window has a count (the usual case), else one to start it.
+        if current not in counts and self.cache.add(current, 1, 2 * self.duration):
+            return True
+        try:
+            self.cache.incr(current)
+        except ValueError:  # expired since it was read
+            self.cache.set(current, 1, 2 * self.duration)
         return True
 
     def wait(self):
@@ -56,4 +59,11 @@ class AnonRateThrottle(_CountingThrottle, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(_CountingThrottle, throttling.UserRateThrottle):
-    pass
+    """Signed-in users, per user. DRF's also counts anonymous clients, per address, a
+    second time beside ``AnonRateThrottle`` (under the higher rate): here they are
+    ``AnonRateThrottle``'s alone, which saves them a counter per request."""
+
+    def get_cache_key(self, request, view):
+        if not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)

@@ -1,10 +1,12 @@
 """The API's ViewSets: querysets with the visibility rule, writes through the domain."""
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
@@ -28,6 +30,7 @@ from negotiations.api.conditional import ConditionalMixin
 from negotiations.api.errors import JsonErrorsMixin
 from negotiations.api.exceptions import Conflict
 from negotiations.api.expand import ExpandMixin
+from negotiations.api.items import render_json, timeline_item_json
 from negotiations.api.pagination import KeysetPagination, TimelinePagination
 from negotiations.api.parameters import QueryParametersMixin
 from negotiations.caching import fragments, reader_http
@@ -153,7 +156,7 @@ class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     lookup_value_regex = r"[0-9]+"
     slug_lookup = False
     pagination_class = KeysetPagination
-    filter_backends = [django_filters.DjangoFilterBackend, filters.AliasOrderingFilter]
+    filter_backends = [filters.FilterBackend, filters.AliasOrderingFilter]
     ordering_aliases = {}
 
     def lookup_filter(self):
@@ -263,7 +266,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         detail=True,
         methods=["get"],
         filterset_class=filters.TimelineFilterSet,
-        filter_backends=[django_filters.DjangoFilterBackend],
+        filter_backends=[filters.FilterBackend],
         pagination_class=TimelinePagination,
         serializer_class=serializers.TimelineItemSerializer,
         ordering=["date_start", "sequence", "pk"],
@@ -279,13 +282,14 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         preview = user_may_preview(request.user)
 
         def build():
-            """One keyset query for the page's ids and versions, then each item from the
-            cache (``fragments``; for previews, none cached), the misses read (four
+            """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
+            ``url``: one keyset query for the page's ids and versions, then each item from
+            the cache (``fragments``; for previews, none cached), the misses read (four
             queries) and cached."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             spine = self.paginate_queryset(
                 self.filter_queryset(entries).values(
-                    "id", "version", "shown_version", "date_start", "sequence"
+                    "id", "version", "shown_version", "date_start", "sequence", "entry_type"
                 )
             )
             found = fragments.cached(
@@ -293,36 +297,51 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
                 spine,
                 None if preview else fragments.context(),
                 lambda ids: {
-                    item.id: serializers.timeline_item_data(item)
+                    item.id: timeline_item_json(item)
                     for item in timeline.items(
                         timeline.rows(self.get_queryset().filter(pk__in=ids))
                     )
                 },
             )
             detail_url = serializers.detail_urls(request)
-            items = [
-                {**found[row["id"]], "url": detail_url(found[row["id"]]["type"], row["id"])}
+            return [
+                (found[row["id"]], detail_url(row["entry_type"], row["id"]))
                 for row in spine
                 if row["id"] in found
             ]
-            return self.get_paginated_response(items)
 
-        if preview or request.accepted_renderer.format != "json":
-            return build()  # previews and the browsable API: validated by their bytes
+        if preview or not self.writes_json(request):
+            # Previews and the browsable API: validated by their bytes.
+            items = [{**json.loads(item), "url": url} for item, url in build()]
+            return self.get_paginated_response(items)
         # Readers: validated by the negotiation's reader version (one query), rendered once
         # per change.
         return reader_http.respond(
             request,
-            lambda: self.rendered(build()),
+            lambda: self.joined(build()),
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
 
-    def rendered(self, response):
-        """A DRF response rendered now, so its bytes can be stored and validated."""
-        response = self.finalize_response(self.request, response)
-        response.render()
-        return response
+    def writes_json(self, request):
+        """JSON as ``render_json`` writes it: compact, as the items are kept."""
+        return (
+            request.accepted_renderer.format == "json"
+            and "indent" not in request.accepted_media_type
+        )
+
+    def joined(self, items):
+        """The page as DRF's JSON renderer writes it (``TimelinePagination``'s links, then
+        the results), joined from its items' JSON, each with its ``url`` added last."""
+        links = render_json(
+            {"next": self.paginator.get_next_link(), "previous": self.paginator.get_previous_link()}
+        )
+        results = b",".join(item[:-1] + b',"url":' + render_json(url) + b"}" for item, url in items)
+        content = links[:-1] + b',"results":[' + results + b"]}"
+        return self.finalize_response(
+            self.request,
+            HttpResponse(content, content_type=self.request.accepted_renderer.media_type),
+        )
 
 
 @crud_docs("a source", "sources", serializers.SourceSerializer)
@@ -487,7 +506,7 @@ class ChangesFilterSet(django_filters.FilterSet):
 class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = serializers.ChangeSerializer
     filterset_class = ChangesFilterSet
-    filter_backends = [django_filters.DjangoFilterBackend]
+    filter_backends = [filters.FilterBackend]
     ordering = ["at", "id"]
 
     def get_queryset(self):

@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 STORE_SECONDS = 10 * 60  # as long as the stored pages (reader_http.STORE_SECONDS)
-HTML, API = "html", "api"
+HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
 
 
 def context(*parts):

@@ -101,14 +101,14 @@ class EntryQuerySet(models.QuerySet):
                 )
             )
 
-        published = self.filter(live())
+        condition = live()
         if self.model is apps.get_model("negotiations", "StatusChange"):
-            return published.filter(live("proposal__"))
-        if self.model is Entry:
-            return published.filter(
-                ~Q(entry_type=EntryType.STATUS_CHANGE) | live("as_status_change__proposal__")
+            condition &= live("proposal__")
+        elif self.model is Entry:
+            condition &= ~Q(entry_type=EntryType.STATUS_CHANGE) | live(
+                "as_status_change__proposal__"
             )
-        return published
+        return self.filter(condition)  # one filter: the same SQL as two, built once
 
     def embargo_due(self, at=None):
         """Published entries whose publish time came but which readers do not see yet:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
 from negotiations.dates import PartialDate, check_range
 from negotiations.models import EntryType
@@ -51,7 +52,8 @@ class PartialDateField(forms.Field):
 
 class TimelineFilterForm(forms.Form):
     """Built with the actors of the negotiation (no query of its own): objects with
-    ``slug`` and ``name`` (and ``pk``, for the filter)."""
+    ``slug`` and ``name`` (and ``pk``, for the filter), or a function giving them, called
+    only when an actor is asked for or the form is drawn."""
 
     actor = forms.ChoiceField(label="Who", required=False)
     kind = forms.ChoiceField(
@@ -69,10 +71,12 @@ class TimelineFilterForm(forms.Form):
 
     def __init__(self, data=None, *, actors=()):
         super().__init__(data or None)
-        self.actors = {actor.slug: actor for actor in actors}
-        self.fields["actor"].choices = [("", "Anyone")] + [
-            (actor.slug, actor.name) for actor in actors
-        ]
+        self._actors = actors
+        # Listed when the form is validated or drawn (a callable: Django reads it then),
+        # not for every page read without an actor (hundreds of actors).
+        self.fields["actor"].choices = lambda: (
+            [("", "Anyone")] + [(actor.slug, actor.name) for actor in self.actors.values()]
+        )
         # "from" is a Python keyword: declared here so the URL can say ?from=…
         for name, label in (("from", "From"), ("to", "To")):
             self.fields[name] = PartialDateField(
@@ -90,6 +94,12 @@ class TimelineFilterForm(forms.Form):
             },
         )
         self.order_fields(["actor", "kind", "from", "to", "q", "order"])
+
+    @cached_property
+    def actors(self):
+        """The actors listed, by slug."""
+        actors = self._actors() if callable(self._actors) else self._actors
+        return {actor.slug: actor for actor in actors}
 
     def clean(self):
         cleaned = super().clean()

@@ -44,6 +44,13 @@ def test_anonymous_clients_are_throttled_per_address(anon, db):
         assert other.get(f"{API}actors/").status_code == 200
 
 
+def test_anonymous_clients_are_counted_once(anon, db):
+    """Under the anonymous rate alone: the users' rate (here lower) counts signed-in users."""
+    with rates("3/min", "1/min"):
+        statuses = [anon.get(f"{API}actors/").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+
+
 def test_users_are_throttled_per_user(journalist, editor):
     with rates("1/min", "2/min"):
         first, second = client_for(journalist), client_for(editor)

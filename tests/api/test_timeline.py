@@ -154,3 +154,23 @@ def test_corrections_are_shown(anon, editor, negotiation, story):
     assert [c["note"] for c in item["corrections"]] == ["The date was wrong."]
     detail = anon.get(f"{API}proposals/{plan.pk}/").json()
     assert detail["corrections"] == item["corrections"]
+
+
+def test_a_readers_page_is_joined_from_the_items_json_as_drf_writes_it(anon, negotiation, story):
+    """Readers' pages are joined from each item's JSON kept in the cache; a client asking
+    for ``indent=0`` (compact all the same) gets the page DRF renders from the items'
+    data: the same bytes, escapes and non-ASCII text included, on the first read and
+    from the cache. (The DRF page is asked first: the joined one is then stored for the
+    address, whatever the Accept header.)"""
+    factories.StatementFactory(
+        negotiation=negotiation, date="2025-03", text='“Zelenskyy’s” \u2028 ü </script> \\ ".'
+    )
+    for size in (3, 2):  # the items written, then read from the cache
+        url = f"{API}negotiations/{negotiation.pk}/timeline/?page_size={size}"
+        rendered = anon.get(url, HTTP_ACCEPT="application/json; indent=0")
+        joined = anon.get(url, HTTP_ACCEPT="application/json")
+        assert joined.status_code == rendered.status_code == 200
+        assert joined["Content-Type"] == rendered["Content-Type"] == "application/json"
+        assert "ETag" in joined and joined["ETag"] != rendered["ETag"]  # the reader's validators
+        assert joined.content == rendered.content
+        assert joined.json()["next"] and len(joined.json()["results"]) == size

@@ -2,8 +2,9 @@
 
 import dataclasses
 import datetime
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import (
     Q,
@@ -61,7 +62,7 @@ class TimelinePage:
     missing_entry: bool = False  # a permalink to an entry that is not readable
     newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
     opens_at_start: bool = False  # without a cursor, the page shows the first entries
-    references: list = field(default_factory=list)  # its sources, numbered (``cite``)
+    references: str = ""  # its sources, numbered, as HTML (``page_sources``)
 
     @property
     def complete(self):
@@ -243,6 +244,14 @@ def numbered(entry, numbers):
 SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 
 
+def page_sources(references):
+    """What is cached of a page's sources (``cite_ids``: numbered once for the page): the
+    list at its foot, rendered (the ``references`` partial), and each source's number."""
+    html = render_to_string("negotiations/entries.html#references", {"references": references})
+    numbers = {ref.source.pk: ref.number for ref in references}
+    return mark_safe(html), numbers  # what the template rendered, as it escaped it
+
+
 def timeline_page(
     negotiation,
     user,
@@ -255,11 +264,11 @@ def timeline_page(
     context=None,
 ):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
-    with a permalink, three with an actor filter), one for their sources (numbered once
-    for the page: ``cite_ids``), then each entry as a ``ListedEntry`` from the cache under
-    its versions and ``context`` (``fragments``; None for previews: nothing cached), its
-    sources cited by the page's numbers (``numbered``), the misses read and rendered
-    (``listed_entries``).
+    with a permalink, three with an actor filter); its sources, numbered once for the
+    page, and each entry as a ``ListedEntry``, from the cache under their versions and
+    ``context`` (``fragments``; None for previews: nothing cached), each entry citing its
+    sources by the page's numbers (``numbered``); what is missing read (``page_sources``,
+    ``cite_ids``) and rendered (``listed_entries``).
     ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
     (which page opens, which way its eras read)."""
     size = size or TIMELINE_PAGE
@@ -279,11 +288,16 @@ def timeline_page(
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
         size=size,
     )
-    references, citations = cite_ids([row.pk for row in spine])
-    found = fragments.cached(
-        fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, citations)
+    cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))  # misses: one query
+    references, numbers = fragments.cached_whole(
+        "sources",
+        tuple((row.pk, row.version, row.shown_version) for row in spine),
+        context,
+        lambda: page_sources(cited()[0]),
     )
-    numbers = {ref.source.pk: ref.number for ref in references}
+    found = fragments.cached(
+        fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
+    )
     entries = [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
     grouped = eras(
         entries,
