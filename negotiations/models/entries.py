@@ -208,7 +208,7 @@ class EntryQuerySet(models.QuerySet):
     def timeline(self, *, listed_actors=True, sources=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.
         ``listed_actors=False`` leaves out the addressees of proposals and participants
-        of events (``selectors.attach_listed_actors`` reads both in one query);
+        of events (pages that do not show them);
         ``sources=False`` the sources (the timeline page reads them with ``cite_ids``)."""
         listed = ("as_proposal__addressed_to", "as_event__actors") if listed_actors else ()
         listed += ("sources",) if sources else ()

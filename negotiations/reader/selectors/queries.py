@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Exists,
-    F,
     OuterRef,
     Q,
 )
@@ -104,43 +103,11 @@ def permalink(entry):
 
 def reader_timeline(queryset, *, listed_actors=True, sources=True):
     """The model's timeline (kinds joined, relations prefetched) plus corrections;
-    ``listed_actors=False``: see ``attach_listed_actors``; ``sources=False``: the
+    ``listed_actors=False``: without addressees and participants; ``sources=False``: the
     entries cite ``cite_ids``'s numbers instead."""
     return queryset.timeline(listed_actors=listed_actors, sources=sources).prefetch_related(
         "corrections"
     )
-
-
-def attach_listed_actors(entries):
-    """Give the proposals among ``entries`` their addressees and the events their
-    participants, read in one query for both (prefetched, they take one each), where
-    ``.addressed_to.all()`` and ``.actors.all()`` find them, in the models' order."""
-    listed = {}
-    for entry in entries:
-        if entry.entry_type == EntryType.PROPOSAL:
-            listed[entry.pk] = (entry.as_proposal, "addressed_to", [])
-        elif entry.entry_type == EntryType.EVENT:
-            listed[entry.pk] = (entry.as_event, "actors", [])
-    if not listed:
-        return
-    on = {
-        name: [pk for pk, (_, field_name, _) in listed.items() if field_name == name]
-        for name in ("addressed_to", "actors")
-    }
-    actors = Actor.objects.order_by()  # the union is ordered, not its parts (SQLite)
-    addressed = actors.annotate(listed_on=F("proposals_received")).filter(
-        listed_on__in=on["addressed_to"]
-    )
-    attending = actors.annotate(listed_on=F("events")).filter(listed_on__in=on["actors"])
-    for actor in addressed.union(attending, all=True).order_by("name", "pk"):
-        listed[actor.listed_on][2].append(actor)
-    for item, name, actors in listed.values():
-        found = getattr(item, name).all()
-        found._result_cache, found._prefetch_done = actors, True
-        item._prefetched_objects_cache = {
-            **getattr(item, "_prefetched_objects_cache", {}),
-            name: found,
-        }
 
 
 def before(key, *, inclusive=False):

@@ -33,7 +33,6 @@ from negotiations.reader.selectors.queries import (
     TIMELINE_ORDER,
     acting_actors,
     after,
-    attach_listed_actors,
     before,
     filtered,
     involvement,
@@ -209,13 +208,10 @@ class ListedEntry:
 
 def listed_entries(ids, user, citations):
     """``{id: ListedEntry}`` of these entries: read with their kinds, addressees and
-    participants, corrections, status trails and the proposals they may name (four
+    participants, corrections, status trails and the proposals they may name (five
     queries), decorated and rendered citing their sources (``citations``, by id:
     ``cite_ids`` read them) by mark, not by number (``numbered``)."""
-    entries = list(
-        reader_timeline(readable(user).filter(pk__in=ids), listed_actors=False, sources=False)
-    )
-    attach_listed_actors(entries)
+    entries = list(reader_timeline(readable(user).filter(pk__in=ids), sources=False))
     trails, named = trails_and_named(entries, user)
     decorate(entries, trails, user, named=named)
     for entry in entries:
