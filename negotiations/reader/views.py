@@ -338,14 +338,38 @@ def actor_jsonld(request, actor, *, brief=False):
     return data
 
 
-def _view(request, negotiation, build):
-    """Respond with the negotiation's validators, or as a private preview for staff."""
-    return respond(
+def negotiation_page(view=None, *, preview=True):
+    """A page (or file) of one negotiation: ``view(request, negotiation, **kwargs)`` builds
+    it when no current copy answers, sent with the negotiation's validators
+    (``reader_http.respond``); staff get a private preview unless ``preview=False`` (files
+    that show published entries only)."""
+    if view is None:
+        return functools.partial(negotiation_page, preview=preview)
+
+    @functools.wraps(view)
+    def page(request, slug, **kwargs):
+        negotiation = negotiation_for_reader(request, slug)
+        return respond(
+            request,
+            lambda: view(request, negotiation, **kwargs),
+            validators=negotiation_validators(negotiation, request),
+            preview=preview and user_may_preview(request.user),
+        )
+
+    return read_only(page)
+
+
+def render_negotiation_page(request, template, context, *, name, title, description, **meta):
+    """Render a negotiation's page with its meta tags and JSON-LD (``name``)."""
+    negotiation = context["negotiation"]
+    context["meta"] = page_meta(
         request,
-        build,
-        validators=negotiation_validators(negotiation, request),
-        preview=user_may_preview(request.user),
+        title=f"{title} — {SITE_NAME}",
+        description=description,
+        jsonld=negotiation_jsonld(request, negotiation, context, name=name),
+        **meta,
     )
+    return render(request, template, context)
 
 
 # --------------------------------------------------------------------------- #
@@ -389,203 +413,148 @@ def home(request):
     return respond(request, build, validators=validators, preview=user_may_preview(request.user))
 
 
-@read_only
-def timeline(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        context = negotiation_context(request, negotiation, current="timeline")
-        panels = timeline_panels(request, negotiation, context)
-        actors = functools.cache(lambda: filter_actors(request, negotiation))
-        form = TimelineFilterForm(request.GET, actors=actors)
-        filters = form.filters()
-        cursor = Cursor.from_query(request.GET)
-        page = timeline_page(
-            negotiation,
-            request.user,
-            filters=filters,
-            cursor=cursor,
-            phases=panels["phases"],
-            order=form.order(),
-            context=_fragments_context(negotiation, context),
-        )
-        context.update(
-            form=form,
-            filtering=bool(filters),
-            opens_at_start=page.opens_at_start,
-            cursor=cursor,
-            page=page,
-            lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
-            filter_form=filter_form(
-                request, negotiation, context, form, actors(), filtering=bool(filters)
-            ),
-            references=page.references,
-            panels=panels,
-            amounts=panels["amounts"],
-            meta=page_meta(
-                request,
-                title=f"{negotiation.title} — timeline — {SITE_NAME}",
-                description=negotiation.summary or f"The sourced timeline of {negotiation.title}.",
-                og_type="article",
-                jsonld=negotiation_jsonld(
-                    request, negotiation, context, name=f"{negotiation.title}: timeline"
-                ),
-            ),
-        )
-        return render(request, "negotiations/timeline.html", context)
-
-    return _view(request, negotiation, build)
+@negotiation_page
+def timeline(request, negotiation):
+    context = negotiation_context(request, negotiation, current="timeline")
+    panels = timeline_panels(request, negotiation, context)
+    actors = functools.cache(lambda: filter_actors(request, negotiation))
+    form = TimelineFilterForm(request.GET, actors=actors)
+    filters = form.filters()
+    cursor = Cursor.from_query(request.GET)
+    page = timeline_page(
+        negotiation,
+        request.user,
+        filters=filters,
+        cursor=cursor,
+        phases=panels["phases"],
+        order=form.order(),
+        context=_fragments_context(negotiation, context),
+    )
+    context.update(
+        form=form,
+        filtering=bool(filters),
+        opens_at_start=page.opens_at_start,
+        cursor=cursor,
+        page=page,
+        lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
+        filter_form=filter_form(
+            request, negotiation, context, form, actors(), filtering=bool(filters)
+        ),
+        references=page.references,
+        panels=panels,
+        amounts=panels["amounts"],
+    )
+    return render_negotiation_page(
+        request,
+        "negotiations/timeline.html",
+        context,
+        name=f"{negotiation.title}: timeline",
+        title=f"{negotiation.title} — timeline",
+        description=negotiation.summary or f"The sourced timeline of {negotiation.title}.",
+        og_type="article",
+    )
 
 
-@read_only
-def changes(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        context = negotiation_context(
-            request, negotiation, current="changes", heading="What changed"
-        )
-        today = timezone.localdate()
-        form = SinceForm(request.GET or None)
-        since_day = form.day(today)
-        page = changes_since(negotiation, request.user, since_day)
-        context.update(
-            form=form,
-            since_day=since_day,
-            # As typed when valid ("2025-02"), else the day shown.
-            since_value=form.data.get("since", "").strip()
-            if form.is_bound and form.is_valid() and form.data.get("since")
-            else since_day.isoformat(),
-            presets=[
-                (label, (today - datetime.timedelta(days=days)).isoformat())
-                for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
-            ],
-            page=page,
-            limit=CHANGES_LIMIT,
-            meta=page_meta(
-                request,
-                title=f"What changed in {negotiation.title} — {SITE_NAME}",
-                description=f"New entries, status changes and corrections in "
-                f"{negotiation.title} since a date you choose.",
-                jsonld=negotiation_jsonld(
-                    request, negotiation, context, name=f"{negotiation.title}: what changed"
-                ),
-            ),
-        )
-        return render(request, "negotiations/changes.html", context)
-
-    return _view(request, negotiation, build)
+@negotiation_page
+def changes(request, negotiation):
+    context = negotiation_context(request, negotiation, current="changes", heading="What changed")
+    today = timezone.localdate()
+    form = SinceForm(request.GET or None)
+    since_day = form.day(today)
+    context.update(
+        form=form,
+        since_day=since_day,
+        # As typed when valid ("2025-02"), else the day shown.
+        since_value=form.data.get("since", "").strip()
+        if form.is_bound and form.is_valid() and form.data.get("since")
+        else since_day.isoformat(),
+        presets=[
+            (label, (today - datetime.timedelta(days=days)).isoformat())
+            for label, days in (("Last 7 days", 7), ("Last 30 days", 30), ("Last year", 365))
+        ],
+        page=changes_since(negotiation, request.user, since_day),
+        limit=CHANGES_LIMIT,
+    )
+    return render_negotiation_page(
+        request,
+        "negotiations/changes.html",
+        context,
+        name=f"{negotiation.title}: what changed",
+        title=f"What changed in {negotiation.title}",
+        description=f"New entries, status changes and corrections in {negotiation.title} "
+        "since a date you choose.",
+    )
 
 
-@read_only
-def coming_next(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        context = negotiation_context(
-            request, negotiation, current="next", heading="What comes next"
-        )
-        page = read_coming_next(negotiation, request.user)
-        context.update(
-            references=cite(page.scheduled_events),
-            page=page,
-            meta=page_meta(
-                request,
-                title=f"What comes next in {negotiation.title} — {SITE_NAME}",
-                description=f"Scheduled events, pending expectations and open proposals in "
-                f"{negotiation.title}.",
-                jsonld=negotiation_jsonld(
-                    request, negotiation, context, name=f"{negotiation.title}: what comes next"
-                ),
-            ),
-        )
-        return render(request, "negotiations/next.html", context)
-
-    return _view(request, negotiation, build)
+@negotiation_page
+def coming_next(request, negotiation):
+    context = negotiation_context(request, negotiation, current="next", heading="What comes next")
+    page = read_coming_next(negotiation, request.user)
+    context.update(references=cite(page.scheduled_events), page=page)
+    return render_negotiation_page(
+        request,
+        "negotiations/next.html",
+        context,
+        name=f"{negotiation.title}: what comes next",
+        title=f"What comes next in {negotiation.title}",
+        description=f"Scheduled events, pending expectations and open proposals in "
+        f"{negotiation.title}.",
+    )
 
 
-@read_only
-def positions(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        context = negotiation_context(
-            request, negotiation, current="positions", heading="Positions"
-        )
-        context.update(
-            page=read_positions(negotiation, request.user),
-            meta=page_meta(
-                request,
-                title=f"Positions in {negotiation.title} — {SITE_NAME}",
-                description=f"Who stands where on each proposal in {negotiation.title}: "
-                "the latest stated stance, dated and sourced.",
-                jsonld=negotiation_jsonld(
-                    request, negotiation, context, name=f"{negotiation.title}: positions"
-                ),
-            ),
-        )
-        return render(request, "negotiations/positions.html", context)
-
-    return _view(request, negotiation, build)
+@negotiation_page
+def positions(request, negotiation):
+    context = negotiation_context(request, negotiation, current="positions", heading="Positions")
+    context.update(page=read_positions(negotiation, request.user))
+    return render_negotiation_page(
+        request,
+        "negotiations/positions.html",
+        context,
+        name=f"{negotiation.title}: positions",
+        title=f"Positions in {negotiation.title}",
+        description=f"Who stands where on each proposal in {negotiation.title}: "
+        "the latest stated stance, dated and sourced.",
+    )
 
 
-@read_only
-def proposal(request, slug, pk):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        cursor = Cursor.from_query(request.GET, entries=False)
-        page = proposal_page(negotiation, pk, request.user, cursor=cursor)
-        item = page.entry.as_proposal
-        context = negotiation_context(request, negotiation, current="proposal", heading=item.title)
-        context.update(
-            references=cite([page.entry], page.statements),
-            page=page,
-            cursor=cursor,
-            proposal=item,
-            meta=page_meta(
-                request,
-                title=f"{item.title} — {negotiation.title} — {SITE_NAME}",
-                description=item.summary or f"A proposal in {negotiation.title}.",
-                og_type="article",
-                jsonld=negotiation_jsonld(request, negotiation, context, name=item.title),
-            ),
-        )
-        return render(request, "negotiations/proposal.html", context)
-
-    return _view(request, negotiation, build)
+@negotiation_page
+def proposal(request, negotiation, pk):
+    cursor = Cursor.from_query(request.GET, entries=False)
+    page = proposal_page(negotiation, pk, request.user, cursor=cursor)
+    item = page.entry.as_proposal
+    context = negotiation_context(request, negotiation, current="proposal", heading=item.title)
+    context.update(
+        references=cite([page.entry], page.statements), page=page, cursor=cursor, proposal=item
+    )
+    return render_negotiation_page(
+        request,
+        "negotiations/proposal.html",
+        context,
+        name=item.title,
+        title=f"{item.title} — {negotiation.title}",
+        description=item.summary or f"A proposal in {negotiation.title}.",
+        og_type="article",
+    )
 
 
-@read_only
-def corrections(request, slug):
+@negotiation_page
+def corrections(request, negotiation):
     """Every correction of the negotiation, newest first, a page at a time."""
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        context = negotiation_context(
-            request, negotiation, current="corrections", heading="Corrections"
-        )
-        before = parse_id(request.GET.get("before"))
-        found, more = corrections_log(
-            negotiation, request.user, limit=CORRECTIONS_PAGE, before=before
-        )
-        context.update(
-            corrections=found,
-            more=more,
-            paged=before is not None,
-            meta=page_meta(
-                request,
-                title=f"Corrections in {negotiation.title} — {SITE_NAME}",
-                description=f"Every correction made to the record of {negotiation.title}, "
-                "newest first, each with the entry it corrects.",
-                jsonld=negotiation_jsonld(
-                    request, negotiation, context, name=f"{negotiation.title}: corrections"
-                ),
-            ),
-        )
-        return render(request, "negotiations/corrections.html", context)
-
-    return _view(request, negotiation, build)
+    context = negotiation_context(
+        request, negotiation, current="corrections", heading="Corrections"
+    )
+    before = parse_id(request.GET.get("before"))
+    found, more = corrections_log(negotiation, request.user, limit=CORRECTIONS_PAGE, before=before)
+    context.update(corrections=found, more=more, paged=before is not None)
+    return render_negotiation_page(
+        request,
+        "negotiations/corrections.html",
+        context,
+        name=f"{negotiation.title}: corrections",
+        title=f"Corrections in {negotiation.title}",
+        description=f"Every correction made to the record of {negotiation.title}, "
+        "newest first, each with the entry it corrects.",
+    )
 
 
 @read_only
@@ -667,42 +636,27 @@ def _svg_response(markup):
     )
 
 
-@read_only
-def lanes_svg(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        entries, earlier = latest(
-            reader_timeline(readable(None).for_negotiation(negotiation)),
-            TIMELINE_PAGE,
-        )
-        chart = draw_lanes(
-            entries,
-            negotiation.parties.all(),
-            title=f"{negotiation.title}: who acted when",
-            id_prefix="lanes",
-            scope="latest" if earlier else None,
-        )
-        return _svg_response(chart.wide.svg)
-
-    return respond(
-        request, build, validators=negotiation_validators(negotiation, request), preview=False
+@negotiation_page(preview=False)
+def lanes_svg(request, negotiation):
+    entries, earlier = latest(
+        reader_timeline(readable(None).for_negotiation(negotiation)), TIMELINE_PAGE
     )
-
-
-@read_only
-def amounts_svg(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        charts = amount_charts(negotiation, None)
-        if not charts:
-            return HttpResponse(status=404)
-        return _svg_response(charts[0].wide.svg)
-
-    return respond(
-        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    chart = draw_lanes(
+        entries,
+        negotiation.parties.all(),
+        title=f"{negotiation.title}: who acted when",
+        id_prefix="lanes",
+        scope="latest" if earlier else None,
     )
+    return _svg_response(chart.wide.svg)
+
+
+@negotiation_page(preview=False)
+def amounts_svg(request, negotiation):
+    charts = amount_charts(negotiation, None)
+    if not charts:
+        return HttpResponse(status=404)
+    return _svg_response(charts[0].wide.svg)
 
 
 # --------------------------------------------------------------------------- #
@@ -711,53 +665,39 @@ def amounts_svg(request, slug):
 
 
 @xframe_options_exempt
-@read_only
-def embed(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        key_only = request.GET.get("key") == "1"
-        developments = key_developments(negotiation, None)
-        shown, earlier = embed_entries(negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT)
-        return render(
-            request,
-            "embed/timeline.html",
-            {
-                "negotiation": negotiation,
-                "entries": shown,
-                "earlier": earlier,
-                "key_only": key_only,
-                "developments": developments[:DEVELOPMENTS_ON_CARD],
-                "last_updated": last_updated(developments),
-                "record_edited": record_edited(negotiation),
-                "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
-                "meta": page_meta(
-                    request,
-                    title=f"{negotiation.title} — {SITE_NAME}",
-                    description=negotiation.summary,
-                    path=negotiation.get_absolute_url(),
-                ),
-            },
-        )
-
-    return respond(
-        request, build, validators=negotiation_validators(negotiation, request), preview=False
+@negotiation_page(preview=False)
+def embed(request, negotiation):
+    key_only = request.GET.get("key") == "1"
+    developments = key_developments(negotiation, None)
+    shown, earlier = embed_entries(negotiation, key_only=key_only, limit=EMBED_ENTRY_LIMIT)
+    return render(
+        request,
+        "embed/timeline.html",
+        {
+            "negotiation": negotiation,
+            "entries": shown,
+            "earlier": earlier,
+            "key_only": key_only,
+            "developments": developments[:DEVELOPMENTS_ON_CARD],
+            "last_updated": last_updated(developments),
+            "record_edited": record_edited(negotiation),
+            "full_url": request.build_absolute_uri(negotiation.get_absolute_url()),
+            "meta": page_meta(
+                request,
+                title=f"{negotiation.title} — {SITE_NAME}",
+                description=negotiation.summary,
+                path=negotiation.get_absolute_url(),
+            ),
+        },
     )
 
 
-@read_only
-def timelinejs_export(request, slug):
+@negotiation_page(preview=False)
+def timelinejs_export(request, negotiation):
     """The TimelineJS data (served under /embed/, where other sites may read it)."""
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        root = request.build_absolute_uri("/").rstrip("/")
-        return JsonResponse(
-            timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
-        )
-
-    return respond(
-        request, build, validators=negotiation_validators(negotiation, request), preview=False
+    root = request.build_absolute_uri("/").rstrip("/")
+    return JsonResponse(
+        timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
     )
 
 
@@ -766,18 +706,11 @@ def timelinejs_export(request, slug):
 # --------------------------------------------------------------------------- #
 
 
-@read_only
-def calendar(request, slug):
-    negotiation = negotiation_for_reader(request, slug)
-
-    def build():
-        response = HttpResponse(
-            negotiation_calendar(negotiation, absolute=request.build_absolute_uri),
-            content_type="text/calendar; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'inline; filename="{negotiation.slug}.ics"'
-        return response
-
-    return respond(
-        request, build, validators=negotiation_validators(negotiation, request), preview=False
+@negotiation_page(preview=False)
+def calendar(request, negotiation):
+    response = HttpResponse(
+        negotiation_calendar(negotiation, absolute=request.build_absolute_uri),
+        content_type="text/calendar; charset=utf-8",
     )
+    response["Content-Disposition"] = f'inline; filename="{negotiation.slug}.ics"'
+    return response
