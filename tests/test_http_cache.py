@@ -54,7 +54,8 @@ def test_a_repeat_read_asks_no_database_and_keeps_its_headers(client, talks, nam
     again, sql = sql_of(lambda: client.get(url, HTTP_ORIGIN="https://desk.example.org"))
     assert no_query(sql), sql
     assert again.content == first.content
-    for header in ("ETag", "Cache-Control", "Content-Type", "Content-Security-Policy"):
+    headers = ("ETag", "Cache-Control", "Content-Type", "Content-Length", "Content-Security-Policy")
+    for header in headers:
         assert again[header] == first[header], header
     assert again.get("X-Frame-Options") == first.get("X-Frame-Options")
     assert again.get("Access-Control-Allow-Origin") == first.get("Access-Control-Allow-Origin")

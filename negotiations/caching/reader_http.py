@@ -6,7 +6,8 @@ at no other time, so it is the cache key: the ETag is built from it, from today'
 (what is "scheduled", "overdue" or "N days ago" changes at midnight), from the address
 asked for and from the release deployed (``settings.RELEASE_ID``); ``reader_changed_at``
 is the Last-Modified.
-Every process reads the same version from the database: nothing to remember per process.
+Every process reads the same version from the shared cache, which the write that moves it
+updates as it commits (``reader_versions``): nothing to remember per process.
 
 Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
 304. What was rendered for readers is also kept in Django's cache under the same
@@ -14,9 +15,10 @@ validators, so a page is rendered once per change, not once per reader. Staff pr
 show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
 validators, and never stored.
 
-Repeat anonymous requests do not even reach the view: ``AnonymousCacheMiddleware``
-recognises an address whose copy was stored, reads the negotiation's reader version
-with one indexed query and answers with the 304 or the stored copy.
+Repeat anonymous requests do not even reach the view, nor the session, CSRF, user and
+message middlewares: ``AnonymousCacheMiddleware`` recognises an address whose copy was
+stored, reads the negotiation's reader version (one GET of the shared cache, no SQL) and
+answers with the 304 or the stored copy.
 """
 
 import datetime
@@ -238,8 +240,8 @@ class AnonymousCacheMiddleware:
     """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
 
     Only addresses a view has already stored (``respond``) are known here, with their
-    negotiation: one query for its reader version then gives the same validators the
-    view would compute, so a current client gets its 304 and anyone else the stored
+    negotiation: its reader version (``stamp_of``: the shared cache) then gives the same
+    validators the view would compute, so a current client gets its 304 and anyone else the stored
     copy. A reader event (a publication, a correction, an embargo lifted) moves the
     version, and the view renders afresh.
     Signed-in requests (session cookie or Authorization) always reach the view.
@@ -286,4 +288,6 @@ def _from_store(stored):
     response = HttpResponse(stored["content"])
     for header, value in stored["headers"].items():
         response[header] = value
+    # What CommonMiddleware (after AnonymousCacheMiddleware) says of the view's responses.
+    response["Content-Length"] = str(len(stored["content"]))
     return response

@@ -68,15 +68,17 @@ MIDDLEWARE = [
     "tracker.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the middlewares that dress every response (security headers, CSP, CORS, frames),
+    # before those an anonymous repeat read has no use for (sessions, CSRF, users, messages,
+    # history): it answers stored copies and 304s without them.
+    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Late, so every header middleware above still dresses what it answers.
-    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
