@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -213,3 +214,23 @@ def test_a_version_that_could_not_be_written_delays_the_purge(
     purge = DBTaskResult.objects.get(task_path="negotiations.caching.edge.purge_edge")
     delay = datetime.timedelta(seconds=reader_versions.VERSION_SECONDS)
     assert purge.run_after >= started + delay
+
+
+def test_a_version_that_could_not_be_read_after_the_commit_delays_the_purge(
+    talks, editor, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The database gone between the commit and the read of the new versions: the write
+    has happened, so nothing raises; the purge waits until any cached version expired."""
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
+    enqueued = []
+    monkeypatch.setattr(edge, "_enqueue", lambda keys, urls, a, r, delay=0: enqueued.append(delay))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        publish(draft(talks, "Second meeting"), by=editor)
+
+    def unavailable(*args, **kwargs):
+        raise DatabaseError("gone")
+
+    monkeypatch.setattr(reader_versions, "_read", unavailable)
+    for callback in callbacks:
+        callback()
+    assert enqueued == [reader_versions.VERSION_SECONDS]

@@ -42,12 +42,16 @@ What it buys (``bench/README.md``, issue 13): the 304 and stored-copy paths with
 ``tests/test_reader_versions.py`` fails when any step stops working.
 """
 
+import logging
+
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
 from negotiations.caching import edge
 from negotiations.models import Negotiation
+
+logger = logging.getLogger(__name__)
 
 ALIAS = "reader_versions"
 # How long a version read from the database may be answered without asking it again: the
@@ -97,11 +101,15 @@ def moved(negotiation_ids, *, purge_keys):
 
 def _publish(ids, purge_keys):
     """Steps 2 and 3: the new versions in the cache, then the purge (later if they could
-    not be written)."""
-    found = _read(ids, using=DEFAULT_DB_ALIAS)
-    # A negotiation deleted: None, which reads as a miss (its step 1 may have failed too).
-    stamps = {_key(pk): found.get(pk) for pk in ids}
-    failed = _store().set_many(stamps, VERSION_SECONDS)
+    not be written). Never raises: the write it follows has committed."""
+    try:
+        found = _read(ids, using=DEFAULT_DB_ALIAS)
+        # A negotiation deleted: None, which reads as a miss (its step 1 may have failed too).
+        stamps = {_key(pk): found.get(pk) for pk in ids}
+        failed = _store().set_many(stamps, VERSION_SECONDS)
+    except DatabaseError:
+        logger.exception("Could not read the reader versions of %s after their commit", ids)
+        failed = True
     edge.purge(purge_keys, delay=VERSION_SECONDS if failed else 0)
 
 
