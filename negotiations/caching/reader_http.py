@@ -143,7 +143,7 @@ def _shared_key(negotiation_id, name, version):
 def negotiation_for_reader(request, slug):
     """The negotiation at ``slug`` (404 when unknown): read with one query
     (``selectors.negotiation_for_reader``), then cached under its reader
-    version, which one indexed read gives (``stamp_of``). A copy is used only under the
+    version, which the shared cache gives (``stamp_of``). A copy is used only under the
     current version and only if its slug is still the one asked."""
     slug_key = f"parley:slug:{slug}"
     pk = cache.get(slug_key)
