@@ -234,3 +234,21 @@ def test_a_version_that_could_not_be_read_after_the_commit_delays_the_purge(
     for callback in callbacks:
         callback()
     assert enqueued == [reader_versions.VERSION_SECONDS]
+
+
+def test_a_request_reading_a_replica_reads_the_version_there(talks, monkeypatch):
+    """Its page is the replica's: keyed on the shared (the primary's) version, a replica
+    behind would store its old page under the new version, for good."""
+    read(), read()
+    assert cached(talks) == in_database(talks)
+    asked = []
+
+    def replica(ids, using=None):
+        asked.append(using)
+        return {talks.pk: (0, None)}
+
+    monkeypatch.setattr(reader_versions, "_read", replica)
+    monkeypatch.setattr(reader_versions.router, "db_for_read", lambda model, **hints: "replica1")
+    assert reader_versions.current(talks.pk) == (0, None) and asked == ["replica1"]
+    monkeypatch.undo()
+    assert reader_versions.current(talks.pk) == in_database(talks)  # the primary's readers

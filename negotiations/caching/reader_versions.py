@@ -37,6 +37,13 @@ Why the order is safe, and what bounds the exceptions:
   its own, so they agree as soon as step 2 is done.
 - A miss reads the primary, not a read replica: a replica behind would add an old version
   the purge's wait for the replicas (``db_router.wait_for_replicas``) knows nothing of.
+- A request that reads a read replica (``db_router``: anonymous reads, when replicas are
+  configured) reads the version there too, with one query, and not from the cache: the page
+  it renders is the replica's, and must be keyed on the replica's version. A version from
+  Redis, ahead of a replica that is behind, would store the replica's old page under the new
+  version, where no later read would replace it (the cluster drill's paused replica showed
+  it: readers never got the write). The 304 and stored-copy paths without SQL are those of
+  the primary's readers: every deployment without replicas, and ``make bench``.
 
 What it buys (``bench/README.md``, issue 13): the 304 and stored-copy paths without any SQL.
 ``tests/test_reader_versions.py`` fails when any step stops working.
@@ -46,7 +53,7 @@ import logging
 
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
 
 from negotiations.caching import edge
 from negotiations.models import Negotiation
@@ -76,8 +83,10 @@ def current(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
     one: from the shared cache, else from the database (then kept there)."""
     store = _store()
-    if not _is_shared(store):
-        return _read([negotiation_id]).get(negotiation_id)  # where the router reads
+    reading = router.db_for_read(Negotiation) or DEFAULT_DB_ALIAS
+    if reading != DEFAULT_DB_ALIAS or not _is_shared(store):
+        # Where this request reads its pages (a read replica): their version is there.
+        return _read([negotiation_id], using=reading).get(negotiation_id)
     key = _key(negotiation_id)
     found = store.get(key)
     if found is None:
