@@ -9,8 +9,10 @@ from tests.redis_server import REDIS_SERVER, RedisServer
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """The API's rate counters (their own cache): every test starts with none."""
+    """The API's rate counters (their own cache): every test starts with none. Nor does
+    it find the reader versions of an earlier test's negotiations (ids are reused)."""
     caches["throttle"].clear()
+    caches["reader_versions"].clear()
 
 
 @pytest.fixture

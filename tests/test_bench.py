@@ -79,5 +79,5 @@ def test_the_bench_header_reaches_behind_the_stored_page_or_behind_everything(
     stored, behind_page = queries(), queries(HTTP_X_BENCH_BYPASS_CACHE="1")
     after_publication = queries(HTTP_X_BENCH_BYPASS_CACHE="publication")
     behind_all = queries(HTTP_X_BENCH_BYPASS_CACHE="all")
-    assert stored <= 1 < behind_page < after_publication < behind_all
-    assert queries() == stored  # nothing was bypassed for the request after
+    assert stored <= 1 and stored < behind_page < after_publication < behind_all
+    assert queries() <= stored  # nothing was bypassed for the request after

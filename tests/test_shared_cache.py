@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 
 from tests import factories
 from tests.api.test_http import rates
-from tests.queries import at_most_the_stamp
+from tests.queries import at_most_the_stamp, no_query
 from tests.test_http_cache import sql_of
 from tracker import cache as resilient
 from tracker.cache import caches_on
@@ -41,10 +41,14 @@ def test_a_page_stored_in_redis_serves_every_process(redis_server, talks):
         assert first.status_code == 200 and not at_most_the_stamp(sql)
         assert redis_server.keys() > 0
         again, sql = read(PAGE, elsewhere=True)
-        assert again.content == first.content and at_most_the_stamp(sql)
+        assert again.content == first.content and at_most_the_stamp(sql)  # the version, once
+        again, sql = read(PAGE, elsewhere=True)
+        assert again.content == first.content and no_query(sql)  # both from Redis
         redis_server.flush()
         _, sql = read(PAGE)
-        assert at_most_the_stamp(sql)  # this process still has its copy, for a few seconds
+        # This process still has its copy, for a few seconds; the reader version was in
+        # Redis only: read again from the database.
+        assert at_most_the_stamp(sql) and sql
         _, sql = read(PAGE, elsewhere=True)
         assert not at_most_the_stamp(sql)  # the copy the other process got was in Redis
 
@@ -58,7 +62,8 @@ def test_without_redis_pages_are_served_uncached_then_cached_again(
         assert read(PAGE)[0].status_code == 200
         redis_server.stop()
         kept, sql = read(PAGE)
-        assert kept.status_code == 200 and at_most_the_stamp(sql)  # this process's own copy
+        # This process's own copy, under the reader version read from the database.
+        assert kept.status_code == 200 and at_most_the_stamp(sql) and sql
         for _ in range(3):
             response, sql = read(PAGE, elsewhere=True)
             assert response.status_code == 200 and not at_most_the_stamp(sql)
@@ -72,6 +77,8 @@ def test_without_redis_pages_are_served_uncached_then_cached_again(
         assert redis_server.keys() > 0
         again, sql = read(PAGE, elsewhere=True)
         assert again.status_code == 200 and at_most_the_stamp(sql)
+        again, sql = read(PAGE, elsewhere=True)
+        assert again.status_code == 200 and no_query(sql)
         assert "answers again" in caplog.text
 
 

@@ -40,7 +40,7 @@ LOCAL_ENTRIES = 1_000
 
 
 def caches_on(url):
-    """``settings.CACHES`` with both of Parley's caches in the Redis at ``url``."""
+    """``settings.CACHES`` with Parley's three caches in the Redis at ``url``."""
     redis = {
         "BACKEND": "tracker.cache.ResilientRedisCache",
         "LOCATION": url,
@@ -56,6 +56,9 @@ def caches_on(url):
             "KEY_PREFIX": "parley",
         },
         "throttle": {**redis, "KEY_PREFIX": "parley-throttle"},
+        # The reader versions: read by every process, changed by the writes, so never kept
+        # in a process (negotiations.caching.reader_versions).
+        "reader_versions": {**redis, "KEY_PREFIX": "parley-version"},
     }
 
 

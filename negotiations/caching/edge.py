@@ -13,13 +13,15 @@ header the edge reads (``EDGE_KEY_HEADERS``: ``xkey`` for Varnish's vmod xkey,
 
 The edge keeps them for ``EDGE_CACHE_SECONDS`` (``s-maxage``), never past the next midnight
 (text such as "overdue" or "N days ago" changes with the date), and freshness comes from
-the purges: each reader event, once its transaction commits, enqueues ``purge_edge`` with
-its negotiations' keys and ``site`` (``purge_on_commit``, called by
-``domain.record_events``). The task waits until the read replicas have replayed the
-change (``db_router.wait_for_replicas``), sends them to every edge in ``EDGE_PURGE_URLS``, retries
-an edge that did not answer, and purges once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a
-copy fetched from an app server just before the commit (or from a read replica that had not
-replayed it yet) was stored after the first purge, and goes with the second.
+the purges: each reader event, once its transaction commits and the shared cache holds the
+new reader versions, enqueues ``purge_edge`` with its negotiations' keys and ``site``
+(``purge``, called by ``reader_versions.moved`` for ``domain.record_events``). The task waits
+until the read replicas have replayed the change (``db_router.wait_for_replicas``), sends
+them to every edge in ``EDGE_PURGE_URLS``, retries an edge that did not answer, and purges
+once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a copy fetched from an app server just before
+the commit (or from a read replica that had not replayed it yet, or under a reader version
+the shared cache held a few seconds too long: ``reader_versions``) was stored after the
+first purge, and goes with the second.
 """
 
 import datetime
@@ -27,7 +29,6 @@ import logging
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -94,12 +95,13 @@ def keys_of_events(events, negotiation_ids=()):
     return [SITE_KEY, *(negotiation_key(pk) for pk in sorted(ids))]
 
 
-def purge_on_commit(keys):
-    """Enqueue the purge of ``keys`` once the current transaction commits (at once outside
-    one). Nothing to do without ``EDGE_PURGE_URLS``."""
+def purge(keys, *, delay=0):
+    """Enqueue the purge of ``keys`` now (``delay`` seconds from now), after the commit of
+    the reader events that make them stale and once the shared cache holds their new reader
+    versions (``reader_versions.moved``). Nothing to do without ``EDGE_PURGE_URLS``."""
     if not settings.EDGE_PURGE_URLS or not keys:
         return
-    transaction.on_commit(lambda: _enqueue(list(keys), settings.EDGE_PURGE_URLS, 0, True))
+    _enqueue(list(keys), settings.EDGE_PURGE_URLS, 0, True, delay)
 
 
 def _enqueue(keys, urls, attempt, repeat, delay=0):

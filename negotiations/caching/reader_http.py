@@ -6,7 +6,8 @@ at no other time, so it is the cache key: the ETag is built from it, from today'
 (what is "scheduled", "overdue" or "N days ago" changes at midnight), from the address
 asked for and from the release deployed (``settings.RELEASE_ID``); ``reader_changed_at``
 is the Last-Modified.
-Every process reads the same version from the database: nothing to remember per process.
+Every process reads the same version from the shared cache, which the write that moves it
+updates as it commits (``reader_versions``): nothing to remember per process.
 
 Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
 304. What was rendered for readers is also kept in Django's cache under the same
@@ -14,9 +15,10 @@ validators, so a page is rendered once per change, not once per reader. Staff pr
 show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
 validators, and never stored.
 
-Repeat anonymous requests do not even reach the view: ``AnonymousCacheMiddleware``
-recognises an address whose copy was stored, reads the negotiation's reader version
-with one indexed query and answers with the 304 or the stored copy.
+Repeat anonymous requests do not even reach the view, nor the session, CSRF, user and
+message middlewares: ``AnonymousCacheMiddleware`` recognises an address whose copy was
+stored, reads the negotiation's reader version (one GET of the shared cache, no SQL) and
+answers with the 304 or the stored copy.
 """
 
 import datetime
@@ -35,8 +37,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from negotiations.caching import edge
-from negotiations.models import Negotiation
+from negotiations.caching import edge, reader_versions
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 
 STORE_SECONDS = 10 * 60
@@ -81,13 +82,9 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
 
 def stamp_of(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
-    one: one indexed read by primary key, the same answer in every process."""
-    return (
-        Negotiation.objects.filter(pk=negotiation_id)
-        .order_by()
-        .values_list("reader_version", "reader_changed_at")
-        .first()
-    )
+    one: from the shared cache (one GET, no SQL), else one indexed read by primary key;
+    the same answer in every process (``reader_versions``)."""
+    return reader_versions.current(negotiation_id)
 
 
 def read_only(view):
@@ -146,7 +143,7 @@ def _shared_key(negotiation_id, name, version):
 def negotiation_for_reader(request, slug):
     """The negotiation at ``slug`` (404 when unknown): read with one query
     (``selectors.negotiation_for_reader``), then cached under its reader
-    version, which one indexed read gives (``stamp_of``). A copy is used only under the
+    version, which the shared cache gives (``stamp_of``). A copy is used only under the
     current version and only if its slug is still the one asked."""
     slug_key = f"parley:slug:{slug}"
     pk = cache.get(slug_key)
@@ -243,8 +240,8 @@ class AnonymousCacheMiddleware:
     """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
 
     Only addresses a view has already stored (``respond``) are known here, with their
-    negotiation: one query for its reader version then gives the same validators the
-    view would compute, so a current client gets its 304 and anyone else the stored
+    negotiation: its reader version (``stamp_of``: the shared cache) then gives the same
+    validators the view would compute, so a current client gets its 304 and anyone else the stored
     copy. A reader event (a publication, a correction, an embargo lifted) moves the
     version, and the view renders afresh.
     Signed-in requests (session cookie or Authorization) always reach the view.
@@ -291,4 +288,6 @@ def _from_store(stored):
     response = HttpResponse(stored["content"])
     for header, value in stored["headers"].items():
         response[header] = value
+    # What CommonMiddleware (after AnonymousCacheMiddleware) says of the view's responses.
+    response["Content-Length"] = str(len(stored["content"]))
     return response

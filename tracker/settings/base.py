@@ -68,15 +68,17 @@ MIDDLEWARE = [
     "tracker.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After the middlewares that dress every response (security headers, CSP, CORS, frames),
+    # before those an anonymous repeat read has no use for (sessions, CSRF, users, messages,
+    # history): it answers stored copies and 304s without them.
+    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Late, so every header middleware above still dresses what it answers.
-    "negotiations.caching.reader_http.AnonymousCacheMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -235,8 +237,10 @@ CORS_URLS_REGEX = r"^/(api|embed)/.*$"
 
 # "default": rendered pages and what a negotiation's pages share, under versioned keys;
 # "throttle": the API's rate counters, one small number per client and minute, kept apart so
-# that a crowd of clients never pushes the pages out. With REDIS_URL, both live in that Redis
-# (shared by every worker and app server; give it a maxmemory and an LRU eviction policy), and
+# that a crowd of clients never pushes the pages out; "reader_versions": each negotiation's
+# reader version, so that a repeat read asks no database (only when shared: without Redis it
+# is the dummy cache, and each read asks the database). With REDIS_URL, all three live in that
+# Redis (shared by every worker and app server; give it a maxmemory and an LRU eviction policy), and
 # if it stops answering, pages are served uncached and rate limits let requests through
 # (tracker.cache). Every key of "default" names the version of its value (the value under a
 # key never changes): each process keeps what it read from it for 5 s. Without Redis, each
@@ -256,6 +260,7 @@ else:
             "LOCATION": "parley-throttle",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
+        "reader_versions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
 
 # The HTTP cache in front (Varnish, or a CDN): README "Scaling out", negotiations.caching.edge.

@@ -7,6 +7,14 @@ os.environ.pop("REDIS_URL", None)
 
 from .base import *  # noqa: F403
 
+# One process: its memory is shared by every request it serves, as Redis is by every worker.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "reader_versions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "parley-version",
+    },
+}
 SECRET_KEY = "parley-test-key-not-secret"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
