@@ -80,6 +80,17 @@ def participation(actors):
     return ways
 
 
+# What a line naming an entry reads (``EntryQuerySet.with_headlines``, the admin's lists).
+HEADLINE_RELATED = (
+    "negotiation",
+    "as_proposal",
+    "as_status_change__proposal",
+    "as_statement__actor",
+    "as_event",
+    "as_expectation__actor",
+)
+
+
 class EntryQuerySet(models.QuerySet):
     def published(self, at=None):
         """What anonymous readers see: published and live (``live_since``, set by the
@@ -196,14 +207,7 @@ class EntryQuerySet(models.QuerySet):
         """What a line naming each entry reads (``headline``, its date, due date and
         link) joined in, and no more: six kinds' rows and two actors, where ``timeline``
         joins seventeen tables, which PostgreSQL takes tens of milliseconds to plan."""
-        return self.select_related(
-            "negotiation",
-            "as_proposal",
-            "as_status_change__proposal",
-            "as_statement__actor",
-            "as_event",
-            "as_expectation__actor",
-        )
+        return self.select_related(*HEADLINE_RELATED)
 
     def timeline(self, *, listed_actors=True, sources=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.

@@ -26,6 +26,7 @@ from negotiations.models import (
     Statement,
     StatusChange,
 )
+from negotiations.models.entries import HEADLINE_RELATED
 from negotiations.newsroom.admin.entries import (
     EntryAdminMixin,
     PendingRevisionFilter,
@@ -147,14 +148,7 @@ class EntryAdmin(EntryAdminMixin, admin.ModelAdmin):
         "as_expectation__text",
         "as_status_change__proposal__title",
     ]
-    list_select_related = [
-        "negotiation",
-        "as_proposal",
-        "as_status_change__proposal",
-        "as_statement__actor",
-        "as_event",
-        "as_expectation__actor",
-    ]
+    list_select_related = HEADLINE_RELATED
 
     def has_add_permission(self, request):
         return False  # entries are added as their kind
