@@ -6,7 +6,7 @@ import pytest
 
 from negotiations.dates import PartialDate
 from negotiations.models import Entry, ProposalStatus, PublicationState
-from negotiations.reader.selectors.entries import eras, negotiation_trails
+from negotiations.reader.selectors.entries import eras, trails_of
 from negotiations.reader.selectors.queries import readable, reader_timeline
 from tests import factories
 
@@ -102,7 +102,7 @@ def test_status_trails_know_the_previous_status(negotiation):
     proposal = factories.ProposalFactory(negotiation=negotiation, date="2025-01-01")
     for date, status in [("2025-01-02", "proposed"), ("2025-01-03", "countered")]:
         factories.StatusChangeFactory(proposal=proposal, date=date, status=status)
-    trail = negotiation_trails(negotiation, None)[proposal.pk]
+    trail = trails_of([proposal.pk], None)[proposal.pk]
     assert [(s.previous_label, s.label) for s in trail] == [
         (None, "Proposed"),
         ("Proposed", "Countered"),

@@ -69,18 +69,6 @@ def status_trails(status_changes):
 TRAIL_FIELDS = ("pk", "proposal_id", "status", "date_start", "date_precision")
 
 
-def negotiation_trails(negotiation, user):
-    """Every status trail of a negotiation (all its status changes: small negotiations
-    and tests only; pages read ``trails_of`` the proposals they show)."""
-    changes = (
-        StatusChange.objects.visible_to(user)
-        .for_negotiation(negotiation)
-        .chronological()
-        .values_list(*TRAIL_FIELDS)
-    )
-    return status_trails(changes)
-
-
 def proposals_with_status(negotiation, user):
     """Readable proposals with ``current_status`` (the model's rule), timeline order."""
     return (
