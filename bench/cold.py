@@ -1,10 +1,9 @@
 """The timeline page's first read after a publication, timed in-process (issue 13).
 
-    scripts/with-postgres.sh scripts/with-redis.sh sh -c '
-      export DJANGO_SETTINGS_MODULE=tracker.settings.bench
-      .venv/bin/python manage.py migrate -v0
-      .venv/bin/python manage.py collectstatic --noinput -v0
-      .venv/bin/python -m bench.generate --entries 100000 && .venv/bin/python -m bench.cold'
+    scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/python -m bench.cold
+    … -m bench.cold --entries 20000 --profile publication   # and cProfile's top lines
+
+Prepares the record as ``bench.profile`` does (``prepare``), then reads in-process.
 
 Three ways to read the bench negotiation's latest timeline page with the test client
 (median of ``--rounds``, milliseconds of wall time, and the SQL queries):
@@ -25,31 +24,22 @@ such read. Each publication adds a statement to the record.
 import argparse
 import cProfile
 import datetime
-import os
 import pstats
 import statistics
+import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings.bench")
-
-import django
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from negotiations.domain.entries import create_statement  # noqa: E402
-from negotiations.domain.records import get_or_create_source  # noqa: E402
-from negotiations.models import Actor, Negotiation  # noqa: E402
-from negotiations.roles import EDITORS  # noqa: E402
+from bench.profile import prepare
 
 SLUG = "bench-large"
 
 
 def editor():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from negotiations.roles import EDITORS
+
     user, _ = get_user_model().objects.get_or_create(username="bench-editor", is_staff=True)
     user.groups.add(Group.objects.get(name=EDITORS))
     return user
@@ -57,6 +47,12 @@ def editor():
 
 def publish_one(by, number):
     """A statement dated today, published at once: one reader event."""
+    from django.utils import timezone
+
+    from negotiations.domain.entries import create_statement
+    from negotiations.domain.records import get_or_create_source
+    from negotiations.models import Actor, Negotiation
+
     negotiation = Negotiation.objects.get(slug=SLUG)
     source = get_or_create_source(url=f"https://news.example.org/bench/cold/{number}", by=by)
     return create_statement(
@@ -81,9 +77,16 @@ def read(client, url, level):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--profile", choices=("steady", "publication", "emulated", "cold"))
     args = parser.parse_args(argv)
+    prepare(args.entries)
+
+    import django
+
+    django.setup()
+    from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
     url = f"/negotiations/{SLUG}/"
@@ -123,4 +126,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -27,6 +27,11 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings.bench"
 
 
 def prepare(entries):
+    """The bench's record and settings, as ``make bench`` prepares them: ``bench.setup``'s."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
+        "REDIS_URL"
+    ):
+        sys.exit("Run inside scripts/with-postgres.sh scripts/with-redis.sh.")
     for command in ("migrate", "collectstatic"):  # the pages name hashed static files
         subprocess.run([sys.executable, "manage.py", command, "--noinput", "-v0"], check=True)
     subprocess.run([sys.executable, "-m", "bench.generate", "--entries", str(entries)], check=True)
@@ -43,10 +48,6 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", choices=["api", "html"], help="print cProfile's top 30")
     args = parser.parse_args(argv)
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
-        "REDIS_URL"
-    ):
-        sys.exit("Run inside scripts/with-postgres.sh scripts/with-redis.sh.")
     setup = prepare(args.entries)
 
     import django
