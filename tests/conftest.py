@@ -1,7 +1,10 @@
+import os
 import tempfile
+import threading
 
 import pytest
 from django.core.cache import caches
+from django.core.servers.basehttp import ThreadedWSGIServer
 
 from tests import factories
 from tests.redis_server import REDIS_SERVER, RedisServer
@@ -13,6 +16,38 @@ def _fresh_rate_limits():
     it find the reader versions of an earlier test's negotiations (ids are reused)."""
     caches["throttle"].clear()
     caches["reader_versions"].clear()
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The live server's HTTP server, answering one request at a time.
+
+    On in-memory SQLite every request shares the test's one connection, and two
+    requests at once interleave their savepoints ("no such savepoint", a 503): a
+    browser sends requests in parallel, an autocomplete still loading as a form is
+    sent. Connections are still read in threads of their own, since a browser opens
+    some it never uses."""
+
+    def set_app(self, application):
+        answering = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with answering:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """pytest-django's live server, serving one request at a time, on 127.0.0.1 (not
+    "localhost", which may be ::1 first) unless the environment says otherwise."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1"), start=False)
+    server.thread.server_class = OneRequestAtATime
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -6,15 +6,11 @@ errors and warnings: tests assert both lists are empty. Run only these with
 ``pytest -m browser``; ``scripts/ensure-chromium.sh`` installs Chromium.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.chromium import launched_chromium
-
-# The live server listens on 127.0.0.1 only (not "localhost", which may be ::1 first).
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
