@@ -110,34 +110,3 @@ def test_a_page_costs_the_same_queries_for_5_and_50_entries(negotiation):
     make_entries(negotiation, 9)
     assert Entry.objects.count() == 50
     assert read_timeline(negotiation) == few <= 4
-
-
-def test_the_lean_rows_read_the_same_as_the_models(demo):
-    from negotiations.reader.selectors import rows as lean
-
-    entries = Entry.objects.published().for_negotiation(demo).chronological()
-    items = lean.items(list(lean.rows(entries)))
-    models = list(entries.timeline())
-    assert [item.id for item in items] == pks(models)
-    for item, entry in zip(items, models, strict=True):
-        assert item.title == entry.headline
-        assert item.actor_ids == entry.actor_ids
-        assert item.date == entry.date
-        assert [source["url"] for source in item.sources] == [
-            source.url for source in entry.sources.all()
-        ]
-
-
-def test_lean_rows_cost_the_same_queries_for_5_and_50_entries(negotiation):
-    from negotiations.reader.selectors import rows as lean
-
-    def read():
-        with CaptureQueriesContext(connection) as queries:
-            entries = Entry.objects.published().for_negotiation(negotiation).chronological()
-            lean.items(list(lean.rows(entries)[:50]))
-        return len(queries)
-
-    make_entries(negotiation, 1)
-    few = read()
-    make_entries(negotiation, 9)
-    assert read() == few == 4

@@ -19,7 +19,7 @@ from rest_framework.validators import UniqueValidator
 
 from negotiations.api.expand import ExpandableIdField, ExpandableListSerializer
 from negotiations.api.fields import DecimalField, IdRelatedField, PartialDateField
-from negotiations.api.items import moment
+from negotiations.api.items import moment, render_json
 from negotiations.dates import DatePrecision, PartialDate
 from negotiations.domain.conflicts import NOT_CHECKED
 from negotiations.domain.entries import save_entry
@@ -711,7 +711,9 @@ class ExpectationSerializer(EntrySerializer):
 
 
 class TimelineItemSerializer(serializers.Serializer):
-    """One item of a negotiation's timeline, whatever its kind."""
+    """One item of a negotiation's timeline, whatever its kind, but for its ``url``: what
+    the cache keeps (``timeline_items_json``). The ``url`` names the host the page was
+    asked at, so the view adds it last (``NegotiationViewSet.joined``)."""
 
     type = serializers.ChoiceField(choices=EntryType.choices, source="entry_type")
     id = serializers.IntegerField(source="pk")
@@ -723,10 +725,28 @@ class TimelineItemSerializer(serializers.Serializer):
     key = serializers.BooleanField()
     published = serializers.BooleanField()
     corrections = CorrectionSerializer(many=True)
+
+
+class LinkedTimelineItemSerializer(TimelineItemSerializer):
+    """A timeline item as the API documents it: with its ``url``."""
+
     url = serializers.SerializerMethodField(help_text="The entry itself, at its resource.")
 
     def get_url(self, entry) -> str:
         return record_url(entry.entry_type, entry.pk, self.context["request"])
+
+
+def timeline_items_json(entries):
+    """``{id: JSON}`` of these entries as timeline items (``TimelineItemSerializer``,
+    written as ``render_json`` writes it): their lines' rows joined in, their actors,
+    sources and corrections prefetched (five queries)."""
+    entries = entries.with_headlines().prefetch_related(
+        "as_proposal__addressed_to",
+        "as_event__actors",
+        "sources",
+        "corrections",
+    )
+    return {entry.pk: render_json(TimelineItemSerializer(entry).data) for entry in entries}
 
 
 def detail_urls(request):

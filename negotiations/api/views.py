@@ -30,7 +30,7 @@ from negotiations.api.conditional import ConditionalMixin
 from negotiations.api.errors import JsonErrorsMixin
 from negotiations.api.exceptions import Conflict
 from negotiations.api.expand import ExpandMixin
-from negotiations.api.items import render_json, timeline_item_json
+from negotiations.api.items import render_json
 from negotiations.api.pagination import KeysetPagination, TimelinePagination
 from negotiations.api.parameters import QueryParametersMixin
 from negotiations.caching import fragments, reader_http
@@ -51,7 +51,6 @@ from negotiations.models import (
     user_may_preview,
 )
 from negotiations.numbers import parse_id
-from negotiations.reader.selectors import rows as timeline
 from negotiations.reader.selectors.home import with_developments
 from negotiations.reader.selectors.negotiation import DEVELOPMENTS_LIMIT
 from negotiations.reader.selectors.queries import proposal_readable
@@ -260,7 +259,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         summary="A negotiation's timeline",
         description="Every entry kind merged in reading order (date, then order within the "
         "day). Anonymous readers see published entries only.",
-        responses=serializers.TimelineItemSerializer(many=True),
+        responses=serializers.LinkedTimelineItemSerializer(many=True),
     )
     @action(
         detail=True,
@@ -268,7 +267,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         filterset_class=filters.TimelineFilterSet,
         filter_backends=[filters.FilterBackend],
         pagination_class=TimelinePagination,
-        serializer_class=serializers.TimelineItemSerializer,
+        serializer_class=serializers.LinkedTimelineItemSerializer,
         ordering=["date_start", "sequence", "pk"],
     )
     def timeline(self, request, pk=None):
@@ -284,7 +283,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         def build():
             """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
             ``url``: one keyset query for the page's ids and versions, then each item from
-            the cache (``fragments``; for previews, none cached), the misses read (four
+            the cache (``fragments``; for previews, none cached), the misses read (five
             queries) and cached."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             spine = self.paginate_queryset(
@@ -296,12 +295,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
                 fragments.API,
                 spine,
                 None if preview else fragments.context(),
-                lambda ids: {
-                    item.id: timeline_item_json(item)
-                    for item in timeline.items(
-                        timeline.rows(self.get_queryset().filter(pk__in=ids))
-                    )
-                },
+                lambda ids: serializers.timeline_items_json(self.get_queryset().filter(pk__in=ids)),
             )
             detail_url = serializers.detail_urls(request)
             return [

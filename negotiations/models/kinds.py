@@ -136,17 +136,11 @@ class Proposal(Entry):
             ),
         ]
 
-    # What the headline is made of, as lookups from this kind (for lean reads: timeline.py).
     ACTOR_FIELDS = ("proposed_by", "addressed_to")
-    HEADLINE_INPUTS = {"title": "title"}
-
-    @staticmethod
-    def headline_from(title):
-        return title
 
     @property
     def headline(self):
-        return self.headline_from(self.title)
+        return self.title
 
     def clean(self):
         super().clean()
@@ -193,17 +187,13 @@ class StatusChange(Entry):
     history = entry_history()
 
     ACTOR_FIELDS = ("actor",)
-    HEADLINE_INPUTS = {"proposal_title": "proposal__title", "status": "status"}
-
-    @staticmethod
-    def headline_from(proposal_title, status):
-        # Not yet validated when the domain builds the search text: never raise here.
-        label = ProposalStatus(status).label if status in ProposalStatus.values else status
-        return f"{proposal_title}: {label.lower()}"
 
     @property
     def headline(self):
-        return self.headline_from(self.proposal.title, self.status)
+        # Not yet validated when the domain builds the search text: never raise here.
+        status = self.status
+        label = ProposalStatus(status).label if status in ProposalStatus.values else status
+        return f"{self.proposal.title}: {label.lower()}"
 
 
 class Stance(models.TextChoices):
@@ -265,18 +255,13 @@ class Statement(Entry):
         ]
 
     ACTOR_FIELDS = ("actor",)
-    HEADLINE_INPUTS = {"actor_name": "actor__name", "kind": "kind", "text": "text"}
-
-    @staticmethod
-    def headline_from(actor_name, kind, text):
-        text = text if len(text) <= 120 else text[:119].rstrip() + "…"
-        if kind == Statement.Kind.DIRECT:
-            return f"{actor_name}: “{text}”"
-        return f"{actor_name}: {text}"
 
     @property
     def headline(self):
-        return self.headline_from(self.actor.name, self.kind, self.text)
+        text = self.text if len(self.text) <= 120 else self.text[:119].rstrip() + "…"
+        if self.kind == Statement.Kind.DIRECT:
+            return f"{self.actor.name}: “{text}”"
+        return f"{self.actor.name}: {text}"
 
     def clean(self):
         super().clean()
@@ -311,15 +296,10 @@ class Event(Entry):
     history = entry_history()
 
     ACTOR_FIELDS = ("actors",)
-    HEADLINE_INPUTS = {"title": "title"}
-
-    @staticmethod
-    def headline_from(title):
-        return title
 
     @property
     def headline(self):
-        return self.headline_from(self.title)
+        return self.title
 
     @property
     def is_scheduled(self):
@@ -422,15 +402,10 @@ class Expectation(Entry):
         return self.progress_on(timezone.localdate())
 
     ACTOR_FIELDS = ("actor",)
-    HEADLINE_INPUTS = {"actor_name": "actor__name", "text": "text"}
-
-    @staticmethod
-    def headline_from(actor_name, text):
-        return f"{actor_name} expects: {text}"
 
     @property
     def headline(self):
-        return self.headline_from(self.actor.name, self.text)
+        return f"{self.actor.name} expects: {self.text}"
 
     def clean(self):
         super().clean()
