@@ -186,6 +186,11 @@ def build_endpoints(base, setup):
         },
         {"name": "timeline API, first page (50)", "url": first_page, "nocache": True},
         {
+            "name": "timeline API, first page, signed-in reader",
+            "url": first_page,
+            "headers": {"Authorization": f"Token {setup['reader_token']}"},
+        },
+        {
             "name": "timeline API, deep page (~90,000)",
             "url": deep_page(base, first_page, setup),
             "nocache": True,

@@ -1,4 +1,5 @@
-"""Prepare what the load needs and print it as JSON: ids, a journalist's token, a static URL."""
+"""Prepare what the load needs and print it as JSON: ids, a journalist's and a signed-in
+reader's tokens, a static URL."""
 
 import json
 import os
@@ -21,6 +22,9 @@ negotiation = Negotiation.objects.get(slug="bench-large")
 user, _ = get_user_model().objects.get_or_create(username="bench-journalist", is_staff=True)
 user.groups.add(Group.objects.get(name=JOURNALISTS))
 token, _ = Token.objects.get_or_create(user=user)
+# A reader with an account (following by email): no role, so no previews.
+reader, _ = get_user_model().objects.get_or_create(username="bench-reader")
+reader_token, _ = Token.objects.get_or_create(user=reader)
 print(
     json.dumps(
         {
@@ -28,6 +32,7 @@ print(
             "slug": negotiation.slug,
             "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
             "token": token.key,
+            "reader_token": reader_token.key,
             "static_url": staticfiles_storage.url("admin/css/base.css"),
             "entries": Entry.objects.filter(negotiation=negotiation).count(),
         }
