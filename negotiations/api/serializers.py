@@ -710,10 +710,10 @@ class ExpectationSerializer(EntrySerializer):
         return data
 
 
-class TimelineItemSerializer(serializers.Serializer):
-    """One item of a negotiation's timeline, whatever its kind, but for its ``url``: what
-    the cache keeps (``timeline_items_json``). The ``url`` names the host the page was
-    asked at, so the view adds it last (``NegotiationViewSet.joined``)."""
+class CachedTimelineItemSerializer(serializers.Serializer):
+    """A timeline item as the cache keeps it (``timeline_items_json``): all but its
+    ``url``, which names the host the page was asked at, so the view adds it last
+    (``NegotiationViewSet.joined``)."""
 
     type = serializers.ChoiceField(choices=EntryType.choices, source="entry_type")
     id = serializers.IntegerField(source="pk")
@@ -727,8 +727,8 @@ class TimelineItemSerializer(serializers.Serializer):
     corrections = CorrectionSerializer(many=True)
 
 
-class LinkedTimelineItemSerializer(TimelineItemSerializer):
-    """A timeline item as the API documents it: with its ``url``."""
+class TimelineItemSerializer(CachedTimelineItemSerializer):
+    """One item of a negotiation's timeline, whatever its kind."""
 
     url = serializers.SerializerMethodField(help_text="The entry itself, at its resource.")
 
@@ -737,7 +737,7 @@ class LinkedTimelineItemSerializer(TimelineItemSerializer):
 
 
 def timeline_items_json(entries):
-    """``{id: JSON}`` of these entries as timeline items (``TimelineItemSerializer``,
+    """``{id: JSON}`` of these entries as timeline items (``CachedTimelineItemSerializer``,
     written as ``render_json`` writes it): their lines' rows joined in, their actors,
     sources and corrections prefetched (five queries)."""
     entries = entries.with_headlines().prefetch_related(
@@ -746,7 +746,7 @@ def timeline_items_json(entries):
         "sources",
         "corrections",
     )
-    return {entry.pk: render_json(TimelineItemSerializer(entry).data) for entry in entries}
+    return {entry.pk: render_json(CachedTimelineItemSerializer(entry).data) for entry in entries}
 
 
 def detail_urls(request):

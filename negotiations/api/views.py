@@ -259,7 +259,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         summary="A negotiation's timeline",
         description="Every entry kind merged in reading order (date, then order within the "
         "day). Anonymous readers see published entries only.",
-        responses=serializers.LinkedTimelineItemSerializer(many=True),
+        responses=serializers.TimelineItemSerializer(many=True),
     )
     @action(
         detail=True,
@@ -267,7 +267,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         filterset_class=filters.TimelineFilterSet,
         filter_backends=[filters.FilterBackend],
         pagination_class=TimelinePagination,
-        serializer_class=serializers.LinkedTimelineItemSerializer,
+        serializer_class=serializers.TimelineItemSerializer,
         ordering=["date_start", "sequence", "pk"],
     )
     def timeline(self, request, pk=None):
