@@ -145,6 +145,22 @@ def test_the_schema_is_valid_openapi(anon, db):
         "q",
         "cursor",
     }
+    items = timeline["responses"]["200"]["content"]["application/json"]["schema"]
+    assert items["$ref"] == "#/components/schemas/PaginatedTimelineItemList"
+    item = schema["components"]["schemas"]["TimelineItem"]["properties"]
+    assert list(item) == [
+        "type",
+        "id",
+        "date",
+        "date_precision",
+        "title",
+        "actors",
+        "sources",
+        "key",
+        "published",
+        "corrections",
+        "url",
+    ]
     page = schema["components"]["schemas"]["PaginatedProposalList"]
     assert set(page["properties"]) == {"next", "previous", "results"}
     created = paths["/api/v1/proposals/"]["post"]["responses"]["201"]
