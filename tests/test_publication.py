@@ -1,0 +1,143 @@
+"""A publication as an event (negotiations.caching.publication): once it commits, the task
+worker builds what the negotiation's pages share under the new reader version, and only then
+is the edge purged; a build that fails or runs out of time still purges."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
+
+from negotiations.caching import edge, publication
+from negotiations.domain.entries import publish
+from negotiations.models import PublicationState
+from negotiations.reader import views
+from tests import factories
+from tests.pages.test_edge import run_due_tasks
+from tests.test_http_cache import sql_of
+
+pytestmark = pytest.mark.django_db
+
+BUILD = "negotiations.caching.publication.build_then_purge"
+# What the first read after a publication asks the database when the worker has built
+# what the pages share: the page's keyset and sources, the new entry and its actors and
+# corrections. What the pages share costs at least ``SHARED_PARTS`` more.
+AFTER_THE_WORKER = 5
+SHARED_PARTS = 10
+
+
+@pytest.fixture
+def page(demo):
+    return demo.get_absolute_url()
+
+
+@pytest.fixture
+def purges(settings, monkeypatch):
+    """The edge purges enqueued, each with whether the timeline's header was built by then."""
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
+    sent = []
+
+    def record(keys, urls, attempt, repeat, delay=0):
+        sent.append((keys, delay))
+
+    monkeypatch.setattr(edge, "_enqueue", record)
+    return sent
+
+
+def publish_one(negotiation, editor, capture):
+    event = factories.EventFactory(
+        negotiation=negotiation,
+        title="Talks resume in Riyadh",
+        state=PublicationState.DRAFT,
+        sources=[factories.SourceFactory()],
+    )
+    with capture(execute=True):
+        publish(event, by=editor)
+
+
+def first_read(page):
+    response, sql = sql_of(lambda: Client().get(page))
+    assert response.status_code == 200 and "Talks resume in Riyadh" in response.text
+    return response, sql
+
+
+def test_after_the_worker_the_first_read_finds_what_the_pages_share(
+    demo, page, editor, purges, django_capture_on_commit_callbacks
+):
+    Client().get(page)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert purges == []  # not before the build
+    assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    built, sql = first_read(page)
+    assert len(sql) <= AFTER_THE_WORKER, sql
+    # What the worker built is what a reader builds: the same page, byte for byte.
+    cache.clear()
+    _, alone = first_read(page)
+    assert len(alone) >= AFTER_THE_WORKER + SHARED_PARTS
+    assert built.content == Client().get(page).content
+
+
+def test_without_the_worker_the_first_read_builds_it_all(
+    demo, page, editor, purges, django_capture_on_commit_callbacks
+):
+    """The race: a reader between the commit and the build pays the whole first read,
+    and keeps what it built where the worker then finds it."""
+    Client().get(page)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    _, sql = first_read(page)
+    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS
+    with CaptureQueriesContext(connection) as worker:
+        run_due_tasks()
+    record = [q["sql"] for q in worker.captured_queries if '"negotiations_' in q["sql"]]
+    assert len(record) == 1, record  # the negotiation; every part was found built
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_a_failing_part_is_skipped_and_the_purge_still_goes(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(views, "timeline_panels", broken)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert run_due_tasks() == [("build_then_purge", 3)]  # all but the panels
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_out_of_time_the_purge_goes_without_the_rest(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(publication, "BUILD_SECONDS", 0)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert run_due_tasks() == [("build_then_purge", 0)]
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    _, sql = first_read(page)
+    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS  # nothing was built
+
+
+def test_a_build_that_cannot_be_enqueued_purges_at_once(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    class Unreachable:
+        def enqueue(self, *args):
+            raise ConnectionError("the task database is away")
+
+    monkeypatch.setattr(publication, "build_then_purge", Unreachable())
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_without_a_shared_cache_nothing_is_built(
+    demo, editor, settings, purges, django_capture_on_commit_callbacks
+):
+    """Each process keeps its own pages: the worker's would help no reader."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "reader_versions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert not DBTaskResult.objects.filter(task_path=BUILD).exists()
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
