@@ -1,5 +1,5 @@
 """A publication as an event: once it commits, the task worker builds what the
-negotiation's pages share, then the edge is purged.
+negotiation's pages share and its latest timeline page, then the edge is purged.
 
 A reader event moves its negotiations' reader versions in the transaction of the change
 (``domain.events.record_events``), which calls ``moved``. In this order:
@@ -11,16 +11,20 @@ A reader event moves its negotiations' reader versions in the transaction of the
    shares — the negotiation itself, the side column's reads (key developments, earlier
    states of play, what comes next), the timeline's header, its panels (where things
    stand, the amounts pictures, the latest corrections, the phases) and the filter's
-   actors — through the functions the pages call (``reader.views``), so it fills the
-   very keys a reader's first read looks for (``reader_http.shared``);
+   actors — then the timeline's latest page, the address readers open (its new entries'
+   fragments, its sources, its lanes picture, its filter form), through the functions the
+   pages call (``reader.views``), so it fills the very keys a reader's first read looks
+   for (``reader_http.shared``, ``fragments``);
 4. then it enqueues the edge purge (``edge.purge``).
 
-A reader arriving after the purge pays only what is specific to its page: the new
-entry's fragment, the page's lanes picture and sources, the response (``bench/README.md``,
-"The first read after a publication"). The purge waits for the build, never longer than
-``BUILD_SECONDS`` and one part more: each part starts only before that deadline, its
-statements are stopped by PostgreSQL past it (``_at_most``), and a part that fails is
-logged and skipped. If the task cannot be enqueued, the purge is enqueued at once.
+A reader of the latest timeline page arriving after the purge then pays what a steady
+read pays and the storing of the response; one of another page, filter or cursor, only
+what is its own (``bench/README.md``, "The first read after a publication").
+
+The purge waits for the build, never longer than ``BUILD_SECONDS`` and one part more: each
+part starts only before that deadline, its statements are stopped by PostgreSQL past it
+(``_at_most``), and a part that fails is logged and skipped. If the task cannot be
+enqueued, the purge is enqueued at once.
 
 The race: a reader between the commit and the end of the build (the edge's copies are
 not purged yet, so one that reaches an app server: a signed-in reader, an edge miss, no
@@ -104,8 +108,9 @@ def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
 
 
 def _shared_parts(negotiation_id):
-    """What every reader's first read of the negotiation's timeline needs and no page
-    owns, each a call the pages make themselves, as an anonymous reader (``None``)."""
+    """What every reader's first read of the negotiation's timeline needs, each a call the
+    pages make themselves, as an anonymous reader (``None``): first what all its pages
+    share, last the timeline's latest page (its new entries, sources, lanes, filters)."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return
@@ -114,6 +119,7 @@ def _shared_parts(negotiation_id):
     links = views.negotiation_paths(negotiation)
     yield lambda: views.timeline_panels(negotiation, None, links=links)
     yield lambda: views.offered_actors(negotiation, None)
+    yield lambda: views.latest_page(negotiation, None)
 
 
 @contextlib.contextmanager

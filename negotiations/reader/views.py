@@ -8,7 +8,7 @@ import datetime
 import functools
 import hashlib
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -238,10 +238,14 @@ def timeline_panels(negotiation, user, *, links):
         "corrections": fragment(
             "corrections", "negotiations/timeline.html#corrections", corrections
         ),
-        "phases": shared(
-            negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview
-        ),
+        "phases": negotiation_phases(negotiation, user),
     }
+
+
+def negotiation_phases(negotiation, user):
+    """The negotiation's phases (the timeline's eras), kept under its version."""
+    preview = user_may_preview(user)
+    return shared(negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview)
 
 
 def offered_actors(negotiation, user):
@@ -260,7 +264,7 @@ def filter_actors(request, negotiation):
     return actors
 
 
-def page_lanes(request, negotiation, context, page, *, filtering):
+def page_lanes(negotiation, parties, page, *, filtering, preview):
     """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
     drawn from the page's entries and the negotiation's parties, kept under them
     (``fragments.cached_whole``), like the entries themselves."""
@@ -268,7 +272,7 @@ def page_lanes(request, negotiation, context, page, *, filtering):
     def draw():
         lanes = draw_lanes(
             page.entries,
-            context["parties"],
+            parties,
             title=f"{negotiation.title}: who acted when",
             scope=None if page.complete else "page",
         )
@@ -280,29 +284,51 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
     drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
-    parties = tuple((party.pk, party.name, party.affiliation_id) for party in context["parties"])
+    named = tuple((party.pk, party.name, party.affiliation_id) for party in parties)
     return fragments.cached_whole(
         "lanes",
-        (drawn, parties, negotiation.title, page.complete, filtering),
-        _fragments_context(negotiation, context["preview"]),
+        (drawn, named, negotiation.title, page.complete, filtering),
+        _fragments_context(negotiation, preview),
         draw,
     )
 
 
-def filter_form(request, negotiation, context, form, actors, *, filtering):
-    """The timeline's filter form as HTML, kept under the query it was bound to and the
+def latest_page(negotiation, user):
+    """The timeline's latest page with no filter nor cursor — the address readers open
+    after a publication — with its lanes picture and filter form, read as the ``timeline``
+    view reads them, so they are kept where it looks (``timeline_page``, ``page_lanes``,
+    ``filter_form``): what the task worker builds after a publication
+    (``caching.publication``)."""
+    preview = user_may_preview(user)
+    page = timeline_page(
+        negotiation,
+        user,
+        phases=negotiation_phases(negotiation, user),
+        context=_fragments_context(negotiation, preview),
+    )
+    parties = negotiation_parties(negotiation, user)
+    page_lanes(negotiation, parties, page, filtering=False, preview=preview)
+    query, actors = QueryDict(), offered_actors(negotiation, user)
+    form = TimelineFilterForm(query, actors=actors)
+    links = negotiation_paths(negotiation)
+    filter_form(negotiation, query, form, actors, links=links, filtering=False, preview=preview)
+    return page
+
+
+def filter_form(negotiation, query, form, actors, *, links, filtering, preview):
+    """The timeline's filter form as HTML, kept under the ``query`` it was bound to and the
     actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
     a template per option."""
 
     def render():
         html = render_to_string(
             "negotiations/timeline.html#filters",
-            {"form": form, "links": context["links"], "filtering": filtering},
+            {"form": form, "links": links, "filtering": filtering},
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
-    fragments_context = _fragments_context(negotiation, context["preview"])
+    bound = tuple((name, tuple(query.getlist(name))) for name in form.fields)
+    fragments_context = _fragments_context(negotiation, preview)
     return fragments.cached_whole("filters", (bound, tuple(actors)), fragments_context, render)
 
 
@@ -457,9 +483,21 @@ def timeline(request, negotiation):
         opens_at_start=page.opens_at_start,
         cursor=cursor,
         page=page,
-        lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
+        lanes=page_lanes(
+            negotiation,
+            context["parties"],
+            page,
+            filtering=bool(filters),
+            preview=context["preview"],
+        ),
         filter_form=filter_form(
-            request, negotiation, context, form, actors(), filtering=bool(filters)
+            negotiation,
+            request.GET,
+            form,
+            actors(),
+            links=context["links"],
+            filtering=bool(filters),
+            preview=context["preview"],
         ),
         references=page.references,
         panels=panels,
