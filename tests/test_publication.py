@@ -37,7 +37,7 @@ def page(demo):
 
 @pytest.fixture
 def purges(settings, monkeypatch):
-    """The edge purges enqueued, each with whether the timeline's header was built by then."""
+    """The edge purges enqueued: their keys and delay."""
     settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
     sent = []
 
@@ -84,18 +84,26 @@ def first_read(page):
     return response, sql
 
 
-def test_after_the_worker_the_first_read_finds_its_page_built(
-    demo, page, editor, purges, rendered, django_capture_on_commit_callbacks
+def test_when_the_purge_goes_out_the_first_read_finds_its_page_built(
+    demo, page, editor, purges, rendered, monkeypatch, django_capture_on_commit_callbacks
 ):
     Client().get(page)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert purges == []  # not before the build
+    refetches, record = [], edge._enqueue
+
+    def refetch_then_purge(*args, **kwargs):
+        """The edge's refetch, as the purge goes out."""
+        rendered.clear()
+        refetches.append((*first_read(page), list(rendered)))
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(edge, "_enqueue", refetch_then_purge)
     assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
-    rendered.clear()
-    built, sql = first_read(page)
+    [(built, sql, fragments)] = refetches
     assert len(sql) <= AFTER_THE_WORKER, sql
-    assert rendered == []  # no fragment: the page's own template only
+    assert fragments == []  # no fragment rendered: the page's own template only
     # What the worker built is what a reader builds: the same page, byte for byte.
     cache.clear()
     _, alone = first_read(page)
