@@ -5,12 +5,18 @@ To measure the paths behind the cache, a request to the bench server may send
 
 - ``1``: every read of a stored response or of an address's route misses — the view
   renders the page, from what the negotiation's pages share and the cached entries;
-- ``publication``: what a publication of one new entry on the page leaves to build, as
-  the first read after it finds the cache: the stored responses and routes, everything
-  kept under the negotiation's version (``parley:shared:``: the negotiation, its header,
-  the timeline's panels, phases and filter actors) and the page's lanes picture miss, and
-  so does the newest entry of each page's fragments (the one just published); the other
-  entries' fragments (keyed by their own versions) and the filter form are found;
+- ``publication``: the first read of the page after a publication of one new entry on it,
+  once the task worker has built what the negotiation's pages share and its latest
+  timeline page (``negotiations.caching.publication``): only the stored responses and
+  routes miss, as with ``1`` (everything else is under keys the worker filled); so the row
+  equals the steady one, and ``bench/cold.py`` measures the real case against it;
+- ``unbuilt``: the same read before the worker has built (a reader between the commit and
+  the end of the build): the stored responses and routes, everything kept under the
+  negotiation's version (``parley:shared:``: the negotiation, its header and side column,
+  the timeline's panels, phases and filter actors), the page's lanes picture and sources
+  (keyed by its entries) miss, and so does the newest entry of each page's fragments (the
+  one just published); the other entries' fragments (keyed by their own versions) and the
+  filter form are found;
 - ``all``: every read of the cache misses (a first read with nothing cached at all).
 
 Writes go through as usual. Only the bench settings use it; production code knows nothing
@@ -26,16 +32,16 @@ bypass = ContextVar("bench_bypass", default="")
 # The keys of the stored responses and of the addresses they answer
 # (negotiations.caching.reader_http).
 STORED_RESPONSES = ("parley:reader:", "parley:route:")
-# What a publication moves to new keys besides them (see above).
-PUBLISHED = (*STORED_RESPONSES, "parley:shared:", "parley:entries:lanes:")
+# What a publication moves to new keys besides them, which the worker builds (see above).
+UNBUILT = (*STORED_RESPONSES, "parley:shared:", "parley:entries:lanes:", "parley:entries:sources:")
 ENTRY_FRAGMENTS = "parley:entry:"
 
 
 class BenchCache(VersionedRedisCache):
     def _looks_away(self, key):
         level = bypass.get()
-        if level == "publication":
-            return key.startswith(PUBLISHED)
+        if level == "unbuilt":
+            return key.startswith(UNBUILT)
         return level == "all" or (level and key.startswith(STORED_RESPONSES))
 
     def get(self, key, default=None, version=None):
@@ -45,7 +51,7 @@ class BenchCache(VersionedRedisCache):
 
     def get_many(self, keys, version=None):
         kept = [key for key in keys if not self._looks_away(key)]
-        if bypass.get() == "publication":
+        if bypass.get() == "unbuilt":
             entries = [key for key in kept if key.startswith(ENTRY_FRAGMENTS)]
             if entries:  # parley:entry:<form>:<id>:…: the newest is the one just published
                 newest = max(entries, key=lambda key: int(key.split(":")[3]))

@@ -5,20 +5,30 @@
 
 Prepares the record as ``bench.profile`` does (``prepare``), then reads in-process.
 
-Three ways to read the bench negotiation's latest timeline page with the test client
-(median of ``--rounds``, milliseconds of wall time, and the SQL queries):
+Ways to read the bench negotiation's latest timeline page with the test client (median
+of ``--rounds``, milliseconds of wall time, and the SQL queries):
 
 - ``steady``: ``X-Bench-Bypass-Cache: 1``, the path behind the stored response;
-- ``publication``: an editor publishes a statement dated today (so it is on the page)
-  through the domain function, then the page is read as any reader would: the reader
+- ``before-worker``: an editor publishes a statement dated today (so it is on the page)
+  through the domain function, then the page is read as any reader would, before the task
+  worker has built anything (a reader between the commit and the build): the reader
   version moved, so the stored response and everything kept under the negotiation's
   version miss; the entries whose text did not change are still in the cache;
-- ``emulated``: ``X-Bench-Bypass-Cache: publication``, what ``make bench`` measures for
-  the same case (``bench/cache.py``), without writing;
+- ``after-worker``: the same once the task worker has run (in this process, as
+  ``manage.py run_worker`` runs it: the tasks framework's ``db_worker``), which built what
+  the negotiation's pages share and the latest timeline page
+  (``negotiations.caching.publication``); ``build`` is how long that run took, before the
+  edge purge (its queries are not counted: 0). This process then forgets its 5-s copies
+  of the pages' cache, as an app server other than the worker has none of what the
+  worker built (so the read fetches every entry from Redis, where a busy server has most
+  of them: an upper bound);
+- ``emulated``, ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: publication`` and
+  ``unbuilt``, what ``make bench`` measures for the two cases (``bench/cache.py``),
+  without writing;
 - ``cold``: ``X-Bench-Bypass-Cache: all``, every read of the cache misses.
 
-``--profile steady|publication|cold`` prints cProfile's 30 costliest calls of one more
-such read. Each publication adds a statement to the record.
+``--profile`` prints cProfile's 30 costliest calls of one more such read. Each round
+publishes two statements.
 """
 
 import argparse
@@ -66,6 +76,21 @@ def publish_one(by, number):
     )
 
 
+def run_worker():
+    """The task worker's run, in this process: every task of the ``default`` queue due.
+    Then this process forgets its own copies of the pages' cache (``tracker.cache``): the
+    worker is another process, whose writes an app server reads from Redis."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    start = time.perf_counter()
+    options = {"batch": True, "reload": False, "startup_delay": False, "verbosity": 0}
+    call_command("db_worker", queue_name="default", **options)
+    elapsed = (time.perf_counter() - start) * 1000
+    caches["default"]._local.clear()
+    return elapsed, 0
+
+
 def read(client, url, level):
     headers = {"HTTP_X_BENCH_BYPASS_CACHE": level} if level else {}
     start = time.perf_counter()
@@ -79,7 +104,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--profile", choices=("steady", "publication", "emulated", "cold"))
+    levels = {
+        "steady": "1",
+        "before-worker": "",
+        "after-worker": "",
+        "emulated": "publication",
+        "emulated-unbuilt": "unbuilt",
+        "cold": "all",
+    }
+    parser.add_argument("--profile", choices=levels)
     args = parser.parse_args(argv)
     prepare(args.entries)
 
@@ -92,33 +125,39 @@ def main(argv=None):
     url = f"/negotiations/{SLUG}/"
     by = editor()
     stamp = datetime.datetime.now(datetime.UTC).strftime("%H%M%S")
+    run_worker()  # what earlier runs left
     read(client, url, "")  # warm the process: imports, templates, the cache
-    results = {"steady": [], "publication": [], "emulated": [], "cold": []}
+    results = {name: [] for name in ("steady", "before-worker", "build", "after-worker")}
+    results |= {"emulated": [], "emulated-unbuilt": [], "cold": []}
     for number in range(args.rounds):
         results["steady"].append(read(client, url, "1"))
         publish_one(by, f"{stamp}-{number}")
-        results["publication"].append(read(client, url, ""))
+        results["before-worker"].append(read(client, url, ""))
+        run_worker()  # finds it built by that reader
+        publish_one(by, f"{stamp}-{number}-built")
+        results["build"].append(run_worker())
+        results["after-worker"].append(read(client, url, ""))
         results["emulated"].append(read(client, url, "publication"))
+        results["emulated-unbuilt"].append(read(client, url, "unbuilt"))
         results["cold"].append(read(client, url, "all"))
     steady = statistics.median(ms for ms, _ in results["steady"])
-    print(f"{'read':<12} {'median ms':>10} {'min':>8} {'max':>8} {'queries':>8} {'× steady':>9}")
+    print(f"{'read':<16} {'median ms':>10} {'min':>8} {'max':>8} {'queries':>8} {'× steady':>9}")
     for name, rows in results.items():
         times = [ms for ms, _ in rows]
         median = statistics.median(times)
         queries = statistics.median(q for _, q in rows)
         print(
-            f"{name:<12} {median:>10.1f} {min(times):>8.1f} {max(times):>8.1f} "
+            f"{name:<16} {median:>10.1f} {min(times):>8.1f} {max(times):>8.1f} "
             f"{queries:>8.0f} {median / steady:>9.2f}"
         )
     if args.profile:
-        level = {"steady": "1", "publication": "", "emulated": "publication", "cold": "all"}[
-            args.profile
-        ]
-        if args.profile == "publication":
+        if args.profile in ("before-worker", "after-worker"):
             publish_one(by, f"{stamp}-profiled")
+        if args.profile == "after-worker":
+            run_worker()
         profiler = cProfile.Profile()
         profiler.enable()
-        read(client, url, level)
+        read(client, url, levels[args.profile])
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(r"negotiations/|tracker/", 45)

@@ -30,8 +30,8 @@ class QueryCountMiddleware:
 
 
 class BypassCacheMiddleware:
-    """``X-Bench-Bypass-Cache: 1``, ``publication`` or ``all``: what the cache may not answer
-    in this request (``bench.cache``)."""
+    """``X-Bench-Bypass-Cache: 1``, ``publication``, ``unbuilt`` or ``all``: what the cache
+    may not answer in this request (``bench.cache``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -203,8 +203,14 @@ def build_endpoints(base, setup):
         {
             "name": "timeline HTML page, first read after a publication",
             "url": f"{base}/negotiations/{setup['slug']}/",
-            # What a publication of one entry on the page leaves to build (bench/cache.py).
+            # What a publication of one entry on the page leaves to build once the worker
+            # built what the pages share and the latest page: the response (bench/cache.py).
             "nocache": "publication",
+        },
+        {
+            "name": "the same, before the worker's build",
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "nocache": "unbuilt",  # a reader between the commit and the build
         },
         {
             "name": "timeline HTML page, cold (nothing cached)",

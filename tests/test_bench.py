@@ -61,8 +61,9 @@ def test_the_bench_header_reaches_behind_the_stored_page_or_behind_everything(
     client, settings, demo, redis_server
 ):
     """Only under the bench settings' cache and middleware: ``1`` skips the stored
-    response, ``publication`` also what every page of the negotiation shares and the
-    newest entry (the rest of the entries are found), ``all`` everything (the cold row)."""
+    response, and so does ``publication`` (the worker built the rest); ``unbuilt`` also
+    what every page of the negotiation shares and the newest entry (the rest of the
+    entries are found), ``all`` everything (the cold row)."""
     settings.CACHES = {
         **caches_on(redis_server.url),
         "default": {**caches_on(redis_server.url)["default"], "BACKEND": "bench.cache.BenchCache"},
@@ -79,6 +80,8 @@ def test_the_bench_header_reaches_behind_the_stored_page_or_behind_everything(
 
     stored, behind_page = queries(), queries(HTTP_X_BENCH_BYPASS_CACHE="1")
     after_publication = queries(HTTP_X_BENCH_BYPASS_CACHE="publication")
+    before_the_build = queries(HTTP_X_BENCH_BYPASS_CACHE="unbuilt")
     behind_all = queries(HTTP_X_BENCH_BYPASS_CACHE="all")
-    assert stored <= 1 and stored < behind_page < after_publication < behind_all
+    assert stored <= 1 and stored < behind_page == after_publication
+    assert after_publication < before_the_build < behind_all
     assert queries() <= stored  # nothing was bypassed for the request after

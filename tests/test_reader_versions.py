@@ -20,6 +20,7 @@ from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.domain.entries import publish
 from negotiations.models import Negotiation, PublicationState
 from tests import factories
+from tests.pages.test_edge import run_due_tasks
 from tests.queries import at_most_the_stamp, is_the_stamp, no_query
 from tests.test_http_cache import sql_of
 from tracker import cache as resilient
@@ -126,6 +127,8 @@ def test_the_edge_purge_comes_after_the_new_version_is_in_the_cache(
     read(), read()
     with django_capture_on_commit_callbacks(execute=True):
         publish(draft(talks, "Second meeting"), by=editor)
+    assert enqueued == []  # the worker builds what the pages share first
+    run_due_tasks()
     assert enqueued == [(["site", f"neg-{talks.pk}"], 0, in_database(talks))]
 
 
@@ -211,6 +214,7 @@ def test_a_version_that_could_not_be_written_delays_the_purge(
         with django_capture_on_commit_callbacks(execute=True):
             publish(draft(talks, "Second meeting"), by=editor)
             redis_server.stop()
+        run_due_tasks()
     purge = DBTaskResult.objects.get(task_path="negotiations.caching.edge.purge_edge")
     delay = datetime.timedelta(seconds=reader_versions.VERSION_SECONDS)
     assert purge.run_after >= started + delay
@@ -233,6 +237,7 @@ def test_a_version_that_could_not_be_read_after_the_commit_delays_the_purge(
     monkeypatch.setattr(reader_versions, "_read", unavailable)
     for callback in callbacks:
         callback()
+    run_due_tasks()
     assert enqueued == [reader_versions.VERSION_SECONDS]
 
 

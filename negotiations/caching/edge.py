@@ -13,9 +13,10 @@ header the edge reads (``EDGE_KEY_HEADERS``: ``xkey`` for Varnish's vmod xkey,
 
 The edge keeps them for ``EDGE_CACHE_SECONDS`` (``s-maxage``), never past the next midnight
 (text such as "overdue" or "N days ago" changes with the date), and freshness comes from
-the purges: each reader event, once its transaction commits and the shared cache holds the
-new reader versions, enqueues ``purge_edge`` with its negotiations' keys and ``site``
-(``purge``, called by ``reader_versions.moved`` for ``domain.record_events``). The task waits
+the purges: each reader event, once its transaction commits, the shared cache holds the
+new reader versions and the task worker has built what the negotiation's pages share,
+enqueues ``purge_edge`` with its negotiations' keys and ``site`` (``purge``, called by
+``caching.publication`` for ``domain.record_events``). The task waits
 until the read replicas have replayed the change (``db_router.wait_for_replicas``), sends
 them to every edge in ``EDGE_PURGE_URLS``, retries an edge that did not answer, and purges
 once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a copy fetched from an app server just before
@@ -98,7 +99,7 @@ def keys_of_events(events, negotiation_ids=()):
 def purge(keys, *, delay=0):
     """Enqueue the purge of ``keys`` now (``delay`` seconds from now), after the commit of
     the reader events that make them stale and once the shared cache holds their new reader
-    versions (``reader_versions.moved``). Nothing to do without ``EDGE_PURGE_URLS``."""
+    versions (``caching.publication``). Nothing to do without ``EDGE_PURGE_URLS``."""
     if not settings.EDGE_PURGE_URLS or not keys:
         return
     _enqueue(list(keys), settings.EDGE_PURGE_URLS, 0, True, delay)

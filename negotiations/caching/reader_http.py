@@ -153,17 +153,25 @@ def negotiation_for_reader(request, slug):
         if cached is not None and cached.slug == slug:
             return cached
     negotiation = read(slug)
-    cache.set(slug_key, negotiation.pk, STORE_SECONDS)
-    key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))
-    cache.set(key, negotiation, STORE_SECONDS)
+    keep_for_readers(negotiation)
     return negotiation
 
 
-def shared(request, negotiation, name, build, *, preview):
+def keep_for_readers(negotiation):
+    """Keep ``negotiation`` (as read from the database) for ``negotiation_for_reader``:
+    its slug's id, and itself under its reader version."""
+    cache.set(f"parley:slug:{negotiation.slug}", negotiation.pk, STORE_SECONDS)
+    key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))
+    cache.set(key, negotiation, STORE_SECONDS)
+
+
+def shared(negotiation, name, build, *, preview):
     """``build()``: what every address of a negotiation shows alike (the timeline's panels
     on each of its pages, filters and cursors; the header of all its pages), kept in the
     cache under the negotiation's version, so it is built once per change, and afresh
-    for previews. The version is in the key: a write never leaves a stale copy to read."""
+    for previews. The version is in the key: a write never leaves a stale copy to read.
+    Nothing in it depends on the request: the task worker builds the same keys once a
+    publication commits (``caching.publication``)."""
     if preview:
         return build()
     key = _shared_key(negotiation.pk, name, negotiation_version(negotiation))

@@ -9,15 +9,17 @@ every worker and app server (``tracker.cache.caches_on``); it never keeps a per-
 copy. Without a shared cache it is Django's dummy cache: every read asks the database.
 
 The one place the version moves is ``domain.events.record_events``, in the transaction of
-the change (an editor's publication, an embargo lifted by the worker, a correction…). It
-calls ``moved``, which:
+the change (an editor's publication, an embargo lifted by the worker, a correction…). What
+follows it is written once, in ``caching.publication.moved``:
 
-1. deletes the negotiations' keys at once, inside that transaction: a reader between now and
-   the commit reads the database (the old version, which is still the truth) and may add it;
-2. once the transaction commits, reads the new versions from the primary and *sets* them
-   (overwriting whatever a reader added in between);
-3. only then enqueues the edge purge (``edge.purge``): an edge refetching after the purge is
-   answered under the new version, never the old one.
+1. ``forget`` deletes the negotiations' keys at once, inside that transaction: a reader
+   between now and the commit reads the database (the old version, which is still the
+   truth) and may add it;
+2. once the transaction commits, ``publish`` reads the new versions from the primary and
+   *sets* them (overwriting whatever a reader added in between);
+3. only then the edge purge is enqueued (``edge.purge``; first the task worker builds what
+   the negotiation's pages share under the new version: ``caching.publication``): an edge
+   refetching after the purge is answered under the new version, never the old one.
 
 Why the order is safe, and what bounds the exceptions:
 
@@ -27,7 +29,7 @@ Why the order is safe, and what bounds the exceptions:
 - The write of step 2 fails (Redis away, or a timeout): a reader may still find an old
   version in Redis, for ``VERSION_SECONDS`` at most (every value expires by then, and
   nothing in the database or elsewhere can refresh it past that). The purge is then
-  enqueued ``VERSION_SECONDS`` later, so the edge's refetch still sees the new version.
+  sent ``VERSION_SECONDS`` later, so the edge's refetch still sees the new version.
   While Redis is away altogether every read asks the database (``tracker.cache``): correct.
 - Two writes of one negotiation committing within a millisecond could set their versions
   out of order (the older last): Redis then holds the older one for ``VERSION_SECONDS``
@@ -53,9 +55,8 @@ import logging
 
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, router
 
-from negotiations.caching import edge
 from negotiations.models import Negotiation
 
 logger = logging.getLogger(__name__)
@@ -96,30 +97,32 @@ def current(negotiation_id):
     return found
 
 
-def moved(negotiation_ids, *, purge_keys):
-    """The reader versions of ``negotiation_ids`` have moved in the current transaction:
-    forget them now, set them once it commits, then purge ``purge_keys`` at the edge."""
-    ids = sorted(negotiation_ids)
-    store = _store()
-    if ids and _is_shared(store):
-        store.delete_many([_key(pk) for pk in ids])
-        transaction.on_commit(lambda: _publish(ids, purge_keys))
-    else:
-        transaction.on_commit(lambda: edge.purge(purge_keys))
+def is_shared():
+    """Whether the versions are kept in a cache (Redis; in tests, the one process's memory)
+    rather than read from the database at each request (no shared cache)."""
+    return _is_shared(_store())
 
 
-def _publish(ids, purge_keys):
-    """Steps 2 and 3: the new versions in the cache, then the purge (later if they could
-    not be written). Never raises: the write it follows has committed."""
+def forget(negotiation_ids):
+    """Step 1: the versions of ``negotiation_ids`` move in the current transaction; a
+    reader asks the database until ``publish`` sets them."""
+    _store().delete_many([_key(pk) for pk in negotiation_ids])
+
+
+def publish(negotiation_ids):
+    """Step 2, once the transaction that moved them committed: the new versions into the
+    cache. False when they could not be read or written (the purge must then wait
+    ``VERSION_SECONDS``). Never raises: the write it follows has committed."""
     try:
-        found = _read(ids, using=DEFAULT_DB_ALIAS)
+        found = _read(negotiation_ids, using=DEFAULT_DB_ALIAS)
         # A negotiation deleted: None, which reads as a miss (its step 1 may have failed too).
-        stamps = {_key(pk): found.get(pk) for pk in ids}
-        failed = _store().set_many(stamps, VERSION_SECONDS)
+        stamps = {_key(pk): found.get(pk) for pk in negotiation_ids}
+        return not _store().set_many(stamps, VERSION_SECONDS)
     except DatabaseError:
-        logger.exception("Could not read the reader versions of %s after their commit", ids)
-        failed = True
-    edge.purge(purge_keys, delay=VERSION_SECONDS if failed else 0)
+        logger.exception(
+            "Could not read the reader versions of %s after their commit", negotiation_ids
+        )
+        return False
 
 
 def _read(ids, using=None):

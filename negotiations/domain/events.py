@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from negotiations.caching import edge, reader_versions
+from negotiations.caching import edge, publication
 from negotiations.models import (
     Actor,
     Entry,
@@ -52,8 +52,9 @@ def record_events(events, *, negotiation_ids=(), at=None, proposal_of=None):
         Negotiation.objects.filter(pk__in=ids).update(
             reader_version=F("reader_version") + 1, reader_changed_at=at
         )
-    # The shared cache gets the new versions on commit, then the edge its purge.
-    reader_versions.moved(ids, purge_keys=edge.keys_of_events(events, negotiation_ids))
+    # The shared cache gets the new versions on commit, the worker builds what the pages
+    # share, then the edge gets its purge.
+    publication.moved(ids, purge_keys=edge.keys_of_events(events, negotiation_ids))
 
 
 # What a reader event changes in the text of other entries than its own.

@@ -8,7 +8,7 @@ import datetime
 import functools
 import hashlib
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -115,8 +115,13 @@ def _negotiation_paths(prefix, urlconf, slug):
     }
 
 
+def negotiation_paths(negotiation):
+    """The addresses of ``negotiation``'s pages, as links on its pages name them."""
+    return _negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug)
+
+
 def negotiation_links(request, negotiation):
-    links = dict(_negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug))
+    links = dict(negotiation_paths(negotiation))
     links["embed_absolute"] = request.build_absolute_uri(links["embed"])
     links["site_origin"] = request.build_absolute_uri("/").rstrip("/")
     return links
@@ -124,40 +129,57 @@ def negotiation_links(request, negotiation):
 
 def negotiation_context(request, negotiation, *, current, heading=""):
     """What every page of a negotiation shows: its parties, and its header and side
-    column (``parts.html#header``, under ``heading`` if any) as HTML, rendered once per
-    change and page (``shared``) — the same for every filter and cursor of the timeline."""
-    preview = user_may_preview(request.user)
-    context = {
+    column as HTML (``negotiation_header``)."""
+    user = request.user
+    return {
         "negotiation": negotiation,
-        "parties": shared(
-            request,
-            negotiation,
-            "parties",
-            lambda: list(negotiation.parties.all()),
-            preview=preview,
-        ),
+        "parties": negotiation_parties(negotiation, user),
         "record_edited": record_edited(negotiation),
         "links": negotiation_links(request, negotiation),
         "current": current,
-        "preview": preview,
+        "preview": user_may_preview(user),
+        "header": negotiation_header(negotiation, user, current=current, heading=heading),
     }
 
-    def render():
-        developments = key_developments(negotiation, request.user)
-        parts = {
-            **context,
-            "heading": heading,
+
+def negotiation_parties(negotiation, user):
+    """The negotiation's parties, kept under its version (``shared``)."""
+    preview = user_may_preview(user)
+    return shared(negotiation, "parties", lambda: list(negotiation.parties.all()), preview=preview)
+
+
+def negotiation_header(negotiation, user, *, current, heading=""):
+    """The header and side column of one of the negotiation's pages (``parts.html#header``,
+    under ``heading`` if any) as HTML, rendered once per change and page (``shared``) —
+    the same for every filter and cursor of the timeline; what its side column reads (key
+    developments, earlier states of play, what comes next) is kept once per change for
+    every page (``side``)."""
+    preview = user_may_preview(user)
+
+    def side():
+        developments = key_developments(negotiation, user)
+        return {
             "developments": developments,
             "last_updated": last_updated(developments),
             "earlier_states": state_of_play_history(negotiation),
-            "upcoming": read_upcoming(negotiation, request.user, limit=SIDE_NEXT_LIMIT),
+            "upcoming": read_upcoming(negotiation, user, limit=SIDE_NEXT_LIMIT),
         }
-        html = render_to_string("negotiations/parts.html#header", parts, request)
+
+    def render():
+        parts = {
+            "negotiation": negotiation,
+            "parties": negotiation_parties(negotiation, user),
+            "record_edited": record_edited(negotiation),
+            "links": negotiation_paths(negotiation),
+            "current": current,
+            "heading": heading,
+            **shared(negotiation, "side", side, preview=preview),
+        }
+        html = render_to_string("negotiations/parts.html#header", parts)
         return mark_safe(html)  # what the template rendered, as it escaped it
 
     name = f"header-{current}-{hashlib.sha256(heading.encode()).hexdigest()[:16]}"
-    context["header"] = shared(request, negotiation, name, render, preview=preview)
-    return context
+    return shared(negotiation, name, render, preview=preview)
 
 
 def amount_charts(negotiation, user):
@@ -171,11 +193,11 @@ def amount_charts(negotiation, user):
     )
 
 
-def timeline_panels(request, negotiation, context):
+def timeline_panels(negotiation, user, *, links):
     """What the timeline shows alike on every page, filter and cursor — where things
     stand, the amounts pictures, the latest corrections — as HTML rendered once per
     change, and the phases its eras need."""
-    user, preview = request.user, context["preview"]
+    preview = user_may_preview(user)
 
     def fragment(name, template, build, drawn_from=None):
         """``template`` rendered with ``build()``, kept under the negotiation's version;
@@ -184,26 +206,26 @@ def timeline_panels(request, negotiation, context):
         leaves it as it was (``fragments.cached_whole``)."""
 
         def render():
-            html = render_to_string(template, build(), request)
+            html = render_to_string(template, build())
             return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
         def kept():
             if drawn_from is None:
                 return render()
-            fragments_context = _fragments_context(negotiation, context)
+            fragments_context = _fragments_context(negotiation, preview)
             return fragments.cached_whole(name, drawn_from(), fragments_context, render)
 
-        return shared(request, negotiation, name, kept, preview=preview)
+        return shared(negotiation, name, kept, preview=preview)
 
     def standing():
-        return {"standing": standing_with_since(negotiation, user), "links": context["links"]}
+        return {"standing": standing_with_since(negotiation, user), "links": links}
 
     def amounts():
         return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
 
     def corrections():
         found, more = corrections_log(negotiation, user)
-        return {"corrections": found, "more_corrections": more, "links": context["links"]}
+        return {"corrections": found, "more_corrections": more, "links": links}
 
     return {
         "standing": fragment("standing", "negotiations/parts.html#standing", standing),
@@ -216,29 +238,33 @@ def timeline_panels(request, negotiation, context):
         "corrections": fragment(
             "corrections", "negotiations/timeline.html#corrections", corrections
         ),
-        "phases": shared(
-            request, negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview
-        ),
+        "phases": negotiation_phases(negotiation, user),
     }
 
 
+def negotiation_phases(negotiation, user):
+    """The negotiation's phases (the timeline's eras), kept under its version."""
+    preview = user_may_preview(user)
+    return shared(negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview)
+
+
+def offered_actors(negotiation, user):
+    """The actors the timeline's filter lists, kept under the negotiation's version."""
+    preview = user_may_preview(user)
+    return shared(negotiation, "actors", lambda: actors_in(negotiation, user), preview=preview)
+
+
 def filter_actors(request, negotiation):
-    """The actors the timeline's filter lists (kept under the negotiation's version), and
-    the one asked for if it is not among them."""
-    actors = shared(
-        request,
-        negotiation,
-        "actors",
-        lambda: actors_in(negotiation, request.user),
-        preview=user_may_preview(request.user),
-    )
+    """The actors the timeline's filter lists (``offered_actors``), and the one asked for
+    if it is not among them."""
+    actors = offered_actors(negotiation, request.user)
     chosen = request.GET.get("actor", "").strip()
     if chosen and chosen not in {actor.slug for actor in actors}:
         actors = actors_in(negotiation, request.user, also=chosen)
     return actors
 
 
-def page_lanes(request, negotiation, context, page, *, filtering):
+def page_lanes(negotiation, parties, page, *, filtering, preview):
     """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
     drawn from the page's entries and the negotiation's parties, kept under them
     (``fragments.cached_whole``), like the entries themselves."""
@@ -246,7 +272,7 @@ def page_lanes(request, negotiation, context, page, *, filtering):
     def draw():
         lanes = draw_lanes(
             page.entries,
-            context["parties"],
+            parties,
             title=f"{negotiation.title}: who acted when",
             scope=None if page.complete else "page",
         )
@@ -258,38 +284,59 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
     drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
-    parties = tuple((party.pk, party.name, party.affiliation_id) for party in context["parties"])
+    named = tuple((party.pk, party.name, party.affiliation_id) for party in parties)
     return fragments.cached_whole(
         "lanes",
-        (drawn, parties, negotiation.title, page.complete, filtering),
-        _fragments_context(negotiation, context),
+        (drawn, named, negotiation.title, page.complete, filtering),
+        _fragments_context(negotiation, preview),
         draw,
     )
 
 
-def filter_form(request, negotiation, context, form, actors, *, filtering):
-    """The timeline's filter form as HTML, kept under the query it was bound to and the
+def latest_page(negotiation, user):
+    """The timeline's latest page with no filter nor cursor — the address readers open
+    after a publication — with its lanes picture and filter form, read as the ``timeline``
+    view reads them, so they are kept where it looks (``timeline_page``, ``page_lanes``,
+    ``filter_form``): what the task worker builds after a publication
+    (``caching.publication``)."""
+    preview = user_may_preview(user)
+    page = timeline_page(
+        negotiation,
+        user,
+        phases=negotiation_phases(negotiation, user),
+        context=_fragments_context(negotiation, preview),
+    )
+    parties = negotiation_parties(negotiation, user)
+    page_lanes(negotiation, parties, page, filtering=False, preview=preview)
+    query, actors = QueryDict(), offered_actors(negotiation, user)
+    form = TimelineFilterForm(query, actors=actors)
+    links = negotiation_paths(negotiation)
+    filter_form(negotiation, query, form, actors, links=links, filtering=False, preview=preview)
+    return page
+
+
+def filter_form(negotiation, query, form, actors, *, links, filtering, preview):
+    """The timeline's filter form as HTML, kept under the ``query`` it was bound to and the
     actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
     a template per option."""
 
     def render():
         html = render_to_string(
             "negotiations/timeline.html#filters",
-            {"form": form, "links": context["links"], "filtering": filtering},
+            {"form": form, "links": links, "filtering": filtering},
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    bound = tuple((name, tuple(request.GET.getlist(name))) for name in form.fields)
-    return fragments.cached_whole(
-        "filters", (bound, tuple(actors)), _fragments_context(negotiation, context), render
-    )
+    bound = tuple((name, tuple(query.getlist(name))) for name in form.fields)
+    fragments_context = _fragments_context(negotiation, preview)
+    return fragments.cached_whole("filters", (bound, tuple(actors)), fragments_context, render)
 
 
-def _fragments_context(negotiation, context):
+def _fragments_context(negotiation, preview):
     """What the timeline's cached entries and pictures depend on besides what they show
     (``fragments.context``: the release, the day, the negotiation's address); None for
     previews, which are never cached."""
-    return None if context["preview"] else fragments.context(negotiation.slug)
+    return None if preview else fragments.context(negotiation.slug)
 
 
 def negotiation_jsonld(request, negotiation, context, *, name):
@@ -416,7 +463,7 @@ def home(request):
 @negotiation_page
 def timeline(request, negotiation):
     context = negotiation_context(request, negotiation, current="timeline")
-    panels = timeline_panels(request, negotiation, context)
+    panels = timeline_panels(negotiation, request.user, links=context["links"])
     actors = functools.cache(lambda: filter_actors(request, negotiation))
     form = TimelineFilterForm(request.GET, actors=actors)
     filters = form.filters()
@@ -428,7 +475,7 @@ def timeline(request, negotiation):
         cursor=cursor,
         phases=panels["phases"],
         order=form.order(),
-        context=_fragments_context(negotiation, context),
+        context=_fragments_context(negotiation, context["preview"]),
     )
     context.update(
         form=form,
@@ -436,9 +483,21 @@ def timeline(request, negotiation):
         opens_at_start=page.opens_at_start,
         cursor=cursor,
         page=page,
-        lanes=page_lanes(request, negotiation, context, page, filtering=bool(filters)),
+        lanes=page_lanes(
+            negotiation,
+            context["parties"],
+            page,
+            filtering=bool(filters),
+            preview=context["preview"],
+        ),
         filter_form=filter_form(
-            request, negotiation, context, form, actors(), filtering=bool(filters)
+            negotiation,
+            request.GET,
+            form,
+            actors(),
+            links=context["links"],
+            filtering=bool(filters),
+            preview=context["preview"],
         ),
         references=page.references,
         panels=panels,

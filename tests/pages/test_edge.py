@@ -142,22 +142,34 @@ def receiver():
     server.server_close()
 
 
-def run_due_tasks(at=None):
-    """What the worker does with the edge's purges: run each one due (``run_after``),
-    once. (A publication queues other tasks too, such as the followers' fan-out.)"""
+# What the worker does after a publication, in order: build what the pages share, purge.
+PUBLICATION_TASKS = (
+    "negotiations.caching.publication.build_then_purge",
+    "negotiations.caching.edge.purge_edge",
+)
+
+
+def run_due_tasks(at=None, paths=PUBLICATION_TASKS):
+    """What the worker does with a publication's tasks (``paths``): run each one due
+    (``run_after``), once, in the order enqueued, those they enqueue too. (A publication
+    queues other tasks too, such as the followers' fan-out.)"""
     ran = []
     now = at or timezone.now()
-    purges = DBTaskResult.objects.filter(
-        status="READY", task_path="negotiations.caching.edge.purge_edge"
-    ).order_by("pk")
-    for result in purges:
-        if result.run_after != get_date_max() and result.run_after > now:
-            continue
-        value = result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
-        result.status = "SUCCESSFUL"
-        result.save(update_fields=["status"])
-        ran.append((result.task_name, value))
-    return ran
+    while True:
+        due = [
+            result
+            for result in DBTaskResult.objects.filter(status="READY", task_path__in=paths)
+            .order_by("pk")
+            .iterator()
+            if result.run_after == get_date_max() or result.run_after <= now
+        ]
+        if not due:
+            return ran
+        for result in due:
+            value = result.task.call(*result.args_kwargs["args"], **result.args_kwargs["kwargs"])
+            result.status = "SUCCESSFUL"
+            result.save(update_fields=["status"])
+            ran.append((result.task_name, value))
 
 
 def test_a_publication_purges_its_negotiation_and_the_site_at_every_edge(
@@ -172,7 +184,7 @@ def test_a_publication_purges_its_negotiation_and_the_site_at_every_edge(
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             publish(event, by=editor)
         assert callbacks, "the purge waits for the commit"
-        assert [name for name, _ in run_due_tasks()] == ["purge_edge"]
+        assert [name for name, _ in run_due_tasks()] == ["build_then_purge", "purge_edge"]
         expected = ("/", f"site neg-{negotiation.pk}")
         assert receiver.purges == [expected] and other.purges == [expected]
         # Once more a few seconds later: a copy fetched just before the commit goes too.

@@ -1,0 +1,196 @@
+"""A publication as an event (negotiations.caching.publication): once it commits, the task
+worker builds what the negotiation's pages share under the new reader version, and only then
+is the edge purged; a build that fails or runs out of time still purges."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
+
+from negotiations.caching import edge, publication
+from negotiations.domain.entries import publish
+from negotiations.models import PublicationState
+from negotiations.reader import views
+from negotiations.reader.selectors import timeline
+from tests import factories
+from tests.pages.test_edge import run_due_tasks
+from tests.test_http_cache import sql_of
+
+pytestmark = pytest.mark.django_db
+
+BUILD = "negotiations.caching.publication.build_then_purge"
+# What the first read of the timeline after a publication asks the database once the
+# worker has built what the pages share and the latest page: the page's keyset, as a
+# steady read. Building them costs at least ``SHARED_PARTS`` more.
+AFTER_THE_WORKER = 1
+SHARED_PARTS = 10
+
+
+@pytest.fixture
+def page(demo):
+    return demo.get_absolute_url()
+
+
+@pytest.fixture
+def purges(settings, monkeypatch):
+    """The edge purges enqueued: their keys and delay."""
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
+    sent = []
+
+    def record(keys, urls, attempt, repeat, delay=0):
+        sent.append((keys, delay))
+
+    monkeypatch.setattr(edge, "_enqueue", record)
+    return sent
+
+
+def publish_one(negotiation, editor, capture):
+    event = factories.EventFactory(
+        negotiation=negotiation,
+        title="Talks resume in Riyadh",
+        state=PublicationState.DRAFT,
+        sources=[factories.SourceFactory()],
+        actors=[factories.ActorFactory(name="A new envoy")],  # the filter offers one more
+    )
+    with capture(execute=True):
+        publish(event, by=editor)
+
+
+@pytest.fixture
+def rendered(monkeypatch):
+    """The templates the reader pages render (their fragments: entries, header, panels,
+    lanes, filters), by name."""
+    names = []
+
+    def recording(render):
+        def render_to_string(template_name, *args, **kwargs):
+            names.append(template_name)
+            return render(template_name, *args, **kwargs)
+
+        return render_to_string
+
+    for module in (views, timeline):
+        monkeypatch.setattr(module, "render_to_string", recording(module.render_to_string))
+    return names
+
+
+def first_read(page):
+    response, sql = sql_of(lambda: Client().get(page))
+    assert response.status_code == 200 and "Talks resume in Riyadh" in response.text
+    return response, sql
+
+
+def test_when_the_purge_goes_out_the_first_read_finds_its_page_built(
+    demo, page, editor, purges, rendered, monkeypatch, django_capture_on_commit_callbacks
+):
+    Client().get(page)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert purges == []  # not before the build
+    refetches, record = [], edge._enqueue
+
+    def refetch_then_purge(*args, **kwargs):
+        """The edge's refetch, as the purge goes out."""
+        rendered.clear()
+        refetches.append((*first_read(page), list(rendered)))
+        record(*args, **kwargs)
+
+    monkeypatch.setattr(edge, "_enqueue", refetch_then_purge)
+    assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    [(built, sql, fragments)] = refetches
+    assert len(sql) <= AFTER_THE_WORKER, sql
+    assert fragments == []  # no fragment rendered: the page's own template only
+    # What the worker built is what a reader builds: the same page, byte for byte.
+    cache.clear()
+    _, alone = first_read(page)
+    assert len(alone) >= AFTER_THE_WORKER + SHARED_PARTS
+    assert built.content == Client().get(page).content
+
+
+def test_without_the_worker_the_first_read_builds_it_all(
+    demo, page, editor, purges, rendered, django_capture_on_commit_callbacks
+):
+    """The race: a reader between the commit and the build pays the whole first read,
+    and keeps what it built where the worker then finds it."""
+    Client().get(page)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    rendered.clear()
+    _, sql = first_read(page)
+    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS
+    assert "negotiations/parts.html#header" in rendered
+    with CaptureQueriesContext(connection) as worker:
+        run_due_tasks()
+    record = [q["sql"] for q in worker.captured_queries if '"negotiations_' in q["sql"]]
+    assert len(record) == 2, record  # the negotiation, the page's keyset: all found built
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_a_failing_part_is_skipped_and_the_purge_still_goes(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(views, "timeline_panels", broken)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert run_due_tasks() == [("build_then_purge", 4)]  # all but the panels
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_out_of_time_the_purge_goes_without_the_rest(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(publication, "BUILD_SECONDS", 0)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert run_due_tasks() == [("build_then_purge", 0)]
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    _, sql = first_read(page)
+    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS  # nothing was built
+
+
+def test_a_build_that_cannot_be_enqueued_purges_at_once(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    class Unreachable:
+        def enqueue(self, *args):
+            raise ConnectionError("the task database is away")
+
+    monkeypatch.setattr(publication, "build_then_purge", Unreachable())
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_without_a_shared_cache_nothing_is_built(
+    demo, editor, settings, purges, django_capture_on_commit_callbacks
+):
+    """Each process keeps its own pages: the worker's would help no reader."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "reader_versions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert not DBTaskResult.objects.filter(task_path=BUILD).exists()
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement_timeout")
+def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    def stuck(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(30)")
+
+    calls = []
+    monkeypatch.setattr(views, "timeline_panels", lambda *args, **kwargs: calls.append(stuck()))
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    started = time.monotonic()
+    [(task_name, built)] = run_due_tasks()
+    assert time.monotonic() - started < publication.BUILD_SECONDS + 3
+    assert task_name == "build_then_purge" and calls == []
+    assert built in (2, 3, 4)  # all but the panels (and what comes after, out of time)
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
