@@ -5,12 +5,9 @@ To measure the paths behind the cache, a request to the bench server may send
 
 - ``1``: every read of a stored response or of an address's route misses — the view
   renders the page, from what the negotiation's pages share and the cached entries;
-- ``publication``: the first read of the page after a publication of one new entry on it,
-  once the task worker has built what the negotiation's pages share and its latest
-  timeline page (``negotiations.caching.publication``): only the stored responses and
-  routes miss, as with ``1`` (everything else is under keys the worker filled); so the row
-  equals the steady one, and ``bench/cold.py`` measures the real case against it;
-- ``unbuilt``: the same read before the worker has built (a reader between the commit and
+- ``unbuilt``: the first read of the page after a publication of one new entry on it,
+  before the task worker has built what the negotiation's pages share and its latest
+  timeline page (``negotiations.caching.publication``; a reader between the commit and
   the end of the build): the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
   the timeline's panels, phases and filter actors), the page's lanes picture and sources
@@ -33,6 +30,8 @@ bypass = ContextVar("bench_bypass", default="")
 # (negotiations.caching.reader_http).
 STORED_RESPONSES = ("parley:reader:", "parley:route:")
 # What a publication moves to new keys besides them, which the worker builds (see above).
+# Once it has, the first read misses the stored responses alone: ``bench.run`` measures
+# that read after real publications, with a worker running.
 UNBUILT = (*STORED_RESPONSES, "parley:shared:", "parley:entries:lanes:", "parley:entries:sources:")
 ENTRY_FRAGMENTS = "parley:entry:"
 

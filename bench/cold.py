@@ -1,7 +1,7 @@
 """The timeline page's first read after a publication, timed in-process (issue 13).
 
     scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/python -m bench.cold
-    … -m bench.cold --entries 20000 --profile publication   # and cProfile's top lines
+    … -m bench.cold --entries 20000 --profile after-worker   # and cProfile's top lines
 
 Prepares the record as ``bench.profile`` does (``prepare``), then reads in-process.
 
@@ -22,9 +22,8 @@ of ``--rounds``, milliseconds of wall time, and the SQL queries):
   of the pages' cache, as an app server other than the worker has none of what the
   worker built (so the read fetches every entry from Redis, where a busy server has most
   of them: an upper bound);
-- ``emulated``, ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: publication`` and
-  ``unbuilt``, what ``make bench`` measures for the two cases (``bench/cache.py``),
-  without writing;
+- ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: unbuilt``, what ``make bench`` measures
+  for ``before-worker`` (``bench/cache.py``), without writing;
 - ``cold``: ``X-Bench-Bypass-Cache: all``, every read of the cache misses.
 
 ``--profile`` prints cProfile's 30 costliest calls of one more such read. Each round
@@ -108,7 +107,6 @@ def main(argv=None):
         "steady": "1",
         "before-worker": "",
         "after-worker": "",
-        "emulated": "publication",
         "emulated-unbuilt": "unbuilt",
         "cold": "all",
     }
@@ -128,7 +126,7 @@ def main(argv=None):
     run_worker()  # what earlier runs left
     read(client, url, "")  # warm the process: imports, templates, the cache
     results = {name: [] for name in ("steady", "before-worker", "build", "after-worker")}
-    results |= {"emulated": [], "emulated-unbuilt": [], "cold": []}
+    results |= {"emulated-unbuilt": [], "cold": []}
     for number in range(args.rounds):
         results["steady"].append(read(client, url, "1"))
         publish_one(by, f"{stamp}-{number}")
@@ -137,7 +135,6 @@ def main(argv=None):
         publish_one(by, f"{stamp}-{number}-built")
         results["build"].append(run_worker())
         results["after-worker"].append(read(client, url, ""))
-        results["emulated"].append(read(client, url, "publication"))
         results["emulated-unbuilt"].append(read(client, url, "unbuilt"))
         results["cold"].append(read(client, url, "all"))
     steady = statistics.median(ms for ms, _ in results["steady"])

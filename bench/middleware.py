@@ -30,7 +30,7 @@ class QueryCountMiddleware:
 
 
 class BypassCacheMiddleware:
-    """``X-Bench-Bypass-Cache: 1``, ``publication``, ``unbuilt`` or ``all``: what the cache
+    """``X-Bench-Bypass-Cache: 1``, ``unbuilt`` or ``all``: what the cache
     may not answer in this request (``bench.cache``)."""
 
     def __init__(self, get_response):

@@ -1,5 +1,5 @@
-"""Prepare what the load needs and print it as JSON: ids, a journalist's and a signed-in
-reader's tokens, a static URL."""
+"""Prepare what the load needs and print it as JSON: ids, a journalist's, an editor's and a
+signed-in reader's tokens, a static URL."""
 
 import json
 import os
@@ -16,12 +16,15 @@ from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from negotiations.models import Actor, Entry, Negotiation  # noqa: E402
-from negotiations.roles import JOURNALISTS  # noqa: E402
+from negotiations.roles import EDITORS, JOURNALISTS  # noqa: E402
 
 negotiation = Negotiation.objects.get(slug="bench-large")
 user, _ = get_user_model().objects.get_or_create(username="bench-journalist", is_staff=True)
 user.groups.add(Group.objects.get(name=JOURNALISTS))
 token, _ = Token.objects.get_or_create(user=user)
+editor, _ = get_user_model().objects.get_or_create(username="bench-editor", is_staff=True)
+editor.groups.add(Group.objects.get(name=EDITORS))
+editor_token, _ = Token.objects.get_or_create(user=editor)
 # A reader with an account (following by email): no role, so no previews.
 reader, _ = get_user_model().objects.get_or_create(username="bench-reader")
 reader_token, _ = Token.objects.get_or_create(user=reader)
@@ -33,6 +36,7 @@ print(
             "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
             "token": token.key,
             "reader_token": reader_token.key,
+            "editor_token": editor_token.key,
             "static_url": staticfiles_storage.url("admin/css/base.css"),
             "entries": Entry.objects.filter(negotiation=negotiation).count(),
         }
