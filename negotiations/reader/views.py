@@ -257,11 +257,10 @@ def page_lanes(request, negotiation, context, page, *, filtering):
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
     parties = tuple((party.pk, party.name, party.affiliation_id) for party in context["parties"])
     return fragments.cached_whole(
         "lanes",
-        (drawn, parties, negotiation.title, page.complete, filtering),
+        (page.spine, parties, negotiation.title, page.complete, filtering),
         _fragments_context(negotiation, context),
         draw,
     )
