@@ -317,6 +317,7 @@ def timeline_page(
         lambda: fragments.cached_whole("sources", drawn, context, lambda: page_sources(cited()[0]))
     )
 
+    @functools.cache  # the eras and the lanes picture, both missing, read them once
     def read_entries():
         found = fragments.cached(
             fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
