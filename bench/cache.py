@@ -10,10 +10,10 @@ To measure the paths behind the cache, a request to the bench server may send
   timeline page (``negotiations.caching.publication``; a reader between the commit and
   the end of the build): the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
-  the timeline's panels, phases and filter actors), the page's lanes picture and sources
-  (keyed by its entries) miss, and so does the newest entry of each page's fragments (the
-  one just published); the other entries' fragments (keyed by their own versions) and the
-  filter form are found;
+  the timeline's panels, phases and filter actors), the page's lanes picture, sources and
+  entries kept whole (keyed by its entries) miss, and so does the newest entry of each
+  page's fragments (the one just published); the other entries' fragments (keyed by their
+  own versions) and the filter form are found;
 - ``all``: every read of the cache misses (a first read with nothing cached at all).
 
 Writes go through as usual. Only the bench settings use it; production code knows nothing
@@ -32,7 +32,13 @@ STORED_RESPONSES = ("parley:reader:", "parley:route:")
 # What a publication moves to new keys besides them, which the worker builds (see above).
 # Once it has, the first read misses the stored responses alone: ``bench.run`` measures
 # that read after real publications, with a worker running.
-UNBUILT = (*STORED_RESPONSES, "parley:shared:", "parley:entries:lanes:", "parley:entries:sources:")
+UNBUILT = (
+    *STORED_RESPONSES,
+    "parley:shared:",
+    "parley:entries:lanes:",
+    "parley:entries:sources:",
+    "parley:entries:timeline:",
+)
 ENTRY_FRAGMENTS = "parley:entry:"
 
 

@@ -6,7 +6,7 @@ stale."""
 import datetime
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -79,6 +79,26 @@ def test_another_address_showing_the_same_entries_renders_nothing(client, record
     assert len(reads(lambda: page(client, negotiation, "?kind="))) == 1
     api(client, negotiation)
     assert len(reads(lambda: api(client, negotiation, "?page_size=49"))) == 1
+
+
+def test_a_page_whose_entries_did_not_change_reads_no_entry(
+    client, record, negotiation, monkeypatch
+):
+    """The page as put together — its eras with each entry's HTML and its sources; the API
+    page's joined items — is kept under its entries' ids and versions: another address
+    showing the same entries is one cache read, no entry's own fragment."""
+    first_page, first_items = page(client, negotiation), api(client, negotiation)
+    backend = caches["default"]  # the instance ``cache`` stands for
+    asked, get_many = [], backend.get_many
+    monkeypatch.setattr(
+        backend, "get_many", lambda keys, *args: asked.extend(keys) or get_many(keys, *args)
+    )
+    again = page(client, negotiation, "?kind=")
+    assert api(client, negotiation, "?page_size=50") == first_items
+    assert not [key for key in asked if key.startswith("parley:entry:")]
+    for entry in record.values():
+        if isinstance(entry, Entry):
+            assert article(again, entry) == article(first_page, entry)
 
 
 def test_an_actors_new_name_shows_on_the_entries_naming_them(client, record, negotiation, editor):

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -132,3 +132,31 @@ def test_a_new_release_gets_new_validators_and_renders_afresh(client, talks, set
     )
     assert again.status_code == 200 and again["ETag"] != first["ETag"]
     assert not at_most_the_stamp(sql)
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_a_rendered_response_and_its_route_are_stored_in_one_write(
+    client, talks, name, monkeypatch
+):
+    """The stored copy and the address's route go to the cache together (one round trip
+    to Redis), once the view returned: never one without the other."""
+    url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
+    backend = caches["default"]  # the instance ``cache`` stands for
+    writes, depth = [], []
+    for method in ("set", "set_many"):
+        original = getattr(backend, method)
+
+        def spy(data, *args, original=original, method=method, **kwargs):
+            if not depth:  # a call of Parley's, not set_many's own sets (LocMem)
+                keys = list(data) if method == "set_many" else [data]
+                writes.append([key.split(":")[1] for key in keys if key.startswith("parley:")])
+            depth.append(method)
+            try:
+                return original(data, *args, **kwargs)
+            finally:
+                depth.pop()
+
+        monkeypatch.setattr(backend, method, spy)
+    assert client.get(url).status_code == 200
+    stored = [kinds for kinds in writes if {"reader", "route"} & set(kinds)]
+    assert stored == [["reader", "route"]]

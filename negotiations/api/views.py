@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import get_script_prefix
 from django_filters import rest_framework as django_filters
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -247,6 +248,16 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     ordering_aliases = {"changed_at": ("reader_changed_at",)}
     ordering = ["title"]
 
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        """The timeline's route only reads: outside ``ATOMIC_REQUESTS``' transaction, as the
+        reader pages are (``reader_http.read_only``): a BEGIN and a COMMIT are two round
+        trips that buy nothing (its one statement reads committed rows either way)."""
+        view = super().as_view(actions, **initkwargs)
+        if actions and set(actions.values()) == {"timeline"}:
+            return transaction.non_atomic_requests(view)
+        return view
+
     def get_queryset(self):
         if self.action == "timeline":
             return Entry.objects.visible_to(self.request.user)
@@ -280,21 +291,23 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             raise Http404
         preview = user_may_preview(request.user)
 
-        def build():
-            """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
-            ``url``: one keyset query for the page's ids and versions, then each item from
-            the cache (``fragments``; for previews, none cached), the misses read (five
-            queries) and cached."""
+        def page_spine():
+            """The page's ids and versions: one keyset query."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
-            spine = self.paginate_queryset(
+            return self.paginate_queryset(
                 self.filter_queryset(entries).values(
                     "id", "version", "shown_version", "date_start", "sequence", "entry_type"
                 )
             )
+
+        def items(spine, context):
+            """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
+            ``url``: each from the cache (``fragments``; for previews, none cached), the
+            misses read (five queries) and cached."""
             found = fragments.cached(
                 fragments.API,
                 spine,
-                None if preview else fragments.context(),
+                context,
                 lambda ids: serializers.timeline_items_json(self.get_queryset().filter(pk__in=ids)),
             )
             detail_url = serializers.detail_urls(request)
@@ -306,13 +319,32 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
 
         if preview or not self.writes_json(request):
             # Previews and the browsable API: validated by their bytes.
-            items = [{**json.loads(item), "url": url} for item, url in build()]
-            return self.get_paginated_response(items)
+            context = None if preview else fragments.context()
+            found = [{**json.loads(item), "url": url} for item, url in items(page_spine(), context)]
+            return self.get_paginated_response(found)
+
+        def page():
+            """The page's items joined, kept whole under its entries' ids and versions and
+            the address its items name (``fragments.cached_whole``): a page read again is
+            its keyset query and one cache read."""
+            spine = page_spine()
+            context = fragments.context()
+            results = fragments.cached_whole(
+                "api-page",
+                (
+                    tuple((row["id"], row["version"], row["shown_version"]) for row in spine),
+                    request.build_absolute_uri(get_script_prefix()),
+                ),
+                context,
+                lambda: joined_items(items(spine, context)),
+            )
+            return self.joined(results)
+
         # Readers: validated by the negotiation's reader version (one query), rendered once
         # per change.
         return reader_http.respond(
             request,
-            lambda: self.joined(build()),
+            page,
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
         )
@@ -324,18 +356,23 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             and "indent" not in request.accepted_media_type
         )
 
-    def joined(self, items):
+    def joined(self, results):
         """The page as DRF's JSON renderer writes it (``TimelinePagination``'s links, then
-        the results), joined from its items' JSON, each with its ``url`` added last."""
+        the results: ``joined_items``)."""
         links = render_json(
             {"next": self.paginator.get_next_link(), "previous": self.paginator.get_previous_link()}
         )
-        results = b",".join(item[:-1] + b',"url":' + render_json(url) + b"}" for item, url in items)
         content = links[:-1] + b',"results":[' + results + b"]}"
         return self.finalize_response(
             self.request,
             HttpResponse(content, content_type=self.request.accepted_renderer.media_type),
         )
+
+
+def joined_items(items):
+    """A readers' page's results as DRF's JSON renderer writes them, joined from the items'
+    JSON (``(item, url)``), each with its ``url`` added last."""
+    return b",".join(item[:-1] + b',"url":' + render_json(url) + b"}" for item, url in items)
 
 
 @crud_docs("a source", "sources", serializers.SourceSerializer)

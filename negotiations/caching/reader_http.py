@@ -185,8 +185,9 @@ def shared(negotiation, name, build, *, preview):
 def respond(request, build, *, validators, preview):
     """Send ``build()``'s response with the right caching headers.
 
-    Readers get ETag/Last-Modified and a 304 when their copy is current; staff
-    previews (and signed-in users' pages) are private and never stored.
+    Readers get ETag/Last-Modified and a 304 when their copy is current; what is rendered
+    for them is stored by ``AnonymousCacheMiddleware`` with the address's route (one write
+    of the cache); staff previews (and signed-in users' pages) are private and never stored.
     """
     if preview or request.user.is_authenticated:
         return apply_private(build())
@@ -202,7 +203,8 @@ def respond(request, build, *, validators, preview):
         response = build()
         if response.status_code == 200 and not response.streaming:
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
-            cache.set(key, {"content": response.content, "headers": headers}, STORE_SECONDS)
+            # Written by AnonymousCacheMiddleware, with the address's route: one round trip.
+            response.parley_stored = {key: {"content": response.content, "headers": headers}}
     if response.status_code == 200:
         _mark_route(response, validators)
         apply_public(response, validators)
@@ -247,11 +249,12 @@ def _wants_browsable_api(request, extra):
 class AnonymousCacheMiddleware:
     """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
 
-    Only addresses a view has already stored (``respond``) are known here, with their
-    negotiation: its reader version (``stamp_of``: the shared cache) then gives the same
-    validators the view would compute, so a current client gets its 304 and anyone else the stored
-    copy. A reader event (a publication, a correction, an embargo lifted) moves the
-    version, and the view renders afresh.
+    Only addresses whose response a view rendered for readers (``respond``) are known
+    here, with their negotiation (the response and the address's route are written
+    together, once the view returned): its reader version (``stamp_of``: the shared
+    cache) then gives the same validators the view would compute, so a current client
+    gets its 304 and anyone else the stored copy. A reader event (a publication, a
+    correction, an embargo lifted) moves the version, and the view renders afresh.
     Signed-in requests (session cookie or Authorization) always reach the view.
     """
 
@@ -267,11 +270,14 @@ class AnonymousCacheMiddleware:
                 if response is not None:
                     return response
         response = self.get_response(request)
+        stored = getattr(response, "parley_stored", {})  # what ``respond`` rendered to keep
         route = getattr(response, "parley_route", None)
         if known and route is not None:
             # Whether other sites may frame it (the embeds) is said by the view's decorator.
             frameable = getattr(response, "xframe_options_exempt", False)
-            cache.set(_route_key(request), (*route, frameable), STORE_SECONDS)
+            stored = {**stored, _route_key(request): (*route, frameable)}
+        if stored:
+            cache.set_many(stored, STORE_SECONDS)  # the response and its route together
         return response
 
     def answer(self, request, negotiation_id, extra, frameable):

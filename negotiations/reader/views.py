@@ -283,11 +283,10 @@ def page_lanes(negotiation, parties, page, *, filtering, preview):
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    drawn = tuple((entry.pk, entry.version, entry.shown_version) for entry in page.entries)
     named = tuple((party.pk, party.name, party.affiliation_id) for party in parties)
     return fragments.cached_whole(
         "lanes",
-        (drawn, named, negotiation.title, page.complete, filtering),
+        (page.spine, named, negotiation.title, page.complete, filtering),
         _fragments_context(negotiation, preview),
         draw,
     )

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from negotiations.domain.entries import create_statement
@@ -112,6 +113,22 @@ def test_staff_previews_also_cost_the_same_at_two_sizes(staff_client, negotiatio
     small = count(staff_client, url)
     grow(negotiation, 5)
     assert count(staff_client, url) == small
+
+
+def test_a_timeline_page_reads_its_entries_once(staff_client, negotiation, monkeypatch):
+    """The eras and the lanes picture both draw from the page's entries: a preview (nothing
+    cached) and a first read read them once (``timeline_page``)."""
+    from negotiations.reader.selectors import timeline
+
+    grow(negotiation, 2)
+    calls, listed_entries = [], timeline.listed_entries
+    monkeypatch.setattr(
+        timeline, "listed_entries", lambda *args: calls.append(1) or listed_entries(*args)
+    )
+    for client in (staff_client, Client()):
+        calls.clear()
+        count(client, negotiation.get_absolute_url())
+        assert len(calls) == 1
 
 
 @pytest.fixture

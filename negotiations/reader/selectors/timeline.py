@@ -53,20 +53,47 @@ class TimelinePage:
     stand, amounts, corrections) is read apart: ``standing_with_since``,
     ``amount_proposals``, ``corrections_log``."""
 
-    entries: list
-    eras: list
+    spine: tuple  # (id, version, shown_version) of its entries, in timeline order
+    section: "PageSection"  # its entries in their eras, rendered, and its sources
+    read_entries: object = None  # () -> its entries as ``ListedEntry``s (``entries``)
     earlier: TimelineKey | None = None  # "Earlier entries": before this key
     later: TimelineKey | None = None  # "Later entries": after this key
     latest: bool = True  # the page ends with the newest entry
     missing_entry: bool = False  # a permalink to an entry that is not readable
-    newest_first: bool = False  # ``eras`` list the newest first (``entries`` never do)
+    newest_first: bool = False  # its eras list the newest first (``entries`` never do)
     opens_at_start: bool = False  # without a cursor, the page shows the first entries
-    references: str = ""  # its sources, numbered, as HTML (``page_sources``)
 
     @property
     def complete(self):
         """Every entry (matching the filters) is on this page."""
         return self.earlier is None and self.later is None
+
+    @functools.cached_property
+    def entries(self):
+        """Its entries, oldest first, as ``ListedEntry``s citing the page's numbers: read
+        from the cache only when asked for (the lanes picture, when it is drawn)."""
+        return self.read_entries()
+
+    @property
+    def count(self):
+        return self.section.count
+
+    @property
+    def references(self):
+        return self.section.references
+
+
+@dataclass(frozen=True)
+class PageSection:
+    """What a timeline page shows of its entries, kept whole (``timeline_page``): the eras
+    and date headings with each entry's HTML (the ``eras`` partial; "" without an era), how
+    many entries and the dates of the first and last, its numbered sources as HTML."""
+
+    eras: str
+    count: int
+    first: PartialDate | None
+    last: PartialDate | None
+    references: str
 
 
 def narrowed_to(actor, user, negotiation, filters):
@@ -285,34 +312,55 @@ def timeline_page(
         size=size,
     )
     cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))  # misses: one query
-    references, numbers = fragments.cached_whole(
-        "sources",
-        tuple((row.pk, row.version, row.shown_version) for row in spine),
-        context,
-        lambda: page_sources(cited()[0]),
+    drawn = tuple((row.pk, row.version, row.shown_version) for row in spine)
+    sources = functools.cache(
+        lambda: fragments.cached_whole("sources", drawn, context, lambda: page_sources(cited()[0]))
     )
-    found = fragments.cached(
-        fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
-    )
-    entries = [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
-    grouped = eras(
-        entries,
-        negotiation.phases.all() if phases is None else phases,
-        keep_empty=not filters,
-        earlier=earlier is not None,
-        later=later is not None,
-    )
+
+    @functools.cache  # the eras and the lanes picture, both missing, read them once
+    def read_entries():
+        found = fragments.cached(
+            fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
+        )
+        numbers = sources()[1]
+        return [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
+
+    phases = list(negotiation.phases.all()) if phases is None else phases
     newest_first = order == ReadingOrder.NEWEST
+
+    def section():
+        entries = read_entries()
+        grouped = eras(
+            entries,
+            phases,
+            keep_empty=not filters,
+            earlier=earlier is not None,
+            later=later is not None,
+        )
+        html = render_to_string(
+            "negotiations/timeline.html#eras",
+            {"eras": newest_eras_first(grouped) if newest_first else grouped},
+        )
+        return PageSection(
+            eras=mark_safe(html) if grouped else "",  # what the template rendered, as escaped
+            count=len(entries),
+            first=entries[0].date if entries else None,
+            last=entries[-1].date if entries else None,
+            references=sources()[0],
+        )
+
+    shown_phases = tuple((phase.pk, phase.name, phase.starts_on, phase.ends_on) for phase in phases)
+    flags = (bool(filters), earlier is not None, later is not None, newest_first)
     return TimelinePage(
-        entries=entries,
-        eras=newest_eras_first(grouped) if newest_first else grouped,
+        spine=drawn,
+        section=fragments.cached_whole("timeline", (drawn, shown_phases, flags), context, section),
+        read_entries=read_entries,
         earlier=earlier,
         later=later,
         latest=later is None,
         missing_entry=missing,
         newest_first=newest_first,
         opens_at_start=opens_at_start,
-        references=references,
     )
 
 
