@@ -3,7 +3,6 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connections, transaction
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -52,22 +51,7 @@ def exception_handler(exc, context):
         exc = Conflict(_protected_message(exc))
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    # DRF marks every open transaction for rollback: a view Django runs outside the
-    # request's transaction (``non_atomic_requests``) may be inside another (a test's).
-    outside = _outside_request_transaction(context["request"])
-    kept = {alias: transaction.get_rollback(alias) for alias in outside}
-    response = drf_exception_handler(exc, context)
-    for alias, rollback in kept.items():
-        transaction.set_rollback(rollback, alias)
-    return response
-
-
-def _outside_request_transaction(request):
-    """The databases whose ``ATOMIC_REQUESTS`` transaction the view's route opts out of
-    (``transaction.non_atomic_requests``), in a transaction all the same."""
-    match = getattr(request, "resolver_match", None)
-    aliases = getattr(match.func, "_non_atomic_requests", set()) if match else set()
-    return [alias for alias in aliases if connections[alias].in_atomic_block]
+    return drf_exception_handler(exc, context)
 
 
 def _protected_message(exc):

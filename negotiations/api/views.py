@@ -248,16 +248,6 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
     ordering_aliases = {"changed_at": ("reader_changed_at",)}
     ordering = ["title"]
 
-    @classmethod
-    def as_view(cls, actions=None, **initkwargs):
-        """The timeline's route only reads: outside ``ATOMIC_REQUESTS``' transaction, as the
-        reader pages are (``reader_http.read_only``): a BEGIN and a COMMIT are two round
-        trips that buy nothing (its one statement reads committed rows either way)."""
-        view = super().as_view(actions, **initkwargs)
-        if actions and set(actions.values()) == {"timeline"}:
-            return transaction.non_atomic_requests(view)
-        return view
-
     def get_queryset(self):
         if self.action == "timeline":
             return Entry.objects.visible_to(self.request.user)

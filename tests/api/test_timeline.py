@@ -1,10 +1,8 @@
 """GET /api/v1/negotiations/{id}/timeline/: every kind in reading order, filtered, paged."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from negotiations.models import Negotiation, PublicationState
+from negotiations.models import PublicationState
 from tests import factories
 from tests.api.conftest import API, read_all, results
 
@@ -176,15 +174,3 @@ def test_a_readers_page_is_joined_from_the_items_json_as_drf_writes_it(anon, neg
         assert "ETag" in joined and joined["ETag"] != rendered["ETag"]  # the reader's validators
         assert joined.content == rendered.content
         assert joined.json()["next"] and len(joined.json()["results"]) == size
-
-
-def test_the_timeline_reads_outside_the_requests_transaction(anon, negotiation, story):
-    """No BEGIN and COMMIT around the timeline's read (``ATOMIC_REQUESTS`` is for writes;
-    inside a test's transaction it would be a savepoint), and a 400 there leaves a
-    transaction around the request usable (DRF marks open transactions for rollback)."""
-    url = f"{API}negotiations/{negotiation.pk}/timeline/"
-    with CaptureQueriesContext(connection) as queries:
-        assert anon.get(url).status_code == 200
-    assert not [query for query in queries.captured_queries if "SAVEPOINT" in query["sql"]]
-    assert anon.get(f"{url}?since=not-a-date").status_code == 400
-    assert Negotiation.objects.filter(pk=negotiation.pk).exists()
