@@ -71,6 +71,13 @@ def negotiation(db):
 
 
 @pytest.fixture
+def talks(negotiation):
+    """The talks with one event: a page with something to show."""
+    factories.EventFactory(negotiation=negotiation, title="First meeting")
+    return negotiation
+
+
+@pytest.fixture
 def demo(db):
     """The seed story, loaded as ``manage.py load_demo`` loads it."""
     from negotiations.models import Negotiation

@@ -227,6 +227,19 @@ def rendered(monkeypatch):
     return built
 
 
+def published_statement(negotiation, editor, text, date, source_title="A report"):
+    """A statement an editor publishes at once, citing a new source."""
+    return create_statement(
+        negotiation=negotiation,
+        actor=factories.ActorFactory(),
+        text=text,
+        date=date,
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory(title=source_title)],
+    )
+
+
 def test_a_publication_renders_only_what_it_changed(client, record, negotiation, editor, rendered):
     """The first read after a publication renders the new entry alone: the entries
     whose text did not change keep their cached fragments (their key is their own
@@ -234,15 +247,7 @@ def test_a_publication_renders_only_what_it_changed(client, record, negotiation,
     page(client, negotiation)
     assert set(rendered) == {e.pk for e in Entry.objects.filter(negotiation=negotiation)}
     rendered.clear()
-    new = create_statement(
-        negotiation=negotiation,
-        actor=factories.ActorFactory(),
-        text="A new word.",
-        date="2025-03-01",
-        by=editor,
-        published=True,
-        sources=[factories.SourceFactory()],
-    )
+    new = published_statement(negotiation, editor, "A new word.", "2025-03-01")
     html = page(client, negotiation)
     assert rendered == [new.pk]
     assert "A new word." in article(html, new)
@@ -313,15 +318,7 @@ def test_a_page_whose_window_moves_renumbers_without_rendering(
     html = page(client, negotiation)
     assert 'href="#ref-2"' in article(html, events[1])
     rendered.clear()
-    new = create_statement(
-        negotiation=negotiation,
-        actor=factories.ActorFactory(),
-        text="The latest word.",
-        date="2025-02-04",
-        by=editor,
-        published=True,
-        sources=[factories.SourceFactory(title="Report 4")],
-    )
+    new = published_statement(negotiation, editor, "The latest word.", "2025-02-04", "Report 4")
     html = page(client, negotiation)
     assert rendered == [new.pk]
     assert f'id="entry-{events[0].pk}"' not in html

@@ -24,12 +24,6 @@ def _empty_cache():
     cache.clear()
 
 
-@pytest.fixture
-def talks(negotiation):
-    factories.EventFactory(negotiation=negotiation, title="First meeting")
-    return negotiation
-
-
 def sql_of(request):
     """The SQL a request ran, leaving out the savepoints of the test's own transaction."""
     with CaptureQueriesContext(connection) as captured:

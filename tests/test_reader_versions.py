@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db
 PAGE = "/negotiations/talks/"
 
 
-@pytest.fixture
-def talks(negotiation):
-    factories.EventFactory(negotiation=negotiation, title="First meeting")
-    return negotiation
-
-
 def draft(negotiation, title):
     return factories.EventFactory(
         negotiation=negotiation,

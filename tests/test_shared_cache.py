@@ -10,7 +10,6 @@ import time_machine
 from django.core.cache import caches
 from django.test import Client, override_settings
 
-from tests import factories
 from tests.api.test_http import rates
 from tests.queries import at_most_the_stamp, no_query
 from tests.test_http_cache import sql_of
@@ -19,12 +18,6 @@ from tracker.cache import caches_on
 
 pytestmark = pytest.mark.django_db
 PAGE = "/negotiations/talks/"
-
-
-@pytest.fixture
-def talks(negotiation):
-    factories.EventFactory(negotiation=negotiation, title="First meeting")
-    return negotiation
 
 
 def read(url, *, elsewhere=False):
