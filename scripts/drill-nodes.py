@@ -165,15 +165,15 @@ def main():
         keys_end = redis.keys()
         for name, other in (("a", "b"), ("b", "a")):
             path = f"{paths['page']}?kind=statement&stored-by={name}"
-            sets = redis.set_calls()
+            writes = redis.write_calls()
             first = read(nodes[name].base, path)
-            if redis.set_calls() == sets:
+            if redis.write_calls() == writes:
                 problems.append(f"node {name} stored nothing of a page it rendered")
-            sets = redis.set_calls()
+            writes = redis.write_calls()
             served = [read(nodes[other].base, path) for _ in range(2 * args.workers)]
             if any(r.status_code != 200 or r.content != first.content for r in served):
                 problems.append(f"node {other} answered a page node {name} stored differently")
-            if redis.set_calls() != sets:
+            if redis.write_calls() != writes:
                 problems.append(f"node {other} rendered a page node {name} had stored")
         workers_after = {name: node.worker_pids() for name, node in nodes.items()}
         logs = {name: node.log_text() for name, node in nodes.items()}

@@ -146,12 +146,14 @@ class Redis:
         """How many keys it holds (DBSIZE)."""
         return int(self.cli("dbsize"))
 
-    def set_calls(self):
-        """How many SETs it has run since it started (INFO commandstats)."""
+    def write_calls(self):
+        """How many SETs and MSETs (Django's ``set_many``) it has run since it started
+        (INFO commandstats)."""
+        calls = 0
         for line in self.cli("info", "commandstats").splitlines():
-            if line.startswith("cmdstat_set:"):
-                return int(line.split("calls=", 1)[1].split(",", 1)[0])
-        return 0
+            if line.startswith(("cmdstat_set:", "cmdstat_mset:")):
+                calls += int(line.split("calls=", 1)[1].split(",", 1)[0])
+        return calls
 
     def answers(self):
         return self.cli("ping", check=False) == "PONG"
