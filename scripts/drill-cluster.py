@@ -15,11 +15,12 @@ front, the demo loaded) and stops it however the drill ends. The claims:
 4. Both app servers stopped, then the primary: anonymous readers keep getting pages from the
    edge (0 5xx); writes get a JSON 503 with Retry-After; started again: writes succeed with
    no manual step.
-5. wrk (as ``make bench``: 1 thread, 8 connections), in one run: the bare Django view of one
-   app server (gunicorn as a node, ``tracker.settings.bench``: ``/bench/bare/``, started here
-   beside the cluster, never part of it), then the edge's stored timeline page, steady, then
-   again with a publication through node 2 a quarter in: the edge ≥ 10× the bare view,
-   p99 < 20 ms in both edge runs, the publication visible at the edge within 1 s.
+5. wrk (as ``make bench``: 1 thread, 8 connections), the median of three runs: the bare
+   Django view of one app server (gunicorn as a node, ``tracker.settings.bench``:
+   ``/bench/bare/``, started here beside the cluster, never part of it), then the edge's
+   stored timeline page, steady; then one run with a publication through node 2 a quarter
+   in: the edge ≥ 10× the bare view, p99 < 20 ms in both edge runs, the publication visible
+   at the edge within 1 s.
 6. Every acknowledged write (201) is in the primary at the end.
 
 Ends with a summary: each claim, its figure, held or not. ``--short`` (CI) shortens the load
@@ -442,6 +443,15 @@ def claim_outages(d):
 # threads and 32 connections the edge's p99 went from 1.5 to 13 ms on a quiet machine, and
 # to hundreds of ms with the machine busy (README "Scaling out").
 WRK_THREADS, WRK_CONNECTIONS = 1, 8
+# One run on a shared 2-core machine moves by ±15 %: the ratio's two sides are each the
+# median of this many runs (one run gave 9.7× and the next 11.6× on the same machine).
+WRK_RUNS = 3
+
+
+def median_run(url, seconds):
+    """The wrk run of median rate among ``WRK_RUNS``."""
+    runs = sorted((wrk(url, seconds) for _ in range(WRK_RUNS)), key=lambda run: run["rate"])
+    return runs[len(runs) // 2]
 
 
 def wrk(url, seconds, threads=WRK_THREADS, connections=WRK_CONNECTIONS):
@@ -499,14 +509,14 @@ def claim_throughput(d, seconds):
     with bare_view(c) as bare_server:
         url = f"{bare_server.base}/bench/bare/"
         wrk(url, 2)  # warm-up, as make bench: every worker connected and imported
-        bare = wrk(url, seconds)
+        bare = median_run(url, seconds)
     say(f"  bare Django view (one app server): {figures(bare)}; non-2xx {bare['bad']}")
     time.sleep(1)  # the bare server gone, the nodes idle: the edge alone with wrk
 
     page = f"{c.edge}{PAGE}"
     requests.get(page, headers=HTTPS, timeout=TIMEOUT)  # stored
     wrk(page, 1)
-    steady = wrk(page, seconds)
+    steady = median_run(page, seconds)
     ratio = steady["rate"] / bare["rate"] if bare["rate"] else 0
     say(f"  the edge, stored page, steady: {figures(steady)}; non-2xx {steady['bad']}")
     say(f"  edge ÷ bare: {ratio:.1f}×")
@@ -535,7 +545,8 @@ def claim_throughput(d, seconds):
 
     held = d.check(ratio >= 10, f"the edge answered only {ratio:.1f}× the bare view's rate")
     d.shows(
-        "throughput: the edge's stored timeline page ≥ 10× the bare view (wrk, one run)",
+        f"throughput: the edge's stored timeline page ≥ 10× the bare view (wrk, median of "
+        f"{WRK_RUNS} runs each)",
         f"{steady['rate']:,.0f} ÷ {bare['rate']:,.0f} req/s = {ratio:.1f}×",
         held,
     )
