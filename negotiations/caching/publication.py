@@ -116,8 +116,7 @@ def _shared_parts(negotiation_id):
         return
     yield lambda: keep_for_readers(negotiation)
     yield lambda: views.negotiation_header(negotiation, None, current="timeline")
-    links = views.negotiation_paths(negotiation)
-    yield lambda: views.timeline_panels(negotiation, None, links=links)
+    yield lambda: views.timeline_panels(negotiation, None)
     yield lambda: views.offered_actors(negotiation, None)
     yield lambda: views.latest_page(negotiation, None)
 

@@ -140,13 +140,16 @@ def _shared_key(negotiation_id, name, version):
     return f"parley:shared:{negotiation_id}:{name}:{version}"
 
 
+def _slug_key(slug):
+    return f"parley:slug:{slug}"
+
+
 def negotiation_for_reader(request, slug):
     """The negotiation at ``slug`` (404 when unknown): read with one query
     (``selectors.negotiation_for_reader``), then cached under its reader
     version, which the shared cache gives (``stamp_of``). A copy is used only under the
     current version and only if its slug is still the one asked."""
-    slug_key = f"parley:slug:{slug}"
-    pk = cache.get(slug_key)
+    pk = cache.get(_slug_key(slug))
     current = stamp_of(pk) if pk is not None else None
     if current is not None:
         cached = cache.get(_shared_key(pk, "negotiation", version_of(current)))
@@ -160,7 +163,7 @@ def negotiation_for_reader(request, slug):
 def keep_for_readers(negotiation):
     """Keep ``negotiation`` (as read from the database) for ``negotiation_for_reader``:
     its slug's id, and itself under its reader version."""
-    cache.set(f"parley:slug:{negotiation.slug}", negotiation.pk, STORE_SECONDS)
+    cache.set(_slug_key(negotiation.slug), negotiation.pk, STORE_SECONDS)
     key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))
     cache.set(key, negotiation, STORE_SECONDS)
 

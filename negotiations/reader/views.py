@@ -193,11 +193,12 @@ def amount_charts(negotiation, user):
     )
 
 
-def timeline_panels(negotiation, user, *, links):
+def timeline_panels(negotiation, user):
     """What the timeline shows alike on every page, filter and cursor — where things
     stand, the amounts pictures, the latest corrections — as HTML rendered once per
     change, and the phases its eras need."""
     preview = user_may_preview(user)
+    links = negotiation_paths(negotiation)  # kept for every reader: no host in them
 
     def fragment(name, template, build, drawn_from=None):
         """``template`` rendered with ``build()``, kept under the negotiation's version;
@@ -309,12 +310,11 @@ def latest_page(negotiation, user):
     page_lanes(negotiation, parties, page, filtering=False, preview=preview)
     query, actors = QueryDict(), offered_actors(negotiation, user)
     form = TimelineFilterForm(query, actors=actors)
-    links = negotiation_paths(negotiation)
-    filter_form(negotiation, query, form, actors, links=links, filtering=False, preview=preview)
+    filter_form(negotiation, query, form, actors, filtering=False, preview=preview)
     return page
 
 
-def filter_form(negotiation, query, form, actors, *, links, filtering, preview):
+def filter_form(negotiation, query, form, actors, *, filtering, preview):
     """The timeline's filter form as HTML, kept under the ``query`` it was bound to and the
     actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
     a template per option."""
@@ -322,7 +322,7 @@ def filter_form(negotiation, query, form, actors, *, links, filtering, preview):
     def render():
         html = render_to_string(
             "negotiations/timeline.html#filters",
-            {"form": form, "links": links, "filtering": filtering},
+            {"form": form, "links": negotiation_paths(negotiation), "filtering": filtering},
         )
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
@@ -462,7 +462,7 @@ def home(request):
 @negotiation_page
 def timeline(request, negotiation):
     context = negotiation_context(request, negotiation, current="timeline")
-    panels = timeline_panels(negotiation, request.user, links=context["links"])
+    panels = timeline_panels(negotiation, request.user)
     actors = functools.cache(lambda: filter_actors(request, negotiation))
     form = TimelineFilterForm(request.GET, actors=actors)
     filters = form.filters()
@@ -494,7 +494,6 @@ def timeline(request, negotiation):
             request.GET,
             form,
             actors(),
-            links=context["links"],
             filtering=bool(filters),
             preview=context["preview"],
         ),
