@@ -11,9 +11,10 @@ calls; an unreachable host would otherwise cost each of them a connect timeout),
 tried again, and used as soon as it answers. A warning is logged when Redis is lost, at most
 every ``WARN_EVERY_SECONDS`` while it stays away, and a line when it answers again.
 
-The pages' cache (``VersionedRedisCache``) also keeps, in each process, what it read or wrote
-for ``LOCAL_SECONDS``: its keys name the version of what they hold, so the value under a key
-never changes, and a page read again and again costs no round trip to Redis.
+The pages' cache (``VersionedRedisCache``) also keeps, in each process, what it read from
+Redis or stored there, for ``LOCAL_SECONDS``: its keys name the version of what they hold, so
+the value under a key never changes, and a page read again and again costs no round trip to
+Redis.
 """
 
 import logging
@@ -109,7 +110,12 @@ class ResilientRedisCache(RedisCache):
         return self._call(False, super().has_key, key, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._call(None, super().set, key, value, timeout, version)
+        """Returns whether Redis took it (Django's ``set`` returns None)."""
+        return self._call(False, self._set_in_redis, key, value, timeout, version)
+
+    def _set_in_redis(self, key, value, timeout, version):
+        super().set(key, value, timeout, version)
+        return True
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call(list(data), super().set_many, data, timeout, version)
@@ -135,10 +141,12 @@ class ResilientRedisCache(RedisCache):
 
 class VersionedRedisCache(ResilientRedisCache):
     """For keys that name the version of their value (Parley's pages and what they share):
-    what this process read or wrote is kept in its memory for ``LOCAL_SECONDS`` and served
-    from there, Redis or not. Only ``set`` and reads fill that copy; any other write drops
-    it, in this process (another process's copy lasts its few seconds: the reason the keys
-    must be versioned)."""
+    what this process read from Redis or wrote to it is kept in its memory for
+    ``LOCAL_SECONDS`` and served from there, Redis or not. Only reads and the writes Redis
+    took fill that copy: a page rendered while Redis is away is not kept, so the first
+    page rendered once it answers again is stored there for every process. Any other write
+    drops the copy, in this process (another process's copy lasts its few seconds: the
+    reason the keys must be versioned)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
@@ -166,12 +174,15 @@ class VersionedRedisCache(ResilientRedisCache):
         return found
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        super().set(key, value, timeout, version)
-        self._local.set(key, value, _local_timeout(timeout), version)
+        stored = super().set(key, value, timeout, version)
+        if stored:
+            self._local.set(key, value, _local_timeout(timeout), version)
+        return stored
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         failed = super().set_many(data, timeout, version)
-        self._local.set_many(data, _local_timeout(timeout), version)
+        stored = {key: value for key, value in data.items() if key not in failed}
+        self._local.set_many(stored, _local_timeout(timeout), version)
         return failed
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
