@@ -1,28 +1,12 @@
 """The HTTP cache in front of the app servers (Varnish, or a CDN): what a response tells it,
 and the purges that keep what it stores fresh.
 
-Every anonymous reader response names the keys of what it shows (``mark_public``), in the
-header the edge reads (``EDGE_KEY_HEADERS``: ``xkey`` for Varnish's vmod xkey,
-``Surrogate-Key`` for Fastly, ``Cache-Tag`` for Cloudflare):
-
-- ``neg-<id>``: everything about one negotiation (its pages, feed, calendar, pictures,
-  embed, the API's timeline). Not the version: a purge must reach every copy of it.
-- ``site``: the outputs across negotiations (home, actor pages and feeds, the rest of the
-  API), validated by the sum of all reader versions: any reader event changes them.
-- ``all``: every stored response, for a deployment (a new ``RELEASE_ID``) to purge at once.
-
-The edge keeps them for ``EDGE_CACHE_SECONDS`` (``s-maxage``), never past the next midnight
-(text such as "overdue" or "N days ago" changes with the date), and freshness comes from
-the purges: each reader event, once its transaction commits, the shared cache holds the
-new reader versions and the task worker has built what the negotiation's pages share,
-enqueues ``purge_edge`` with its negotiations' keys and ``site`` (``purge``, called by
-``caching.publication`` for ``domain.record_events``). The task waits
-until the read replicas have replayed the change (``db_router.wait_for_replicas``), sends
-them to every edge in ``EDGE_PURGE_URLS``, retries an edge that did not answer, and purges
-once more ``EDGE_PURGE_REPEAT_SECONDS`` later: a copy fetched from an app server just before
-the commit (or from a read replica that had not replayed it yet, or under a reader version
-the shared cache held a few seconds too long: ``reader_versions``) was stored after the
-first purge, and goes with the second.
+Every anonymous reader response names the keys of what it shows (``mark_public``) in the
+headers of ``EDGE_KEY_HEADERS``: ``neg-<id>`` (everything about one negotiation, not its
+version: a purge must reach every copy), ``site`` (the outputs across negotiations) and
+``all`` (every stored response, for a deployment). The edge keeps them until purged
+(``s-maxage``, never past the next midnight); each reader event, once committed and built,
+purges its keys, twice (docs/architecture.md, "Why the order is safe").
 """
 
 import datetime

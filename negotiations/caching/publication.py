@@ -1,42 +1,12 @@
-"""A publication as an event: once it commits, the task worker builds what the
-negotiation's pages share and its latest timeline page, then the edge is purged.
+"""A publication as an event: once it commits, the new reader versions go into the shared
+cache, the task worker builds what the negotiation's pages share and its latest timeline
+page (through the functions the pages call, so it fills the keys a reader's first read
+looks for), then the edge is purged.
 
-A reader event moves its negotiations' reader versions in the transaction of the change
-(``domain.events.record_events``), which calls ``moved``. In this order:
-
-1. in the transaction: the cached versions are forgotten (``reader_versions.forget``);
-2. once it commits: the new versions are set in the shared cache
-   (``reader_versions.publish``), and the task ``build_then_purge`` is enqueued;
-3. the task worker builds, under the new version, what every page of each negotiation
-   shares — the negotiation itself, the side column's reads (key developments, earlier
-   states of play, what comes next), the timeline's header, its panels (where things
-   stand, the amounts pictures, the latest corrections, the phases) and the filter's
-   actors — then the timeline's latest page, the address readers open (its new entries'
-   fragments, its sources, its lanes picture, its filter form), through the functions the
-   pages call (``reader.views``), so it fills the very keys a reader's first read looks
-   for (``reader_http.shared``, ``fragments``);
-4. then it enqueues the edge purge (``edge.purge``).
-
-A reader of the latest timeline page arriving after the purge then pays what a steady
-read pays and the storing of the response; one of another page, filter or cursor, only
-what is its own (``bench/README.md``, "The first read after a publication").
-
-The purge waits for the build, never longer than ``BUILD_SECONDS`` and one part more: each
-part starts only before that deadline, its statements are stopped by PostgreSQL past it
-(``_at_most``), and a part that fails is logged and skipped. If the task cannot be
-enqueued, the purge is enqueued at once.
-
-The race: a reader between the commit and the end of the build (the edge's copies are
-not purged yet, so one that reaches an app server: a signed-in reader, an edge miss, no
-edge at all) finds the new version in the cache and not yet what the worker builds: it
-builds what it needs itself, as before this task (its read costs what a first read
-cost: ``bench/README.md``), and keeps it under the same keys, where the worker then finds
-it (``shared`` reads before it builds). Before the commit, readers read the old version
-and its keys, which stay right until then.
-
-Only with a shared cache (Redis; in the tests, the one process's memory): without one,
-each process keeps its own pages (the worker's would help nobody), and the purge is
-enqueued at once, as the versions are read from the database.
+The purge waits for the build ``BUILD_SECONDS`` and one part more at most; a part that
+fails is logged and skipped; if the task cannot be enqueued, the purge goes at once; and
+without a shared cache nothing is built and the purge goes at once. The steps, their
+order and the race with readers: docs/architecture.md, "How a publication flows".
 """
 
 import contextlib

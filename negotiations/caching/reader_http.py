@@ -39,6 +39,7 @@ from django.views.decorators.http import require_safe
 
 from negotiations.caching import edge, reader_versions
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
+from negotiations.reader.selectors.negotiation import site_stamp
 
 STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -78,6 +79,15 @@ def stamp_validators(negotiation_id, current, request, *, extra=""):
     validators.negotiation_id, validators.route_extra = negotiation_id, extra
     validators.edge_keys = (edge.negotiation_key(negotiation_id),)
     return validators
+
+
+def site_validators(request, *moments, count=False):
+    """The validators of a page across negotiations (``site_stamp``): every reader version,
+    the latest reader change, ``moments`` and (``count``) how many negotiations there are."""
+    found = site_stamp(count=count)
+    counted = f"|{found['count']}" if count else ""
+    extra = f"{request.get_full_path()}{counted}|v{found['versions']}"
+    return Validators(found["changed"], *moments, extra=extra)
 
 
 def stamp_of(negotiation_id):

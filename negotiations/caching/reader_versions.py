@@ -1,53 +1,15 @@
 """Each negotiation's reader version, kept in the shared cache for every process to read.
 
 A repeat anonymous read (a 304, a stored copy) needs the negotiation's reader version and
-``reader_changed_at`` (its *stamp*, ``reader_http.stamp_of``) and nothing else from the
-database. Every process reads it here, from the cache alias ``reader_versions``: one cache
-GET, no SQL. On a miss it is read from the primary database and added (``add``: it never
-overwrites what a writer put there) for ``VERSION_SECONDS``. The alias is Redis, shared by
-every worker and app server (``tracker.cache.caches_on``); it never keeps a per-process
-copy. Without a shared cache it is Django's dummy cache: every read asks the database.
+``reader_changed_at`` (its *stamp*) and nothing else: one GET of the cache alias
+``reader_versions`` (Redis, never copied into a process), no SQL; on a miss the primary is
+read and the value added (``add`` never overwrites a writer's) for ``VERSION_SECONDS``.
+Without a shared cache (Django's dummy cache) every read asks the database; a request that
+reads a read replica reads the version there, since its page is the replica's.
 
-The one place the version moves is ``domain.events.record_events``, in the transaction of
-the change (an editor's publication, an embargo lifted by the worker, a correction…). What
-follows it is written once, in ``caching.publication.moved``:
-
-1. ``forget`` deletes the negotiations' keys at once, inside that transaction: a reader
-   between now and the commit reads the database (the old version, which is still the
-   truth) and may add it;
-2. once the transaction commits, ``publish`` reads the new versions from the primary and
-   *sets* them (overwriting whatever a reader added in between);
-3. only then the edge purge is enqueued (``edge.purge``; first the task worker builds what
-   the negotiation's pages share under the new version: ``caching.publication``): an edge
-   refetching after the purge is answered under the new version, never the old one.
-
-Why the order is safe, and what bounds the exceptions:
-
-- A reader that read the old version just before the commit and adds it after step 2 finds
-  the key taken (``add`` does not overwrite). Had it added it before step 2, step 2
-  overwrites it.
-- The write of step 2 fails (Redis away, or a timeout): a reader may still find an old
-  version in Redis, for ``VERSION_SECONDS`` at most (every value expires by then, and
-  nothing in the database or elsewhere can refresh it past that). The purge is then
-  sent ``VERSION_SECONDS`` later, so the edge's refetch still sees the new version.
-  While Redis is away altogether every read asks the database (``tracker.cache``): correct.
-- Two writes of one negotiation committing within a millisecond could set their versions
-  out of order (the older last): Redis then holds the older one for ``VERSION_SECONDS``
-  at most, and the purge sent again ``EDGE_PURGE_REPEAT_SECONDS`` (≥ ``VERSION_SECONDS``)
-  later takes away what the edge fetched in that window.
-- Two app servers, the task worker: all read and write the same Redis; none keeps a copy of
-  its own, so they agree as soon as step 2 is done.
-- A miss reads the primary, not a read replica: a replica behind would add an old version
-  the purge's wait for the replicas (``db_router.wait_for_replicas``) knows nothing of.
-- A request that reads a read replica (``db_router``: anonymous reads, when replicas are
-  configured) reads the version there too, with one query, and not from the cache: the page
-  it renders is the replica's, and must be keyed on the replica's version. A version from
-  Redis, ahead of a replica that is behind, would store the replica's old page under the new
-  version, where no later read would replace it (the cluster drill's paused replica showed
-  it: readers never got the write). The 304 and stored-copy paths without SQL are those of
-  the primary's readers: every deployment without replicas, and ``make bench``.
-
-What it buys (``bench/README.md``, issue 13): the 304 and stored-copy paths without any SQL.
+A write that moves the version ``forget``s it in its transaction and ``publish``es it once
+it commits, before the edge purge (``caching.publication``). Why that order is safe, and
+what bounds a stale version: docs/architecture.md, "Why the order is safe";
 ``tests/test_reader_versions.py`` fails when any step stops working.
 """
 
@@ -62,9 +24,8 @@ from negotiations.models import Negotiation
 logger = logging.getLogger(__name__)
 
 ALIAS = "reader_versions"
-# How long a version read from the database may be answered without asking it again: the
-# bound on a stale version after a failed or reordered write (see above). The edge's second
-# purge (EDGE_PURGE_REPEAT_SECONDS, 6 s by default) must come after it.
+# The bound on a stale version after a failed or reordered write; the edge's second purge
+# (EDGE_PURGE_REPEAT_SECONDS, 6 s by default) must come after it.
 VERSION_SECONDS = 5
 
 

@@ -16,16 +16,15 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.text import capfirst
 
 from negotiations.caching.reader_http import (
-    Validators,
     negotiation_for_reader,
     negotiation_validators,
     respond,
+    site_validators,
 )
 from negotiations.models import Actor, Negotiation
 from negotiations.reader.selectors.actors import actor_feed_entries
 from negotiations.reader.selectors.changes import appeared_at
 from negotiations.reader.selectors.entries import decorate, syndicated_html, trails_for
-from negotiations.reader.selectors.negotiation import site_stamp
 from negotiations.reader.selectors.queries import (
     acting_actors,
     permalink,
@@ -125,12 +124,7 @@ class NegotiationFeed(EntryFeed):
 class ActorFeed(EntryFeed):
     def validators(self, request, slug):
         actor = get_object_or_404(Actor, slug=slug)
-        found = site_stamp()
-        return Validators(
-            found["changed"],
-            actor.updated_at,
-            extra=f"{request.get_full_path()}|v{found['versions']}",
-        )
+        return site_validators(request, actor.updated_at)
 
     def get_object(self, request, slug):
         return self.with_site_root(request, get_object_or_404(Actor, slug=slug))

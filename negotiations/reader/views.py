@@ -19,12 +19,12 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from negotiations.caching import fragments
 from negotiations.caching.reader_http import (
-    Validators,
     negotiation_for_reader,
     negotiation_validators,
     read_only,
     respond,
     shared,
+    site_validators,
 )
 from negotiations.models import Actor, ProposalStatus, user_may_preview
 from negotiations.reader.calendar import negotiation_calendar
@@ -49,7 +49,6 @@ from negotiations.reader.selectors.home import (
 )
 from negotiations.reader.selectors.negotiation import (
     key_developments,
-    site_stamp,
     standing_with_since,
     state_of_play_history,
 )
@@ -425,11 +424,7 @@ def render_negotiation_page(request, template, context, *, name, title, descript
 
 @read_only
 def home(request):
-    found = site_stamp(count=True)
-    validators = Validators(
-        found["changed"],
-        extra=f"{request.get_full_path()}|{found['count']}|v{found['versions']}",
-    )
+    validators = site_validators(request, count=True)
 
     def build():
         negotiations = negotiation_list(request.user)
@@ -617,10 +612,7 @@ def corrections(request, negotiation):
 @read_only
 def actors(request):
     """Every actor readers meet, with the negotiations it takes part in."""
-    found = site_stamp()
-    validators = Validators(
-        found["changed"], extra=f"{request.get_full_path()}|v{found['versions']}"
-    )
+    validators = site_validators(request)
     preview = user_may_preview(request.user)
 
     def build():
@@ -646,10 +638,7 @@ def actors(request):
 @read_only
 def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
-    found = site_stamp()
-    validators = Validators(
-        found["changed"], person.updated_at, extra=f"{request.get_full_path()}|v{found['versions']}"
-    )
+    validators = site_validators(request, person.updated_at)
     preview = user_may_preview(request.user)
 
     def build():

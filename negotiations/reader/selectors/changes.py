@@ -12,7 +12,7 @@ from negotiations.models import (
     EntryType,
     ReaderEvent,
 )
-from negotiations.reader.selectors.queries import NEWEST_FIRST, filtered, readable
+from negotiations.reader.selectors.queries import NEWEST_FIRST, readable
 
 CHANGES_LIMIT = 100  # "what changed": items (and corrections) newest first
 
@@ -56,11 +56,11 @@ def appeared_at(entry):
 
 def happened_since(negotiation, user, since, *, limit=None):
     """What happened in or after the day ``since`` (a date): the readable entries whose
-    period reaches it — the timeline's own date filter (``filtered``), so "February
+    period reaches it — the timeline's own date filter (``matching``), so "February
     2025" is among what happened since 20 February — newest first; and whether there
     are more than ``limit``."""
     limit = limit or CHANGES_LIMIT
-    found = filtered(readable(user).for_negotiation(negotiation), start=PartialDate(since))
+    found = readable(user).for_negotiation(negotiation).matching(start=PartialDate(since))
     rows = list(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST)[: limit + 1])
     return rows[:limit], len(rows) > limit
 

@@ -13,8 +13,3 @@ def embed_entries(negotiation, *, key_only=False, limit=30):
     # listed actors or corrections to read).
     shown, earlier = latest(entries.timeline(listed_actors=False), limit)
     return shown[::-1], earlier
-
-
-# --------------------------------------------------------------------------- #
-# Actor page
-# --------------------------------------------------------------------------- #

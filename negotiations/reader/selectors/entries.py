@@ -40,17 +40,10 @@ class StatusStep:
 
 
 def status_trails(status_changes):
-    """Each proposal's status changes in timeline order: {proposal_id: [StatusStep, …]}.
-
-    ``status_changes`` are rows of ``TRAIL_FIELDS`` (tuples, as ``values_list`` reads
-    them), or StatusChange instances, in timeline order (the order that decides the
-    current status in ``ProposalQuerySet.with_status``).
-    """
+    """Each proposal's status changes, rows of ``TRAIL_FIELDS`` in timeline order (the
+    order that decides ``ProposalQuerySet.with_status``): {proposal_id: [StatusStep, …]}."""
     trails = {}
-    for change in status_changes:
-        if not isinstance(change, tuple):
-            change = tuple(getattr(change, name) for name in TRAIL_FIELDS)
-        pk, proposal_id, status, date_start, date_precision = change
+    for pk, proposal_id, status, date_start, date_precision in status_changes:
         trail = trails.setdefault(proposal_id, [])
         previous = trail[-1] if trail else None
         trail.append(
@@ -244,10 +237,6 @@ class Era:
     label: str = ""
     groups: list = field(default_factory=list)
 
-    @property
-    def entry_count(self):
-        return sum(len(group.entries) for group in self.groups)
-
 
 # The era of entries dated to a month or a year that no phase holds whole.
 LOOSELY_DATED = "Dated only roughly"
@@ -327,8 +316,3 @@ def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
         era.groups[-1].entries.append(entry)
     emit_phases_before(len(phases))
     return result
-
-
-# --------------------------------------------------------------------------- #
-# Negotiation pages
-# --------------------------------------------------------------------------- #

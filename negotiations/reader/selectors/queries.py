@@ -1,15 +1,9 @@
 """What the reader pages, feeds, calendar and exports read.
 
-Every function here starts from ``readable(user)``: the model's visibility rule
-(``Entry.objects.visible_to``, which also keeps a status change hidden while its
-proposal is) plus two flags saying whether the proposal an entry points at may be
-named. Each function costs a constant number of queries, and reads a bounded number
-of rows, whatever the number of entries: a negotiation may hold 100,000 of them.
-Lists are cut with keyset windows over the timeline order (date, order within the
-day, id) or over an indexed moment, never with COUNT(*) or OFFSET; where a list is
-cut, the page says so and links to the rest.
-
-Reads only: writes go through ``negotiations.domain``.
+Every read starts from ``readable(user)`` and costs a constant number of queries over a
+bounded number of rows, whatever the number of entries: lists are cut with keyset windows
+over the timeline order (date, order within the day, id) or an indexed moment, never
+COUNT(*) or OFFSET; where a list is cut, the page links to the rest.
 """
 
 import functools
@@ -29,6 +23,7 @@ from negotiations.models import (
     Event,
     Proposal,
     participation,
+    speaking_for,
 )
 
 # How much each list shows at most (the rest is one link away).
@@ -43,12 +38,8 @@ NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
 
 
 def readable(user):
-    """Entries this user may read: the model's visibility rule, which also hides a
-    status change while its proposal is hidden (it reads as the proposal's title).
-
-    Whether the proposal an entry points at may be named is ``flag_proposals``' work,
-    for the entries a page shows (``decorate``).
-    """
+    """Entries this user may read (``EntryQuerySet.visible_to``); whether the proposal an
+    entry points at may be named is ``flag_proposals``' work."""
     return Entry.objects.visible_to(user)
 
 
@@ -185,16 +176,6 @@ def acting_actors(entry):
     return [actor] if actor is not None else []
 
 
-def speakers_for(actor, members=None):
-    """The ids of the actor and of everyone speaking for it (its members: one query,
-    unless they are given)."""
-    if members is None:
-        members = Actor.objects.filter(affiliation=actor.pk).values_list("pk", flat=True)
-    else:
-        members = [member.pk for member in members]
-    return [actor.pk, *members]
-
-
 def involvement(actor, user, *, members=None):
     """Each way the actor, or anyone speaking for it, takes part in entries (the
     ways of ``models.participation``, the rule the API's actor filter also reads), as
@@ -206,7 +187,10 @@ def involvement(actor, user, *, members=None):
     against each. Two small queries: who speaks for the actor, and which proposals
     are addressed to them and which events they attend.
     """
-    actors = speakers_for(actor, members)
+    if members is None:
+        actors = list(speaking_for(actor).values_list("pk", flat=True))
+    else:
+        actors = [actor.pk, *(member.pk for member in members)]
     ways = participation(actors)
     addressed = ways[EntryType.PROPOSAL, "addressed_to"]
     attended = ways[EntryType.EVENT, "actors"]
@@ -284,19 +268,3 @@ def actors_in(negotiation, user, *, also=None):
         condition |= Q(slug=also)
     found = Actor.objects.filter(condition).distinct().order_by("name", "pk")
     return [ActorName(*row) for row in found.values_list("pk", "slug", "name")]
-
-
-# --------------------------------------------------------------------------- #
-# Filters (the timeline's GET parameters)
-# --------------------------------------------------------------------------- #
-
-
-def filtered(queryset, **filters):
-    """The timeline filters but the actor's (``narrowed_to``): kind, dates, words, by
-    the rule the API's filters read too (``EntryQuerySet.matching``)."""
-    return queryset.matching(**filters)
-
-
-# --------------------------------------------------------------------------- #
-# Proposals: current status, trail, amounts
-# --------------------------------------------------------------------------- #

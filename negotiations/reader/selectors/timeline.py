@@ -34,7 +34,6 @@ from negotiations.reader.selectors.queries import (
     acting_actors,
     after,
     before,
-    filtered,
     involvement,
     picked_ids,
     readable,
@@ -102,7 +101,7 @@ def narrowed_to(actor, user, negotiation, filters):
     (``involvement``), each way read from its own index. The page is then read among
     these ids: the first ``limit`` of their union in that order are the page's."""
     parts = [
-        filtered(part.filter(negotiation=negotiation), **filters)
+        part.filter(negotiation=negotiation).matching(**filters)
         for part in involvement(actor, user).values()
     ]
 
@@ -304,7 +303,7 @@ def timeline_page(
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
     spine, earlier, later, missing = timeline_window(
-        filtered(base, **rest).values_list(*SPINE, named=True),
+        base.matching(**rest).values_list(*SPINE, named=True),
         cursor,
         readable_entries=base,
         opens_at_start=opens_at_start,
