@@ -73,7 +73,8 @@ def _key_parts(row):
 
 def cached_whole(name, drawn_from, context, build):
     """``build()``, cached under ``name`` and what it is drawn from (``drawn_from``: its
-    entries' ids and versions and whatever else its text reads, as a repr-able value) in
+    entries' ids and versions and whatever else its text reads, as tuples of plain values:
+    ints, strings, dates, which ``repr`` writes fast) in
     the ``context`` of the entries' (None: a preview, built and not cached): like an
     entry, it outlives a publication that changes none of it."""
     if context is None:

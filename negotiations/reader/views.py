@@ -326,8 +326,10 @@ def filter_form(negotiation, query, form, actors, *, filtering, preview):
         return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
     bound = tuple((name, tuple(query.getlist(name))) for name in form.fields)
+    # The actors as plain values: a tuple's repr is cheap, hundreds of dataclasses' are not.
+    offered = tuple((actor.pk, actor.slug, actor.name) for actor in actors)
     fragments_context = _fragments_context(negotiation, preview)
-    return fragments.cached_whole("filters", (bound, tuple(actors)), fragments_context, render)
+    return fragments.cached_whole("filters", (bound, offered), fragments_context, render)
 
 
 def _fragments_context(negotiation, preview):
