@@ -6,10 +6,12 @@ import socket
 import time
 
 import pytest
+import redis
 import time_machine
 from django.core.cache import caches
 from django.test import Client, override_settings
 
+from tests.api.conftest import client_for
 from tests.api.test_http import rates
 from tests.queries import at_most_the_stamp, no_query
 from tests.test_http_cache import sql_of
@@ -91,6 +93,32 @@ def test_rate_limits_count_in_redis_and_let_requests_through_without_it(redis_se
             200,
             200,
         ]
+
+
+def round_trips(monkeypatch):
+    """The list that gets one item for each round trip to Redis (what a connection sends
+    at once: one command, or a pipeline)."""
+    sent = []
+    send = redis.connection.Connection.send_packed_command
+
+    def counted(connection, *args, **kwargs):
+        sent.append(args[0])
+        return send(connection, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counted)
+    return sent
+
+
+def test_a_rate_limit_costs_one_round_trip_to_redis(redis_server, journalist, monkeypatch):
+    with override_settings(CACHES=caches_on(redis_server.url)), rates("100/min", "2/min"):
+        client = client_for(journalist)
+        assert client.get("/api/v1/actors/").status_code == 200  # connects
+        sent = round_trips(monkeypatch)
+        assert client.get("/api/v1/actors/").status_code == 200
+        assert len(sent) == 1  # counted, and the window before read: the user's rate
+        assert client.get("/api/v1/actors/").status_code == 429  # its count taken back
+    with override_settings(CACHES=caches_on(redis_server.url)), rates("100/min", "3/min"):
+        assert client.get("/api/v1/actors/").status_code == 200  # the refused one not counted
 
 
 def test_a_redis_that_does_not_answer_costs_one_short_timeout_then_nothing():

@@ -17,9 +17,11 @@ the value under a key never changes, and a page read again and again costs no ro
 Redis.
 """
 
+import functools
 import logging
 import time
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -56,7 +58,11 @@ def caches_on(url):
             "BACKEND": "tracker.cache.VersionedRedisCache",
             "KEY_PREFIX": "parley",
         },
-        "throttle": {**redis, "KEY_PREFIX": "parley-throttle"},
+        "throttle": {
+            **redis,
+            "BACKEND": "tracker.cache.CountingRedisCache",
+            "KEY_PREFIX": "parley-throttle",
+        },
         # The reader versions: read by every process, changed by the writes, so never kept
         # in a process (negotiations.caching.reader_versions).
         "reader_versions": {**redis, "KEY_PREFIX": "parley-version"},
@@ -137,6 +143,44 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call(False, super().clear)
+
+
+class CountingRedisCache(ResilientRedisCache):
+    """The rate counters: ``hit`` in one round trip (a pipeline of redis-py's own client;
+    Django's ``get_many`` then ``incr`` take three: MGET, EXISTS, INCRBY)."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._server, self._client_options = server, params.get("OPTIONS", {})
+
+    @functools.cached_property
+    def _client(self):
+        return redis.Redis.from_url(self._server, **self._client_options)
+
+    def hit(self, key, earlier_key, timeout):
+        """Count one more request under ``key`` (kept ``timeout`` seconds): ``(its count
+        now, the count under earlier_key)``; ``(1, 0)`` while Redis is away."""
+        return self._call((1, 0), self._hit_in_redis, key, earlier_key, timeout)
+
+    def _hit_in_redis(self, key, earlier_key, timeout):
+        key, earlier_key = self.make_and_validate_key(key), self.make_and_validate_key(earlier_key)
+        pipeline = self._client.pipeline(transaction=False)
+        pipeline.incr(key).expire(key, timeout).get(earlier_key)
+        count, _, earlier = pipeline.execute()
+        return count, int(earlier or 0)  # what incr() wrote: Django's get() reads it too
+
+
+class CountingLocMemCache(LocMemCache):
+    """``CountingRedisCache`` in one process (no ``REDIS_URL``): ``hit`` as Django's
+    calls, which cost nothing here."""
+
+    def hit(self, key, earlier_key, timeout):
+        try:
+            count = 1 if self.add(key, 1, timeout) else self.incr(key)
+        except ValueError:  # expired between the two calls
+            self.set(key, 1, timeout)
+            count = 1
+        return count, self.get(earlier_key, 0)
 
 
 class VersionedRedisCache(ResilientRedisCache):

@@ -8,9 +8,12 @@ and written back to the cache on each request: at a thousand requests a minute t
 is a millisecond per throttle per request, and it grows with the rate. Here each
 client has two counters instead — this window's and the previous one's — and the
 previous window counts for the share of it the sliding window still covers: the same
-limit, in constant time. Anonymous clients are counted once (``AnonRateThrottle``),
+limit, in constant time, and one round trip to Redis a request (``hit``: the count
+kept by ``tracker.cache``). Anonymous clients are counted once (``AnonRateThrottle``),
 signed-in users once (``UserRateThrottle``).
 """
+
+import contextlib
 
 from django.core.cache import caches
 from rest_framework import throttling
@@ -35,18 +38,12 @@ class _CountingThrottle:
             return True
         window, elapsed = divmod(self.timer(), self.duration)
         current, previous = f"{self.key}:{int(window)}", f"{self.key}:{int(window) - 1}"
-        counts = self.cache.get_many([current, previous])
-        overlap = 1 - elapsed / self.duration
-        if counts.get(previous, 0) * overlap + counts.get(current, 0) >= self.num_requests:
+        count, earlier = self.cache.hit(current, previous, 2 * self.duration)  # one round trip
+        if earlier * (1 - elapsed / self.duration) + count > self.num_requests:
+            with contextlib.suppress(ValueError):  # evicted meanwhile: nothing to take back
+                self.cache.decr(current)  # a refused request is not counted
             self.wait_seconds = self.duration - elapsed
             return self.throttle_failure()
-        # One call when this window has a count (the usual case), else one to start it.
-        if current not in counts and self.cache.add(current, 1, 2 * self.duration):
-            return True
-        try:
-            self.cache.incr(current)
-        except ValueError:  # expired since it was read
-            self.cache.set(current, 1, 2 * self.duration)
         return True
 
     def wait(self):

@@ -256,7 +256,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1_000},
         },
         "throttle": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "BACKEND": "tracker.cache.CountingLocMemCache",
             "LOCATION": "parley-throttle",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         },
