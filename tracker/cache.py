@@ -1,20 +1,11 @@
 """Django's Redis cache, with Redis treated as optional: its absence costs speed, not pages.
 
-Everything Parley keeps in the cache can be rebuilt (pages, what a negotiation's pages share,
-rate counters), so while Redis does not answer every call behaves as if the cache were empty
-and forgot at once what it was given: reads miss, writes are dropped, ``add`` reports the value
-added, ``incr`` counts from nothing. Pages are then rendered for each request and the API's rate
-limits let requests through: slower, never a 5xx.
-
-After a failure the cache is not asked again for ``BACKOFF_SECONDS`` (a request makes several
-calls; an unreachable host would otherwise cost each of them a connect timeout), then it is
-tried again, and used as soon as it answers. A warning is logged when Redis is lost, at most
-every ``WARN_EVERY_SECONDS`` while it stays away, and a line when it answers again.
-
-The pages' cache (``VersionedRedisCache``) also keeps, in each process, what it read from
-Redis or stored there, for ``LOCAL_SECONDS``: its keys name the version of what they hold, so
-the value under a key never changes, and a page read again and again costs no round trip to
-Redis.
+Everything Parley keeps in the cache can be rebuilt, so while Redis does not answer every
+call behaves as if the cache were empty and forgot at once what it was given, Redis is left
+alone for ``BACKOFF_SECONDS`` after a failure, and a warning is logged at most every
+``WARN_EVERY_SECONDS`` (docs/operations.md, "When Redis is away"). The pages' cache
+(``VersionedRedisCache``) also keeps in each process, for ``LOCAL_SECONDS``, what it read
+from Redis or stored there: its keys name the version of what they hold.
 """
 
 import functools
@@ -184,13 +175,11 @@ class CountingLocMemCache(LocMemCache):
 
 
 class VersionedRedisCache(ResilientRedisCache):
-    """For keys that name the version of their value (Parley's pages and what they share):
-    what this process read from Redis or wrote to it is kept in its memory for
-    ``LOCAL_SECONDS`` and served from there, Redis or not. Only reads and the writes Redis
-    took fill that copy: a page rendered while Redis is away is not kept, so the first
-    page rendered once it answers again is stored there for every process. Any other write
-    drops the copy, in this process (another process's copy lasts its few seconds: the
-    reason the keys must be versioned)."""
+    """For keys that name the version of their value: what this process read from Redis or
+    Redis took from it is kept in its memory for ``LOCAL_SECONDS`` (a page rendered while
+    Redis is away is not, so the first one rendered once it answers is stored for every
+    process); any other write drops this process's copy (another's lasts its few seconds:
+    the reason the keys must be versioned)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)

@@ -37,18 +37,14 @@ def _store():
     return caches[ALIAS]
 
 
-def _is_shared(store):
-    return not isinstance(store, DummyCache)
-
-
 def current(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
     one: from the shared cache, else from the database (then kept there)."""
-    store = _store()
     reading = router.db_for_read(Negotiation) or DEFAULT_DB_ALIAS
-    if reading != DEFAULT_DB_ALIAS or not _is_shared(store):
+    if reading != DEFAULT_DB_ALIAS or not is_shared():
         # Where this request reads its pages (a read replica): their version is there.
         return _read([negotiation_id], using=reading).get(negotiation_id)
+    store = _store()
     key = _key(negotiation_id)
     found = store.get(key)
     if found is None:
@@ -61,7 +57,7 @@ def current(negotiation_id):
 def is_shared():
     """Whether the versions are kept in a cache (Redis; in tests, the one process's memory)
     rather than read from the database at each request (no shared cache)."""
-    return _is_shared(_store())
+    return not isinstance(_store(), DummyCache)
 
 
 def forget(negotiation_ids):

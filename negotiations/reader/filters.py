@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 
 from negotiations.dates import PartialDate, check_range
 from negotiations.models import EntryType
+from negotiations.numbers import parse_id
 
 TEXT_MAX = 200
 
@@ -124,10 +125,8 @@ class TimelineFilterForm(forms.Form):
         return self.cleaned_data.get("order") or None
 
     def filters(self):
-        """The valid filters, as keyword arguments of ``selectors.filtered``.
-
-        An invalid field is left out (the form shows its error), the others apply.
-        """
+        """The valid filters, as keyword arguments of ``EntryQuerySet.matching`` (and
+        ``actor``); an invalid field is left out (the form shows its error)."""
         if not self.is_bound:
             return {}
         self.is_valid()
@@ -169,7 +168,6 @@ class SinceForm(forms.Form):
 
 
 _KEY = re.compile(r"(\d{4}-\d{2}-\d{2})\.(\d{1,9})\.(\d{1,18})", re.ASCII)
-_ID = re.compile(r"\d{1,18}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -199,12 +197,6 @@ class TimelineKey:
 
     def __str__(self):
         return f"{self.date_start.isoformat()}.{self.sequence}.{self.pk}"
-
-
-def parse_id(value):
-    """A record id from a URL (digits, within the database's range), or None."""
-    value = (value or "").strip()
-    return int(value) if _ID.fullmatch(value) else None
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ from negotiations.caching.reader_http import (
     site_validators,
 )
 from negotiations.models import Actor, ProposalStatus, user_may_preview
+from negotiations.numbers import parse_id
 from negotiations.reader.calendar import negotiation_calendar
 from negotiations.reader.charts.amounts import amounts
 from negotiations.reader.charts.lanes import lanes as draw_lanes
 from negotiations.reader.exports import timelinejs
-from negotiations.reader.filters import Cursor, SinceForm, TimelineFilterForm, parse_id
+from negotiations.reader.filters import Cursor, SinceForm, TimelineFilterForm
 from negotiations.reader.selectors.actors import (
     ACTOR_SECTION,
     actor_index,
@@ -148,11 +149,9 @@ def negotiation_parties(negotiation, user):
 
 
 def negotiation_header(negotiation, user, *, current, heading=""):
-    """The header and side column of one of the negotiation's pages (``parts.html#header``,
-    under ``heading`` if any) as HTML, rendered once per change and page (``shared``) —
-    the same for every filter and cursor of the timeline; what its side column reads (key
-    developments, earlier states of play, what comes next) is kept once per change for
-    every page (``side``)."""
+    """The header and side column of one of the negotiation's pages as HTML, kept under its
+    version for every filter and cursor (``shared``); what the side column reads is kept
+    once for every page (``side``)."""
     preview = user_may_preview(user)
 
     def side():
@@ -193,17 +192,15 @@ def amount_charts(negotiation, user):
 
 
 def timeline_panels(negotiation, user):
-    """What the timeline shows alike on every page, filter and cursor — where things
-    stand, the amounts pictures, the latest corrections — as HTML rendered once per
-    change, and the phases its eras need."""
+    """What the timeline shows alike on every page, filter and cursor (where things stand,
+    the amounts pictures, the latest corrections) as HTML kept under the negotiation's
+    version, and the phases its eras need."""
     preview = user_may_preview(user)
     links = negotiation_paths(negotiation)  # kept for every reader: no host in them
 
     def fragment(name, template, build, drawn_from=None):
-        """``template`` rendered with ``build()``, kept under the negotiation's version;
-        with ``drawn_from`` (the ids and versions of the entries it shows, read by one or
-        two narrow queries), also under them: a publication that changes none of them
-        leaves it as it was (``fragments.cached_whole``)."""
+        """``template`` rendered with ``build()``; with ``drawn_from`` (the ids and versions
+        of what it shows) also kept under them (``fragments.cached_whole``)."""
 
         def render():
             html = render_to_string(template, build())
@@ -265,9 +262,8 @@ def filter_actors(request, negotiation):
 
 
 def page_lanes(negotiation, parties, page, *, filtering, preview):
-    """The lanes picture of a timeline page, as HTML ("" when it has nothing to draw):
-    drawn from the page's entries and the negotiation's parties, kept under them
-    (``fragments.cached_whole``), like the entries themselves."""
+    """The lanes picture of a timeline page as HTML ("" when it has nothing to draw), kept
+    under the page's entries and the parties (``fragments.cached_whole``)."""
 
     def draw():
         lanes = draw_lanes(
@@ -293,11 +289,9 @@ def page_lanes(negotiation, parties, page, *, filtering, preview):
 
 
 def latest_page(negotiation, user):
-    """The timeline's latest page with no filter nor cursor — the address readers open
-    after a publication — with its lanes picture and filter form, read as the ``timeline``
-    view reads them, so they are kept where it looks (``timeline_page``, ``page_lanes``,
-    ``filter_form``): what the task worker builds after a publication
-    (``caching.publication``)."""
+    """The timeline's latest page with no filter nor cursor, its lanes picture and filter
+    form, kept where the ``timeline`` view looks: what the task worker builds after a
+    publication (``caching.publication``)."""
     preview = user_may_preview(user)
     page = timeline_page(
         negotiation,
@@ -315,8 +309,7 @@ def latest_page(negotiation, user):
 
 def filter_form(negotiation, query, form, actors, *, filtering, preview):
     """The timeline's filter form as HTML, kept under the ``query`` it was bound to and the
-    actors it offers (``fragments.cached_whole``): a select of a few hundred actors costs
-    a template per option."""
+    actors it offers (a select of hundreds of actors costs a template per option)."""
 
     def render():
         html = render_to_string(
@@ -333,9 +326,7 @@ def filter_form(negotiation, query, form, actors, *, filtering, preview):
 
 
 def _fragments_context(negotiation, preview):
-    """What the timeline's cached entries and pictures depend on besides what they show
-    (``fragments.context``: the release, the day, the negotiation's address); None for
-    previews, which are never cached."""
+    """``fragments.context`` of the negotiation; None for previews, never cached."""
     return None if preview else fragments.context(negotiation.slug)
 
 
@@ -387,9 +378,8 @@ def actor_jsonld(request, actor, *, brief=False):
 
 def negotiation_page(view=None, *, preview=True):
     """A page (or file) of one negotiation: ``view(request, negotiation, **kwargs)`` builds
-    it when no current copy answers, sent with the negotiation's validators
-    (``reader_http.respond``); staff get a private preview unless ``preview=False`` (files
-    that show published entries only)."""
+    it when no current copy answers (``reader_http.respond``); staff get a private preview
+    unless ``preview=False`` (files that show published entries only)."""
     if view is None:
         return functools.partial(negotiation_page, preview=preview)
 

@@ -31,9 +31,6 @@ class ActorPage:
     more: dict = field(default_factory=dict)  # section name → more than shown
 
 
-ACTOR_SECTIONS = ("statements", "stances", "proposals", "expectations", "other_entries")
-
-
 def actor_sections(actor, user, members):
     """Each section of an actor page as readable entries, each read from its own index
     (``involvement``): {section: [querysets]}."""
@@ -61,9 +58,10 @@ def actor_page(actor, user, *, limit=None):
     entries: each section's ids are a bounded subquery of it."""
     limit = limit or ACTOR_SECTION
     members = list(actor.members.order_by("name"))
+    sections = actor_sections(actor, user, members)
     parts = [
         queryset.order_by(*NEWEST_FIRST)[: limit + 1]
-        for querysets in actor_sections(actor, user, members).values()
+        for querysets in sections.values()
         for queryset in querysets
     ]
     entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
@@ -101,7 +99,7 @@ def actor_page(actor, user, *, limit=None):
         ]
 
     shown, more = {}, {}
-    for name in ACTOR_SECTIONS:
+    for name in sections:
         items = section(name)
         # The subquery picked the latest limit + 1 of this section; statements picked for
         # the stances section may add older ones to "statements": keep the latest.
