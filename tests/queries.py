@@ -1,5 +1,7 @@
 """What query counts mean on the reader paths."""
 
+import re
+
 STAMP_SQL = (
     'SELECT "negotiations_negotiation"."id" AS "pk", "negotiations_negotiation"."reader_version"'
 )
@@ -20,3 +22,17 @@ def at_most_the_stamp(sql):
 def is_the_stamp(sql):
     """The negotiation's reader version query (``reader_versions``, on a miss)."""
     return sql.startswith(STAMP_SQL)
+
+
+AUTHENTICATION_SQL = re.compile(
+    r'^SELECT .*? FROM "(django_session|auth_user|authtoken_token|auth_permission)"'
+)
+
+
+def authentication_only(sql):
+    """A repeat read by a signed-in reader who may not preview: who they are (their
+    session or token, their user; for staff, their permissions) and at most the reader
+    version; nothing rendered."""
+    who = [query for query in sql if AUTHENTICATION_SQL.match(query)]
+    rest = [query for query in sql if not AUTHENTICATION_SQL.match(query)]
+    return bool(who) and at_most_the_stamp(rest)

@@ -1,4 +1,5 @@
-"""Repeat anonymous reads answered before the view (negotiations.caching.reader_http)."""
+"""Repeat anonymous reads answered before the view, and signed-in readers served the same
+stored copies privately (negotiations.caching.reader_http)."""
 
 import datetime
 
@@ -6,13 +7,15 @@ import pytest
 import time_machine
 from django.core.cache import cache, caches
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
 
 from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.domain.entries import publish
 from negotiations.models import PublicationState
 from tests import factories
-from tests.queries import at_most_the_stamp, no_query
+from tests.queries import at_most_the_stamp, authentication_only, no_query
 
 pytestmark = pytest.mark.django_db
 
@@ -90,13 +93,68 @@ def test_a_scheduled_entry_appears_at_its_time(client, talks):
         assert "Embargoed meeting" in client.get("/negotiations/talks/").text
 
 
-def test_signed_in_staff_always_reach_the_view(client, talks, editor):
+def signed_in(client, user, how):
+    """``client`` signed in as ``user`` with a session cookie, or sending an API token."""
+    if how == "session":
+        client.force_login(user)
+    else:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    return client
+
+
+def assert_private(response):
+    """Kept by no shared cache nor the edge (API previews carry their body's ETag)."""
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert "xkey" not in response
+
+
+def assert_private_copy(response):
+    """A stored copy sent to a signed-in user: private, without the readers' validators."""
+    assert_private(response)
+    assert "ETag" not in response and "Last-Modified" not in response
+
+
+NO_PREVIEW = {
+    "reader": {},  # an account with no role: a data desk's token, a follower
+    "staff without a role": {"is_staff": True},
+}
+
+
+@pytest.mark.parametrize("who", list(NO_PREVIEW))
+@pytest.mark.parametrize(
+    "name, how", [("timeline", "session"), ("api", "session"), ("api", "token")]
+)
+def test_a_signed_in_reader_shares_the_readers_stored_copy_privately(talks, name, how, who):
+    """What a signed-in user who may not preview gets is byte for byte what readers get:
+    read from the same stored copy (and stored there for them), but sent privately."""
+    url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
+    user = factories.UserFactory(username="desk", **NO_PREVIEW[who])
+    reader = signed_in(Client(), user, how)
+    first = reader.get(url)
+    assert first.status_code == 200
+    assert_private_copy(first)
+    again, sql = sql_of(lambda: reader.get(url))
+    assert authentication_only(sql), sql  # no keyset query: nothing rendered
+    assert again.content == first.content
+    assert_private_copy(again)
+    # Private responses carry no validators: a copy is never "current", always sent.
+    assert reader.get(url, HTTP_IF_NONE_MATCH=Client().get(url)["ETag"]).status_code == 200
+    anonymous, sql = sql_of(lambda: Client().get(url))
+    assert at_most_the_stamp(sql), sql  # the copy the signed-in reader stored
+    assert anonymous.content == first.content and "public" in anonymous["Cache-Control"]
+
+
+@pytest.mark.parametrize("name, how", [("timeline", "session"), ("api", "token")])
+def test_a_preview_is_never_a_stored_copy_nor_stored(talks, editor, name, how):
     factories.EventFactory(negotiation=talks, title="Draft meeting", state=PublicationState.DRAFT)
-    client.get("/negotiations/talks/")
-    client.force_login(editor)
-    preview = client.get("/negotiations/talks/")
+    url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
+    staff = signed_in(Client(), editor, how)
+    preview = staff.get(url)
     assert "Draft meeting" in preview.text
-    assert "no-store" in preview["Cache-Control"]
+    assert_private(preview)
+    read = Client().get(url)
+    assert read.status_code == 200 and "Draft meeting" not in read.text
+    assert "Draft meeting" in staff.get(url).text  # after readers' copy was stored
 
 
 def test_a_browser_asking_the_api_for_html_gets_the_browsable_page(client, talks):

@@ -13,7 +13,8 @@ Readers get the ETag, Last-Modified and a short public max-age; a current copy g
 304. What was rendered for readers is also kept in Django's cache under the same
 validators, so a page is rendered once per change, not once per reader. Staff previews
 show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
-validators, and never stored.
+validators, and never stored. Signed-in users who may not preview get what readers get:
+the stored copy, sent privately (``respond``).
 
 Repeat anonymous requests do not even reach the view, nor the session, CSRF, user and
 message middlewares: ``AnonymousCacheMiddleware`` recognises an address whose copy was
@@ -123,7 +124,7 @@ def apply_public(response, validators):
 
 
 def apply_private(response):
-    """Previews of drafts, and whatever signed-in users get: never stored by any cache."""
+    """Previews of drafts, and whatever signed-in users get: kept by no browser, proxy or edge."""
     edge.unmark(response)
     if hasattr(response, "headers"):
         for header in ("ETag", "Last-Modified", "Expires"):
@@ -200,14 +201,19 @@ def respond(request, build, *, validators, preview):
 
     Readers get ETag/Last-Modified and a 304 when their copy is current; what is rendered
     for them is stored by ``AnonymousCacheMiddleware`` with the address's route (one write
-    of the cache); staff previews (and signed-in users' pages) are private and never stored.
+    of the cache). Signed-in users who get no preview read the same bytes, so they are
+    served from (and fill) the same stored copy, but privately: no validators, no 304,
+    nothing a shared cache or the edge may keep. Previews are built afresh, private, and
+    never stored.
     """
-    if preview or request.user.is_authenticated:
+    if preview:
         return apply_private(build())
-    cached = not_modified(request, validators)
-    if cached is not None:
-        _mark_route(cached, validators)
-        return cached
+    signed_in = request.user.is_authenticated
+    if not signed_in:
+        cached = not_modified(request, validators)
+        if cached is not None:
+            _mark_route(cached, validators)
+            return cached
     key = _stored_key(request, validators)
     stored = cache.get(key)
     if stored is not None:
@@ -218,6 +224,8 @@ def respond(request, build, *, validators, preview):
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
             # Written by AnonymousCacheMiddleware, with the address's route: one round trip.
             response.parley_stored = {key: {"content": response.content, "headers": headers}}
+    if signed_in:
+        return apply_private(response)
     if response.status_code == 200:
         _mark_route(response, validators)
         apply_public(response, validators)
@@ -268,7 +276,8 @@ class AnonymousCacheMiddleware:
     cache) then gives the same validators the view would compute, so a current client
     gets its 304 and anyone else the stored copy. A reader event (a publication, a
     correction, an embargo lifted) moves the version, and the view renders afresh.
-    Signed-in requests (session cookie or Authorization) always reach the view.
+    Signed-in requests (session cookie or Authorization) always reach the view, which
+    authenticates them (``respond`` gives those who get no preview the same stored copy).
     """
 
     def __init__(self, get_response):
