@@ -7,7 +7,7 @@ COUNT(*) or OFFSET; where a list is cut, the page links to the rest.
 """
 
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import (
     Exists,
@@ -221,9 +221,9 @@ def proposal_readable(user, ref="proposal_id"):
     return Exists(Proposal.objects.visible_to(user).filter(pk=OuterRef(ref)))
 
 
-@dataclass(frozen=True)
-class ActorName:
-    """An actor as the filter form offers it (no model instance: hundreds of them)."""
+class ActorName(NamedTuple):
+    """An actor as the filter form offers it (no model instance: hundreds of them, read
+    from the cache on every timeline page: a tuple unpickles in half a dataclass's time)."""
 
     pk: int
     slug: str
