@@ -40,18 +40,14 @@ def edge_seconds(now=None):
     return max(1, min(settings.EDGE_CACHE_SECONDS, int(until_midnight)))
 
 
-def public_cache_control():
-    """Browsers revalidate each time (a 304 costs one indexed query); the edge keeps its copy
-    until purged, serves it while revalidating, and falls back on it when we fail."""
-    return (
+def mark_public(response, keys):
+    """The one place the edge's headers are written on a response readers share: browsers
+    revalidate each time (a 304 costs one indexed query); the edge keeps its copy until
+    purged, serves it while revalidating, and falls back on it when we fail."""
+    response["Cache-Control"] = (
         f"public, max-age=0, s-maxage={edge_seconds()}, "
         "stale-while-revalidate=30, stale-if-error=86400"
     )
-
-
-def mark_public(response, keys):
-    """The one place the edge's headers are written on a response readers share."""
-    response["Cache-Control"] = public_cache_control()
     keys = [*keys, ALL_KEY]
     for header in settings.EDGE_KEY_HEADERS:
         # Cloudflare's Cache-Tag is comma-separated; xkey and Surrogate-Key use spaces.

@@ -98,9 +98,8 @@ def trails_of(ids, user):
 
 
 def trails_and_named(entries, user):
-    """``trails_for(entries)``, and which proposals the entries point at may be named
-    (``flag_proposals``): one query for both, the status changes and the proposals read
-    side by side (none when there are neither)."""
+    """``trails_for(entries)`` and which proposals they point at may be named
+    (``flag_proposals``), in one query (none when there are neither)."""
     ids, pointed = proposal_ids(entries), pointed_proposals(entries)
     if not ids and not pointed:
         return {}, set()
@@ -153,10 +152,8 @@ class Reference:
 
 
 def cite(*groups):
-    """Number the sources of the entries of a page once each, in the order they are
-    first cited (the page lists them at its foot); each entry gets ``citations``, its
-    references. Feeds and exports, which do not call this, keep the full source line
-    under each entry."""
+    """Number the sources of a page's entries once each, in the order first cited (the
+    page lists them at its foot); each entry gets ``citations``, its references."""
     references = {}
     for entries in groups:
         for entry in entries:
@@ -243,17 +240,10 @@ LOOSELY_DATED = "Dated only roughly"
 
 
 def eras(entries, phases, *, keep_empty=True, earlier=False, later=False):
-    """Group timeline entries into eras, then by date: an entry goes in the phase that
-    holds its whole period; else, loosely dated ("2024", "February 2025"), just before the
-    first phase its period overlaps ("Dated only roughly", its date group saying which
-    phases it spans), or outside the phases ("Earlier", "Between phases")
-    (``models.place_in_phases``, the one rule).
-
-    Phases without entries keep their place unless ``keep_empty`` is False. On one
-    page of a longer timeline (``earlier``/``later``: there are entries before/after
-    it) an empty phase is shown only where it falls within the page: not before its
-    first entry when there are earlier ones, not after its last when there are later.
-    """
+    """Group timeline entries into eras (``models.place_in_phases``, the one rule), then
+    by date. Phases without entries keep their place unless ``keep_empty`` is False; on
+    one page of a longer timeline (``earlier``/``later``: entries before/after it) only
+    where they fall within the page."""
     phases = sorted(phases, key=lambda p: (p.starts_on, p.pk))
     order = {phase.pk: index for index, phase in enumerate(phases)}
     if entries and keep_empty and (earlier or later):

@@ -17,7 +17,7 @@ from negotiations.models import (
     Negotiation,
 )
 from negotiations.reader.selectors.entries import proposals_with_status, trails_of
-from negotiations.reader.selectors.queries import NEWEST_FIRST, readable
+from negotiations.reader.selectors.queries import NEWEST_FIRST, latest, readable
 
 STANDING_LIMIT = 10  # open proposals / pending expectations in "where things stand"
 EXPECTATIONS_READ = 50  # pending expectations read (the latest stated), then by due date
@@ -45,11 +45,10 @@ def negotiation_for_reader(slug):
 
 
 def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
-    """The ``limit`` latest key developments readers may see (key entries and status
-    changes, newest first: ``EntryQuerySet.developments``), with what their lines show
-    (``with_headlines``). Two queries: their ids along the timeline index, then those
-    entries — each planned in a millisecond or two, where the one query joining both
-    took PostgreSQL 40–60 ms to plan on the bench record."""
+    """The ``limit`` latest key developments readers may see, newest first
+    (``EntryQuerySet.developments``), with what their lines show (``with_headlines``).
+    Two queries, ids then entries: the one query joining both took PostgreSQL 40–60 ms
+    to plan on the bench record."""
     developments = readable(user).for_negotiation(negotiation).developments()
     ids = list(developments.values_list("pk", flat=True)[:limit])
     if not ids:
@@ -94,10 +93,7 @@ def open_proposals(negotiation, user, limit):
     """The ``limit`` latest proposals still on the table (timeline order), and whether
     there are more. The database walks the proposals newest first and stops after
     ``limit + 1`` open ones: one status lookup per proposal it passes."""
-    found = list(
-        proposals_with_status(negotiation, user).open().order_by(*NEWEST_FIRST)[: limit + 1]
-    )
-    return found[:limit][::-1], len(found) > limit
+    return latest(proposals_with_status(negotiation, user).open(), limit)
 
 
 def pending_expectations(negotiation, user, today=None, *, limit=None):

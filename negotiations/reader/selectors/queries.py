@@ -102,11 +102,8 @@ def reader_timeline(queryset, *, listed_actors=True, sources=True):
 
 
 def before(key, *, inclusive=False):
-    """Entries before ``key`` (a TimelineKey) in the timeline order.
-
-    The leading ``date_start`` bound lets the database start its index walk at the
-    key's day: a deep page costs what the first one does.
-    """
+    """Entries before ``key`` (a TimelineKey) in the timeline order; the leading
+    ``date_start`` bound starts the index walk at the key's day."""
     last = Q(pk__lte=key.pk) if inclusive else Q(pk__lt=key.pk)
     return Q(date_start__lte=key.date_start) & (
         Q(date_start__lt=key.date_start)
@@ -126,10 +123,9 @@ def after(key, *, inclusive=False):
 
 
 def picked_ids(parts):
-    """The ids that some bounded querysets (each ordered and cut) pick, in one query:
-    the union of ``SELECT id … WHERE id IN (<part>)``. Reading entries by these ids
-    then costs one index lookup each; an OR of the parts as subqueries of the timeline
-    read would make the database test every entry against each of them."""
+    """The ids that some bounded querysets (each ordered and cut) pick, in one query (a
+    UNION ALL): entries read by these ids cost one index lookup each, where an OR of the
+    parts would test every entry against each."""
     queries = [
         Entry.objects.filter(pk__in=part.values("pk")).order_by().values_list("pk", flat=True)
         for part in parts
@@ -160,10 +156,9 @@ def first(queryset, limit):
 
 
 def acting_actors(entry):
-    """Who acted in an entry: the proposer, the speaker, who changed the status, who
-    expects; every actor of an event. (``entry.actor_ids`` also counts a proposal's
-    addressees; the lanes picture places an entry with whoever acted.) A cached
-    ``timeline.ListedEntry`` carries them already (``acting``: what the picture reads)."""
+    """Who acted in an entry (the proposer, the speaker, who changed the status, who
+    expects, an event's actors; not a proposal's addressees): where the lanes picture
+    places it. A cached ``timeline.ListedEntry`` carries them (``acting``)."""
     acting = getattr(entry, "acting", None)
     if acting is not None:
         return acting
@@ -177,16 +172,11 @@ def acting_actors(entry):
 
 
 def involvement(actor, user, *, members=None):
-    """Each way the actor, or anyone speaking for it, takes part in entries (the
-    ways of ``models.participation``, the rule the API's actor filter also reads), as
-    readable entries: {way: queryset}.
-
-    Each way is read from its own index on that actor column (the kind's own table
-    first, the ids written out): an actor's entries are found without reading
-    everyone's, where an OR of the ways over the timeline would test every entry
-    against each. Two small queries: who speaks for the actor, and which proposals
-    are addressed to them and which events they attend.
-    """
+    """Each way the actor, or anyone speaking for it, takes part in readable entries
+    (``models.participation``, as the API's actor filter): {way: queryset}. Each way is
+    read from its own index, the ids written out (an OR of the ways would test every
+    entry against each): two small queries, who speaks for the actor and the proposals
+    and events listing them."""
     if members is None:
         actors = list(speaking_for(actor).values_list("pk", flat=True))
     else:
@@ -240,10 +230,8 @@ ACTOR_COLUMNS = (
 
 def actors_in(negotiation, user, *, also=None):
     """The actors a reader may filter the timeline by, by name: the parties, those
-    speaking for them, and every actor of the latest ``FILTER_ACTORS_FROM`` readable
-    entries (read along the timeline index: a bounded read, whatever the size of the
-    negotiation), plus ``also`` (the slug of the actor already chosen, who may have
-    acted only earlier). Two queries."""
+    speaking for them, every actor of the latest ``FILTER_ACTORS_FROM`` readable entries
+    (a bounded read), and ``also`` (the slug of the actor chosen). Two queries."""
     recent = list(
         readable(user)
         .for_negotiation(negotiation)
