@@ -23,6 +23,8 @@ from negotiations.models import EntryType
 from negotiations.numbers import parse_id
 
 TEXT_MAX = 200
+# Each filter's GET parameter → its argument of ``EntryQuerySet.matching``.
+ARGUMENT = {"actor": "actor", "kind": "kind", "from": "start", "to": "end", "q": "text"}
 
 
 class ReadingOrder:
@@ -138,17 +140,11 @@ class TimelineFilterForm(forms.Form):
         if self.non_field_errors():
             data.pop("from", None)
             data.pop("to", None)
-        filters = {}
-        if data.get("actor"):
-            filters["actor"] = self.actors[data["actor"]]
-        if data.get("kind"):
-            filters["kind"] = data["kind"]
-        if data.get("from"):
-            filters["start"] = data["from"]
-        if data.get("to"):
-            filters["end"] = data["to"]
-        if data.get("q"):
-            filters["text"] = data["q"]
+        filters = {
+            ARGUMENT[name]: value for name, value in data.items() if name in ARGUMENT and value
+        }
+        if "actor" in filters:
+            filters["actor"] = self.actors[filters["actor"]]
         return filters
 
 
