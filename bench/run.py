@@ -210,6 +210,11 @@ def build_endpoints(base, setup):
             "nocache": True,
         },
         {
+            "name": "timeline HTML page, signed-in reader",  # no role: the readers' stored copy
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "headers": {"Cookie": setup["reader_cookie"]},
+        },
+        {
             "name": "timeline HTML page, first read after a publication, before the worker's build",
             "url": f"{base}/negotiations/{setup['slug']}/",
             "nocache": "unbuilt",  # a reader between the commit and the build (bench/cache.py)

@@ -1,5 +1,5 @@
 """Prepare what the load needs and print it as JSON: ids, a journalist's, an editor's and a
-signed-in reader's tokens, a static URL."""
+signed-in reader's tokens, the reader's session cookie, a static URL."""
 
 import json
 import os
@@ -10,9 +10,11 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
+from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from negotiations.models import Actor, Entry, Negotiation  # noqa: E402
@@ -28,6 +30,10 @@ editor_token, _ = Token.objects.get_or_create(user=editor)
 # A reader with an account (following by email): no role, so no previews.
 reader, _ = get_user_model().objects.get_or_create(username="bench-reader")
 reader_token, _ = Token.objects.get_or_create(user=reader)
+# The same reader signed in to the site: a session in the settings' session store.
+browser = Client()
+browser.force_login(reader)
+reader_session = browser.cookies[settings.SESSION_COOKIE_NAME].value
 print(
     json.dumps(
         {
@@ -36,6 +42,7 @@ print(
             "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
             "token": token.key,
             "reader_token": reader_token.key,
+            "reader_cookie": f"{settings.SESSION_COOKIE_NAME}={reader_session}",
             "editor_token": editor_token.key,
             "static_url": staticfiles_storage.url("admin/css/base.css"),
             "entries": Entry.objects.filter(negotiation=negotiation).count(),
