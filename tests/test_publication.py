@@ -15,7 +15,7 @@ from negotiations.caching import edge, publication
 from negotiations.domain.entries import publish
 from negotiations.models import PublicationState
 from negotiations.reader import views
-from negotiations.reader.selectors import timeline
+from negotiations.reader.selectors import entries
 from tests import factories
 from tests.pages.test_edge import run_due_tasks
 from tests.test_http_cache import sql_of
@@ -73,8 +73,7 @@ def rendered(monkeypatch):
 
         return render_to_string
 
-    for module in (views, timeline):
-        monkeypatch.setattr(module, "render_to_string", recording(module.render_to_string))
+    monkeypatch.setattr(entries, "render_to_string", recording(entries.render_to_string))
     return names
 
 

@@ -10,10 +10,8 @@ import hashlib
 
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
 
@@ -41,7 +39,7 @@ from negotiations.reader.selectors.actors import (
 )
 from negotiations.reader.selectors.changes import CHANGES_LIMIT, changes_since
 from negotiations.reader.selectors.embed import embed_entries
-from negotiations.reader.selectors.entries import cite
+from negotiations.reader.selectors.entries import cite, rendered
 from negotiations.reader.selectors.home import (
     DEVELOPMENTS_ON_CARD,
     last_updated,
@@ -120,22 +118,29 @@ def negotiation_paths(negotiation):
     return _negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug)
 
 
-def negotiation_links(request, negotiation):
-    links = dict(negotiation_paths(negotiation))
-    links["embed_absolute"] = request.build_absolute_uri(links["embed"])
-    links["site_origin"] = request.build_absolute_uri("/").rstrip("/")
-    return links
+def kept(negotiation, user, name, build):
+    """``build()`` kept under the negotiation's version (``shared``), built afresh for
+    previews."""
+    return shared(negotiation, name, build, preview=user_may_preview(user))
+
+
+def fragments_context(negotiation, user):
+    """``fragments.context`` of the negotiation; None for previews, never cached."""
+    return None if user_may_preview(user) else fragments.context(negotiation.slug)
 
 
 def negotiation_context(request, negotiation, *, current, heading=""):
     """What every page of a negotiation shows: its parties, and its header and side
     column as HTML (``negotiation_header``)."""
     user = request.user
+    links = dict(negotiation_paths(negotiation))
+    links["embed_absolute"] = request.build_absolute_uri(links["embed"])
+    links["site_origin"] = request.build_absolute_uri("/").rstrip("/")
     return {
         "negotiation": negotiation,
         "parties": negotiation_parties(negotiation, user),
         "record_edited": record_edited(negotiation),
-        "links": negotiation_links(request, negotiation),
+        "links": links,
         "current": current,
         "preview": user_may_preview(user),
         "header": negotiation_header(negotiation, user, current=current, heading=heading),
@@ -143,16 +148,23 @@ def negotiation_context(request, negotiation, *, current, heading=""):
 
 
 def negotiation_parties(negotiation, user):
-    """The negotiation's parties, kept under its version (``shared``)."""
-    preview = user_may_preview(user)
-    return shared(negotiation, "parties", lambda: list(negotiation.parties.all()), preview=preview)
+    return kept(negotiation, user, "parties", lambda: list(negotiation.parties.all()))
+
+
+def negotiation_phases(negotiation, user):
+    """The negotiation's phases (the timeline's eras)."""
+    return kept(negotiation, user, "phases", lambda: list(negotiation.phases.all()))
+
+
+def offered_actors(negotiation, user):
+    """The actors the timeline's filter lists."""
+    return kept(negotiation, user, "actors", lambda: actors_in(negotiation, user))
 
 
 def negotiation_header(negotiation, user, *, current, heading=""):
-    """The header and side column of one of the negotiation's pages as HTML, kept under its
-    version for every filter and cursor (``shared``); what the side column reads is kept
-    once for every page (``side``)."""
-    preview = user_may_preview(user)
+    """The header and side column of one of the negotiation's pages as HTML, kept for
+    every filter and cursor; what the side column reads is kept once for every page
+    (``side``)."""
 
     def side():
         developments = key_developments(negotiation, user)
@@ -163,7 +175,7 @@ def negotiation_header(negotiation, user, *, current, heading=""):
             "upcoming": read_upcoming(negotiation, user, limit=SIDE_NEXT_LIMIT),
         }
 
-    def render():
+    def header():
         parts = {
             "negotiation": negotiation,
             "parties": negotiation_parties(negotiation, user),
@@ -171,13 +183,12 @@ def negotiation_header(negotiation, user, *, current, heading=""):
             "links": negotiation_paths(negotiation),
             "current": current,
             "heading": heading,
-            **shared(negotiation, "side", side, preview=preview),
+            **kept(negotiation, user, "side", side),
         }
-        html = render_to_string("negotiations/parts.html#header", parts)
-        return mark_safe(html)  # what the template rendered, as it escaped it
+        return rendered("negotiations/parts.html#header", parts)
 
     name = f"header-{current}-{hashlib.sha256(heading.encode()).hexdigest()[:16]}"
-    return shared(negotiation, name, render, preview=preview)
+    return kept(negotiation, user, name, header)
 
 
 def amount_charts(negotiation, user):
@@ -195,139 +206,121 @@ def timeline_panels(negotiation, user):
     """What the timeline shows alike on every page, filter and cursor (where things stand,
     the amounts pictures, the latest corrections) as HTML kept under the negotiation's
     version, and the phases its eras need."""
-    preview = user_may_preview(user)
     links = negotiation_paths(negotiation)  # kept for every reader: no host in them
 
-    def fragment(name, template, build, drawn_from=None):
-        """``template`` rendered with ``build()``; with ``drawn_from`` (the ids and versions
-        of what it shows) also kept under them (``fragments.cached_whole``)."""
-
-        def render():
-            html = render_to_string(template, build())
-            return mark_safe(html.strip())  # what the template rendered, as it escaped it
-
-        def kept():
-            if drawn_from is None:
-                return render()
-            fragments_context = _fragments_context(negotiation, preview)
-            return fragments.cached_whole(name, drawn_from(), fragments_context, render)
-
-        return shared(negotiation, name, kept, preview=preview)
-
     def standing():
-        return {"standing": standing_with_since(negotiation, user), "links": links}
+        found = standing_with_since(negotiation, user)
+        return rendered("negotiations/parts.html#standing", {"standing": found, "links": links})
 
     def amounts():
-        return {"amounts": amount_charts(negotiation, user), "negotiation": negotiation}
+        # Also kept under the proposals drawn: a publication that changes none keeps them.
+        return fragments.cached_whole(
+            "amounts",
+            amount_spine(negotiation, user),
+            fragments_context(negotiation, user),
+            lambda: rendered(
+                "negotiations/timeline.html#amounts",
+                {"amounts": amount_charts(negotiation, user), "negotiation": negotiation},
+            ),
+        )
 
     def corrections():
         found, more = corrections_log(negotiation, user)
-        return {"corrections": found, "more_corrections": more, "links": links}
+        return rendered(
+            "negotiations/timeline.html#corrections",
+            {"corrections": found, "more_corrections": more, "links": links},
+        )
 
     return {
-        "standing": fragment("standing", "negotiations/parts.html#standing", standing),
-        "amounts": fragment(
-            "amounts",
-            "negotiations/timeline.html#amounts",
-            amounts,
-            lambda: amount_spine(negotiation, user),
-        ),
-        "corrections": fragment(
-            "corrections", "negotiations/timeline.html#corrections", corrections
-        ),
+        "standing": kept(negotiation, user, "standing", standing),
+        "amounts": kept(negotiation, user, "amounts", amounts),
+        "corrections": kept(negotiation, user, "corrections", corrections),
         "phases": negotiation_phases(negotiation, user),
     }
 
 
-def negotiation_phases(negotiation, user):
-    """The negotiation's phases (the timeline's eras), kept under its version."""
-    preview = user_may_preview(user)
-    return shared(negotiation, "phases", lambda: list(negotiation.phases.all()), preview=preview)
-
-
-def offered_actors(negotiation, user):
-    """The actors the timeline's filter lists, kept under the negotiation's version."""
-    preview = user_may_preview(user)
-    return shared(negotiation, "actors", lambda: actors_in(negotiation, user), preview=preview)
-
-
-def filter_actors(request, negotiation):
+def filter_actors(negotiation, user, query):
     """The actors the timeline's filter lists (``offered_actors``), and the one asked for
     if it is not among them."""
-    actors = offered_actors(negotiation, request.user)
-    chosen = request.GET.get("actor", "").strip()
+    actors = offered_actors(negotiation, user)
+    chosen = query.get("actor", "").strip()
     if chosen and chosen not in {actor.slug for actor in actors}:
-        actors = actors_in(negotiation, request.user, also=chosen)
+        actors = actors_in(negotiation, user, also=chosen)
     return actors
 
 
-def page_lanes(negotiation, parties, page, *, filtering, preview):
-    """The lanes picture of a timeline page as HTML ("" when it has nothing to draw), kept
-    under the page's entries and the parties (``fragments.cached_whole``)."""
+def timeline_parts(negotiation, user, query, *, phases, parties):
+    """The timeline page ``query`` asks for, with its lanes picture and filter form as
+    HTML, each kept under what it shows (``fragments.cached_whole``): the lanes under the
+    page's entries and the parties, the form under the query it was bound to and the
+    actors it offers (a select of hundreds of actors costs a template per option)."""
+    context = fragments_context(negotiation, user)
+    actors = functools.cache(lambda: filter_actors(negotiation, user, query))
+    form = TimelineFilterForm(query, actors=actors)
+    filters = form.filters()
+    filtering = bool(filters)
+    cursor = Cursor.from_query(query)
+    page = timeline_page(
+        negotiation,
+        user,
+        filters=filters,
+        cursor=cursor,
+        phases=phases,
+        order=form.order(),
+        context=context,
+    )
 
-    def draw():
-        lanes = draw_lanes(
+    def lanes():
+        drawn = draw_lanes(
             page.entries,
             parties,
             title=f"{negotiation.title}: who acted when",
             scope=None if page.complete else "page",
         )
-        if lanes.is_empty:
+        if drawn.is_empty:
             return ""
-        html = render_to_string(
-            "negotiations/timeline.html#lanes", {"lanes": lanes, "filtering": filtering}
+        return rendered(
+            "negotiations/timeline.html#lanes", {"lanes": drawn, "filtering": filtering}
         )
-        return mark_safe(html.strip())  # what the template rendered, as it escaped it
 
-    named = tuple((party.pk, party.name, party.affiliation_id) for party in parties)
-    return fragments.cached_whole(
-        "lanes",
-        (page.spine, named, negotiation.title, page.complete, filtering),
-        _fragments_context(negotiation, preview),
-        draw,
+    def filter_form():
+        return rendered(
+            "negotiations/timeline.html#filters",
+            {"form": form, "links": negotiation_paths(negotiation), "filtering": filtering},
+        )
+
+    drawn_from = (
+        page.spine,
+        tuple((party.pk, party.name, party.affiliation_id) for party in parties),
+        negotiation.title,
+        page.complete,
+        filtering,
     )
+    bound = tuple((name, tuple(query.getlist(name))) for name in form.fields)
+    # The actors as plain values: a tuple's repr is cheap, hundreds of dataclasses' are not.
+    offered = tuple((actor.pk, actor.slug, actor.name) for actor in actors())
+    return {
+        "page": page,
+        "cursor": cursor,
+        "form": form,
+        "filtering": filtering,
+        "lanes": fragments.cached_whole("lanes", drawn_from, context, lanes),
+        "filter_form": fragments.cached_whole("filters", (bound, offered), context, filter_form),
+    }
 
 
 def latest_page(negotiation, user):
     """The timeline's latest page with no filter nor cursor, its lanes picture and filter
     form, kept where the ``timeline`` view looks: what the task worker builds after a
     publication (``caching.publication``)."""
-    preview = user_may_preview(user)
-    page = timeline_page(
+    parts = timeline_parts(
         negotiation,
         user,
+        QueryDict(),
         phases=negotiation_phases(negotiation, user),
-        context=_fragments_context(negotiation, preview),
+        parties=negotiation_parties(negotiation, user),
     )
-    parties = negotiation_parties(negotiation, user)
-    page_lanes(negotiation, parties, page, filtering=False, preview=preview)
-    query, actors = QueryDict(), offered_actors(negotiation, user)
-    form = TimelineFilterForm(query, actors=actors)
-    filter_form(negotiation, query, form, actors, filtering=False, preview=preview)
-    return page
-
-
-def filter_form(negotiation, query, form, actors, *, filtering, preview):
-    """The timeline's filter form as HTML, kept under the ``query`` it was bound to and the
-    actors it offers (a select of hundreds of actors costs a template per option)."""
-
-    def render():
-        html = render_to_string(
-            "negotiations/timeline.html#filters",
-            {"form": form, "links": negotiation_paths(negotiation), "filtering": filtering},
-        )
-        return mark_safe(html.strip())  # what the template rendered, as it escaped it
-
-    bound = tuple((name, tuple(query.getlist(name))) for name in form.fields)
-    # The actors as plain values: a tuple's repr is cheap, hundreds of dataclasses' are not.
-    offered = tuple((actor.pk, actor.slug, actor.name) for actor in actors)
-    fragments_context = _fragments_context(negotiation, preview)
-    return fragments.cached_whole("filters", (bound, offered), fragments_context, render)
-
-
-def _fragments_context(negotiation, preview):
-    """``fragments.context`` of the negotiation; None for previews, never cached."""
-    return None if preview else fragments.context(negotiation.slug)
+    return parts["page"]
 
 
 def negotiation_jsonld(request, negotiation, context, *, name):
@@ -450,44 +443,14 @@ def home(request):
 def timeline(request, negotiation):
     context = negotiation_context(request, negotiation, current="timeline")
     panels = timeline_panels(negotiation, request.user)
-    actors = functools.cache(lambda: filter_actors(request, negotiation))
-    form = TimelineFilterForm(request.GET, actors=actors)
-    filters = form.filters()
-    cursor = Cursor.from_query(request.GET)
-    page = timeline_page(
+    parts = timeline_parts(
         negotiation,
         request.user,
-        filters=filters,
-        cursor=cursor,
+        request.GET,
         phases=panels["phases"],
-        order=form.order(),
-        context=_fragments_context(negotiation, context["preview"]),
+        parties=context["parties"],
     )
-    context.update(
-        form=form,
-        filtering=bool(filters),
-        opens_at_start=page.opens_at_start,
-        cursor=cursor,
-        page=page,
-        lanes=page_lanes(
-            negotiation,
-            context["parties"],
-            page,
-            filtering=bool(filters),
-            preview=context["preview"],
-        ),
-        filter_form=filter_form(
-            negotiation,
-            request.GET,
-            form,
-            actors(),
-            filtering=bool(filters),
-            preview=context["preview"],
-        ),
-        references=page.references,
-        panels=panels,
-        amounts=panels["amounts"],
-    )
+    context.update(parts, panels=panels)
     return render_negotiation_page(
         request,
         "negotiations/timeline.html",

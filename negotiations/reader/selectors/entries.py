@@ -10,6 +10,7 @@ from django.db.models import (
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import strip_spaces_between_tags
+from django.utils.safestring import mark_safe
 
 from negotiations.dates import PartialDate
 from negotiations.models import (
@@ -136,6 +137,12 @@ def draft_label(entry, now):
         moment = timezone.localtime(entry.publish_at)
         return f"Scheduled for {moment.day} {moment:%B %Y, %H:%M} UTC"
     return ""
+
+
+def rendered(template, context):
+    """``template`` rendered as a fragment of another page (marked safe: the template
+    escaped what it shows)."""
+    return mark_safe(render_to_string(template, context).strip())
 
 
 def syndicated_html(entry):

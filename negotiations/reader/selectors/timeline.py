@@ -10,7 +10,6 @@ from django.db.models import (
     Q,
     Subquery,
 )
-from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from negotiations.caching import fragments
@@ -26,6 +25,7 @@ from negotiations.reader.selectors.entries import (
     decorate,
     eras,
     proposals_with_status,
+    rendered,
     trails_and_named,
 )
 from negotiations.reader.selectors.queries import (
@@ -215,7 +215,6 @@ class ListedEntry:
     @classmethod
     def of(cls, entry):
         """A decorated entry (``decorate``), rendered by its partial."""
-        html = render_to_string("negotiations/entries.html#entry", {"entry": entry})
         return cls(
             pk=entry.pk,
             version=entry.version,
@@ -228,7 +227,7 @@ class ListedEntry:
             headline=entry.headline,
             acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
             moment=Moment.of(entry) if entry.is_development else None,
-            html=mark_safe(html.strip()),  # what the template rendered, as it escaped it
+            html=rendered("negotiations/entries.html#entry", {"entry": entry}),
         )
 
 
@@ -269,9 +268,8 @@ SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 def page_sources(references):
     """What is cached of a page's sources (``cite_ids``: numbered once for the page): the
     list at its foot, rendered (the ``references`` partial), and each source's number."""
-    html = render_to_string("negotiations/entries.html#references", {"references": references})
-    numbers = {ref.source.pk: ref.number for ref in references}
-    return mark_safe(html), numbers  # what the template rendered, as it escaped it
+    html = rendered("negotiations/entries.html#references", {"references": references})
+    return html, {ref.source.pk: ref.number for ref in references}
 
 
 def timeline_page(
@@ -336,12 +334,12 @@ def timeline_page(
             earlier=earlier is not None,
             later=later is not None,
         )
-        html = render_to_string(
+        html = rendered(
             "negotiations/timeline.html#eras",
             {"eras": newest_eras_first(grouped) if newest_first else grouped},
         )
         return PageSection(
-            eras=mark_safe(html) if grouped else "",  # what the template rendered, as escaped
+            eras=html if grouped else "",
             count=len(entries),
             first=entries[0].date if entries else None,
             last=entries[-1].date if entries else None,
