@@ -31,20 +31,6 @@ class ActorPage:
     more: dict = field(default_factory=dict)  # section name → more than shown
 
 
-def actor_sections(actor, user, members):
-    """Each section of an actor page as readable entries, each read from its own index
-    (``involvement``): {section: [querysets]}."""
-    ways = involvement(actor, user, members=members)
-    return {
-        "statements": [ways["statements"]],
-        "stances": [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
-        "proposals": [ways["proposed"]],
-        "expectations": [ways["expectations"]],
-        # Proposals addressed to it (not its own), its status changes, its events.
-        "other_entries": [ways["listed"], ways["status_changes"]],
-    }
-
-
 def actor_feed_entries(actor, limit):
     """The ``limit`` published entries the actor takes part in most recently recorded
     (newest first): the latest of each way of taking part, then the latest of those."""
@@ -55,52 +41,48 @@ def actor_feed_entries(actor, limit):
 
 def actor_page(actor, user, *, limit=None):
     """The latest ``limit`` entries of each section (oldest first), in one read of the
-    entries: each section's ids are a bounded subquery of it."""
+    entries: each section's ids are a bounded subquery of it, each read from its own
+    index (``involvement``)."""
     limit = limit or ACTOR_SECTION
     members = list(actor.members.order_by("name"))
-    sections = actor_sections(actor, user, members)
+    speakers = {actor.pk, *(member.pk for member in members)}
+    ways = involvement(actor, user, members=members)
+
+    def proposed(e):
+        return e.entry_type == EntryType.PROPOSAL and e.as_proposal.proposed_by_id in speakers
+
+    # Each section: what it reads, and which of the entries read are its own.
+    sections = {
+        "statements": ([ways["statements"]], lambda e: e.entry_type == EntryType.STATEMENT),
+        "stances": (
+            [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
+            lambda e: (
+                e.entry_type == EntryType.STATEMENT
+                and e.as_statement.stance
+                and e.statement_proposal_visible
+            ),
+        ),
+        "proposals": ([ways["proposed"]], proposed),
+        "expectations": ([ways["expectations"]], lambda e: e.entry_type == EntryType.EXPECTATION),
+        # Proposals addressed to it (not its own), its status changes, its events.
+        "other_entries": (
+            [ways["listed"], ways["status_changes"]],
+            lambda e: (
+                e.entry_type in (EntryType.STATUS_CHANGE, EntryType.EVENT)
+                or (e.entry_type == EntryType.PROPOSAL and not proposed(e))
+            ),
+        ),
+    }
     parts = [
         queryset.order_by(*NEWEST_FIRST)[: limit + 1]
-        for querysets in sections.values()
+        for querysets, _ in sections.values()
         for queryset in querysets
     ]
     entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
     decorate(entries, trails_for(entries, user), user)
-    speaker_ids = {actor.pk, *(m.pk for m in members)}
-
-    def section(name):
-        if name == "statements":
-            return [e for e in entries if e.entry_type == EntryType.STATEMENT]
-        if name == "stances":
-            return [
-                e
-                for e in entries
-                if e.entry_type == EntryType.STATEMENT
-                and e.as_statement.stance
-                and e.statement_proposal_visible
-            ]
-        if name == "proposals":
-            return [
-                e
-                for e in entries
-                if e.entry_type == EntryType.PROPOSAL
-                and e.as_proposal.proposed_by_id in speaker_ids
-            ]
-        if name == "expectations":
-            return [e for e in entries if e.entry_type == EntryType.EXPECTATION]
-        return [
-            e
-            for e in entries
-            if e.entry_type in (EntryType.STATUS_CHANGE, EntryType.EVENT)
-            or (
-                e.entry_type == EntryType.PROPOSAL
-                and e.as_proposal.proposed_by_id not in speaker_ids
-            )
-        ]
-
     shown, more = {}, {}
-    for name in sections:
-        items = section(name)
+    for name, (_, belongs) in sections.items():
+        items = [e for e in entries if belongs(e)]
         # The subquery picked the latest limit + 1 of this section; statements picked for
         # the stances section may add older ones to "statements": keep the latest.
         more[name] = len(items) > limit

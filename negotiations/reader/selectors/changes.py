@@ -12,7 +12,7 @@ from negotiations.models import (
     EntryType,
     ReaderEvent,
 )
-from negotiations.reader.selectors.queries import NEWEST_FIRST, readable
+from negotiations.reader.selectors.queries import NEWEST_FIRST, cut, readable
 
 CHANGES_LIMIT = 100  # "what changed": items (and corrections) newest first
 
@@ -61,8 +61,7 @@ def happened_since(negotiation, user, since, *, limit=None):
     are more than ``limit``."""
     limit = limit or CHANGES_LIMIT
     found = readable(user).for_negotiation(negotiation).matching(start=PartialDate(since))
-    rows = list(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST)[: limit + 1])
-    return rows[:limit], len(rows) > limit
+    return cut(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST), limit)
 
 
 RECORDED_ACTIONS = {

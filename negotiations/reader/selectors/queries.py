@@ -55,20 +55,15 @@ def pointed_proposals(entries):
     return pointed
 
 
-def named_proposals(ids, user):
-    """Those of these proposals the user may read (a query; none for no ids)."""
-    if not ids:
-        return set()
-    return set(Proposal.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-
-
 def flag_proposals(entries, user, *, named=None):
     """Set ``statement_proposal_visible`` (a statement's proposal) and
     ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
     be named, so pages show its title and link only then (one query, for the proposals
     these entries point at, unless ``named`` says already which may be named)."""
     if named is None:
-        named = named_proposals(pointed_proposals(entries), user)
+        pointed = pointed_proposals(entries)
+        visible = Proposal.objects.visible_to(user).filter(pk__in=pointed)
+        named = set(visible.values_list("pk", flat=True)) if pointed else set()
     for entry in entries:
         statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
         proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
@@ -137,17 +132,23 @@ def picked_ids(parts):
     return set(queries[0].union(*queries[1:], all=True).order_by())
 
 
+def cut(queryset, limit):
+    """The first ``limit`` rows of an ordered queryset, and whether there are more (one
+    query: ``limit + 1`` rows)."""
+    rows = list(queryset[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
 def latest(queryset, limit):
     """The last ``limit`` rows in timeline order, oldest first, and whether there are
-    earlier ones (one query: ``limit + 1`` rows read backwards along the index)."""
-    rows = list(queryset.order_by(*NEWEST_FIRST)[: limit + 1])
-    return rows[:limit][::-1], len(rows) > limit
+    earlier ones (read backwards along the index)."""
+    rows, earlier = cut(queryset.order_by(*NEWEST_FIRST), limit)
+    return rows[::-1], earlier
 
 
 def first(queryset, limit):
     """The first ``limit`` rows in timeline order, and whether there are more."""
-    rows = list(queryset.order_by(*TIMELINE_ORDER)[: limit + 1])
-    return rows[:limit], len(rows) > limit
+    return cut(queryset.order_by(*TIMELINE_ORDER), limit)
 
 
 # --------------------------------------------------------------------------- #

@@ -34,7 +34,9 @@ from negotiations.reader.selectors.queries import (
     acting_actors,
     after,
     before,
+    cut,
     involvement,
+    latest,
     picked_ids,
     readable,
     reader_timeline,
@@ -130,9 +132,7 @@ def timeline_window(
         chosen = entries.filter(condition)
         if narrow is not None:
             chosen = chosen.filter(pk__in=narrow(condition, order, limit + 1))
-        rows = list(chosen.order_by(*order)[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, more = cut(chosen.order_by(*order), limit)
         return (rows[::-1] if order == NEWEST_FIRST else rows), more
 
     def any_before(key):
@@ -392,14 +392,9 @@ def amount_spine(negotiation, user, limit=None):
 def amount_proposals(negotiation, user, limit=None):
     """The latest ``limit`` readable proposals that carry an amount (timeline order),
     with their current status; and whether there are more."""
-    limit = limit or AMOUNTS_LIMIT
-    found = list(
-        proposals_with_status(negotiation, user)
-        .filter(amount__isnull=False)
-        .prefetch_related("addressed_to")  # who was asked, for the offers ladder
-        .order_by(*NEWEST_FIRST)[: limit + 1]
-    )
-    return found[:limit][::-1], len(found) > limit
+    found = proposals_with_status(negotiation, user).filter(amount__isnull=False)
+    # Who was asked, for the offers ladder.
+    return latest(found.prefetch_related("addressed_to"), limit or AMOUNTS_LIMIT)
 
 
 def corrections_log(negotiation, user, *, limit=None, before=None):
@@ -413,7 +408,4 @@ def corrections_log(negotiation, user, *, limit=None, before=None):
     if before is not None:
         moment = Subquery(Correction.objects.filter(pk=before).values("made_at")[:1])
         corrections = corrections.filter(Q(made_at__lt=moment) | Q(made_at=moment, pk__lt=before))
-    found = list(
-        corrections.select_related("entry__negotiation").order_by("-made_at", "-pk")[: limit + 1]
-    )
-    return found[:limit], len(found) > limit
+    return cut(corrections.select_related("entry__negotiation").order_by("-made_at", "-pk"), limit)
