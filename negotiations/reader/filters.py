@@ -121,9 +121,7 @@ class TimelineFilterForm(forms.Form):
         the form shows the error)."""
         if not self.is_bound:
             return None
-        self.is_valid()
-        if "order" in self.errors:
-            return None
+        self.is_valid()  # an invalid field is not in ``cleaned_data``
         return self.cleaned_data.get("order") or None
 
     def filters(self):
@@ -131,12 +129,8 @@ class TimelineFilterForm(forms.Form):
         ``actor``); an invalid field is left out (the form shows its error)."""
         if not self.is_bound:
             return {}
-        self.is_valid()
-        data = {
-            name: self.cleaned_data.get(name)
-            for name in self.fields
-            if name in getattr(self, "cleaned_data", {}) and name not in self.errors
-        }
+        self.is_valid()  # an invalid field is not in ``cleaned_data``
+        data = dict(self.cleaned_data)
         if self.non_field_errors():
             data.pop("from", None)
             data.pop("to", None)

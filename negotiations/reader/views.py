@@ -70,11 +70,6 @@ SIDE_NEXT_LIMIT = 3  # what comes next, in the side column of a negotiation's pa
 EMBED_ENTRY_LIMIT = 6  # the embed stays short: the state of play, then the latest few
 
 
-# --------------------------------------------------------------------------- #
-# Shared bits
-# --------------------------------------------------------------------------- #
-
-
 def page_meta(request, *, title, description, og_type="website", jsonld=None, path=None):
     """Title, description, canonical URL, Open Graph and JSON-LD for the base layout."""
     canonical = request.build_absolute_uri(path or request.path)
@@ -402,15 +397,15 @@ def render_negotiation_page(request, template, context, *, name, title, descript
     return render(request, template, context)
 
 
-# --------------------------------------------------------------------------- #
-# Pages
-# --------------------------------------------------------------------------- #
+def site_page(request, build, *moments, count=False):
+    """A page across negotiations: ``build()`` when no current copy answers
+    (``reader_http.respond``), validated by every negotiation's reader version."""
+    validators = site_validators(request, *moments, count=count)
+    return respond(request, build, validators=validators, preview=user_may_preview(request.user))
 
 
 @read_only
 def home(request):
-    validators = site_validators(request, count=True)
-
     def build():
         negotiations = negotiation_list(request.user)
         meta = page_meta(
@@ -436,7 +431,7 @@ def home(request):
             },
         )
 
-    return respond(request, build, validators=validators, preview=user_may_preview(request.user))
+    return site_page(request, build, count=True)
 
 
 @negotiation_page
@@ -567,8 +562,6 @@ def corrections(request, negotiation):
 @read_only
 def actors(request):
     """Every actor readers meet, with the negotiations it takes part in."""
-    validators = site_validators(request)
-    preview = user_may_preview(request.user)
 
     def build():
         return render(
@@ -576,7 +569,7 @@ def actors(request):
             "negotiations/actors.html",
             {
                 "listings": actor_index(request.user),
-                "preview": preview,
+                "preview": user_may_preview(request.user),
                 "current_site": "actors",
                 "meta": page_meta(
                     request,
@@ -587,14 +580,12 @@ def actors(request):
             },
         )
 
-    return respond(request, build, validators=validators, preview=preview)
+    return site_page(request, build)
 
 
 @read_only
 def actor(request, slug):
     person = get_object_or_404(Actor.objects.select_related("affiliation"), slug=slug)
-    validators = site_validators(request, person.updated_at)
-    preview = user_may_preview(request.user)
 
     def build():
         page = actor_page(person, request.user)
@@ -609,7 +600,7 @@ def actor(request, slug):
                 "references": references,
                 "stories": where_they_stand(page.negotiations, request.user),
                 "limit": ACTOR_SECTION,
-                "preview": preview,
+                "preview": user_may_preview(request.user),
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),
                 "meta": page_meta(
                     request,
@@ -622,12 +613,7 @@ def actor(request, slug):
             },
         )
 
-    return respond(request, build, validators=validators, preview=preview)
-
-
-# --------------------------------------------------------------------------- #
-# Pictures as files (published entries only: shared and cached)
-# --------------------------------------------------------------------------- #
+    return site_page(request, build, person.updated_at)
 
 
 def _svg_response(markup):
@@ -658,11 +644,6 @@ def amounts_svg(request, negotiation):
     if not charts:
         return HttpResponse(status=404)
     return _svg_response(charts[0].wide.svg)
-
-
-# --------------------------------------------------------------------------- #
-# Embed: the one page other sites may frame (published entries only)
-# --------------------------------------------------------------------------- #
 
 
 @xframe_options_exempt
@@ -700,11 +681,6 @@ def timelinejs_export(request, negotiation):
     return JsonResponse(
         timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
     )
-
-
-# --------------------------------------------------------------------------- #
-# Calendar (published entries only)
-# --------------------------------------------------------------------------- #
 
 
 @negotiation_page(preview=False)

@@ -30,7 +30,7 @@ class RecordedChange:
 
     @property
     def label(self):
-        return {"added": "Added", "updated": "Updated", "corrected": "Corrected"}[self.action]
+        return self.action.capitalize()
 
 
 @dataclass
