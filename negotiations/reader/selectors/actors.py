@@ -39,11 +39,11 @@ def actor_feed_entries(actor, limit):
     return list(reader_timeline(readable(None).filter(pk__in=ids)).order_by("-pk")[:limit])
 
 
-def actor_page(actor, user, *, limit=None):
-    """The latest ``limit`` entries of each section (oldest first), in one read of the
+def actor_page(actor, user):
+    """The latest ``ACTOR_SECTION`` entries of each section (oldest first), in one read of the
     entries: each section's ids are a bounded subquery of it, each read from its own
     index (``involvement``)."""
-    limit = limit or ACTOR_SECTION
+    limit = ACTOR_SECTION
     members = list(actor.members.order_by("name"))
     speakers = {actor.pk, *(member.pk for member in members)}
     ways = involvement(actor, user, members=members)

@@ -54,12 +54,12 @@ def appeared_at(entry):
     return entry.created_at
 
 
-def happened_since(negotiation, user, since, *, limit=None):
+def happened_since(negotiation, user, since):
     """What happened in or after the day ``since`` (a date): the readable entries whose
     period reaches it — the timeline's own date filter (``matching``), so "February
     2025" is among what happened since 20 February — newest first; and whether there
-    are more than ``limit``."""
-    limit = limit or CHANGES_LIMIT
+    are more than ``CHANGES_LIMIT``."""
+    limit = CHANGES_LIMIT
     found = readable(user).for_negotiation(negotiation).matching(start=PartialDate(since))
     return cut(found.timeline(listed_actors=False).order_by(*NEWEST_FIRST), limit)
 
@@ -71,12 +71,12 @@ RECORDED_ACTIONS = {
 }
 
 
-def recorded_since(negotiation, user, moment, *, limit=None):
+def recorded_since(negotiation, user, moment):
     """What was added to the record (or updated, or corrected) from ``moment`` on, from
     the reader events: one line per entry readers see now, at its latest change, newest
     first ("added" when it became visible in the period, whatever followed); and whether
-    there are more than ``limit``. Reads at most ``5 × limit`` events, newest first."""
-    limit = limit or CHANGES_LIMIT
+    there are more than ``CHANGES_LIMIT``. Reads at most five times as many events, newest first."""
+    limit = CHANGES_LIMIT
     events = (
         ReaderEvent.objects.filter(
             negotiation=negotiation,
@@ -110,13 +110,13 @@ def recorded_since(negotiation, user, moment, *, limit=None):
     return changes[:limit], len(changes) > limit
 
 
-def changes_since(negotiation, user, since, *, limit=None):
+def changes_since(negotiation, user, since):
     """What changed since the day ``since``: by the date of the development
     (``happened_since``) and, separately, by when it reached the record
     (``recorded_since``, from the start of that day)."""
     moment = timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
-    happened, more_happened = happened_since(negotiation, user, since, limit=limit)
-    recorded, more_recorded = recorded_since(negotiation, user, moment, limit=limit)
+    happened, more_happened = happened_since(negotiation, user, since)
+    recorded, more_recorded = recorded_since(negotiation, user, moment)
     return ChangesPage(
         since=since,
         happened=happened,

@@ -44,23 +44,24 @@ def negotiation_for_reader(slug):
         raise Http404("No negotiation at this address.") from None
 
 
-def key_developments(negotiation, user, *, limit=DEVELOPMENTS_LIMIT):
-    """The ``limit`` latest key developments readers may see, newest first
+def key_developments(negotiation, user):
+    """The ``DEVELOPMENTS_LIMIT`` latest key developments readers may see, newest first
     (``EntryQuerySet.developments``), with what their lines show (``with_headlines``).
     Two queries, ids then entries: the one query joining both took PostgreSQL 40–60 ms
     to plan on the bench record."""
     developments = readable(user).for_negotiation(negotiation).developments()
-    ids = list(developments.values_list("pk", flat=True)[:limit])
+    ids = list(developments.values_list("pk", flat=True)[:DEVELOPMENTS_LIMIT])
     if not ids:
         return []
     found = Entry.objects.filter(pk__in=ids).with_headlines().in_bulk()
     return [found[pk] for pk in ids if pk in found]
 
 
-def state_of_play_history(negotiation, *, limit=STATE_OF_PLAY_HISTORY):
+def state_of_play_history(negotiation):
     """The states of play written before the current one, newest first, each with when
     it was written: from the negotiation's history, one row per version of the text
-    (one query over the latest ``limit`` dated versions)."""
+    (one query over the latest dated versions)."""
+    limit = STATE_OF_PLAY_HISTORY
     versions = (
         negotiation.history.filter(state_of_play_updated_at__isnull=False)
         .exclude(state_of_play_updated_at=negotiation.state_of_play_updated_at)

@@ -71,11 +71,11 @@ def calendar_entries(negotiation, today=None):
     return reader_timeline(readable(None).filter(pk__in=picked_ids(parts)))
 
 
-def upcoming(negotiation, user, today=None, *, limit):
+def upcoming(negotiation, user, *, limit):
     """What the side column of a negotiation's pages lists: the soonest scheduled events
     and the pending expectations soonest due, at most ``limit`` of each (two queries; as
     ``coming_next``, without its open proposals)."""
-    today = today or timezone.localdate()
+    today = timezone.localdate()
     events = (
         Event.objects.visible_to(user)
         .for_negotiation(negotiation)
@@ -94,11 +94,11 @@ def upcoming(negotiation, user, today=None, *, limit):
     )
 
 
-def coming_next(negotiation, user, today=None, *, limit=None):
+def coming_next(negotiation, user):
     """Scheduled events (soonest first), pending expectations by due date, open
-    proposals: at most ``limit`` of each."""
-    limit = limit or NEXT_LIMIT
-    today = today or timezone.localdate()
+    proposals: at most ``NEXT_LIMIT`` of each."""
+    limit = NEXT_LIMIT
+    today = timezone.localdate()
     events, more_events = first(
         reader_timeline(
             readable(user)

@@ -87,13 +87,10 @@ def permalink(entry):
     return entry_url(entry.negotiation.slug, entry.pk)
 
 
-def reader_timeline(queryset, *, listed_actors=True, sources=True):
+def reader_timeline(queryset, *, sources=True):
     """The model's timeline (kinds joined, relations prefetched) plus corrections;
-    ``listed_actors=False``: without addressees and participants; ``sources=False``: the
-    entries cite ``cite_ids``'s numbers instead."""
-    return queryset.timeline(listed_actors=listed_actors, sources=sources).prefetch_related(
-        "corrections"
-    )
+    ``sources=False``: the entries cite ``cite_ids``'s numbers instead."""
+    return queryset.timeline(sources=sources).prefetch_related("corrections")
 
 
 def before(key, *, inclusive=False):

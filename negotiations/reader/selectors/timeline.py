@@ -113,9 +113,7 @@ def narrowed_to(actor, user, negotiation, filters):
     return narrow
 
 
-def timeline_window(
-    entries, cursor, *, readable_entries, opens_at_start=False, narrow=None, size=None
-):
+def timeline_window(entries, cursor, *, readable_entries, opens_at_start=False, narrow=None):
     """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
 
     Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
@@ -124,7 +122,7 @@ def timeline_window(
     one, or (``opens_at_start``: a start date is asked for) the first one. ``narrow``
     (``narrowed_to``) picks candidates first.
     """
-    size = size or TIMELINE_PAGE
+    size = TIMELINE_PAGE
 
     def take(condition, order, limit):
         """The first ``limit`` entries beyond a condition in an order (one query, or two
@@ -278,7 +276,6 @@ def timeline_page(
     *,
     filters=None,
     cursor=None,
-    size=None,
     phases=None,
     order=None,
     context=None,
@@ -291,7 +288,6 @@ def timeline_page(
     ``cite_ids``) and rendered (``listed_entries``).
     ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
     (which page opens, which way its eras read)."""
-    size = size or TIMELINE_PAGE
     filters = filters or {}
     cursor = cursor or Cursor()
     opens_at_start = order == ReadingOrder.OLDEST or (
@@ -306,7 +302,6 @@ def timeline_page(
         readable_entries=base,
         opens_at_start=opens_at_start,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
-        size=size,
     )
     cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))  # misses: one query
     drawn = tuple((row.pk, row.version, row.shown_version) for row in spine)
@@ -373,12 +368,11 @@ def newest_eras_first(grouped):
     return result
 
 
-def amount_spine(negotiation, user, limit=None):
+def amount_spine(negotiation, user):
     """The ids and versions of what ``amount_proposals`` reads (one narrow query): what
     the amounts pictures show is a function of them (a status change, an addressee's new
     name move the proposal's ``shown_version``), so a publication that changes none of
     them leaves the pictures as they were."""
-    limit = limit or AMOUNTS_LIMIT
     found = (
         Proposal.objects.visible_to(user)
         .for_negotiation(negotiation)
@@ -386,15 +380,15 @@ def amount_spine(negotiation, user, limit=None):
         .order_by(*NEWEST_FIRST)
         .values_list("pk", "version", "shown_version")
     )
-    return tuple(found[: limit + 1])
+    return tuple(found[: AMOUNTS_LIMIT + 1])
 
 
-def amount_proposals(negotiation, user, limit=None):
-    """The latest ``limit`` readable proposals that carry an amount (timeline order),
+def amount_proposals(negotiation, user):
+    """The latest ``AMOUNTS_LIMIT`` readable proposals that carry an amount (timeline order),
     with their current status; and whether there are more."""
     found = proposals_with_status(negotiation, user).filter(amount__isnull=False)
     # Who was asked, for the offers ladder.
-    return latest(found.prefetch_related("addressed_to"), limit or AMOUNTS_LIMIT)
+    return latest(found.prefetch_related("addressed_to"), AMOUNTS_LIMIT)
 
 
 def corrections_log(negotiation, user, *, limit=None, before=None):
