@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 
 from negotiations.dates import DatePrecision, PartialDate
-from negotiations.reader.selectors.entries import decorate, syndicated_html, trails_for
+from negotiations.reader.selectors.entries import decorate, syndicated_html
 from negotiations.reader.selectors.queries import latest, readable, reader_timeline
 
 EXPORT_SIZE = 100
@@ -39,7 +39,7 @@ def timelinejs(negotiation, *, root):
         reader_timeline(readable(None).for_negotiation(negotiation)),
         EXPORT_SIZE,
     )
-    decorate(entries, trails_for(entries, None), None)
+    decorate(entries, None)
     events = []
     for entry in entries:
         text = syndicated_html(entry)

@@ -24,7 +24,7 @@ from negotiations.caching.reader_http import (
 from negotiations.models import Actor, Negotiation
 from negotiations.reader.selectors.actors import actor_feed_entries
 from negotiations.reader.selectors.changes import appeared_at
-from negotiations.reader.selectors.entries import decorate, syndicated_html, trails_for
+from negotiations.reader.selectors.entries import decorate, syndicated_html
 from negotiations.reader.selectors.queries import (
     acting_actors,
     permalink,
@@ -52,7 +52,7 @@ class EntryFeed(Feed):
         """The latest published entries (a list), decorated for the entry templates."""
         for entry in entries:
             entry.site_root = subject.site_root
-        return decorate(entries, trails_for(entries, None), None)
+        return decorate(entries, None)
 
     def with_site_root(self, request, subject):
         # The feed object is shared by every request: the site root travels with the items.

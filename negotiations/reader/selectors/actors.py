@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from negotiations.models import Actor, EntryType, Event, Negotiation, Proposal
-from negotiations.reader.selectors.entries import decorate, trails_for
+from negotiations.reader.selectors.entries import decorate
 from negotiations.reader.selectors.home import with_developments
 from negotiations.reader.selectors.queries import (
     ACTOR_COLUMNS,
@@ -79,7 +79,7 @@ def actor_page(actor, user):
         for queryset in querysets
     ]
     entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
-    decorate(entries, trails_for(entries, user), user)
+    decorate(entries, user)
     shown, more = {}, {}
     for name, (_, belongs) in sections.items():
         items = [e for e in entries if belongs(e)]

@@ -99,8 +99,9 @@ def trails_of(ids, user):
 
 
 def trails_and_named(entries, user):
-    """``trails_for(entries)`` and which proposals they point at may be named
-    (``flag_proposals``), in one query (none when there are neither)."""
+    """The status trails of the proposals that ``entries`` show or change, and which
+    proposals they point at may be named (``flag_proposals``), in one query (none when
+    there are neither)."""
     ids, pointed = proposal_ids(entries), pointed_proposals(entries)
     if not ids and not pointed:
         return {}, set()
@@ -122,11 +123,6 @@ def trails_and_named(entries, user):
     rows = list(changes.union(proposals, all=True).order_by("date_start", "sequence", "pk"))
     trails = status_trails(row[: len(TRAIL_FIELDS)] for row in rows if not row[-1])
     return trails, {row[0] for row in rows if row[-1]}
-
-
-def trails_for(entries, user):
-    """The status trails of the proposals that ``entries`` show or change (one query)."""
-    return trails_of(proposal_ids(entries), user)
 
 
 def draft_label(entry, now):
@@ -195,11 +191,14 @@ def _cited(references, sources):
     return citations
 
 
-def decorate(entries, trails, user, *, named=None):
+def decorate(entries, user, trails=None):
     """Give entries what their templates show besides their own fields:
     a status change's previous status, a proposal's current status, a preview label,
-    whether the proposals they point at may be named (``flag_proposals``: one query
-    unless ``named`` is given)."""
+    whether the proposals they point at may be named (``flag_proposals``). Without
+    ``trails`` (already read), read with what may be named (``trails_and_named``)."""
+    named = None
+    if trails is None:
+        trails, named = trails_and_named(entries, user)
     flag_proposals(entries, user, named=named)
     previous, current = {}, {}
     for proposal_id, trail in trails.items():

@@ -111,7 +111,7 @@ def coming_next(negotiation, user):
     trails = trails_of(
         proposal_ids(events) | {proposal.pk for proposal in stand.open_proposals}, user
     )
-    decorate(events, trails, user)
+    decorate(events, user, trails)
     stand.set_since(trails)
     return NextPage(
         today=today,

@@ -66,7 +66,7 @@ def proposal_page(negotiation, pk, user, *, cursor=None):
     )
     earlier_trail = len(changes) > PROPOSAL_TRAIL
     trails = status_trails(changes[:PROPOSAL_TRAIL][::-1])
-    decorate(entries, trails, user)
+    decorate(entries, user, trails)
     trail = trails.get(pk, [])
     statements = [e for e in entries if e.entry_type == EntryType.STATEMENT]
     more = len(statements) > PROPOSAL_STATEMENTS

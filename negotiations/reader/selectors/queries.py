@@ -93,14 +93,13 @@ def reader_timeline(queryset, *, sources=True):
     return queryset.timeline(sources=sources).prefetch_related("corrections")
 
 
-def before(key, *, inclusive=False):
+def before(key):
     """Entries before ``key`` (a TimelineKey) in the timeline order; the leading
     ``date_start`` bound starts the index walk at the key's day."""
-    last = Q(pk__lte=key.pk) if inclusive else Q(pk__lt=key.pk)
     return Q(date_start__lte=key.date_start) & (
         Q(date_start__lt=key.date_start)
         | Q(sequence__lt=key.sequence)
-        | (Q(sequence=key.sequence) & last)
+        | Q(sequence=key.sequence, pk__lt=key.pk)
     )
 
 

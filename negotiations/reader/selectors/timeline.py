@@ -26,7 +26,6 @@ from negotiations.reader.selectors.entries import (
     eras,
     proposals_with_status,
     rendered,
-    trails_and_named,
 )
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
@@ -74,14 +73,6 @@ class TimelinePage:
         """Its entries, oldest first, as ``ListedEntry``s citing the page's numbers: read
         from the cache only when asked for (the lanes picture, when it is drawn)."""
         return self.read_entries()
-
-    @property
-    def count(self):
-        return self.section.count
-
-    @property
-    def references(self):
-        return self.section.references
 
 
 @dataclass(frozen=True)
@@ -235,8 +226,7 @@ def listed_entries(ids, user, citations):
     queries), decorated and rendered citing their sources (``citations``, by id:
     ``cite_ids`` read them) by mark, not by number (``numbered``)."""
     entries = list(reader_timeline(readable(user).filter(pk__in=ids), sources=False))
-    trails, named = trails_and_named(entries, user)
-    decorate(entries, trails, user, named=named)
+    decorate(entries, user)
     for entry in entries:
         entry.citations = [
             Reference(mark_safe(f"<!--cite:{ref.source.pk}-->"), ref.source)
