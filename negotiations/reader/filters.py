@@ -54,9 +54,9 @@ class PartialDateField(forms.Field):
 
 
 class TimelineFilterForm(forms.Form):
-    """Built with the actors of the negotiation (no query of its own): objects with
-    ``slug`` and ``name`` (and ``pk``, for the filter), or a function giving them, called
-    only when an actor is asked for or the form is drawn."""
+    """Built with a function giving the actors of the negotiation (no query of its own:
+    objects with ``slug`` and ``name``, and ``pk`` for the filter), called only when an
+    actor is asked for or the form is drawn."""
 
     actor = forms.ChoiceField(label="Who", required=False)
     kind = forms.ChoiceField(
@@ -72,7 +72,7 @@ class TimelineFilterForm(forms.Form):
         help_text="Entries with every word",
     )
 
-    def __init__(self, data=None, *, actors=()):
+    def __init__(self, data, *, actors):
         super().__init__(data or None)
         self._actors = actors
         # Listed when the form is validated or drawn (a callable: Django reads it then),
@@ -101,8 +101,7 @@ class TimelineFilterForm(forms.Form):
     @cached_property
     def actors(self):
         """The actors listed, by slug."""
-        actors = self._actors() if callable(self._actors) else self._actors
-        return {actor.slug: actor for actor in actors}
+        return {actor.slug: actor for actor in self._actors()}
 
     def clean(self):
         cleaned = super().clean()

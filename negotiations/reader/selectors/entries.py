@@ -23,7 +23,6 @@ from negotiations.models import (
     StatusChange,
     place_in_phases,
 )
-from negotiations.reader.selectors.queries import flag_proposals, pointed_proposals
 
 
 @dataclass
@@ -85,6 +84,18 @@ def proposal_ids(entries):
     return ids
 
 
+def pointed_proposals(entries):
+    """The proposals that statements among ``entries`` are about, and that proposals
+    among them supersede."""
+    pointed = set()
+    for entry in entries:
+        if entry.entry_type == EntryType.STATEMENT and entry.as_statement.proposal_id:
+            pointed.add(entry.as_statement.proposal_id)
+        elif entry.entry_type == EntryType.PROPOSAL and entry.as_proposal.supersedes_id:
+            pointed.add(entry.as_proposal.supersedes_id)
+    return pointed
+
+
 def trails_of(ids, user):
     """The status trails of these proposals (one query; none when there are none)."""
     if not ids:
@@ -100,8 +111,7 @@ def trails_of(ids, user):
 
 def trails_and_named(entries, user):
     """The status trails of the proposals that ``entries`` show or change, and which
-    proposals they point at may be named (``flag_proposals``), in one query (none when
-    there are neither)."""
+    proposals they point at may be named, in one query (none when there are neither)."""
     ids, pointed = proposal_ids(entries), pointed_proposals(entries)
     if not ids and not pointed:
         return {}, set()
@@ -192,14 +202,17 @@ def _cited(references, sources):
 
 
 def decorate(entries, user, trails=None):
-    """Give entries what their templates show besides their own fields:
-    a status change's previous status, a proposal's current status, a preview label,
-    whether the proposals they point at may be named (``flag_proposals``). Without
-    ``trails`` (already read), read with what may be named (``trails_and_named``)."""
-    named = None
+    """Give entries what their templates show besides their own fields: a status change's
+    previous status, a proposal's current status, a preview label, and whether the
+    proposal a statement is about or a proposal supersedes may be named (pages show its
+    title and link only then). Without ``trails`` (already read), read with what may be
+    named (``trails_and_named``); else what may be named is one query."""
     if trails is None:
         trails, named = trails_and_named(entries, user)
-    flag_proposals(entries, user, named=named)
+    else:
+        pointed = pointed_proposals(entries)
+        visible = Proposal.objects.visible_to(user).filter(pk__in=pointed)
+        named = set(visible.values_list("pk", flat=True)) if pointed else set()
     previous, current = {}, {}
     for proposal_id, trail in trails.items():
         current[proposal_id] = trail[-1].status
@@ -207,8 +220,12 @@ def decorate(entries, user, trails=None):
             previous[step.entry_id] = step.previous_label
     now = timezone.now()
     for entry in entries:
+        statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
+        proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
+        entry.statement_proposal_visible = bool(statement and statement.proposal_id in named)
+        entry.supersedes_visible = bool(proposal and proposal.supersedes_id in named)
         entry.previous_status_label = previous.get(entry.pk)
-        if entry.entry_type == EntryType.PROPOSAL:
+        if proposal is not None:
             entry.current_status = current.get(entry.pk)
         entry.draft_label = draft_label(entry, now)
     return entries

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from negotiations.models import Entry, EntryType, Proposal, Statement, StatusChange
-from negotiations.reader.filters import Cursor, TimelineKey
+from negotiations.reader.filters import TimelineKey
 from negotiations.reader.selectors.entries import TRAIL_FIELDS, decorate, status_trails
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
@@ -35,11 +35,10 @@ class ProposalPage:
     later_statements: TimelineKey | None = None
 
 
-def proposal_page(negotiation, pk, user, *, cursor=None):
+def proposal_page(negotiation, pk, user, *, cursor):
     """The proposal, its status trail (the latest ``PROPOSAL_TRAIL`` steps), the
     statements about it (``PROPOSAL_STATEMENTS`` per page, the latest first) and the
     proposals answering it."""
-    cursor = cursor or Cursor()
     about = Statement.objects.visible_to(user).filter(negotiation=negotiation, proposal=pk)
     if cursor.before is not None:
         about = about.filter(before(cursor.before))

@@ -39,37 +39,8 @@ NEWEST_FIRST = ("-date_start", "-sequence", "-pk")
 
 def readable(user):
     """Entries this user may read (``EntryQuerySet.visible_to``); whether the proposal an
-    entry points at may be named is ``flag_proposals``' work."""
+    entry points at may be named is ``decorate``'s work."""
     return Entry.objects.visible_to(user)
-
-
-def pointed_proposals(entries):
-    """The proposals that statements among ``entries`` are about, and that proposals
-    among them supersede."""
-    pointed = set()
-    for entry in entries:
-        if entry.entry_type == EntryType.STATEMENT and entry.as_statement.proposal_id:
-            pointed.add(entry.as_statement.proposal_id)
-        elif entry.entry_type == EntryType.PROPOSAL and entry.as_proposal.supersedes_id:
-            pointed.add(entry.as_proposal.supersedes_id)
-    return pointed
-
-
-def flag_proposals(entries, user, *, named=None):
-    """Set ``statement_proposal_visible`` (a statement's proposal) and
-    ``supersedes_visible`` (a proposal's earlier proposal): whether that proposal may
-    be named, so pages show its title and link only then (one query, for the proposals
-    these entries point at, unless ``named`` says already which may be named)."""
-    if named is None:
-        pointed = pointed_proposals(entries)
-        visible = Proposal.objects.visible_to(user).filter(pk__in=pointed)
-        named = set(visible.values_list("pk", flat=True)) if pointed else set()
-    for entry in entries:
-        statement = entry.as_statement if entry.entry_type == EntryType.STATEMENT else None
-        proposal = entry.as_proposal if entry.entry_type == EntryType.PROPOSAL else None
-        entry.statement_proposal_visible = bool(statement and statement.proposal_id in named)
-        entry.supersedes_visible = bool(proposal and proposal.supersedes_id in named)
-    return entries
 
 
 @functools.lru_cache(maxsize=1024)

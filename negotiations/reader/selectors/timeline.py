@@ -16,7 +16,7 @@ from negotiations.caching import fragments
 from negotiations.dates import PartialDate
 from negotiations.models import Correction, Proposal
 from negotiations.reader.charts.lanes import Moment
-from negotiations.reader.filters import Cursor, ReadingOrder, TimelineKey
+from negotiations.reader.filters import ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
     DateGroup,
     Era,
@@ -260,26 +260,12 @@ def page_sources(references):
     return html, {ref.source.pk: ref.number for ref in references}
 
 
-def timeline_page(
-    negotiation,
-    user,
-    *,
-    filters=None,
-    cursor=None,
-    phases=None,
-    order=None,
-    context=None,
-):
+def timeline_page(negotiation, user, *, filters, cursor, phases, order, context):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
-    with a permalink, three with an actor filter); its sources, numbered once for the
-    page, and each entry as a ``ListedEntry``, from the cache under their versions and
-    ``context`` (``fragments``; None for previews: nothing cached), each entry citing its
-    sources by the page's numbers (``numbered``); what is missing read (``page_sources``,
-    ``cite_ids``) and rendered (``listed_entries``).
-    ``phases``: the negotiation's, when already read; ``order``: a ``ReadingOrder``
-    (which page opens, which way its eras read)."""
-    filters = filters or {}
-    cursor = cursor or Cursor()
+    with a permalink, three with an actor filter); its sources and entries from the cache
+    under their versions and ``context`` (``fragments``; None for previews: nothing
+    cached), what is missing read and rendered (``page_sources``, ``listed_entries``).
+    ``order``: a ``ReadingOrder`` (which page opens, which way its eras read)."""
     opens_at_start = order == ReadingOrder.OLDEST or (
         order is None and filters.get("start") is not None
     )
@@ -307,7 +293,6 @@ def timeline_page(
         numbers = sources()[1]
         return [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
 
-    phases = list(negotiation.phases.all()) if phases is None else phases
     newest_first = order == ReadingOrder.NEWEST
 
     def section():
