@@ -117,20 +117,17 @@ def actor_index(user):
             .values_list(column, "negotiation_id")
             .distinct()
         )
-    pairs |= set(
-        Proposal.addressed_to.through.objects.filter(
-            proposal__in=entries.filter(entry_type=EntryType.PROPOSAL).values("pk")
-        )
-        .values_list("actor_id", "proposal__negotiation_id")
-        .distinct()
+    listings = (
+        (Proposal.addressed_to, "proposal", EntryType.PROPOSAL),
+        (Event.actors, "event", EntryType.EVENT),
     )
-    pairs |= set(
-        Event.actors.through.objects.filter(
-            event__in=entries.filter(entry_type=EntryType.EVENT).values("pk")
+    for listed, entry, kind in listings:
+        of_kind = entries.filter(entry_type=kind).values("pk")
+        pairs |= set(
+            listed.through.objects.filter(**{f"{entry}__in": of_kind})
+            .values_list("actor_id", f"{entry}__negotiation_id")
+            .distinct()
         )
-        .values_list("actor_id", "event__negotiation_id")
-        .distinct()
-    )
     negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in pairs})}
     by_actor = {}
     for actor_id, negotiation_id in pairs:

@@ -90,14 +90,7 @@ class Standing:
             proposal.status_since = trail[-1].date if trail else None
 
 
-def open_proposals(negotiation, user, limit):
-    """The ``limit`` latest proposals still on the table (timeline order), and whether
-    there are more. The database walks the proposals newest first and stops after
-    ``limit + 1`` open ones: one status lookup per proposal it passes."""
-    return latest(proposals_with_status(negotiation, user).open(), limit)
-
-
-def pending_expectations(negotiation, user, today=None, *, limit=None):
+def pending_expectations(negotiation, user, today, limit):
     """Pending expectations by due date (undated last), each with ``progress_today``
     (pending, or overdue once the due period has ended); and whether there are more.
 
@@ -105,8 +98,6 @@ def pending_expectations(negotiation, user, today=None, *, limit=None):
     along the timeline): due dates are not indexed, and an expectation stated long
     ago and never resolved is rarely what a reader waits for.
     """
-    limit = limit or STANDING_LIMIT
-    today = today or timezone.localdate()
     stated = list(
         Expectation.objects.visible_to(user)
         .for_negotiation(negotiation)
@@ -130,11 +121,14 @@ def pending_expectations(negotiation, user, today=None, *, limit=None):
 
 
 def standing(negotiation, user, *, today=None, limit=None):
-    """Where things stand: the latest open proposals with their status, the pending
-    expectations soonest due (two queries; ``set_since`` with their trails)."""
+    """Where things stand: the latest open proposals with their status (the database
+    walks the proposals newest first and stops after ``limit + 1`` open ones), the
+    pending expectations soonest due (two queries; ``set_since`` with their trails)."""
     limit = limit or STANDING_LIMIT
-    proposals, more_proposals = open_proposals(negotiation, user, limit)
-    expectations, more_expectations = pending_expectations(negotiation, user, today, limit=limit)
+    open_proposals = proposals_with_status(negotiation, user).open()
+    proposals, more_proposals = latest(open_proposals, limit)
+    today = today or timezone.localdate()
+    expectations, more_expectations = pending_expectations(negotiation, user, today, limit)
     return Standing(
         open_proposals=proposals,
         pending_expectations=expectations,

@@ -83,7 +83,7 @@ def upcoming(negotiation, user, *, limit):
         .select_related("negotiation")
     )
     events, more_events = first(events, limit)
-    expectations, more_expectations = pending_expectations(negotiation, user, today, limit=limit)
+    expectations, more_expectations = pending_expectations(negotiation, user, today, limit)
     return NextPage(
         today=today,
         scheduled_events=events,
