@@ -10,7 +10,7 @@ import hashlib
 
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -55,7 +55,13 @@ from negotiations.reader.selectors.next import coming_next as read_coming_next
 from negotiations.reader.selectors.next import upcoming as read_upcoming
 from negotiations.reader.selectors.positions import positions as read_positions
 from negotiations.reader.selectors.proposals import proposal_page
-from negotiations.reader.selectors.queries import actors_in, latest, readable, reader_timeline
+from negotiations.reader.selectors.queries import (
+    actors_in,
+    latest,
+    negotiation_paths,
+    readable,
+    reader_timeline,
+)
 from negotiations.reader.selectors.timeline import (
     CORRECTIONS_PAGE,
     TIMELINE_PAGE,
@@ -82,35 +88,6 @@ def page_meta(request, *, title, description, og_type="website", jsonld=None, pa
         "site_name": SITE_NAME,
         "jsonld": jsonld,
     }
-
-
-NEGOTIATION_ROUTES = {
-    "timeline": "negotiations:timeline",
-    "changes": "negotiations:changes",
-    "next": "negotiations:next",
-    "positions": "negotiations:positions",
-    "corrections": "negotiations:corrections",
-    "feed": "negotiations:feed",
-    "calendar": "negotiations:calendar",
-    "embed": "embed:timeline",
-    "timelinejs": "embed:timelinejs",
-    "lanes_svg": "negotiations:lanes_svg",
-    "amounts_svg": "negotiations:amounts_svg",
-}
-
-
-@functools.lru_cache(maxsize=1024)
-def _negotiation_paths(prefix, urlconf, slug):
-    """The addresses of a negotiation's pages (reversing eleven routes cost ≈ 0.4 ms a
-    page): the same for as long as the URLconf, the script prefix and the slug are."""
-    return {
-        name: reverse(route, kwargs={"slug": slug}) for name, route in NEGOTIATION_ROUTES.items()
-    }
-
-
-def negotiation_paths(negotiation):
-    """The addresses of ``negotiation``'s pages, as links on its pages name them."""
-    return _negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug)
 
 
 def kept(negotiation, user, name, build):

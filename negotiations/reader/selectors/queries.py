@@ -14,7 +14,7 @@ from django.db.models import (
     OuterRef,
     Q,
 )
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from negotiations.models import (
     Actor,
@@ -43,15 +43,40 @@ def readable(user):
     return Entry.objects.visible_to(user)
 
 
+NEGOTIATION_ROUTES = {
+    "timeline": "negotiations:timeline",
+    "changes": "negotiations:changes",
+    "next": "negotiations:next",
+    "positions": "negotiations:positions",
+    "corrections": "negotiations:corrections",
+    "feed": "negotiations:feed",
+    "calendar": "negotiations:calendar",
+    "embed": "embed:timeline",
+    "timelinejs": "embed:timelinejs",
+    "lanes_svg": "negotiations:lanes_svg",
+    "amounts_svg": "negotiations:amounts_svg",
+}
+
+
 @functools.lru_cache(maxsize=1024)
-def _timeline_path(prefix, slug):
-    return reverse("negotiations:timeline", kwargs={"slug": slug})
+def _negotiation_paths(prefix, urlconf, slug):
+    """The addresses of a negotiation's pages (reversing eleven routes cost ≈ 0.4 ms a
+    page): the same for as long as the URLconf, the script prefix and the slug are."""
+    return {
+        name: reverse(route, kwargs={"slug": slug}) for name, route in NEGOTIATION_ROUTES.items()
+    }
+
+
+def negotiation_paths(negotiation):
+    """The addresses of ``negotiation``'s pages, as links on its pages name them."""
+    return _negotiation_paths(get_script_prefix(), get_urlconf(), negotiation.slug)
 
 
 def entry_url(slug, pk):
     """An entry's permanent address (``?entry=``: the timeline page starting with it;
-    the anchor scrolls to it). Its negotiation's timeline address is worked out once."""
-    return f"{_timeline_path(get_script_prefix(), slug)}?entry={pk}#entry-{pk}"
+    the anchor scrolls to it)."""
+    timeline = _negotiation_paths(get_script_prefix(), get_urlconf(), slug)["timeline"]
+    return f"{timeline}?entry={pk}#entry-{pk}"
 
 
 def permalink(entry):
@@ -92,8 +117,6 @@ def picked_ids(parts):
         Entry.objects.filter(pk__in=part.values("pk")).order_by().values_list("pk", flat=True)
         for part in parts
     ]
-    if not queries:
-        return set()
     # One compound query (not nested ones); unordered: the model's default order is not
     # among the selected columns.
     return set(queries[0].union(*queries[1:], all=True).order_by())
