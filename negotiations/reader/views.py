@@ -48,7 +48,7 @@ from negotiations.reader.selectors.home import (
 )
 from negotiations.reader.selectors.negotiation import (
     key_developments,
-    standing_with_since,
+    standing,
     state_of_play_history,
 )
 from negotiations.reader.selectors.next import coming_next as read_coming_next
@@ -180,8 +180,8 @@ def timeline_panels(negotiation, user):
     version, and the phases its eras need."""
     links = negotiation_paths(negotiation)  # kept for every reader: no host in them
 
-    def standing():
-        found = standing_with_since(negotiation, user)
+    def standing_panel():
+        found = standing(negotiation, user)
         return rendered("negotiations/parts.html#standing", {"standing": found, "links": links})
 
     def amounts():
@@ -204,7 +204,7 @@ def timeline_panels(negotiation, user):
         )
 
     return {
-        "standing": kept(negotiation, user, "standing", standing),
+        "standing": kept(negotiation, user, "standing", standing_panel),
         "amounts": kept(negotiation, user, "amounts", amounts),
         "corrections": kept(negotiation, user, "corrections", corrections),
         "phases": negotiation_phases(negotiation, user),

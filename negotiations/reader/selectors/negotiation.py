@@ -83,12 +83,6 @@ class Standing:
     def is_empty(self):
         return not self.open_proposals and not self.pending_expectations
 
-    def set_since(self, trails):
-        """When each open proposal reached its current status (from its trail)."""
-        for proposal in self.open_proposals:
-            trail = trails.get(proposal.pk, [])
-            proposal.status_since = trail[-1].date if trail else None
-
 
 def pending_expectations(negotiation, user, today, limit):
     """Pending expectations by due date (undated last), each with ``progress_today``
@@ -121,12 +115,15 @@ def pending_expectations(negotiation, user, today, limit):
 
 
 def standing(negotiation, user, *, today=None, limit=None):
-    """Where things stand: the latest open proposals with their status (the database
-    walks the proposals newest first and stops after ``limit + 1`` open ones), the
-    pending expectations soonest due (two queries; ``set_since`` with their trails)."""
+    """Where things stand: the latest open proposals with their status and since when
+    (the database walks the proposals newest first and stops after ``limit + 1`` open
+    ones), the pending expectations soonest due (three queries)."""
     limit = limit or STANDING_LIMIT
-    open_proposals = proposals_with_status(negotiation, user).open()
-    proposals, more_proposals = latest(open_proposals, limit)
+    proposals, more_proposals = latest(proposals_with_status(negotiation, user).open(), limit)
+    trails = trails_of({proposal.pk for proposal in proposals}, user)
+    for proposal in proposals:
+        trail = trails.get(proposal.pk, [])
+        proposal.status_since = trail[-1].date if trail else None
     today = today or timezone.localdate()
     expectations, more_expectations = pending_expectations(negotiation, user, today, limit)
     return Standing(
@@ -135,10 +132,3 @@ def standing(negotiation, user, *, today=None, limit=None):
         more_proposals=more_proposals,
         more_expectations=more_expectations,
     )
-
-
-def standing_with_since(negotiation, user):
-    """``standing``, with when each open proposal reached its status (three queries)."""
-    stand = standing(negotiation, user)
-    stand.set_since(trails_of({proposal.pk for proposal in stand.open_proposals}, user))
-    return stand

@@ -14,7 +14,7 @@ from negotiations.models import (
     Expectation,
     ending_on_or_after,
 )
-from negotiations.reader.selectors.entries import decorate, proposal_ids, trails_of
+from negotiations.reader.selectors.entries import decorate
 from negotiations.reader.selectors.negotiation import pending_expectations, standing
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
@@ -107,12 +107,8 @@ def coming_next(negotiation, user):
         ),
         limit,
     )
+    decorate(events, user)  # events show no trail and name no proposal: no query
     stand = standing(negotiation, user, today=today, limit=limit)
-    trails = trails_of(
-        proposal_ids(events) | {proposal.pk for proposal in stand.open_proposals}, user
-    )
-    decorate(events, user, trails)
-    stand.set_since(trails)
     return NextPage(
         today=today,
         scheduled_events=events,

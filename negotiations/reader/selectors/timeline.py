@@ -50,7 +50,7 @@ AMOUNTS_LIMIT = 50  # proposals with an amount in the amounts picture
 @dataclass
 class TimelinePage:
     """One page of the timeline; what the timeline shows on every page (where things
-    stand, amounts, corrections) is read apart: ``standing_with_since``,
+    stand, amounts, corrections) is read apart: ``standing``,
     ``amount_proposals``, ``corrections_log``."""
 
     spine: tuple  # (id, version, shown_version) of its entries, in timeline order
