@@ -41,8 +41,6 @@ class ReadingOrder:
 class PartialDateField(forms.Field):
     """A year, a month or a day as typed ("2025", "2025-02", "2025-02-23")."""
 
-    widget = forms.TextInput
-
     def widget_attrs(self, widget):
         return {**super().widget_attrs(widget), "maxlength": "10", "autocomplete": "off"}
 

@@ -211,23 +211,22 @@ def timeline_panels(negotiation, user):
     }
 
 
-def filter_actors(negotiation, user, query):
-    """The actors the timeline's filter lists (``offered_actors``), and the one asked for
-    if it is not among them."""
-    actors = offered_actors(negotiation, user)
-    chosen = query.get("actor", "").strip()
-    if chosen and chosen not in {actor.slug for actor in actors}:
-        actors = actors_in(negotiation, user, also=chosen)
-    return actors
-
-
 def timeline_parts(negotiation, user, query, *, phases, parties):
     """The timeline page ``query`` asks for, with its lanes picture and filter form as
     HTML, each kept under what it shows (``fragments.cached_whole``): the lanes under the
     page's entries and the parties, the form under the query it was bound to and the
     actors it offers (a select of hundreds of actors costs a template per option)."""
     context = fragments_context(negotiation, user)
-    actors = functools.cache(lambda: filter_actors(negotiation, user, query))
+
+    @functools.cache
+    def actors():
+        """The actors offered (``offered_actors``), and the one asked for if not among them."""
+        offered = offered_actors(negotiation, user)
+        chosen = query.get("actor", "").strip()
+        if chosen and chosen not in {actor.slug for actor in offered}:
+            return actors_in(negotiation, user, also=chosen)
+        return offered
+
     form = TimelineFilterForm(query, actors=actors)
     filters = form.filters()
     filtering = bool(filters)
@@ -363,12 +362,11 @@ def negotiation_page(view=None, *, preview=True):
 
 def render_negotiation_page(request, template, context, *, name, title, description, **meta):
     """Render a negotiation's page with its meta tags and JSON-LD (``name``)."""
-    negotiation = context["negotiation"]
     context["meta"] = page_meta(
         request,
         title=f"{title} — {SITE_NAME}",
         description=description,
-        jsonld=negotiation_jsonld(request, negotiation, context, name=name),
+        jsonld=negotiation_jsonld(request, context["negotiation"], context, name=name),
         **meta,
     )
     return render(request, template, context)

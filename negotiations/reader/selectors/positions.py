@@ -52,12 +52,9 @@ def positions(negotiation, user):
         .order_by(*NEWEST_FIRST)
         .values_list("pk", "actor_id", "proposal_id", "stance")[:POSITIONS_READ]
     )
-    proposal_order, actor_order = [], []
-    for _pk, actor_id, proposal_id, _stance in stances:
-        if proposal_id not in proposal_order:
-            proposal_order.append(proposal_id)
-        if actor_id not in actor_order:
-            actor_order.append(actor_id)
+    # Each proposal and actor once, the most recently stated first.
+    proposal_order = list(dict.fromkeys(proposal_id for _, _, proposal_id, _ in stances))
+    actor_order = list(dict.fromkeys(actor_id for _, actor_id, _, _ in stances))
     chosen_proposals = set(proposal_order[:POSITIONS_PROPOSALS])
     chosen_actors = set(actor_order[:POSITIONS_ACTORS])
     # Oldest first: each later stance of an actor on a proposal replaces the one before.
@@ -78,10 +75,11 @@ def positions(negotiation, user):
             continue
         statement = entry.as_statement
         actors[statement.actor_id] = statement.actor
-        earlier = []
-        for (_, previous), (_, following) in itertools.pairwise(steps):
-            if previous != following:
-                earlier.append(Stance(previous).label)
+        earlier = [
+            Stance(previous).label
+            for (_, previous), (_, following) in itertools.pairwise(steps)
+            if previous != following
+        ]
         latest_of[key] = Position(
             stance=statement.stance,
             label=Stance(statement.stance).label,
