@@ -243,7 +243,7 @@ def timeline_parts(negotiation, user, query, *, phases, parties):
 
     def lanes():
         drawn = draw_lanes(
-            page.entries,
+            page.entries(),
             parties,
             title=f"{negotiation.title}: who acted when",
             scope=None if page.complete else "page",
@@ -284,14 +284,13 @@ def latest_page(negotiation, user):
     """The timeline's latest page with no filter nor cursor, its lanes picture and filter
     form, kept where the ``timeline`` view looks: what the task worker builds after a
     publication (``caching.publication``)."""
-    parts = timeline_parts(
+    return timeline_parts(
         negotiation,
         user,
         QueryDict(),
         phases=negotiation_phases(negotiation, user),
         parties=negotiation_parties(negotiation, user),
-    )
-    return parts["page"]
+    )["page"]
 
 
 def negotiation_jsonld(request, negotiation, context, *, name):

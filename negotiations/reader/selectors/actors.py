@@ -108,7 +108,7 @@ class ActorListing:
 def actor_index(user):
     """Every actor readers meet — a party to a negotiation, or acting in a readable
     entry (``ACTOR_COLUMNS``, a proposal's addressees, an event's participants) — by
-    name, each with those negotiations. Five queries, whatever the number of actors."""
+    name, each with those negotiations: a constant number of queries."""
     pairs = set(Negotiation.parties.through.objects.values_list("actor_id", "negotiation_id"))
     entries = readable(user)
     for column in ACTOR_COLUMNS:

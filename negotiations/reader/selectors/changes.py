@@ -19,9 +19,7 @@ CHANGES_LIMIT = 100  # "what changed": items (and corrections) newest first
 
 @dataclass
 class RecordedChange:
-    """One line of "added to the record since": an entry readers see, what happened to
-    it in the record (``added``, ``updated``, ``corrected``), when, and a correction's
-    note."""
+    """One line of "added to the record since"."""
 
     entry: Entry
     action: str

@@ -31,7 +31,6 @@ class StatusStep:
     label: str
     date: PartialDate
     entry_id: int
-    previous: str | None = None
     previous_label: str | None = None
 
     @property
@@ -52,7 +51,6 @@ def status_trails(status_changes):
                 label=ProposalStatus.label_of(status),
                 date=PartialDate(date_start, date_precision),
                 entry_id=pk,
-                previous=previous.status if previous else None,
                 previous_label=previous.label if previous else None,
             )
         )

@@ -33,7 +33,7 @@ class NextPage:
     today: datetime.date
     scheduled_events: list
     pending_expectations: list
-    open_proposals: list
+    open_proposals: tuple | list = ()  # none in the side column (``upcoming``)
     more_events: bool = False
     more_expectations: bool = False
     more_proposals: bool = False
@@ -88,7 +88,6 @@ def upcoming(negotiation, user, *, limit):
         today=today,
         scheduled_events=events,
         pending_expectations=expectations,
-        open_proposals=[],
         more_events=more_events,
         more_expectations=more_expectations,
     )

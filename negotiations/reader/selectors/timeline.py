@@ -49,18 +49,18 @@ AMOUNTS_LIMIT = 50  # proposals with an amount in the amounts picture
 
 @dataclass
 class TimelinePage:
-    """One page of the timeline; what the timeline shows on every page (where things
-    stand, amounts, corrections) is read apart: ``standing``,
-    ``amount_proposals``, ``corrections_log``."""
+    """One page of the timeline (what every page shows alike is read apart)."""
 
     spine: tuple  # (id, version, shown_version) of its entries, in timeline order
     section: "PageSection"  # its entries in their eras, rendered, and its sources
-    read_entries: object = None  # () -> its entries as ``ListedEntry``s (``entries``)
+    # () -> its entries, oldest first, as ``ListedEntry``s citing the page's numbers: read
+    # from the cache once, and only when asked for (the lanes picture, when it is drawn).
+    entries: object = None
     earlier: TimelineKey | None = None  # "Earlier entries": before this key
     later: TimelineKey | None = None  # "Later entries": after this key
     latest: bool = True  # the page ends with the newest entry
     missing_entry: bool = False  # a permalink to an entry that is not readable
-    newest_first: bool = False  # its eras list the newest first (``entries`` never do)
+    newest_first: bool = False  # its eras list the newest first (``entries()`` never do)
     opens_at_start: bool = False  # without a cursor, the page shows the first entries
 
     @property
@@ -68,18 +68,11 @@ class TimelinePage:
         """Every entry (matching the filters) is on this page."""
         return self.earlier is None and self.later is None
 
-    @functools.cached_property
-    def entries(self):
-        """Its entries, oldest first, as ``ListedEntry``s citing the page's numbers: read
-        from the cache only when asked for (the lanes picture, when it is drawn)."""
-        return self.read_entries()
-
 
 @dataclass(frozen=True)
 class PageSection:
-    """What a timeline page shows of its entries, kept whole (``timeline_page``): the eras
-    and date headings with each entry's HTML (the ``eras`` partial; "" without an era), how
-    many entries and the dates of the first and last, its numbered sources as HTML."""
+    """What a timeline page shows of its entries, kept whole (``timeline_page``); ``eras``
+    is "" without an era."""
 
     eras: str
     count: int
@@ -105,19 +98,14 @@ def narrowed_to(actor, user, negotiation, filters):
 
 
 def timeline_window(entries, cursor, *, readable_entries, opens_at_start=False, narrow=None):
-    """One page of ``entries`` (a timeline-ordered queryset) for ``cursor``.
-
-    Returns (entries, earlier, later, missing): ``earlier``/``later`` are the keys
-    to page from (None at either end); ``missing`` when the cursor names an entry
-    that ``readable_entries`` does not hold. Without a cursor the page is the latest
-    one, or (``opens_at_start``: a start date is asked for) the first one. ``narrow``
-    (``narrowed_to``) picks candidates first.
-    """
+    """One page of ``entries`` for ``cursor``: (entries, earlier, later, missing), the
+    keys to page from (None at either end) and whether the cursor names an entry that
+    ``readable_entries`` does not hold. Without a cursor the page is the latest one, or
+    (``opens_at_start``) the first one. ``narrow`` (``narrowed_to``) picks candidates."""
     size = TIMELINE_PAGE
 
     def take(condition, order, limit):
-        """The first ``limit`` entries beyond a condition in an order (one query, or two
-        when narrowed), oldest first, and whether there are more."""
+        """The first ``limit`` entries beyond a condition in an order, oldest first."""
         chosen = entries.filter(condition)
         if narrow is not None:
             chosen = chosen.filter(pk__in=narrow(condition, order, limit + 1))
@@ -321,7 +309,7 @@ def timeline_page(negotiation, user, *, filters, cursor, phases, order, context)
     return TimelinePage(
         spine=drawn,
         section=fragments.cached_whole("timeline", (drawn, shown_phases, flags), context, section),
-        read_entries=read_entries,
+        entries=read_entries,
         earlier=earlier,
         later=later,
         latest=later is None,
