@@ -293,26 +293,6 @@ def latest_page(negotiation, user):
     )["page"]
 
 
-def negotiation_jsonld(request, negotiation, context, *, name):
-    parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
-    return {
-        "@context": "https://schema.org",
-        "@type": "WebPage",
-        "name": name,
-        "description": negotiation.summary,
-        "url": request.build_absolute_uri(request.path),
-        "dateModified": context["record_edited"].isoformat(),
-        "inLanguage": "en",
-        "isPartOf": {
-            "@type": "WebSite",
-            "name": SITE_NAME,
-            "url": request.build_absolute_uri(reverse("negotiations:home")),
-        },
-        "about": {"@type": "Thing", "name": negotiation.title, "description": negotiation.summary},
-        "mentions": parties,
-    }
-
-
 SCHEMA_TYPES = {
     Actor.Kind.PERSON: "Person",
     Actor.Kind.GOVERNMENT: "GovernmentOrganization",
@@ -361,11 +341,29 @@ def negotiation_page(view=None, *, preview=True):
 
 def render_negotiation_page(request, template, context, *, name, title, description, **meta):
     """Render a negotiation's page with its meta tags and JSON-LD (``name``)."""
+    negotiation = context["negotiation"]
+    parties = [actor_jsonld(request, party, brief=True) for party in context["parties"]]
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "WebPage",
+        "name": name,
+        "description": negotiation.summary,
+        "url": request.build_absolute_uri(request.path),
+        "dateModified": context["record_edited"].isoformat(),
+        "inLanguage": "en",
+        "isPartOf": {
+            "@type": "WebSite",
+            "name": SITE_NAME,
+            "url": request.build_absolute_uri(reverse("negotiations:home")),
+        },
+        "about": {"@type": "Thing", "name": negotiation.title, "description": negotiation.summary},
+        "mentions": parties,
+    }
     context["meta"] = page_meta(
         request,
         title=f"{title} — {SITE_NAME}",
         description=description,
-        jsonld=negotiation_jsonld(request, context["negotiation"], context, name=name),
+        jsonld=jsonld,
         **meta,
     )
     return render(request, template, context)

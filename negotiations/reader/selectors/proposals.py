@@ -12,6 +12,7 @@ from negotiations.reader.selectors.queries import (
     TIMELINE_ORDER,
     after,
     before,
+    latest,
     picked_ids,
     readable,
     reader_timeline,
@@ -57,14 +58,9 @@ def proposal_page(negotiation, pk, user, *, cursor):
     entry = next((e for e in entries if e.pk == pk and e.entry_type == EntryType.PROPOSAL), None)
     if entry is None:
         raise Http404("No proposal at this address.")
-    changes = list(
-        StatusChange.objects.visible_to(user)
-        .filter(proposal=pk)
-        .order_by(*NEWEST_FIRST)
-        .values_list(*TRAIL_FIELDS)[: PROPOSAL_TRAIL + 1]
-    )
-    earlier_trail = len(changes) > PROPOSAL_TRAIL
-    trails = status_trails(changes[:PROPOSAL_TRAIL][::-1])
+    changes = StatusChange.objects.visible_to(user).filter(proposal=pk).values_list(*TRAIL_FIELDS)
+    changes, earlier_trail = latest(changes, PROPOSAL_TRAIL)
+    trails = status_trails(changes)
     decorate(entries, user, trails)
     trail = trails.get(pk, [])
     statements = [e for e in entries if e.entry_type == EntryType.STATEMENT]
