@@ -1,16 +1,11 @@
-"""Django's Redis cache, with Redis treated as optional: its absence costs speed, not pages.
-
-Everything Parley keeps in the cache can be rebuilt, so while Redis does not answer every
-call behaves as if the cache were empty and forgot at once what it was given, Redis is left
-alone for ``BACKOFF_SECONDS`` after a failure, and a warning is logged at most every
-``WARN_EVERY_SECONDS`` (docs/operations.md, "When Redis is away"). The pages' cache
-(``VersionedRedisCache``) also keeps in each process, for ``LOCAL_SECONDS``, what it read
-from Redis or stored there: its keys name the version of what they hold.
+"""Django's Redis cache, with Redis treated as optional: its absence costs speed, not pages
+(docs/operations.md, "When Redis is away").
 """
 
 import functools
 import logging
 import time
+import types
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -60,23 +55,23 @@ def caches_on(url):
     }
 
 
-class _Outage:
-    """What the process knows of one Redis server: whether to leave it alone for now."""
-
-    def __init__(self):
-        self.down_until = 0.0  # time.monotonic() before which Redis is not asked
-        self.warned_at = None  # when the current outage was last logged; None while up
-
-
 # Per server, not per cache: both of Parley's caches, and every thread's instance of them,
 # share one Redis and learn of its absence together.
 _outages = {}
 
 
 class ResilientRedisCache(RedisCache):
+    """While Redis does not answer, every call behaves as if the cache were empty and forgot
+    at once what it was given; Redis is then left alone for ``BACKOFF_SECONDS``, and a
+    warning logged at most every ``WARN_EVERY_SECONDS``."""
+
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._outage = _outages.setdefault(str(server), _Outage())
+        # down_until: time.monotonic() before which Redis is not asked; warned_at: when the
+        # current outage was last logged, None while Redis answers.
+        self._outage = _outages.setdefault(
+            str(server), types.SimpleNamespace(down_until=0.0, warned_at=None)
+        )
 
     def _call(self, missing, method, *args, **kwargs):
         """``method(...)``, or ``missing`` while Redis is away."""
@@ -176,10 +171,9 @@ class CountingLocMemCache(LocMemCache):
 
 class VersionedRedisCache(ResilientRedisCache):
     """For keys that name the version of their value: what this process read from Redis or
-    Redis took from it is kept in its memory for ``LOCAL_SECONDS`` (a page rendered while
-    Redis is away is not, so the first one rendered once it answers is stored for every
-    process); any other write drops this process's copy (another's lasts its few seconds:
-    the reason the keys must be versioned)."""
+    Redis took from it is kept in its memory for ``LOCAL_SECONDS`` (not what Redis refused,
+    so the first copy rendered once it answers is stored for every process); any other
+    write drops this process's copy (another's lasts its few seconds: hence versioned keys)."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
