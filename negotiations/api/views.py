@@ -34,7 +34,7 @@ from negotiations.api.expand import ExpandMixin
 from negotiations.api.items import render_json
 from negotiations.api.pagination import KeysetPagination, TimelinePagination
 from negotiations.api.parameters import QueryParametersMixin
-from negotiations.caching import fragments, reader_http
+from negotiations.caching import fragments, reader_http, reader_versions
 from negotiations.domain.conflicts import NOT_CHECKED
 from negotiations.domain.records import delete_record
 from negotiations.domain.review import discard_revision, publish_revision
@@ -276,7 +276,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         negotiation_id = lookup.get("pk") or get_object_or_404(
             Negotiation.objects.values_list("pk", flat=True), **lookup
         )
-        current = reader_http.stamp_of(negotiation_id)  # one indexed query
+        current = reader_versions.current(negotiation_id)
         if current is None:
             raise Http404
         preview = user_may_preview(request.user)

@@ -1,25 +1,7 @@
-"""HTTP caching of reader pages, feeds and exports.
-
-A negotiation's ``reader_version`` moves with every change readers can see in it (a
-reader event, written by the domain functions and by the task that lifts embargoes) and
-at no other time, so it is the cache key: the ETag is built from it, from today's date
-(what is "scheduled", "overdue" or "N days ago" changes at midnight), from the address
-asked for and from the release deployed (``settings.RELEASE_ID``); ``reader_changed_at``
-is the Last-Modified.
-Every process reads the same version from the shared cache, which the write that moves it
-updates as it commits (``reader_versions``): nothing to remember per process.
-
-Readers get the ETag, Last-Modified and a short public max-age; a current copy gets a
-304. What was rendered for readers is also kept in Django's cache under the same
-validators, so a page is rendered once per change, not once per reader. Staff previews
-show drafts: they are marked as such, sent ``Cache-Control: private, no-store`` without
-validators, and never stored. Signed-in users who may not preview get what readers get:
-the stored copy, sent privately (``respond``).
-
-Repeat anonymous requests do not even reach the view, nor the session, CSRF, user and
-message middlewares: ``AnonymousCacheMiddleware`` recognises an address whose copy was
-stored, reads the negotiation's reader version (one GET of the shared cache, no SQL) and
-answers with the 304 or the stored copy.
+"""HTTP caching of reader pages, feeds and exports: validators from a negotiation's reader
+version (or ``site_stamp``), the date and the release; what readers get stored once per
+change; previews and signed-in users served privately. How a request flows through it:
+docs/architecture.md.
 """
 
 import datetime
@@ -91,13 +73,6 @@ def site_validators(request, *moments, count=False):
     return Validators(found["changed"], *moments, extra=extra)
 
 
-def stamp_of(negotiation_id):
-    """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
-    one: from the shared cache (one GET, no SQL), else one indexed read by primary key;
-    the same answer in every process (``reader_versions``)."""
-    return reader_versions.current(negotiation_id)
-
-
 def read_only(view):
     """A reader page: GET and HEAD only, and outside a transaction — ``ATOMIC_REQUESTS`` is
     for writes, and a read's BEGIN and COMMIT are two round trips that buy nothing (each
@@ -126,23 +101,16 @@ def apply_public(response, validators):
 def apply_private(response):
     """Previews of drafts, and whatever signed-in users get: kept by no browser, proxy or edge."""
     edge.unmark(response)
-    if hasattr(response, "headers"):
-        for header in ("ETag", "Last-Modified", "Expires"):
-            if header in response:
-                del response[header]
+    for header in ("ETag", "Last-Modified", "Expires"):
+        del response[header]  # nothing when absent
     patch_cache_control(response, private=True, no_store=True, no_cache=True, max_age=0)
     patch_vary_headers(response, ["Cookie"])
     return response
 
 
-def negotiation_version(negotiation):
-    """What a negotiation's outputs depend on besides their address — its reader
-    version, today's date, the release — as one string, which every reader event moves."""
-    return version_of(stamp(negotiation))
-
-
-def version_of(current):
-    """``negotiation_version`` from a ``stamp`` (or ``stamp_of``) already read."""
+def negotiation_version(current):
+    """What a negotiation's outputs depend on besides their address — its reader version
+    (``current``: its ``stamp``), today's date, the release — as one string."""
     version, changed_at = current
     return Validators(changed_at, extra=f"v{version}").etag
 
@@ -156,14 +124,13 @@ def _slug_key(slug):
 
 
 def negotiation_for_reader(request, slug):
-    """The negotiation at ``slug`` (404 when unknown): read with one query
-    (``selectors.negotiation_for_reader``), then cached under its reader
-    version, which the shared cache gives (``stamp_of``). A copy is used only under the
-    current version and only if its slug is still the one asked."""
+    """The negotiation at ``slug`` (404 when unknown): read with one query, then cached
+    under its reader version; a copy is used only under the current version and only if
+    its slug is still the one asked."""
     pk = cache.get(_slug_key(slug))
-    current = stamp_of(pk) if pk is not None else None
+    current = reader_versions.current(pk) if pk is not None else None
     if current is not None:
-        cached = cache.get(_shared_key(pk, "negotiation", version_of(current)))
+        cached = cache.get(_shared_key(pk, "negotiation", negotiation_version(current)))
         if cached is not None and cached.slug == slug:
             return cached
     negotiation = read(slug)
@@ -175,20 +142,17 @@ def keep_for_readers(negotiation):
     """Keep ``negotiation`` (as read from the database) for ``negotiation_for_reader``:
     its slug's id, and itself under its reader version."""
     cache.set(_slug_key(negotiation.slug), negotiation.pk, STORE_SECONDS)
-    key = _shared_key(negotiation.pk, "negotiation", negotiation_version(negotiation))
+    key = _shared_key(negotiation.pk, "negotiation", negotiation_version(stamp(negotiation)))
     cache.set(key, negotiation, STORE_SECONDS)
 
 
 def shared(negotiation, name, build, *, preview):
-    """``build()``: what every address of a negotiation shows alike (the timeline's panels
-    on each of its pages, filters and cursors; the header of all its pages), kept in the
-    cache under the negotiation's version, so it is built once per change, and afresh
-    for previews. The version is in the key: a write never leaves a stale copy to read.
-    Nothing in it depends on the request: the task worker builds the same keys once a
-    publication commits (``caching.publication``)."""
+    """``build()``: what every address of a negotiation shows alike, kept under the
+    negotiation's version (built afresh for previews). Nothing in it may depend on the
+    request: the task worker builds the same keys after a publication."""
     if preview:
         return build()
-    key = _shared_key(negotiation.pk, name, negotiation_version(negotiation))
+    key = _shared_key(negotiation.pk, name, negotiation_version(stamp(negotiation)))
     found = cache.get(key)
     if found is None:
         found = build()
@@ -197,15 +161,9 @@ def shared(negotiation, name, build, *, preview):
 
 
 def respond(request, build, *, validators, preview):
-    """Send ``build()``'s response with the right caching headers.
-
-    Readers get ETag/Last-Modified and a 304 when their copy is current; what is rendered
-    for them is stored by ``AnonymousCacheMiddleware`` with the address's route (one write
-    of the cache). Signed-in users who get no preview read the same bytes, so they are
-    served from (and fill) the same stored copy, but privately: no validators, no 304,
-    nothing a shared cache or the edge may keep. Previews are built afresh, private, and
-    never stored.
-    """
+    """Send ``build()``'s response with the right caching headers: readers get validators
+    (a 304 when current) and the stored copy; signed-in users who get no preview the same
+    bytes, privately; previews are built afresh, private, and never stored."""
     if preview:
         return apply_private(build())
     signed_in = request.user.is_authenticated
@@ -254,40 +212,26 @@ def _address(request):
     return request.parley_address
 
 
-def _is_anonymous(request):
-    return (
-        request.method in ("GET", "HEAD")
-        and "HTTP_AUTHORIZATION" not in request.META
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-    )
-
-
-def _wants_browsable_api(request, extra):
-    """The API's stored copies are JSON; a browser asking for HTML gets DRF's page."""
-    return extra == "api" and "text/html" in request.META.get("HTTP_ACCEPT", "")
-
-
 class AnonymousCacheMiddleware:
-    """Answer repeat anonymous reads of a negotiation's outputs before the view runs.
-
-    Only addresses whose response a view rendered for readers (``respond``) are known
-    here, with their negotiation (the response and the address's route are written
-    together, once the view returned): its reader version (``stamp_of``: the shared
-    cache) then gives the same validators the view would compute, so a current client
-    gets its 304 and anyone else the stored copy. A reader event (a publication, a
-    correction, an embargo lifted) moves the version, and the view renders afresh.
-    Signed-in requests (session cookie or Authorization) always reach the view, which
-    authenticates them (``respond`` gives those who get no preview the same stored copy).
-    """
+    """Answer repeat anonymous reads of a negotiation's outputs before the view runs: an
+    address a view rendered for readers (``respond``) is stored with its route, whose
+    reader version gives the validators the view would compute. Signed-in requests
+    (session cookie or Authorization) always reach the view."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        known = _is_anonymous(request)
+        known = (
+            request.method in ("GET", "HEAD")
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
         if known:
             route = cache.get(_route_key(request))
-            if route is not None and not _wants_browsable_api(request, route[1]):
+            # The API's stored copies are JSON; a browser asking for HTML gets DRF's page.
+            browsable = "text/html" in request.META.get("HTTP_ACCEPT", "")
+            if route is not None and not (route[1] == "api" and browsable):
                 response = self.answer(request, *route)
                 if response is not None:
                     return response
@@ -303,7 +247,7 @@ class AnonymousCacheMiddleware:
         return response
 
     def answer(self, request, negotiation_id, extra, frameable):
-        current = stamp_of(negotiation_id)
+        current = reader_versions.current(negotiation_id)
         if current is None:
             return None
         validators = stamp_validators(negotiation_id, current, request, extra=extra)
