@@ -1,12 +1,7 @@
-"""The HTTP cache in front of the app servers (Varnish, or a CDN): what a response tells it,
-and the purges that keep what it stores fresh.
-
-Every anonymous reader response names the keys of what it shows (``mark_public``) in the
-headers of ``EDGE_KEY_HEADERS``: ``neg-<id>`` (everything about one negotiation, not its
-version: a purge must reach every copy), ``site`` (the outputs across negotiations) and
-``all`` (every stored response, for a deployment). The edge keeps them until purged
-(``s-maxage``, never past the next midnight); each reader event, once committed and built,
-purges its keys, twice (docs/architecture.md, "Why the order is safe").
+"""The HTTP cache in front of the app servers (Varnish, or a CDN): the keys and lifetime a
+reader response gives it, and the purges that keep what it stores fresh. A key names a
+negotiation (``neg-<id>``, not its version: a purge must reach every copy), the outputs
+across negotiations (``site``) or every stored response (``all``, for a deployment).
 """
 
 import datetime
@@ -31,10 +26,10 @@ def negotiation_key(negotiation_id):
     return f"neg-{negotiation_id}"
 
 
-def edge_seconds(now=None):
+def edge_seconds():
     """How long the edge may keep a reader response: ``EDGE_CACHE_SECONDS``, cut at the
     next midnight (the day is part of every reader validator)."""
-    now = timezone.localtime(now)
+    now = timezone.localtime()
     midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
     until_midnight = (timezone.make_aware(midnight) - now).total_seconds()
     return max(1, min(settings.EDGE_CACHE_SECONDS, int(until_midnight)))
@@ -58,13 +53,7 @@ def mark_public(response, keys):
 def unmark(response):
     """No key headers on a response that must not be stored (previews, signed-in users)."""
     for header in settings.EDGE_KEY_HEADERS:
-        if header in response:
-            del response[header]
-
-
-# --------------------------------------------------------------------------- #
-# Purges
-# --------------------------------------------------------------------------- #
+        del response[header]  # nothing when absent
 
 
 def keys_of_events(events, negotiation_ids=()):
@@ -77,9 +66,8 @@ def keys_of_events(events, negotiation_ids=()):
 
 
 def purge(keys, *, delay=0):
-    """Enqueue the purge of ``keys`` now (``delay`` seconds from now), after the commit of
-    the reader events that make them stale and once the shared cache holds their new reader
-    versions (``caching.publication``). Nothing to do without ``EDGE_PURGE_URLS``."""
+    """Enqueue the purge of ``keys`` (``delay`` seconds from now): called once the reader
+    events that make them stale committed (``caching.publication``)."""
     if not settings.EDGE_PURGE_URLS or not keys:
         return
     _enqueue(list(keys), settings.EDGE_PURGE_URLS, 0, True, delay)
