@@ -105,7 +105,7 @@ class KeysetPagination(BasePagination):
     # -- cursors -----------------------------------------------------------------
 
     def _link(self, row, *, back):
-        values = [_encode_value(_value_of(row, term.lstrip("-"))) for term in self.ordering]
+        values = [_encode_value(getattr(row, term.lstrip("-"))) for term in self.ordering]
         payload = json.dumps({"o": self.ordering, "v": values, "b": back}, separators=(",", ":"))
         token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
         return replace_query_param(self.base_url, self.cursor_query_param, token)
@@ -207,12 +207,6 @@ def _beyond(ordering, values, backwards):
 
 def _flip(term):
     return term[1:] if term.startswith("-") else f"-{term}"
-
-
-def _value_of(row, name):
-    if isinstance(row, dict):  # a values() page, such as the lean timeline's
-        return row["id" if name == "pk" else name]
-    return row.pk if name == "pk" else getattr(row, name)
 
 
 def _field_of(queryset, name):

@@ -73,6 +73,8 @@ REVISION_PRECONDITION = OpenApiParameter(
     description="Optional: the entry's ETag you read; a stale one (another revision since) "
     "gets 412. Without it, the current pending revision is acted on.",
 )
+# What the timeline's page query reads of each entry: its cache keys, its place, its URL.
+TIMELINE_SPINE = ("pk", "version", "shown_version", "date_start", "sequence", "entry_type")
 ERRORS = {
     400: OpenApiResponse(description="Bad input: messages keyed by field."),
     403: OpenApiResponse(description="Your role may not do this."),
@@ -280,20 +282,18 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
         if current is None:
             raise Http404
         preview = user_may_preview(request.user)
+        context = None if preview else fragments.context()
 
         def page_spine():
             """The page's ids and versions: one keyset query."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             return self.paginate_queryset(
-                self.filter_queryset(entries).values(
-                    "id", "version", "shown_version", "date_start", "sequence", "entry_type"
-                )
+                self.filter_queryset(entries).values_list(*TIMELINE_SPINE, named=True)
             )
 
-        def items(spine, context):
+        def items(spine):
             """``(item, url)`` of each entry of the page, ``item`` its JSON but for the
-            ``url``: each from the cache (``fragments``; for previews, none cached), the
-            misses read (five queries) and cached."""
+            ``url``: from the cache (``fragments``), the misses read (five queries)."""
             found = fragments.cached(
                 fragments.API,
                 spine,
@@ -302,36 +302,33 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             )
             detail_url = serializers.detail_urls(request)
             return [
-                (found[row["id"]], detail_url(row["entry_type"], row["id"]))
+                (found[row.pk], detail_url(row.entry_type, row.pk))
                 for row in spine
-                if row["id"] in found
+                if row.pk in found
             ]
 
         if preview or not self.writes_json(request):
             # Previews and the browsable API: validated by their bytes.
-            context = None if preview else fragments.context()
-            found = [{**json.loads(item), "url": url} for item, url in items(page_spine(), context)]
+            found = [{**json.loads(item), "url": url} for item, url in items(page_spine())]
             return self.get_paginated_response(found)
 
         def page():
             """The page's items joined, kept whole under its entries' ids and versions and
-            the address its items name (``fragments.cached_whole``): a page read again is
-            its keyset query and one cache read."""
+            the address its items name: a page read again is its keyset query and one cache
+            read."""
             spine = page_spine()
-            context = fragments.context()
             results = fragments.cached_whole(
                 "api-page",
                 (
-                    tuple((row["id"], row["version"], row["shown_version"]) for row in spine),
+                    tuple((row.pk, row.version, row.shown_version) for row in spine),
                     request.build_absolute_uri(get_script_prefix()),
                 ),
                 context,
-                lambda: joined_items(items(spine, context)),
+                lambda: joined_items(items(spine)),
             )
             return self.joined(results)
 
-        # Readers: validated by the negotiation's reader version (one query), rendered once
-        # per change.
+        # Readers: validated by the negotiation's reader version, rendered once per change.
         return reader_http.respond(
             request,
             page,

@@ -1,24 +1,9 @@
 """Each timeline entry as readers get it, in the shared cache: its HTML fragment (the
-``entry`` partial) and its API item. The key rule, written once (``entry_key``).
-
-What an entry's text depends on, and what in the key follows it:
-
-- the entry's own fields, kind, sources and listed actors: its id and ``Entry.version``
-  (every save moves it);
-- what it shows of other records — its actors' names, its sources' titles, its
-  corrections, its proposal's current status and title, the status before a status
-  change, whether a proposal it points at may be named: ``Entry.shown_version``, which the
-  domain moves, in the transaction of the reader event, on every entry showing what the
-  event changed (``domain.events.touch_showing``, the one rule of who shows what);
-- what moves with the date (an expectation's "overdue") or with the code (the
-  template), and the negotiation's address its links name: the ``context`` (``context``:
-  the release, today's date, the slug).
-
-So a publication renders again the entries it changed and those showing what it changed,
-and no other: the rest of the page stays in the cache. Previews (staff: drafts, draft
-labels, status changes readers do not see) are never cached. A page or an API page is
-then one keyset query for its entries' ids and versions plus one ``get_many``; only the
-misses are read and rendered, and cached with one ``set_many``.
+``entry`` partial) and its API item, under one key rule (``entry_key``): the entry's id,
+its ``version`` (its own fields, sources, listed actors), its ``shown_version`` (what it
+shows of other records, moved by ``domain.events.touch_showing``) and the ``context``
+(the release, today's date, the negotiation's slug). So a publication renders again only
+the entries it changed and those showing what it changed. Previews are never cached.
 """
 
 import hashlib
@@ -44,16 +29,14 @@ def entry_key(form, entry_id, version, shown_version, context):
 
 
 def cached(form, spine, context, build):
-    """``{id: value}`` for the entries of ``spine`` (rows with ``id``, ``version`` and
-    ``shown_version``, as objects or dicts): what the cache holds, and ``build(ids)`` (a
-    dict by id) for the rest, which is then cached. ``context`` None (a preview): all
+    """``{id: value}`` for the entries of ``spine`` (rows with ``pk``, ``version`` and
+    ``shown_version``): what the cache holds (one ``get_many``), and ``build(ids)`` (a dict
+    by id) for the rest, then cached (one ``set_many``). ``context`` None (a preview): all
     built, nothing cached."""
-    rows = [_key_parts(row) for row in spine]
     if context is None:
-        return build([entry_id for entry_id, _, _ in rows]) if rows else {}
+        return build([row.pk for row in spine]) if spine else {}
     keys = {
-        entry_id: entry_key(form, entry_id, version, shown, context)
-        for entry_id, version, shown in rows
+        row.pk: entry_key(form, row.pk, row.version, row.shown_version, context) for row in spine
     }
     found = cache.get_many(list(keys.values())) if keys else {}
     result = {entry_id: found[key] for entry_id, key in keys.items() if key in found}
@@ -65,18 +48,10 @@ def cached(form, spine, context, build):
     return result
 
 
-def _key_parts(row):
-    if isinstance(row, dict):
-        return row["id"], row["version"], row["shown_version"]
-    return row.pk, row.version, row.shown_version
-
-
 def cached_whole(name, drawn_from, context, build):
-    """``build()``, cached under ``name`` and what it is drawn from (``drawn_from``: its
-    entries' ids and versions and whatever else its text reads, as tuples of plain values:
-    ints, strings, dates, which ``repr`` writes fast) in
-    the ``context`` of the entries' (None: a preview, built and not cached): like an
-    entry, it outlives a publication that changes none of it."""
+    """``build()``, cached under ``name``, what it is drawn from (``drawn_from``: its
+    entries' ids and versions and whatever else its text reads, as tuples of plain values,
+    which ``repr`` writes fast) and the entries' ``context`` (None: a preview, not cached)."""
     if context is None:
         return build()
     digest = hashlib.sha256(repr((drawn_from, context)).encode()).hexdigest()[:32]
