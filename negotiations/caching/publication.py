@@ -1,12 +1,7 @@
 """A publication as an event: once it commits, the new reader versions go into the shared
 cache, the task worker builds what the negotiation's pages share and its latest timeline
-page (through the functions the pages call, so it fills the keys a reader's first read
-looks for), then the edge is purged.
-
-The purge waits for the build ``BUILD_SECONDS`` and one part more at most; a part that
-fails is logged and skipped; if the task cannot be enqueued, the purge goes at once; and
-without a shared cache nothing is built and the purge goes at once. The steps, their
-order and the race with readers: docs/architecture.md, "How a publication flows".
+page, then the edge is purged. The steps, their order and the race with readers:
+docs/architecture.md, "How a publication flows".
 """
 
 import contextlib
@@ -30,8 +25,8 @@ BUILD_SECONDS = 2.0
 
 def moved(negotiation_ids, *, purge_keys):
     """The reader versions of ``negotiation_ids`` move in the current transaction: forget
-    them now; once it commits, set them, build their pages' shared parts, purge
-    ``purge_keys`` at the edge (see above)."""
+    them now; once it commits, set them, build, purge ``purge_keys`` at the edge. Without a
+    shared cache nothing is built: the purge goes at once."""
     ids = sorted(negotiation_ids)
     if not ids or not reader_versions.is_shared():
         transaction.on_commit(lambda: edge.purge(purge_keys))
@@ -41,8 +36,8 @@ def moved(negotiation_ids, *, purge_keys):
 
 
 def _committed(ids, purge_keys):
-    """Step 2: the new versions in the cache, then the build (and after it the purge)
-    enqueued; the purge ``VERSION_SECONDS`` later if the versions could not be set."""
+    """The new versions in the cache, then the build and purge enqueued (the purge
+    ``VERSION_SECONDS`` later if the versions could not be set)."""
     delay = 0 if reader_versions.publish(ids) else reader_versions.VERSION_SECONDS
     try:
         build_then_purge.enqueue(ids, purge_keys, delay)
@@ -54,8 +49,8 @@ def _committed(ids, purge_keys):
 
 @task
 def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
-    """Build the shared parts of each negotiation's pages under its current reader
-    version until ``BUILD_SECONDS`` have passed, then purge ``purge_keys`` at the edge
+    """Build the shared parts of each negotiation's pages until ``BUILD_SECONDS`` have
+    passed (a part that fails is logged and skipped), then purge ``purge_keys`` at the edge
     (``purge_delay`` seconds later), whatever the build did. Returns the parts built."""
     deadline = time.monotonic() + BUILD_SECONDS
     built = 0
@@ -78,9 +73,8 @@ def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
 
 
 def _shared_parts(negotiation_id):
-    """What every reader's first read of the negotiation's timeline needs, each a call the
-    pages make themselves, as an anonymous reader (``None``): first what all its pages
-    share, last the timeline's latest page (its new entries, sources, lanes, filters)."""
+    """What a reader's first read of the negotiation's timeline needs, each a call the pages
+    make themselves as an anonymous reader (``None``), the latest page last."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return

@@ -1,15 +1,7 @@
-"""Each negotiation's reader version, kept in the shared cache for every process to read.
-
-A repeat anonymous read (a 304, a stored copy) needs the negotiation's reader version and
-``reader_changed_at`` (its *stamp*) and nothing else: one GET of the cache alias
-``reader_versions`` (Redis, never copied into a process), no SQL; on a miss the primary is
-read and the value added (``add`` never overwrites a writer's) for ``VERSION_SECONDS``.
-Without a shared cache (Django's dummy cache) every read asks the database; a request that
-reads a read replica reads the version there, since its page is the replica's.
-
-A write that moves the version ``forget``s it in its transaction and ``publish``es it once
-it commits, before the edge purge (``caching.publication``). Why that order is safe, and
-what bounds a stale version: docs/architecture.md, "Why the order is safe";
+"""Each negotiation's reader version and ``reader_changed_at`` (its stamp), kept in the
+shared cache alias ``reader_versions`` (Redis, never copied into a process) for every
+process to read: a repeat anonymous read then needs no SQL. Why the order of ``forget``
+and ``publish`` is safe: docs/architecture.md, "Why the order is safe";
 ``tests/test_reader_versions.py`` fails when any step stops working.
 """
 
@@ -39,7 +31,8 @@ def _store():
 
 def current(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
-    one: from the shared cache, else from the database (then kept there)."""
+    one: from the shared cache, else from the database, then added there (``add`` never
+    overwrites a writer's) for ``VERSION_SECONDS``."""
     reading = router.db_for_read(Negotiation) or DEFAULT_DB_ALIAS
     if reading != DEFAULT_DB_ALIAS or not is_shared():
         # Where this request reads its pages (a read replica): their version is there.
@@ -55,20 +48,20 @@ def current(negotiation_id):
 
 
 def is_shared():
-    """Whether the versions are kept in a cache (Redis; in tests, the one process's memory)
-    rather than read from the database at each request (no shared cache)."""
+    """Whether the versions are kept in a cache rather than read from the database at each
+    request (Django's dummy cache: no shared cache)."""
     return not isinstance(_store(), DummyCache)
 
 
 def forget(negotiation_ids):
-    """Step 1: the versions of ``negotiation_ids`` move in the current transaction; a
-    reader asks the database until ``publish`` sets them."""
+    """The versions of ``negotiation_ids`` move in the current transaction: readers ask
+    the database until ``publish`` sets them."""
     _store().delete_many([_key(pk) for pk in negotiation_ids])
 
 
 def publish(negotiation_ids):
-    """Step 2, once the transaction that moved them committed: the new versions into the
-    cache. False when they could not be read or written (the purge must then wait
+    """Once the transaction that moved them committed, the new versions into the cache;
+    False when they could not be read or written (the purge must then wait
     ``VERSION_SECONDS``). Never raises: the write it follows has committed."""
     try:
         found = _read(negotiation_ids, using=DEFAULT_DB_ALIAS)
