@@ -90,13 +90,16 @@ WRITE_ERRORS = {
 
 
 def crud_docs(noun, plural, serializer):
+    """The CRUD operations of a resource; for entries, also their pending revisions'."""
     updates = {200: serializer, **WRITE_ERRORS}
+    revisions = {}
     if issubclass(serializer, serializers.EntrySerializer):
         updates[202] = OpenApiResponse(
             serializer,
             description="A journalist's change of a live entry: held as its pending revision "
             "for an editor (readers see the live entry); the entry as staff see it.",
         )
+        revisions = revision_docs(serializer)
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}"),
         retrieve=extend_schema(summary=f"Read one {noun}"),
@@ -116,6 +119,7 @@ def crud_docs(noun, plural, serializer):
                 **WRITE_ERRORS,
             },
         ),
+        **revisions,
     )
 
 
@@ -127,8 +131,8 @@ def revision_docs(serializer):
         404: OpenApiResponse(description="No such entry, or it has no pending revision."),
         412: OpenApiResponse(description="If-Match names another revision or version."),
     }
-    return extend_schema_view(
-        publish_revision=extend_schema(
+    return {
+        "publish_revision": extend_schema(
             summary="Publish the pending revision (editors)",
             description="Applies the journalist's change to the live entry. A change of what "
             "readers read of a visible entry needs `correction_note` or `minor_fix`.",
@@ -145,13 +149,13 @@ def revision_docs(serializer):
                 ),
             },
         ),
-        discard_revision=extend_schema(
+        "discard_revision": extend_schema(
             summary="Discard the pending revision (editors)",
             parameters=[REVISION_PRECONDITION],
             request=None,
             responses=responses,
         ),
-    )
+    }
 
 
 class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
@@ -159,7 +163,6 @@ class ApiViewMixin(ExpandMixin, QueryParametersMixin, ConditionalMixin):
     slug_lookup = False
     pagination_class = KeysetPagination
     filter_backends = [filters.FilterBackend, filters.AliasOrderingFilter]
-    ordering_aliases = {}
 
     def lookup_filter(self):
         """The record the address names: an id (the digits 0–9), or else its slug where the
@@ -217,11 +220,13 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
         serializer.save(expected_version=expected_version, expected_revision=expected_revision)
         if held:
             # Readers see nothing new; staff see the live entry and its pending revision.
-            staff_view = self.get_queryset().get(pk=instance.pk)
-            return Response(self.get_serializer(staff_view).data, status=status.HTTP_202_ACCEPTED)
+            return self.as_staff_see_it(instance, status.HTTP_202_ACCEPTED)
         if getattr(instance, "_prefetched_objects_cache", None):
             instance._prefetched_objects_cache = {}  # the relations as written
         return Response(serializer.data)
+
+    def as_staff_see_it(self, instance, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self.get_queryset().get(pk=instance.pk)).data, code)
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
@@ -425,9 +430,6 @@ class EntryViewSet(RecordViewSet):
             self.preconditions(entry, pending=revision)
         return entry, revision
 
-    def _as_staff_see_it(self, entry):
-        return Response(self.get_serializer(self.get_queryset().get(pk=entry.pk)).data)
-
     @action(detail=True, methods=["post"], url_path="revision/publish")
     def publish_revision(self, request, pk=None):
         entry, revision = self._pending_to_decide(request)
@@ -441,17 +443,16 @@ class EntryViewSet(RecordViewSet):
             if getattr(error, "code", None) == "stale_revision":
                 raise Conflict(error.messages[0]) from None
             raise
-        return self._as_staff_see_it(entry)
+        return self.as_staff_see_it(entry)
 
     @action(detail=True, methods=["post"], url_path="revision/discard")
     def discard_revision(self, request, pk=None):
         entry, revision = self._pending_to_decide(request)
         discard_revision(revision, by=request.user)
-        return self._as_staff_see_it(entry)
+        return self.as_staff_see_it(entry)
 
 
 @crud_docs("a proposal", "proposals", serializers.ProposalSerializer)
-@revision_docs(serializers.ProposalSerializer)
 class ProposalViewSet(EntryViewSet):
     serializer_class = serializers.ProposalSerializer
     filterset_class = filters.ProposalFilterSet
@@ -471,7 +472,6 @@ class ProposalViewSet(EntryViewSet):
 
 
 @crud_docs("a status change", "status changes", serializers.StatusChangeSerializer)
-@revision_docs(serializers.StatusChangeSerializer)
 class StatusChangeViewSet(EntryViewSet):
     """A proposal's status over time; the negotiation is the proposal's."""
 
@@ -480,7 +480,6 @@ class StatusChangeViewSet(EntryViewSet):
 
 
 @crud_docs("a statement", "statements", serializers.StatementSerializer)
-@revision_docs(serializers.StatementSerializer)
 class StatementViewSet(EntryViewSet):
     serializer_class = serializers.StatementSerializer
     filterset_class = filters.StatementFilterSet
@@ -490,14 +489,12 @@ class StatementViewSet(EntryViewSet):
 
 
 @crud_docs("an event", "events", serializers.EventSerializer)
-@revision_docs(serializers.EventSerializer)
 class EventViewSet(EntryViewSet):
     serializer_class = serializers.EventSerializer
     filterset_class = filters.EventFilterSet
 
 
 @crud_docs("an expectation", "expectations", serializers.ExpectationSerializer)
-@revision_docs(serializers.ExpectationSerializer)
 class ExpectationViewSet(EntryViewSet):
     serializer_class = serializers.ExpectationSerializer
     filterset_class = filters.ExpectationFilterSet
@@ -535,10 +532,8 @@ class ChangeViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 
 
 def public_changes():
-    """The changes feed as anonymous readers see it: read from the reader events, the
-    latest of each record. A record readers stopped seeing (unpublished or deleted)
-    is a tombstone; one they never saw (a draft, an embargo not lifted, a source no
-    visible entry cites) is not there at all."""
+    """The changes feed as anonymous readers see it (``ChangeViewSet``'s description): the
+    latest reader event of each record; one they never saw has none."""
     latest = (
         ReaderEvent.objects.filter(
             record_type=OuterRef("record_type"), record_id=OuterRef("record_id")
