@@ -25,10 +25,6 @@ def _key(negotiation_id):
     return f"parley:reader-version:{negotiation_id}"
 
 
-def _store():
-    return caches[ALIAS]
-
-
 def current(negotiation_id):
     """``(reader_version, reader_changed_at)`` of a negotiation, or None for an unknown
     one: from the shared cache, else from the database, then added there (``add`` never
@@ -37,7 +33,7 @@ def current(negotiation_id):
     if reading != DEFAULT_DB_ALIAS or not is_shared():
         # Where this request reads its pages (a read replica): their version is there.
         return _read([negotiation_id], using=reading).get(negotiation_id)
-    store = _store()
+    store = caches[ALIAS]
     key = _key(negotiation_id)
     found = store.get(key)
     if found is None:
@@ -50,13 +46,13 @@ def current(negotiation_id):
 def is_shared():
     """Whether the versions are kept in a cache rather than read from the database at each
     request (Django's dummy cache: no shared cache)."""
-    return not isinstance(_store(), DummyCache)
+    return not isinstance(caches[ALIAS], DummyCache)
 
 
 def forget(negotiation_ids):
     """The versions of ``negotiation_ids`` move in the current transaction: readers ask
     the database until ``publish`` sets them."""
-    _store().delete_many([_key(pk) for pk in negotiation_ids])
+    caches[ALIAS].delete_many([_key(pk) for pk in negotiation_ids])
 
 
 def publish(negotiation_ids):
@@ -67,7 +63,7 @@ def publish(negotiation_ids):
         found = _read(negotiation_ids, using=DEFAULT_DB_ALIAS)
         # A negotiation deleted: None, which reads as a miss (its step 1 may have failed too).
         stamps = {_key(pk): found.get(pk) for pk in negotiation_ids}
-        return not _store().set_many(stamps, VERSION_SECONDS)
+        return not caches[ALIAS].set_many(stamps, VERSION_SECONDS)
     except DatabaseError:
         logger.exception(
             "Could not read the reader versions of %s after their commit", negotiation_ids
