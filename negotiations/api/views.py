@@ -204,7 +204,7 @@ class RecordViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def pending_of(self, instance):
         """The record's pending revision for the preconditions (entries only)."""
-        return NOT_CHECKED
+        return pending_revision(instance) if isinstance(instance, Entry) else NOT_CHECKED
 
     def update(self, request, *args, **kwargs):
         """Preconditions (428/412) first, then the body (400), then the domain."""
@@ -312,8 +312,10 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
                 if row.pk in found
             ]
 
-        if preview or not self.writes_json(request):
-            # Previews and the browsable API: validated by their bytes.
+        # Compact JSON is joined from the items as kept (``render_json``); previews, the
+        # browsable API and indented JSON go through DRF, validated by their bytes.
+        compact = request.accepted_renderer.format == "json"
+        if preview or not compact or "indent" in request.accepted_media_type:
             found = [{**json.loads(item), "url": url} for item, url in items(page_spine())]
             return self.get_paginated_response(found)
 
@@ -339,13 +341,6 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             page,
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
             preview=False,
-        )
-
-    def writes_json(self, request):
-        """JSON as ``render_json`` writes it: compact, as the items are kept."""
-        return (
-            request.accepted_renderer.format == "json"
-            and "indent" not in request.accepted_media_type
         )
 
     def joined(self, results):
@@ -414,9 +409,6 @@ class EntryViewSet(RecordViewSet):
             # A journalist edits the live entry's pending revision, as the admin does.
             return with_pending_revision(entry)
         return entry
-
-    def pending_of(self, instance):
-        return pending_revision(instance)
 
     def _pending_to_decide(self, request):
         """The entry and its pending revision, for an editor; If-Match when given."""
