@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-STORE_SECONDS = 10 * 60  # as long as the stored pages (reader_http.STORE_SECONDS)
+STORE_SECONDS = 10 * 60  # what readers get, kept in the shared cache (reader_http too)
 HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
 
 
@@ -55,7 +55,12 @@ def cached_whole(name, drawn_from, context, build):
     if context is None:
         return build()
     digest = hashlib.sha256(repr((drawn_from, context)).encode()).hexdigest()[:32]
-    key = f"parley:entries:{name}:{digest}"
+    return get_or_build(f"parley:entries:{name}:{digest}", build)
+
+
+def get_or_build(key, build):
+    """What the cache holds under ``key``, else ``build()``, then kept: one read and one
+    write (Django's ``get_or_set`` adds, then reads again)."""
     found = cache.get(key)
     if found is None:
         found = build()

@@ -21,10 +21,10 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from negotiations.caching import edge, reader_versions
+from negotiations.caching.fragments import STORE_SECONDS, get_or_build
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 from negotiations.reader.selectors.negotiation import site_stamp
 
-STORE_SECONDS = 10 * 60
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
@@ -37,18 +37,14 @@ class Validators:
         today = timezone.localdate()
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
         known = [moment for moment in moments if moment is not None]
-        self.last_modified = max([*known, midnight])
+        self.timestamp = int(max([*known, midnight]).timestamp())  # the Last-Modified
         parts = [settings.RELEASE_ID, today.isoformat(), extra, *(m.isoformat() for m in known)]
         digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
         self.etag = f'W/"{digest}"'
 
-    @property
-    def timestamp(self):
-        return int(self.last_modified.timestamp())
 
-
-def negotiation_validators(negotiation, request, *, extra=""):
-    return stamp_validators(negotiation.pk, stamp(negotiation), request, extra=extra)
+def negotiation_validators(negotiation, request):
+    return stamp_validators(negotiation.pk, stamp(negotiation), request)
 
 
 def stamp(negotiation):
@@ -152,12 +148,9 @@ def shared(negotiation, name, build, *, preview):
     request: the task worker builds the same keys after a publication."""
     if preview:
         return build()
-    key = _shared_key(negotiation.pk, name, negotiation_version(stamp(negotiation)))
-    found = cache.get(key)
-    if found is None:
-        found = build()
-        cache.set(key, found, STORE_SECONDS)
-    return found
+    return get_or_build(
+        _shared_key(negotiation.pk, name, negotiation_version(stamp(negotiation))), build
+    )
 
 
 def respond(request, build, *, validators, preview):
@@ -251,23 +244,17 @@ class AnonymousCacheMiddleware:
         if current is None:
             return None
         validators = stamp_validators(negotiation_id, current, request, extra=extra)
-        current = not_modified(request, validators)
-        if current is not None:
-            current.xframe_options_exempt = frameable
-            return current
-        stored = cache.get(_stored_key(request, validators))
-        if stored is None:
-            return None
-        response = _from_store(stored)
-        if frameable:
-            response.xframe_options_exempt = True
-        return apply_public(response, validators)
+        response = not_modified(request, validators)
+        if response is None:
+            stored = cache.get(_stored_key(request, validators))
+            if stored is None:
+                return None
+            response = apply_public(_from_store(stored), validators)
+        response.xframe_options_exempt = frameable
+        return response
 
 
 def _from_store(stored):
-    response = HttpResponse(stored["content"])
-    for header, value in stored["headers"].items():
-        response[header] = value
-    # What CommonMiddleware (after AnonymousCacheMiddleware) says of the view's responses.
-    response["Content-Length"] = str(len(stored["content"]))
-    return response
+    # Content-Length: what CommonMiddleware (after this middleware) says of the view's.
+    length = str(len(stored["content"]))
+    return HttpResponse(stored["content"], headers={**stored["headers"], "Content-Length": length})
