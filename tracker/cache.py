@@ -2,7 +2,6 @@
 (docs/operations.md, "When Redis is away").
 """
 
-import functools
 import logging
 import time
 import types
@@ -137,11 +136,7 @@ class CountingRedisCache(ResilientRedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._server, self._client_options = server, params.get("OPTIONS", {})
-
-    @functools.cached_property
-    def _client(self):
-        return redis.Redis.from_url(self._server, **self._client_options)
+        self._client = redis.Redis.from_url(server, **params.get("OPTIONS", {}))  # connects lazily
 
     def hit(self, key, earlier_key, timeout):
         """Count one more request under ``key`` (kept ``timeout`` seconds): ``(its count
