@@ -61,7 +61,7 @@ def publish(negotiation_ids):
     ``VERSION_SECONDS``). Never raises: the write it follows has committed."""
     try:
         found = _read(negotiation_ids, using=DEFAULT_DB_ALIAS)
-        # A negotiation deleted: None, which reads as a miss (its step 1 may have failed too).
+        # A negotiation deleted: None, which reads as a miss (its forget may have failed too).
         stamps = {_key(pk): found.get(pk) for pk in negotiation_ids}
         return not caches[ALIAS].set_many(stamps, VERSION_SECONDS)
     except DatabaseError:
