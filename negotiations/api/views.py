@@ -385,10 +385,8 @@ class EntryViewSet(RecordViewSet):
 
     def get_queryset(self):
         model = self.serializer_class.Meta.model
-        entries = (
-            model.objects.visible_to(self.request.user)
-            .prefetch_related("sources", "corrections", *model.M2M_FIELDS)
-            .order_by("date_start", "sequence", "pk")
+        entries = model.objects.visible_to(self.request.user).prefetch_related(
+            "sources", "corrections", *model.M2M_FIELDS
         )
         if user_may_preview(self.request.user):
             pending = Revision.objects.filter(status=Revision.Status.PENDING)
