@@ -193,3 +193,19 @@ def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
     assert task_name == "build_then_purge" and calls == []
     assert built in (2, 3, 4)  # all but the panels (and what comes after, out of time)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement_timeout")
+def test_a_part_s_deadline_ends_with_it_inside_another_transaction(demo):
+    """The test's own transaction stands for a caller's: after the part, its statements
+    run under the timeout they had (a reader's first read once failed on the worker's)."""
+
+    def timeout():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            return cursor.fetchone()[0]
+
+    before = timeout()
+    with publication._at_most(0.05):
+        assert timeout() == "50ms"
+    assert timeout() == before

@@ -87,9 +87,17 @@ def _shared_parts(negotiation_id):
 
 @contextlib.contextmanager
 def _at_most(seconds):
-    """A transaction whose statements PostgreSQL stops after ``seconds``."""
+    """A transaction whose statements PostgreSQL stops after ``seconds``. Inside another
+    transaction (a savepoint), the timeout it had is set back on the way out: ``SET LOCAL``
+    would otherwise last until the outer one ends."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+        if connection.vendor != "postgresql":
+            yield
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            [(before,)] = cursor.fetchall()
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
         yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
