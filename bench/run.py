@@ -200,6 +200,11 @@ def build_endpoints(base, setup):
             "headers": {"Authorization": f"Token {setup['reader_token']}"},
         },
         {
+            "name": "timeline API, first page, an editor's preview",  # drafts: built whole
+            "url": first_page,
+            "headers": {"Authorization": f"Token {setup['editor_token']}"},
+        },
+        {
             "name": "timeline API, deep page (~90,000)",
             "url": deep_page(base, first_page, setup),
             "nocache": True,
@@ -213,6 +218,11 @@ def build_endpoints(base, setup):
             "name": "timeline HTML page, signed-in reader",  # no role: the readers' stored copy
             "url": f"{base}/negotiations/{setup['slug']}/",
             "headers": {"Cookie": setup["reader_cookie"]},
+        },
+        {
+            "name": "timeline HTML page, an editor's preview",  # drafts: built whole
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "headers": {"Cookie": setup["editor_cookie"]},
         },
         {
             "name": "timeline HTML page, first read after a publication, before the worker's build",

@@ -1,5 +1,5 @@
 """Prepare what the load needs and print it as JSON: ids, a journalist's, an editor's and a
-signed-in reader's tokens, the reader's session cookie, a static URL."""
+signed-in reader's tokens, the reader's and the editor's session cookies, a static URL."""
 
 import json
 import os
@@ -30,10 +30,15 @@ editor_token, _ = Token.objects.get_or_create(user=editor)
 # A reader with an account (following by email): no role, so no previews.
 reader, _ = get_user_model().objects.get_or_create(username="bench-reader")
 reader_token, _ = Token.objects.get_or_create(user=reader)
-# The same reader signed in to the site: a session in the settings' session store.
-browser = Client()
-browser.force_login(reader)
-reader_session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def session_cookie(user):
+    """``user`` signed in to the site: a session in the settings' session store."""
+    browser = Client()
+    browser.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
 print(
     json.dumps(
         {
@@ -42,8 +47,9 @@ print(
             "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
             "token": token.key,
             "reader_token": reader_token.key,
-            "reader_cookie": f"{settings.SESSION_COOKIE_NAME}={reader_session}",
+            "reader_cookie": session_cookie(reader),
             "editor_token": editor_token.key,
+            "editor_cookie": session_cookie(editor),
             "static_url": staticfiles_storage.url("admin/css/base.css"),
             "entries": Entry.objects.filter(negotiation=negotiation).count(),
         }
