@@ -1,5 +1,9 @@
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
+
+from negotiations.caching import previews
 
 
 @receiver(pre_create_historical_record)
@@ -20,3 +24,21 @@ def snapshot_related_ids(sender, instance, history_instance, **kwargs):
                 getattr(instance, field.name).values_list("pk", flat=True)
             )
     history_instance.related_ids = snapshot
+
+
+def take_previews_away(sender, using, **kwargs):
+    """A record saved or deleted (an entry of any state, a correction, an actor, a source,
+    a phase, a negotiation): no stored preview may be read again. Its links (sources,
+    parties, actors) are set with its save; a write without one (``QuerySet.update``: the
+    embargo lift) moves the reader version, which previews are also stored under
+    (``caching.previews``)."""
+    previews.take_away(using)
+
+
+# The record's models: those whose history is kept. The history's receivers already cost
+# them Django's fast deletes; links are not watched (a receiver of ``m2m_changed`` makes
+# every add read first), since they change with their record's save.
+for model in apps.get_app_config("negotiations").get_models():
+    if hasattr(model, "history"):
+        post_save.connect(take_previews_away, sender=model)
+        post_delete.connect(take_previews_away, sender=model)

@@ -30,9 +30,9 @@ AUTHENTICATION_SQL = re.compile(
 
 
 def authentication_only(sql):
-    """A repeat read by a signed-in reader who may not preview: who they are (their
-    session or token, their user; for staff, their permissions) and at most the reader
-    version; nothing rendered."""
+    """A repeat read by a signed-in user (a reader's stored copy, or a stored preview): who
+    they are (their session or token, their user; for staff, their permissions) and at
+    most the reader version; nothing rendered."""
     who = [query for query in sql if AUTHENTICATION_SQL.match(query)]
     rest = [query for query in sql if not AUTHENTICATION_SQL.match(query)]
     return bool(who) and at_most_the_stamp(rest)

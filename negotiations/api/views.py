@@ -312,10 +312,10 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
                 if row.pk in found
             ]
 
-        # Compact JSON is joined from the items as kept (``render_json``); previews, the
-        # browsable API and indented JSON go through DRF, validated by their bytes.
+        # Compact JSON is joined from the items as kept (``render_json``); the browsable
+        # API and indented JSON go through DRF, validated by their bytes.
         compact = request.accepted_renderer.format == "json"
-        if preview or not compact or "indent" in request.accepted_media_type:
+        if not compact or "indent" in request.accepted_media_type:
             found = [{**json.loads(item), "url": url} for item, url in items(page_spine())]
             return self.get_paginated_response(found)
 
@@ -335,12 +335,13 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             )
             return self.joined(results)
 
-        # Readers: validated by the negotiation's reader version, rendered once per change.
+        # Validated by the negotiation's reader version, rendered once per change (a
+        # preview: once per change of the record, ``caching.previews``).
         return reader_http.respond(
             request,
             page,
             validators=reader_http.stamp_validators(negotiation_id, current, request, extra="api"),
-            preview=False,
+            preview=preview,
         )
 
     def joined(self, results):

@@ -3,7 +3,8 @@
 its ``version`` (its own fields, sources, listed actors), its ``shown_version`` (what it
 shows of other records, moved by ``domain.events.touch_showing``) and the ``context``
 (the release, today's date, the negotiation's slug). So a publication renders again only
-the entries it changed and those showing what it changed. Previews are never cached.
+the entries it changed and those showing what it changed. Previews are not cached entry by
+entry (only whole, under the preview token: ``reader_http.respond``).
 """
 
 import hashlib

@@ -20,7 +20,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from negotiations.caching import edge, reader_versions
+from negotiations.caching import edge, previews, reader_versions
 from negotiations.caching.fragments import STORE_SECONDS, get_or_build
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 from negotiations.reader.selectors.negotiation import site_stamp
@@ -156,16 +156,21 @@ def shared(negotiation, name, build, *, preview):
 def respond(request, build, *, validators, preview):
     """Send ``build()``'s response with the right caching headers: readers get validators
     (a 304 when current) and the stored copy; signed-in users who get no preview the same
-    bytes, privately; previews are built afresh, private, and never stored."""
-    if preview:
-        return apply_private(build())
+    bytes, privately; previews, private too, are stored apart, also under the preview token
+    (``previews``: any write takes it away), and built afresh without one."""
     signed_in = request.user.is_authenticated
-    if not signed_in:
-        cached = not_modified(request, validators)
-        if cached is not None:
-            _mark_route(cached, validators)
-            return cached
-    key = _stored_key(request, validators)
+    if preview:
+        token = previews.token()
+        if token is None:
+            return apply_private(build())
+        key = _stored_key(request, validators, preview_token=token)
+    else:
+        if not signed_in:
+            cached = not_modified(request, validators)
+            if cached is not None:
+                _mark_route(cached, validators)
+                return cached
+        key = _stored_key(request, validators)
     stored = cache.get(key)
     if stored is not None:
         response = _from_store(stored)
@@ -189,8 +194,10 @@ def _mark_route(response, validators):
         response.parley_route = (validators.negotiation_id, validators.route_extra)
 
 
-def _stored_key(request, validators):
+def _stored_key(request, validators, *, preview_token=None):
     address = f"{_address(request)}|{validators.etag}"
+    if preview_token is not None:
+        address += f"|preview {preview_token}"
     return "parley:reader:" + hashlib.sha256(address.encode()).hexdigest()
 
 

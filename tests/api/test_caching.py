@@ -88,7 +88,7 @@ def test_a_scheduled_entry_appears_at_its_time_through_the_cache(anon, url, nego
         assert titles(anon.get(url)) == ["First meeting", "Embargoed"]
 
 
-def test_previews_are_never_stored(as_journalist, anon, url, negotiation):
+def test_previews_are_never_what_readers_get(as_journalist, anon, url, negotiation):
     factories.EventFactory(negotiation=negotiation, title="Draft", state=PublicationState.DRAFT)
     preview = as_journalist.get(url)
     assert "Draft" in titles(preview)

@@ -1,5 +1,5 @@
 """The edge in front (negotiations.caching.edge): every anonymous reader response names the keys of
-what it shows and may be kept long; signed-in and preview responses are never stored; a
+what it shows and may be kept long; signed-in and preview responses are never kept at the edge; a
 reader event purges its keys at every edge, through a real HTTP receiver on loopback."""
 
 import datetime

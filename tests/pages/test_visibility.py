@@ -1,5 +1,5 @@
 """Drafts never reach anonymous readers: not in pages, feeds, .ics, embeds, exports,
-pictures or counts. Staff may preview them, marked as such and never cached."""
+pictures or counts. Staff may preview them, marked as such and private."""
 
 import datetime
 
@@ -108,7 +108,7 @@ def test_counts_leave_drafts_out(client, story, negotiation):
     )
 
 
-def test_staff_previews_show_drafts_marked_and_are_never_cached(staff_client, story, negotiation):
+def test_staff_previews_show_drafts_marked_and_private(staff_client, story, negotiation):
     for name in HTML_PAGES:
         response = staff_client.get(story["urls"][name])
         assert response.status_code == 200, name

@@ -1,0 +1,153 @@
+"""Editors' previews stored under the preview token (negotiations.caching.previews): read
+again for what it costs to know who asks, shared by every previewer, never readers', and
+never read again after a write of anything they show, drafts included."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.test import Client
+
+from negotiations.caching import previews, reader_versions
+from negotiations.domain.embargoes import lift_due_embargoes
+from negotiations.domain.entries import save_entry
+from negotiations.domain.records import delete_record, save_record
+from negotiations.models import Negotiation, PublicationState
+from tests import factories
+from tests.queries import authentication_only
+from tests.test_http_cache import _empty_cache, assert_private_copy, signed_in, sql_of
+
+pytestmark = pytest.mark.django_db
+__all__ = ["_empty_cache"]  # the cache emptied around each test here too
+
+DRAFT = PublicationState.DRAFT
+
+
+def url_of(name, negotiation):
+    if name == "timeline":
+        return negotiation.get_absolute_url()
+    return f"/api/v1/negotiations/{negotiation.pk}/timeline/"
+
+
+@pytest.mark.parametrize(
+    "name, how", [("timeline", "session"), ("api", "session"), ("api", "token")]
+)
+def test_a_preview_is_stored_for_every_previewer_and_apart_from_readers(talks, editor, name, how):
+    factories.EventFactory(negotiation=talks, title="Draft meeting", state=DRAFT)
+    url = url_of(name, talks)
+    staff = signed_in(Client(), editor, how)
+    first = staff.get(url)
+    assert "Draft meeting" in first.text
+    assert_private_copy(first)
+    again, sql = sql_of(lambda: staff.get(url))
+    assert authentication_only(sql), sql  # nothing read nor rendered
+    assert again.content == first.content
+    assert_private_copy(again)
+    colleague = signed_in(Client(), factories.journalist(username="jo"), how)
+    _, sql = sql_of(lambda: colleague.get(url))
+    assert authentication_only(sql), sql
+    assert "Draft meeting" not in Client().get(url).text
+
+
+def _add_draft(talks, editor, draft):
+    factories.EventFactory(negotiation=talks, title="Late draft", state=DRAFT)
+    return "Late draft", None
+
+
+def _rename_draft(talks, editor, draft):
+    draft.text = "Renamed draft"
+    save_entry(draft, by=editor)
+    return "Renamed draft", "Draft meeting"
+
+
+def _delete_draft(talks, editor, draft):
+    delete_record(draft, by=editor)
+    return None, "Draft meeting"
+
+
+def _rename_an_actor_only_a_draft_names(talks, editor, draft):
+    actor = draft.actor
+    actor.name = "Ms Renamed"
+    save_record(actor, by=editor)
+    return "Ms Renamed", "Ms Before"
+
+
+def _change_the_draft_s_sources(talks, editor, draft):
+    source = factories.SourceFactory(title="A later report")
+    save_entry(draft, by=editor, sources=[*draft.sources.all(), source])
+    return "A later report", None
+
+
+WRITES = {
+    "a draft added": _add_draft,
+    "a draft's title changed": _rename_draft,
+    "a draft deleted": _delete_draft,
+    "an actor only a draft names renamed": _rename_an_actor_only_a_draft_names,
+    "a draft's sources changed": _change_the_draft_s_sources,
+}
+
+
+@pytest.mark.parametrize("name", ["timeline", "api"])
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_write_readers_do_not_see_takes_the_stored_preview_away(talks, editor, name, write):
+    """None of these moves the reader version: the preview token alone says the stored
+    preview is stale."""
+    draft = factories.StatementFactory(
+        negotiation=talks,
+        state=DRAFT,
+        actor=factories.ActorFactory(name="Ms Before"),
+        text="Draft meeting",
+    )
+    url = url_of(name, talks)
+    staff = signed_in(Client(), editor, "session")
+    staff.get(url)
+    version = Negotiation.objects.get(pk=talks.pk).reader_version
+    shown, gone = WRITES[write](talks, editor, draft)
+    assert Negotiation.objects.get(pk=talks.pk).reader_version == version
+    page = staff.get(url).text
+    if shown:
+        assert shown in page
+    if gone:
+        assert gone not in page
+    assert staff.get(url).text == page  # stored again, under the new token
+
+
+def test_an_embargo_lifted_takes_the_stored_preview_away(talks, editor):
+    """The lift is a ``QuerySet.update``, no signal: it moves the reader version."""
+    two_pm = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    staff = signed_in(Client(), editor, "session")
+    with time_machine.travel(two_pm - datetime.timedelta(hours=1), tick=False):
+        factories.EventFactory(negotiation=talks, title="Embargoed", publish_at=two_pm)
+        assert "Scheduled for" in staff.get(talks.get_absolute_url()).text
+    with time_machine.travel(two_pm + datetime.timedelta(minutes=1), tick=False):
+        lift_due_embargoes()
+        assert "Scheduled for" not in staff.get(talks.get_absolute_url()).text
+
+
+def test_a_write_takes_the_token_away_again_once_it_commits(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    """A preview read from the rows as they were, between the write and its commit,
+    adds a token of its own: the commit takes that one away too."""
+    before = previews.token()
+    with django_capture_on_commit_callbacks() as callbacks:
+        factories.EventFactory(negotiation=talks, title="Draft meeting", state=DRAFT)
+        during = previews.token()  # another process's preview, before the commit
+        assert during != before
+        assert previews.token() == during
+    assert callbacks
+    for callback in callbacks:
+        callback()
+    assert previews.token() not in (before, during)
+
+
+def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        reader_versions.ALIAS: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    assert previews.token() is None
+    staff = signed_in(Client(), editor, "session")
+    staff.get(talks.get_absolute_url())
+    page, sql = sql_of(lambda: staff.get(talks.get_absolute_url()))
+    assert "First meeting" in page.text and not authentication_only(sql)
