@@ -200,9 +200,15 @@ def build_endpoints(base, setup):
             "headers": {"Authorization": f"Token {setup['reader_token']}"},
         },
         {
-            "name": "timeline API, first page, an editor's preview",  # drafts: built whole
+            "name": "timeline API, first page, an editor's preview",  # stored under the token
             "url": first_page,
             "headers": {"Authorization": f"Token {setup['editor_token']}"},
+        },
+        {
+            "name": "timeline API, first page, an editor's preview after a write",
+            "url": first_page,
+            "headers": {"Authorization": f"Token {setup['editor_token']}"},
+            "nocache": True,  # the stored preview gone (caching.previews): built whole
         },
         {
             "name": "timeline API, deep page (~90,000)",
@@ -220,9 +226,15 @@ def build_endpoints(base, setup):
             "headers": {"Cookie": setup["reader_cookie"]},
         },
         {
-            "name": "timeline HTML page, an editor's preview",  # drafts: built whole
+            "name": "timeline HTML page, an editor's preview",  # stored under the token
             "url": f"{base}/negotiations/{setup['slug']}/",
             "headers": {"Cookie": setup["editor_cookie"]},
+        },
+        {
+            "name": "timeline HTML page, an editor's preview after a write",
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "headers": {"Cookie": setup["editor_cookie"]},
+            "nocache": True,  # the stored preview gone (caching.previews): built whole
         },
         {
             "name": "timeline HTML page, first read after a publication, before the worker's build",
