@@ -208,7 +208,7 @@ def build_endpoints(base, setup):
             "name": "timeline API, first page, an editor's preview after a write",
             "url": first_page,
             "headers": {"Authorization": f"Token {setup['editor_token']}"},
-            "nocache": True,  # the stored preview gone (caching.previews): built whole
+            "nocache": True,  # the stored preview gone (caching.tokens): built whole
         },
         {
             "name": "timeline API, deep page (~90,000)",
@@ -234,7 +234,7 @@ def build_endpoints(base, setup):
             "name": "timeline HTML page, an editor's preview after a write",
             "url": f"{base}/negotiations/{setup['slug']}/",
             "headers": {"Cookie": setup["editor_cookie"]},
-            "nocache": True,  # the stored preview gone (caching.previews): built whole
+            "nocache": True,  # the stored preview gone (caching.tokens): built whole
         },
         {
             "name": "timeline HTML page, first read after a publication, before the worker's build",

@@ -1,9 +1,11 @@
 from django.apps import apps
-from django.db.models.signals import post_delete, post_save
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
 
-from negotiations.caching import previews
+from negotiations.caching.tokens import PREVIEWS, ROLES
 
 
 @receiver(pre_create_historical_record)
@@ -31,8 +33,8 @@ def take_previews_away(sender, using, **kwargs):
     a phase, a negotiation): no stored preview may be read again. Its links (sources,
     parties, actors) are set with its save; a write without one (``QuerySet.update``: the
     embargo lift) moves the reader version, which previews are also stored under
-    (``caching.previews``)."""
-    previews.take_away(using)
+    (``caching.tokens``)."""
+    PREVIEWS.take_away(using)
 
 
 # The record's models: those whose history is kept. The history's receivers already cost
@@ -42,3 +44,17 @@ for model in apps.get_app_config("negotiations").get_models():
     if hasattr(model, "history"):
         post_save.connect(take_previews_away, sender=model)
         post_delete.connect(take_previews_away, sender=model)
+
+
+User = get_user_model()
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+@receiver(m2m_changed, sender=User.user_permissions.through)
+@receiver(m2m_changed, sender=Group.permissions.through)
+@receiver(post_delete, sender=Group)
+@receiver(post_delete, sender=Permission)
+def take_permissions_away(sender, using, **kwargs):
+    """A user's roles or a role's permissions changed: every user's kept permissions are
+    read again (``caching.permissions``)."""
+    ROLES.take_away(using)

@@ -1,4 +1,4 @@
-"""Editors' previews stored under the preview token (negotiations.caching.previews): read
+"""Editors' previews stored under the preview token (negotiations.caching.tokens): read
 again for what it costs to know who asks, shared by every previewer, never readers', and
 never read again after a write of anything they show, drafts included."""
 
@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from negotiations.caching import previews, reader_versions
+from negotiations.caching import reader_versions, tokens
 from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.domain.entries import save_entry
 from negotiations.domain.records import delete_record, save_record
@@ -129,16 +129,16 @@ def test_a_write_takes_the_token_away_again_once_it_commits(
 ):
     """A preview read from the rows as they were, between the write and its commit,
     adds a token of its own: the commit takes that one away too."""
-    before = previews.token()
+    before = tokens.PREVIEWS.current()
     with django_capture_on_commit_callbacks() as callbacks:
         factories.EventFactory(negotiation=talks, title="Draft meeting", state=DRAFT)
-        during = previews.token()  # another process's preview, before the commit
+        during = tokens.PREVIEWS.current()  # another process's preview, before the commit
         assert during != before
-        assert previews.token() == during
+        assert tokens.PREVIEWS.current() == during
     assert callbacks
     for callback in callbacks:
         callback()
-    assert previews.token() not in (before, during)
+    assert tokens.PREVIEWS.current() not in (before, during)
 
 
 def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, settings):
@@ -146,7 +146,7 @@ def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, set
         **settings.CACHES,
         reader_versions.ALIAS: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
     }
-    assert previews.token() is None
+    assert tokens.PREVIEWS.current() is None
     staff = signed_in(Client(), editor, "session")
     staff.get(talks.get_absolute_url())
     page, sql = sql_of(lambda: staff.get(talks.get_absolute_url()))

@@ -336,7 +336,7 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             return self.joined(results)
 
         # Validated by the negotiation's reader version, rendered once per change (a
-        # preview: once per change of the record, ``caching.previews``).
+        # preview: once per change of the record, ``caching.tokens``).
         return reader_http.respond(
             request,
             page,

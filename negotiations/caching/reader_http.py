@@ -20,7 +20,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from negotiations.caching import edge, previews, reader_versions
+from negotiations.caching import edge, reader_versions, tokens
 from negotiations.caching.fragments import STORE_SECONDS, get_or_build
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 from negotiations.reader.selectors.negotiation import site_stamp
@@ -157,10 +157,10 @@ def respond(request, build, *, validators, preview):
     """Send ``build()``'s response with the right caching headers: readers get validators
     (a 304 when current) and the stored copy; signed-in users who get no preview the same
     bytes, privately; previews, private too, are stored apart, also under the preview token
-    (``previews``: any write takes it away), and built afresh without one."""
+    (``tokens.PREVIEWS``: any write takes it away), and built afresh without one."""
     signed_in = request.user.is_authenticated
     if preview:
-        token = previews.token()
+        token = tokens.PREVIEWS.current()
         if token is None:
             return apply_private(build())
         key = _stored_key(request, validators, preview_token=token)

@@ -474,7 +474,7 @@ WRITES = {"update", "bulk_create", "bulk_update", "delete", "update_or_create", 
 NOT_CONTENT = {
     ("tracker/cache.py", "self._local.delete"): "a cache entry",
     ("tracker/cache.py", "super().delete"): "a cache entry",
-    ("negotiations/caching/previews.py", "store.delete"): "the preview token",
+    ("negotiations/caching/tokens.py", "store.delete"): "a token",
     ("negotiations/management/commands/demo_accounts.py", "User.objects.get_or_create"): "users",
     ("negotiations/newsroom/exchange.py", "self.create"): "the importer's own step (domain calls)",
 }
