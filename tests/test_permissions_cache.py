@@ -10,10 +10,9 @@ from negotiations.caching import reader_versions
 from negotiations.models import PublicationState
 from negotiations.roles import EDITORS, JOURNALISTS
 from tests import factories
-from tests.test_http_cache import _empty_cache, sql_of
+from tests.test_http_cache import sql_of
 
 pytestmark = pytest.mark.django_db
-__all__ = ["_empty_cache"]  # the cache emptied around each test here too
 
 PERMISSIONS_SQL = 'FROM "auth_permission"'
 

@@ -15,10 +15,9 @@ from negotiations.domain.records import delete_record, save_record
 from negotiations.models import Negotiation, PublicationState
 from tests import factories
 from tests.queries import authentication_only
-from tests.test_http_cache import _empty_cache, assert_private_copy, signed_in, sql_of
+from tests.test_http_cache import assert_private_copy, signed_in, sql_of
 
 pytestmark = pytest.mark.django_db
-__all__ = ["_empty_cache"]  # the cache emptied around each test here too
 
 DRAFT = PublicationState.DRAFT
 

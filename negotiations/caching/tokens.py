@@ -7,7 +7,7 @@ process's write would not reach) there is no token, and nothing is stored under 
 
 - ``PREVIEWS``: editors' previews (drafts included) are stored under it; any write of the
   record takes it away (``negotiations/signals.py``).
-- ``ROLES``: each user's permissions are kept under it (``roles.CachedPermissionsBackend``);
+- ``ROLES``: each user's permissions are kept under it (``permissions.CachedPermissionsBackend``);
   a change of a user's roles or of a role's permissions takes it away.
 """
 
