@@ -18,6 +18,16 @@ def _fresh_rate_limits():
     caches["reader_versions"].clear()
 
 
+@pytest.fixture
+def no_shared_cache(settings):
+    """The embedded default (no ``REDIS_URL``): no reader versions nor tokens kept, each
+    process with its own cache."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "reader_versions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+
+
 class OneRequestAtATime(ThreadedWSGIServer):
     """The live server's HTTP server, answering one request at a time.
 

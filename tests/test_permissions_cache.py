@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from negotiations.caching import reader_versions
 from negotiations.models import PublicationState
 from negotiations.roles import EDITORS, JOURNALISTS
 from tests import factories
@@ -114,11 +113,9 @@ def test_a_role_given_the_right_gives_it_to_its_members(url, researcher):
     assert previews(researcher, url)[0]
 
 
-def test_without_a_shared_cache_permissions_are_read_at_every_request(url, journalist, settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        reader_versions.ALIAS: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-    }
+def test_without_a_shared_cache_permissions_are_read_at_every_request(
+    url, journalist, no_shared_cache
+):
     previews(journalist, url)
     shown, sql = previews(journalist, url)
     assert shown and permission_queries(sql)

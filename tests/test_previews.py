@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from negotiations.caching import reader_versions, tokens
+from negotiations.caching import tokens
 from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.domain.entries import save_entry
 from negotiations.domain.records import delete_record, save_record
@@ -140,11 +140,7 @@ def test_a_write_takes_the_token_away_again_once_it_commits(
     assert tokens.PREVIEWS.current() not in (before, during)
 
 
-def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        reader_versions.ALIAS: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-    }
+def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, no_shared_cache):
     assert tokens.PREVIEWS.current() is None
     staff = signed_in(Client(), editor, "session")
     staff.get(talks.get_absolute_url())

@@ -164,13 +164,9 @@ def test_a_build_that_cannot_be_enqueued_purges_at_once(
 
 
 def test_without_a_shared_cache_nothing_is_built(
-    demo, editor, settings, purges, django_capture_on_commit_callbacks
+    demo, editor, no_shared_cache, purges, django_capture_on_commit_callbacks
 ):
     """Each process keeps its own pages: the worker's would help no reader."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "reader_versions": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-    }
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert not DBTaskResult.objects.filter(task_path=BUILD).exists()
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]

@@ -145,11 +145,7 @@ def test_the_repeat_purge_outlasts_a_stale_version():
     assert django_settings.EDGE_PURGE_REPEAT_SECONDS > reader_versions.VERSION_SECONDS
 
 
-def test_without_a_shared_cache_every_read_asks_the_database(talks, settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        reader_versions.ALIAS: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
-    }
+def test_without_a_shared_cache_every_read_asks_the_database(talks, no_shared_cache):
     read()
     for _ in range(2):
         page, sql = read()
