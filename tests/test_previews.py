@@ -6,9 +6,10 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.test import Client
 
-from negotiations.caching import tokens
+from negotiations.caching import reader_versions, tokens
 from negotiations.domain.embargoes import lift_due_embargoes
 from negotiations.domain.entries import save_entry
 from negotiations.domain.records import delete_record, save_record
@@ -145,4 +146,21 @@ def test_without_a_shared_cache_a_preview_is_built_every_time(talks, editor, no_
     staff = signed_in(Client(), editor, "session")
     staff.get(talks.get_absolute_url())
     page, sql = sql_of(lambda: staff.get(talks.get_absolute_url()))
+    assert "First meeting" in page.text and not authentication_only(sql)
+
+
+def test_a_stored_preview_is_kept_no_longer_than_a_token_lives(talks, editor):
+    """Were its token to live on (a commit's delete lost, then the token added again),
+    the stored preview is not: it is built again."""
+    url = talks.get_absolute_url()
+    staff = signed_in(Client(), editor, "session")
+    start = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        token = tokens.PREVIEWS.current()
+        staff.get(url)
+    later = start + datetime.timedelta(seconds=tokens.TOKEN_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        caches[reader_versions.ALIAS].set(tokens.PREVIEWS.key, token)
+        page, sql = sql_of(lambda: staff.get(url))
+        assert tokens.PREVIEWS.current() == token
     assert "First meeting" in page.text and not authentication_only(sql)

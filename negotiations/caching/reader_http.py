@@ -178,8 +178,13 @@ def respond(request, build, *, validators, preview):
         response = build()
         if response.status_code == 200 and not response.streaming:
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
-            # Written by AnonymousCacheMiddleware, with the address's route: one round trip.
-            response.parley_stored = {key: {"content": response.content, "headers": headers}}
+            kept = {"content": response.content, "headers": headers}
+            if preview:
+                # Never read once its token is gone: kept no longer than a token lives.
+                cache.set(key, kept, tokens.TOKEN_SECONDS)
+            else:
+                # Written by AnonymousCacheMiddleware, with the address's route: one round trip.
+                response.parley_stored = {key: kept}
     if signed_in:
         return apply_private(response)
     if response.status_code == 200:
