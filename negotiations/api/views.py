@@ -73,8 +73,6 @@ REVISION_PRECONDITION = OpenApiParameter(
     description="Optional: the entry's ETag you read; a stale one (another revision since) "
     "gets 412. Without it, the current pending revision is acted on.",
 )
-# What the timeline's page query reads of each entry: its cache keys, its place, its URL.
-TIMELINE_SPINE = ("pk", "version", "shown_version", "date_start", "sequence", "entry_type")
 ERRORS = {
     400: OpenApiResponse(description="Bad input: messages keyed by field."),
     403: OpenApiResponse(description="Your role may not do this."),
@@ -293,7 +291,9 @@ class NegotiationViewSet(SlugLookupMixin, RecordViewSet):
             """The page's ids and versions: one keyset query."""
             entries = self.get_queryset().filter(negotiation_id=negotiation_id)
             return self.paginate_queryset(
-                self.filter_queryset(entries).values_list(*TIMELINE_SPINE, named=True)
+                self.filter_queryset(entries).values_list(
+                    *fragments.SPINE, "entry_type", named=True
+                )
             )
 
         def items(spine):

@@ -15,6 +15,9 @@ from django.utils import timezone
 
 STORE_SECONDS = 10 * 60  # what readers get, kept in the shared cache (reader_http too)
 HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
+# What a timeline page's keyset query reads of each entry, the pages' and the API's alike:
+# the keys of its cached forms (``entry_key``), then its place in the reading order.
+SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 
 
 def context(*parts):

@@ -238,9 +238,6 @@ def numbered(entry, numbers):
     return dataclasses.replace(entry, html=mark_safe(html))  # marks were the template's
 
 
-SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
-
-
 def page_sources(references):
     """What is cached of a page's sources (``cite_ids``: numbered once for the page): the
     list at its foot, rendered (the ``references`` partial), and each source's number."""
@@ -261,7 +258,7 @@ def timeline_page(negotiation, user, *, filters, cursor, phases, order, context)
     rest = {name: value for name, value in filters.items() if name != "actor"}
     actor = filters.get("actor")
     spine, earlier, later, missing = timeline_window(
-        base.matching(**rest).values_list(*SPINE, named=True),
+        base.matching(**rest).values_list(*fragments.SPINE, named=True),
         cursor,
         readable_entries=base,
         opens_at_start=opens_at_start,
