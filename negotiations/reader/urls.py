@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 from django.urls.converters import IntConverter
 
+from negotiations.caching.reader_http import read_only
 from negotiations.numbers import parse_id
 from negotiations.reader import views
 from negotiations.reader.feeds import ActorFeed, NegotiationFeed
@@ -29,11 +30,11 @@ urlpatterns = [
     path("negotiations/<slug:slug>/positions/", views.positions, name="positions"),
     path("negotiations/<slug:slug>/corrections/", views.corrections, name="corrections"),
     path("negotiations/<slug:slug>/proposals/<id:pk>/", views.proposal, name="proposal"),
-    path("negotiations/<slug:slug>/feed/", NegotiationFeed(), name="feed"),
+    path("negotiations/<slug:slug>/feed/", read_only(NegotiationFeed()), name="feed"),
     path("negotiations/<slug:slug>/calendar.ics", views.calendar, name="calendar"),
     path("negotiations/<slug:slug>/pictures/lanes.svg", views.lanes_svg, name="lanes_svg"),
     path("negotiations/<slug:slug>/pictures/amounts.svg", views.amounts_svg, name="amounts_svg"),
     path("actors/", views.actors, name="actors"),
     path("actors/<slug:slug>/", views.actor, name="actor"),
-    path("actors/<slug:slug>/feed/", ActorFeed(), name="actor_feed"),
+    path("actors/<slug:slug>/feed/", read_only(ActorFeed()), name="actor_feed"),
 ]

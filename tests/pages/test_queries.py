@@ -47,6 +47,19 @@ def test_same_number_of_queries_at_two_sizes(client, negotiation, output):
     assert small <= 30, f"{output}: {small} queries"
 
 
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_every_output_is_read_outside_a_transaction(client, negotiation, output):
+    """Outside a test's transaction a BEGIN and a COMMIT (its SAVEPOINT and RELEASE here):
+    two round trips a read does not need (``reader_http.read_only``)."""
+    first = grow(negotiation, 1)[0]
+    party = negotiation.parties.order_by("pk").first()
+    url = page_urls(negotiation, proposal=first, actor=party)[output]
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert not [q for q in captured.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert client.post(url).status_code == 405
+
+
 @pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
 def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, negotiation, address):
     """What every address of the timeline shows alike (the negotiation, its header and
