@@ -14,6 +14,10 @@ To measure the paths behind the cache, a request to the bench server may send
   entries kept whole (keyed by its entries) miss, and so does the newest entry of each
   page's fragments (the one just published); the other entries' fragments (keyed by their
   own versions) and the filter form are found;
+- ``quiet``: the first read after ten quiet minutes: what each address gets (the stored
+  responses, routes and pages kept whole, ``parley:entries:``) is gone, what the record
+  alone decides (each entry's forms, what the negotiation's pages share) is kept until
+  midnight (``fragments.until_midnight``);
 - ``all``: every read of the cache misses (a first read with nothing cached at all).
 
 Writes go through as usual. Only the bench settings use it; production code knows nothing
@@ -40,6 +44,8 @@ UNBUILT = (
     "parley:entries:timeline:",
 )
 ENTRY_FRAGMENTS = "parley:entry:"
+# What each address gets, kept ``STORE_SECONDS`` (see above).
+QUIET = (*STORED_RESPONSES, "parley:entries:")
 
 
 class BenchCache(VersionedRedisCache):
@@ -47,6 +53,8 @@ class BenchCache(VersionedRedisCache):
         level = bypass.get()
         if level == "unbuilt":
             return key.startswith(UNBUILT)
+        if level == "quiet":
+            return key.startswith(QUIET)
         return level == "all" or (level and key.startswith(STORED_RESPONSES))
 
     def get(self, key, default=None, version=None):

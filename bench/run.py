@@ -242,6 +242,11 @@ def build_endpoints(base, setup):
             "nocache": "unbuilt",  # a reader between the commit and the build (bench/cache.py)
         },
         {
+            "name": "timeline HTML page, after ten quiet minutes",
+            "url": f"{base}/negotiations/{setup['slug']}/",
+            "nocache": "quiet",  # what each address gets gone, the rest kept (bench/cache.py)
+        },
+        {
             "name": "timeline HTML page, cold (nothing cached)",
             "url": f"{base}/negotiations/{setup['slug']}/",
             "nocache": "all",  # nor what every page of the negotiation shows alike

@@ -2,10 +2,15 @@
 a signed-in request reads them from the cache, and a change of a user's roles or of a
 role's permissions is seen at the user's next request."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import caches
 from django.test import Client
 
+from negotiations.caching import reader_versions, tokens
 from negotiations.models import PublicationState
 from negotiations.roles import EDITORS, JOURNALISTS
 from tests import factories
@@ -39,6 +44,21 @@ def test_a_user_s_permissions_are_read_once_and_kept(url, journalist):
     assert shown and permission_queries(sql)
     shown, sql = previews(journalist, url)
     assert shown and not permission_queries(sql), sql
+
+
+def test_kept_permissions_live_no_longer_than_a_token(url, journalist):
+    """Were the roles token to live on (a commit's delete lost, then the token added
+    again), the permissions kept under it are not: read again."""
+    start = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        token = tokens.ROLES.current()
+        previews(journalist, url)
+    later = start + datetime.timedelta(seconds=tokens.TOKEN_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        caches[reader_versions.ALIAS].set(tokens.ROLES.key, token)
+        shown, sql = previews(journalist, url)
+        assert tokens.ROLES.current() == token
+    assert shown and permission_queries(sql)
 
 
 def view_entry():

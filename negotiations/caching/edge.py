@@ -12,6 +12,7 @@ from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
+from negotiations.caching.fragments import until_midnight
 from tracker import db_router
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,7 @@ def negotiation_key(negotiation_id):
 def edge_seconds():
     """How long the edge may keep a reader response: ``EDGE_CACHE_SECONDS``, cut at the
     next midnight (the day is part of every reader validator)."""
-    now = timezone.localtime()
-    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
-    until_midnight = (timezone.make_aware(midnight) - now).total_seconds()
-    return max(1, min(settings.EDGE_CACHE_SECONDS, int(until_midnight)))
+    return min(settings.EDGE_CACHE_SECONDS, until_midnight())
 
 
 def mark_public(response, keys):

@@ -7,17 +7,29 @@ the entries it changed and those showing what it changed. Previews are not cache
 entry (only whole, under the preview token: ``reader_http.respond``).
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-STORE_SECONDS = 10 * 60  # what readers get, kept in the shared cache (reader_http too)
+# What each address gets (stored responses, pages kept whole): as many keys as addresses
+# readers ask for, so kept a short while.
+STORE_SECONDS = 10 * 60
 HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
 # What a timeline page's keyset query reads of each entry, the pages' and the API's alike:
 # the keys of its cached forms (``entry_key``), then its place in the reading order.
 SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
+
+
+def until_midnight():
+    """How long what the record alone decides (each entry's forms, what a negotiation's
+    pages share) is kept: its keys name today's date, so none is read after midnight, and
+    a negotiation read again after a quiet while finds them (Redis's LRU bounds memory)."""
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
+    return max(1, int((timezone.make_aware(midnight) - now).total_seconds()))
 
 
 def context(*parts):
@@ -47,7 +59,7 @@ def cached(form, spine, context, build):
     missing = [entry_id for entry_id in keys if entry_id not in result]
     if missing:
         built = build(missing)
-        cache.set_many({keys[entry_id]: built[entry_id] for entry_id in built}, STORE_SECONDS)
+        cache.set_many({keys[entry_id]: built[entry_id] for entry_id in built}, until_midnight())
         result |= built
     return result
 
@@ -62,11 +74,11 @@ def cached_whole(name, drawn_from, context, build):
     return get_or_build(f"parley:entries:{name}:{digest}", build)
 
 
-def get_or_build(key, build):
-    """What the cache holds under ``key``, else ``build()``, then kept: one read and one
-    write (Django's ``get_or_set`` adds, then reads again)."""
+def get_or_build(key, build, seconds=STORE_SECONDS):
+    """What the cache holds under ``key``, else ``build()``, then kept ``seconds``: one
+    read and one write (Django's ``get_or_set`` adds, then reads again)."""
     found = cache.get(key)
     if found is None:
         found = build()
-        cache.set(key, found, STORE_SECONDS)
+        cache.set(key, found, seconds)
     return found

@@ -10,7 +10,7 @@ import functools
 from django.contrib.auth.backends import ModelBackend
 
 from negotiations.caching.fragments import get_or_build
-from negotiations.caching.tokens import ROLES
+from negotiations.caching.tokens import ROLES, TOKEN_SECONDS
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -21,5 +21,7 @@ class CachedPermissionsBackend(ModelBackend):
             token = ROLES.current()
             read = functools.partial(super().get_all_permissions, user_obj)
             key = f"parley:permissions:{user_obj.pk}:{token}"
-            user_obj.parley_permissions = read() if token is None else get_or_build(key, read)
+            user_obj.parley_permissions = (
+                read() if token is None else get_or_build(key, read, TOKEN_SECONDS)
+            )
         return user_obj.parley_permissions

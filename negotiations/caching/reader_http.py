@@ -21,7 +21,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from negotiations.caching import edge, reader_versions, tokens
-from negotiations.caching.fragments import STORE_SECONDS, get_or_build
+from negotiations.caching.fragments import STORE_SECONDS, get_or_build, until_midnight
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 from negotiations.reader.selectors.negotiation import site_stamp
 
@@ -137,9 +137,10 @@ def negotiation_for_reader(request, slug):
 def keep_for_readers(negotiation):
     """Keep ``negotiation`` (as read from the database) for ``negotiation_for_reader``:
     its slug's id, and itself under its reader version."""
-    cache.set(_slug_key(negotiation.slug), negotiation.pk, STORE_SECONDS)
     key = _shared_key(negotiation.pk, "negotiation", negotiation_version(stamp(negotiation)))
-    cache.set(key, negotiation, STORE_SECONDS)
+    cache.set_many(
+        {_slug_key(negotiation.slug): negotiation.pk, key: negotiation}, until_midnight()
+    )
 
 
 def shared(negotiation, name, build, *, preview):
@@ -149,7 +150,9 @@ def shared(negotiation, name, build, *, preview):
     if preview:
         return build()
     return get_or_build(
-        _shared_key(negotiation.pk, name, negotiation_version(stamp(negotiation))), build
+        _shared_key(negotiation.pk, name, negotiation_version(stamp(negotiation))),
+        build,
+        until_midnight(),
     )
 
 

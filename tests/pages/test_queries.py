@@ -1,6 +1,9 @@
 """Every reader output costs the same number of queries for 1 and for 6 rounds of entries."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -75,6 +78,34 @@ def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, neg
         cache.clear()
         client.get(urls["timeline-permalink"])  # another address: keeps what all share
         with CaptureQueriesContext(connection) as captured:
+            assert client.get(urls[address]).status_code == 200
+        return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
+
+    first = grow(negotiation, 1)[0]
+    party = negotiation.parties.order_by("pk").first()
+    small = queries(page_urls(negotiation, proposal=first, actor=party))
+    grow(negotiation, 5)
+    large = queries(page_urls(negotiation, proposal=first, actor=party))
+    assert len(small) == len(large) <= 5, "\n".join(large)
+
+
+@pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
+def test_after_a_quiet_while_a_page_costs_five_queries_besides_the_stamp(
+    client, negotiation, address
+):
+    """What each address gets is kept ``STORE_SECONDS`` (10 minutes), what the record alone
+    decides (each entry's forms, what a negotiation's pages share) until midnight: read
+    again after a quiet while, a page reads its entries' ids and versions, not its
+    entries, whatever the size."""
+    noon = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+
+    def queries(urls):
+        urls["timeline-kind-words"] = f"{urls['timeline']}?kind=statement&from=2025&q=Statement"
+        cache.clear()
+        with time_machine.travel(noon, tick=False):
+            assert client.get(urls[address]).status_code == 200
+        later = noon + datetime.timedelta(minutes=11)
+        with time_machine.travel(later, tick=False), CaptureQueriesContext(connection) as captured:
             assert client.get(urls[address]).status_code == 200
         return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
 
