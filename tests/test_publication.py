@@ -2,10 +2,14 @@
 worker builds what the negotiation's pages share under the new reader version, and only then
 is the edge purged; a build that fails or runs out of time still purges."""
 
+import datetime
+import io
 import time
 
 import pytest
+import time_machine
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +22,8 @@ from negotiations.reader import views
 from negotiations.reader.selectors import entries
 from tests import factories
 from tests.pages.test_edge import run_due_tasks
+from tests.queries import is_the_stamp
+from tests.test_embargo import worker_in_test_transaction  # noqa: F401 (a fixture)
 from tests.test_http_cache import sql_of
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +211,59 @@ def test_a_part_s_deadline_ends_with_it_inside_another_transaction(demo):
     with publication._at_most(0.05):
         assert timeout() == "50ms"
     assert timeout() == before
+
+
+DAY_BUILD = "negotiations.caching.publication.build_the_day"
+NOON = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+NEXT_MIDNIGHT = datetime.datetime(2027, 1, 16, tzinfo=datetime.UTC)
+
+
+def first_read_sql(negotiation):
+    """What a reader's first read of the timeline asks besides the reader version."""
+    response, sql = sql_of(lambda: Client().get(negotiation.get_absolute_url()))
+    assert response.status_code == 200
+    return [query for query in sql if not is_the_stamp(query)]
+
+
+@pytest.mark.usefixtures("worker_in_test_transaction")
+def test_as_the_worker_starts_it_builds_every_negotiation_s_first_page(demo):
+    other = factories.NegotiationFactory(title="Other talks")
+    factories.EventFactory(negotiation=other, title="A meeting")
+    call_command("run_worker", batch=True, verbosity=0, stdout=io.StringIO())
+    for negotiation in (demo, other):
+        assert len(first_read_sql(negotiation)) <= AFTER_THE_WORKER
+
+
+def test_the_day_s_build_runs_once_a_day_and_again_after_midnight(demo):
+    with time_machine.travel(NOON, tick=False):
+        publication.build_the_day.enqueue()
+        [(name, built)] = run_due_tasks(paths=[DAY_BUILD])
+        assert name == "build_the_day" and built >= SHARED_PARTS // 2
+        publication.build_the_day.enqueue()  # another worker starts the same day
+        assert run_due_tasks(paths=[DAY_BUILD]) == [("build_the_day", 0)]
+        [scheduled] = DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY")
+        assert scheduled.run_after == NEXT_MIDNIGHT + publication.DAY_BUILD_DELAY
+        assert len(first_read_sql(demo)) <= AFTER_THE_WORKER
+    with time_machine.travel(NEXT_MIDNIGHT + datetime.timedelta(seconds=6), tick=False):
+        [(_, built)] = run_due_tasks(paths=[DAY_BUILD])
+        assert built >= SHARED_PARTS // 2  # the new day's keys
+        assert len(first_read_sql(demo)) <= AFTER_THE_WORKER
+        assert DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY").count() == 1
+
+
+def test_a_next_day_that_could_not_be_scheduled_is_scheduled_by_the_next_start(demo, monkeypatch):
+    class Unreachable:
+        def using(self, **options):
+            raise ConnectionError("the task database is away")
+
+    task = publication.build_the_day
+    monkeypatch.setattr(publication, "build_the_day", Unreachable())
+    publication._schedule_the_next_day()
+    monkeypatch.setattr(publication, "build_the_day", task)
+    publication._schedule_the_next_day()
+    assert DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY").count() == 1
+
+
+def test_without_a_shared_cache_the_day_s_build_does_nothing(demo, no_shared_cache):
+    assert publication.build_the_day.call() == 0
+    assert not DBTaskResult.objects.filter(task_path=DAY_BUILD).exists()

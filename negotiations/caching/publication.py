@@ -1,17 +1,22 @@
 """A publication as an event: once it commits, the new reader versions go into the shared
 cache, the task worker builds what the negotiation's pages share and its latest timeline
 page, then the edge is purged. The steps, their order and the race with readers:
-docs/architecture.md, "How a publication flows".
+docs/architecture.md, "How a publication flows". The worker builds the same for every
+negotiation as each day starts and as a release starts, whose keys are new
+(``build_the_day``).
 """
 
 import contextlib
+import datetime
 import logging
 import time
 
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.tasks import task
+from django.utils import timezone
 
-from negotiations.caching import edge, reader_versions
+from negotiations.caching import edge, fragments, reader_versions
 from negotiations.caching.reader_http import keep_for_readers
 from negotiations.models import Negotiation
 from negotiations.reader import views
@@ -52,24 +57,68 @@ def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
     """Build the shared parts of each negotiation's pages until ``BUILD_SECONDS`` have
     passed (a part that fails is logged and skipped), then purge ``purge_keys`` at the edge
     (``purge_delay`` seconds later), whatever the build did. Returns the parts built."""
-    deadline = time.monotonic() + BUILD_SECONDS
-    built = 0
     try:
-        for negotiation_id in negotiation_ids:
-            for part in _shared_parts(negotiation_id):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    logger.warning("Stopped building the pages of %s: out of time", negotiation_id)
-                    return built
-                try:
-                    with _at_most(left):
-                        part()
-                    built += 1
-                except Exception:
-                    logger.exception("Could not build a part of the pages of %s", negotiation_id)
-        return built
+        return _build(negotiation_ids, time.monotonic() + BUILD_SECONDS)
     finally:
         edge.purge(purge_keys, delay=purge_delay)
+
+
+# The day's build runs this long after midnight (the keys of the new day are then named).
+DAY_BUILD_DELAY = datetime.timedelta(seconds=5)
+
+
+@task
+def build_the_day():
+    """Build what a publication's build builds for every negotiation, ``BUILD_SECONDS`` at
+    most each, once per day and release (the keys' ``fragments.context``), so that no
+    reader builds a whole page as a day or a release starts; and schedule the next day's
+    run. Enqueued by ``manage.py run_worker`` as it starts. Returns the parts built."""
+    if not reader_versions.is_shared():
+        return 0
+    _schedule_the_next_day()
+    if not _first_to_claim(f"parley:day-built:{fragments.context()}"):
+        return 0  # built today under this release: by another worker, or before a restart
+    ids = Negotiation.objects.order_by("pk").values_list("pk", flat=True)
+    return sum(_build([pk], time.monotonic() + BUILD_SECONDS) for pk in ids)
+
+
+def _schedule_the_next_day():
+    """``build_the_day`` just after the next midnight, enqueued once whoever asks."""
+    now = timezone.localtime()
+    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
+    key = f"parley:day-build-scheduled:{midnight.date().isoformat()}"
+    if not _first_to_claim(key):
+        return
+    try:
+        build_the_day.using(run_after=timezone.make_aware(midnight) + DAY_BUILD_DELAY).enqueue()
+    except Exception:
+        caches[reader_versions.ALIAS].delete(key)  # the worker's next start schedules it
+        logger.exception("Could not schedule the build of %s", midnight.date())
+
+
+def _first_to_claim(key):
+    """Whether this call is the first to claim ``key`` (in the shared cache until the day
+    ends: a later day has keys of its own)."""
+    return caches[reader_versions.ALIAS].add(key, True, fragments.until_midnight() + 3600)
+
+
+def _build(negotiation_ids, deadline):
+    """Build the shared parts of each negotiation's pages until ``deadline`` (a part that
+    fails is logged and skipped). Returns the parts built."""
+    built = 0
+    for negotiation_id in negotiation_ids:
+        for part in _shared_parts(negotiation_id):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                logger.warning("Stopped building the pages of %s: out of time", negotiation_id)
+                return built
+            try:
+                with _at_most(left):
+                    part()
+                built += 1
+            except Exception:
+                logger.exception("Could not build a part of the pages of %s", negotiation_id)
+    return built
 
 
 def _shared_parts(negotiation_id):

@@ -5,7 +5,9 @@ so this command, the Makefile and the process manager's unit stay when the backe
 changes. Before it waits for tasks, it catches up after downtime: it lifts the
 embargoes that came due while no worker ran, records the expectations that lapsed,
 and resumes the fan-out of alerts and webhooks a stopped or killed worker left
-(``following.tasks.resume``).
+(``following.tasks.resume``); and it enqueues the build of readers' first pages, whose
+keys a new release names anew (``caching.publication.build_the_day``, which then runs
+again after each midnight).
 
 It processes the ``default`` queue (publication) and the ``follow`` queue (alerts and
 webhooks, at a lower priority); ``--queue-name`` picks others, e.g. a second worker
@@ -16,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from following import tasks as following_tasks
+from negotiations.caching.publication import build_the_day
 from negotiations.domain.embargoes import lift_due_embargoes, record_lapsed_expectations
 
 
@@ -47,6 +50,9 @@ class Command(BaseCommand):
         lapsed = record_lapsed_expectations()
         if lapsed:
             self.stdout.write(f"Recorded {lapsed} expectations that lapsed.")
+        if "default" in queue_name.split(",") or queue_name == "*":
+            # Readers' first pages of the day, and of this release (new keys): built here.
+            build_the_day.enqueue()
         if "follow" in queue_name.split(",") or queue_name == "*":
             unplanned = following_tasks.resume()
             if unplanned:
