@@ -63,48 +63,31 @@ def test_every_output_is_read_outside_a_transaction(client, negotiation, output)
     assert client.post(url).status_code == 405
 
 
+NOON = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize("since", ["another address was read", "a quiet while"])
 @pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
-def test_once_read_the_timeline_costs_five_queries_besides_the_stamp(client, negotiation, address):
-    """What every address of the timeline shows alike (the negotiation, its header and
-    panels) is kept once read: the next address reads its own entries only — the page's
-    ids and versions, then those not kept yet (``negotiations.caching.fragments``): their rows,
-    sources, addressees and participants, corrections, status trails with the proposals
-    they may name — whatever the size. The reader version is one indexed read on top.
-    An actor filter adds two small reads (who
-    speaks for the actor, what they are listed on), covered by the test above."""
-
-    def queries(urls):
-        urls["timeline-kind-words"] = f"{urls['timeline']}?kind=statement&from=2025&q=Statement"
-        cache.clear()
-        client.get(urls["timeline-permalink"])  # another address: keeps what all share
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(urls[address]).status_code == 200
-        return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
-
-    first = grow(negotiation, 1)[0]
-    party = negotiation.parties.order_by("pk").first()
-    small = queries(page_urls(negotiation, proposal=first, actor=party))
-    grow(negotiation, 5)
-    large = queries(page_urls(negotiation, proposal=first, actor=party))
-    assert len(small) == len(large) <= 5, "\n".join(large)
-
-
-@pytest.mark.parametrize("address", ["timeline", "timeline-earlier", "timeline-kind-words"])
-def test_after_a_quiet_while_a_page_costs_five_queries_besides_the_stamp(
-    client, negotiation, address
+def test_a_timeline_page_not_stored_costs_five_queries_besides_the_stamp(
+    client, negotiation, address, since
 ):
-    """What each address gets is kept ``STORE_SECONDS`` (10 minutes), what the record alone
-    decides (each entry's forms, what a negotiation's pages share) until midnight: read
-    again after a quiet while, a page reads its entries' ids and versions, not its
-    entries, whatever the size."""
-    noon = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    """What every address of the timeline shows alike (the negotiation, its header and
+    panels) is kept once read, with each entry's fragment, until midnight (what each
+    address gets: ``STORE_SECONDS``): an address read for the first time, or again after
+    a quiet while, reads its own entries only — the page's ids and versions, then those
+    not kept yet (``negotiations.caching.fragments``): their rows, sources, addressees
+    and participants, corrections, status trails with the proposals they may name —
+    whatever the size. The reader version is one indexed read on top. An actor filter
+    adds two small reads (who speaks for the actor, what they are listed on), covered by
+    the test above."""
+    quiet = since == "a quiet while"
 
     def queries(urls):
         urls["timeline-kind-words"] = f"{urls['timeline']}?kind=statement&from=2025&q=Statement"
         cache.clear()
-        with time_machine.travel(noon, tick=False):
-            assert client.get(urls[address]).status_code == 200
-        later = noon + datetime.timedelta(minutes=11)
+        with time_machine.travel(NOON, tick=False):
+            assert client.get(urls[address if quiet else "timeline-permalink"]).status_code == 200
+        later = NOON + datetime.timedelta(minutes=11 if quiet else 0)
         with time_machine.travel(later, tick=False), CaptureQueriesContext(connection) as captured:
             assert client.get(urls[address]).status_code == 200
         return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
