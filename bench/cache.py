@@ -15,9 +15,10 @@ To measure the paths behind the cache, a request to the bench server may send
   page's fragments (the one just published); the other entries' fragments (keyed by their
   own versions) and the filter form are found;
 - ``quiet``: the first read after ten quiet minutes: what each address gets (the stored
-  responses, routes and pages kept whole, ``parley:entries:``) is gone, what the record
-  alone decides (each entry's forms, what the negotiation's pages share) is kept until
-  midnight (``fragments.until_midnight``);
+  responses, routes, and what is kept whole under a page's entries: the page, its sources
+  and lanes picture, the API page) is gone, what the record alone decides (each entry's
+  forms, what the negotiation's pages share, the filter form) is kept until midnight
+  (``fragments.until_midnight``);
 - ``all``: every read of the cache misses (a first read with nothing cached at all).
 
 Writes go through as usual. Only the bench settings use it; production code knows nothing
@@ -45,7 +46,13 @@ UNBUILT = (
 )
 ENTRY_FRAGMENTS = "parley:entry:"
 # What each address gets, kept ``STORE_SECONDS`` (see above).
-QUIET = (*STORED_RESPONSES, "parley:entries:")
+QUIET = (
+    *STORED_RESPONSES,
+    "parley:entries:timeline:",
+    "parley:entries:sources:",
+    "parley:entries:lanes:",
+    "parley:entries:api-page:",
+)
 
 
 class BenchCache(VersionedRedisCache):

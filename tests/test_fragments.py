@@ -6,6 +6,7 @@ stale."""
 import datetime
 
 import pytest
+import time_machine
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
@@ -357,3 +358,30 @@ def test_the_panels_follow_what_they_show(client, negotiation, editor):
     html = page(client, negotiation)
     assert "The plan" not in panel(html, "standing")
     assert "Withdrawn" in html[html.index("chart-figure-amounts") :]
+
+
+def test_after_a_quiet_while_only_what_each_address_gets_is_rendered_again(
+    client, negotiation, record, monkeypatch
+):
+    """What each address gets (the stored page, the page as put together, its lanes
+    picture) is kept ``STORE_SECONDS``; what the record decides (each entry, the panels,
+    the filter form, the amounts pictures) until midnight."""
+    from negotiations.reader.selectors import entries
+
+    names, render = [], entries.render_to_string
+    monkeypatch.setattr(
+        entries,
+        "render_to_string",
+        lambda name, *a, **k: names.append(name) or render(name, *a, **k),
+    )
+    noon = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(noon, tick=False):
+        first = page(client, negotiation)
+    assert {"negotiations/timeline.html#filters", "negotiations/timeline.html#amounts"} <= set(
+        names
+    )
+    names.clear()
+    with time_machine.travel(noon + datetime.timedelta(minutes=11), tick=False):
+        assert page(client, negotiation) == first
+    assert "negotiations/timeline.html#eras" in names  # the page was put together again
+    assert not {name for name in names if name.endswith(("#filters", "#amounts", "#entry"))}

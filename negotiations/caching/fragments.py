@@ -64,14 +64,15 @@ def cached(form, spine, context, build):
     return result
 
 
-def cached_whole(name, drawn_from, context, build):
-    """``build()``, cached under ``name``, what it is drawn from (``drawn_from``: its
-    entries' ids and versions and whatever else its text reads, as tuples of plain values,
-    which ``repr`` writes fast) and the entries' ``context`` (None: a preview, not cached)."""
+def cached_whole(name, drawn_from, context, build, seconds=STORE_SECONDS):
+    """``build()``, cached ``seconds`` under ``name``, what it is drawn from
+    (``drawn_from``: its entries' ids and versions and whatever else its text reads, as
+    tuples of plain values, which ``repr`` writes fast) and the entries' ``context``
+    (None: a preview, not cached)."""
     if context is None:
         return build()
     digest = hashlib.sha256(repr((drawn_from, context)).encode()).hexdigest()[:32]
-    return get_or_build(f"parley:entries:{name}:{digest}", build)
+    return get_or_build(f"parley:entries:{name}:{digest}", build, seconds)
 
 
 def get_or_build(key, build, seconds=STORE_SECONDS):

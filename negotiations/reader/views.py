@@ -194,6 +194,7 @@ def timeline_panels(negotiation, user):
                 "negotiations/timeline.html#amounts",
                 {"amounts": amount_charts(negotiation, user), "negotiation": negotiation},
             ),
+            fragments.until_midnight(),
         )
 
     def corrections():
@@ -215,7 +216,8 @@ def timeline_parts(negotiation, user, query, *, phases, parties):
     """The timeline page ``query`` asks for, with its lanes picture and filter form as
     HTML, each kept under what it shows (``fragments.cached_whole``): the lanes under the
     page's entries and the parties, the form under the query it was bound to and the
-    actors it offers (a select of hundreds of actors costs a template per option)."""
+    actors it offers (a select of hundreds of actors costs a template per option), until
+    midnight."""
     context = fragments_context(negotiation, user)
 
     @functools.cache
@@ -276,7 +278,10 @@ def timeline_parts(negotiation, user, query, *, phases, parties):
         "form": form,
         "filtering": filtering,
         "lanes": fragments.cached_whole("lanes", drawn_from, context, lanes),
-        "filter_form": fragments.cached_whole("filters", (bound, offered), context, filter_form),
+        # The same on every page of a filter: kept as what the record decides.
+        "filter_form": fragments.cached_whole(
+            "filters", (bound, offered), context, filter_form, fragments.until_midnight()
+        ),
     }
 
 
