@@ -23,13 +23,17 @@ HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
 SPINE = ("pk", "version", "shown_version", "date_start", "sequence")
 
 
+def next_midnight():
+    """When the keys' day (``context``) changes: the next local midnight."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time()))
+
+
 def until_midnight():
     """How long what the record alone decides (each entry's forms, what a negotiation's
     pages share) is kept: its keys name today's date, so none is read after midnight, and
     a negotiation read again after a quiet while finds them (Redis's LRU bounds memory)."""
-    now = timezone.localtime()
-    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
-    return max(1, int((timezone.make_aware(midnight) - now).total_seconds()))
+    return max(1, int((next_midnight() - timezone.now()).total_seconds()))
 
 
 def context(*parts):

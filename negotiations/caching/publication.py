@@ -14,7 +14,6 @@ import time
 from django.core.cache import caches
 from django.db import connection, transaction
 from django.tasks import task
-from django.utils import timezone
 
 from negotiations.caching import edge, fragments, reader_versions
 from negotiations.caching.reader_http import keep_for_readers
@@ -84,13 +83,12 @@ def build_the_day():
 
 def _schedule_the_next_day():
     """``build_the_day`` just after the next midnight, enqueued once whoever asks."""
-    now = timezone.localtime()
-    midnight = datetime.datetime.combine(now.date() + datetime.timedelta(days=1), datetime.time())
-    key = f"parley:day-build-scheduled:{midnight.date().isoformat()}"
+    midnight = fragments.next_midnight()
+    key = f"parley:day-build-scheduled:{midnight.isoformat()}"
     if not _first_to_claim(key):
         return
     try:
-        build_the_day.using(run_after=timezone.make_aware(midnight) + DAY_BUILD_DELAY).enqueue()
+        build_the_day.using(run_after=midnight + DAY_BUILD_DELAY).enqueue()
     except Exception:
         caches[reader_versions.ALIAS].delete(key)  # the worker's next start schedules it
         logger.exception("Could not schedule the build of %s", midnight.date())
