@@ -149,7 +149,7 @@ class UntilFilter(SinceFilter):
 @extend_schema_field(EDTF_SCHEMA)
 class PeriodSinceFilter(SinceFilter):
     """Entries whose period ends on or after the start of the period given: "2025-02"
-    is kept by ``since=2025-02-23`` (``EntryQuerySet.overlapping``, as the pages)."""
+    matches ``since=2025-02-23`` (``EntryQuerySet.overlapping``, as the pages)."""
 
     def filter(self, qs, value):
         return qs if value is None else qs.overlapping(start=value)
