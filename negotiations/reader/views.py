@@ -57,14 +57,10 @@ from negotiations.reader.selectors.positions import positions as read_positions
 from negotiations.reader.selectors.proposals import proposal_page
 from negotiations.reader.selectors.queries import (
     actors_in,
-    latest,
     negotiation_paths,
-    readable,
-    reader_timeline,
 )
 from negotiations.reader.selectors.timeline import (
     CORRECTIONS_PAGE,
-    TIMELINE_PAGE,
     amount_proposals,
     amount_spine,
     corrections_log,
@@ -602,15 +598,15 @@ def _svg_response(markup):
 
 @negotiation_page(preview=False)
 def lanes_svg(request, negotiation):
-    entries, earlier = latest(
-        reader_timeline(readable(None).for_negotiation(negotiation)), TIMELINE_PAGE
-    )
+    """The lanes picture of the timeline's latest page, alone: its entries as the page
+    reads them (its keyset, then the cached fragments the worker builds)."""
+    page = latest_page(negotiation, None)
     chart = draw_lanes(
-        entries,
-        negotiation.parties.all(),
+        page.entries(),
+        negotiation_parties(negotiation, None),
         title=f"{negotiation.title}: who acted when",
         id_prefix="lanes",
-        scope="latest" if earlier else None,
+        scope=None if page.complete else "latest",
     )
     return _svg_response(chart.wide.svg)
 

@@ -169,9 +169,6 @@ def test_the_timeline_is_usable_by_keyboard(tab, site):
 
 def test_a_long_timeline_is_read_a_page_at_a_time(tab, site, monkeypatch):
     monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", 5)
-    monkeypatch.setattr(
-        "negotiations.reader.views.TIMELINE_PAGE", 5
-    )  # the live server runs in this process
     negotiation = site["negotiation"]
     order = list(
         Entry.objects.filter(negotiation=negotiation)

@@ -16,7 +16,6 @@ PAGE = 4
 @pytest.fixture
 def small_pages(monkeypatch):
     monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", PAGE)
-    monkeypatch.setattr("negotiations.reader.views.TIMELINE_PAGE", PAGE)
 
 
 def read(client, url):

@@ -30,7 +30,6 @@ PAGE = 5
 @pytest.fixture
 def small_pages(monkeypatch):
     monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", PAGE)
-    monkeypatch.setattr("negotiations.reader.views.TIMELINE_PAGE", PAGE)
 
 
 @pytest.fixture

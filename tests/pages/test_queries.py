@@ -179,7 +179,6 @@ def cut_lists(monkeypatch):
     for name in ["CORRECTIONS_PAGE", "CHANGES_LIMIT", "ACTOR_SECTION"]:
         monkeypatch.setattr(views, name, 1)
     monkeypatch.setattr("negotiations.reader.selectors.timeline.TIMELINE_PAGE", 3)
-    monkeypatch.setattr(views, "TIMELINE_PAGE", 3)
     # A round of ``grow`` is six entries: every kind (and so every prefetch) is in a
     # feed's window at both sizes, whoever's feed it is.
     monkeypatch.setattr(feeds, "FEED_SIZE", 6)
@@ -196,3 +195,23 @@ def test_same_number_of_queries_when_every_list_is_cut(client, negotiation, cut_
     grow(negotiation, 5)
     large = count(client, url)
     assert large == small, f"{output}: {small} queries for 12 entries, {large} for 42"
+
+
+def test_the_lanes_picture_reads_the_timeline_s_latest_page(client, negotiation):
+    """The picture draws the latest page's entries from where the page reads them: once
+    the timeline was read (or the worker built it), the keyset alone, whatever the size."""
+
+    def queries():
+        cache.clear()
+        assert client.get(negotiation.get_absolute_url()).status_code == 200
+        url = page_urls(negotiation, proposal=first, actor=party)["lanes-svg"]
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
+
+    first = grow(negotiation, 1)[0]
+    party = negotiation.parties.order_by("pk").first()
+    small = queries()
+    grow(negotiation, 5)
+    large = queries()
+    assert len(small) == len(large) == 1, "\n".join(large)
