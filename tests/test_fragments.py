@@ -22,7 +22,7 @@ from negotiations.domain.entries import (
 )
 from negotiations.domain.records import delete_record, save_record
 from negotiations.models import Entry, ProposalStatus, PublicationState, Stance
-from negotiations.reader.selectors import timeline
+from negotiations.reader.selectors import entries, timeline
 from tests import factories
 from tests.queries import is_the_stamp
 
@@ -366,8 +366,6 @@ def test_after_a_quiet_while_only_what_each_address_gets_is_rendered_again(
     """What each address gets (the stored page, the page as put together, its lanes
     picture) is kept ``STORE_SECONDS``; what the record decides (each entry, the panels,
     the filter form, the amounts pictures) until midnight."""
-    from negotiations.reader.selectors import entries
-
     names, render = [], entries.render_to_string
     monkeypatch.setattr(
         entries,
