@@ -63,6 +63,31 @@ def test_the_follow_form_is_on_each_page_with_no_per_reader_token(client, negoti
         assert "public" in response["Cache-Control"]
 
 
+def posted_as_shown(client, page, email):
+    """The page's follow form, filled with ``email`` and posted with what else it holds."""
+    html = client.get(page).content.decode()
+    form = html[html.index('<form method="post" action="/follow/"') :]
+    form = form[: form.index("</form>")]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    fields |= {"frequency": "immediate", "time_zone": "UTC"}
+    return sign_up(client, email, **fields)
+
+
+def test_each_pages_form_posted_as_shown_follows_what_the_page_shows(client, negotiation):
+    proposal = factories.ProposalFactory(negotiation=negotiation)
+    actor = proposal.proposed_by
+    pages = {
+        "negotiation": (negotiation.get_absolute_url(), negotiation),
+        "actor": (actor.get_absolute_url(), actor),
+        "proposal": (f"/negotiations/{negotiation.slug}/proposals/{proposal.pk}/", proposal),
+    }
+    for name, (page, target) in pages.items():
+        response = posted_as_shown(client, page, f"{name}@example.org")
+        assert response.status_code == 200, response.content.decode()
+        followed = Follow.objects.get(subscriber__email=f"{name}@example.org")
+        assert getattr(followed, name) == target
+
+
 def test_the_timeline_form_carries_the_filters_shown(client, negotiation):
     html = client.get(negotiation.get_absolute_url(), {"kind": "statement", "q": "ceasefire"})
     text = html.content.decode()
