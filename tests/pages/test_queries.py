@@ -14,6 +14,7 @@ from tests import factories
 from tests.queries import is_the_stamp
 
 from .conftest import grow, page_urls
+from .test_edge import run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +131,60 @@ def test_the_first_read_after_a_publication_reads_the_new_entry_alone(client, ne
     grow(negotiation, 5)
     large = queries(2)
     assert len(small) == len(large) <= 21, "\n".join(large)
+
+
+# What a first read after a publication asks, once the worker has built (the stamp
+# aside): five queries at most, but for the outputs that still read their own entries
+# whole (their kinds, addressees and participants, sources, corrections, trails).
+AFTER_THE_WORKER = 5
+STILL_BUILT_BY_THEIR_FIRST_READ = {
+    "next": 7,
+    "proposal": 7,
+    "actor": 15,
+    "feed": 7,
+    "actor-feed": 12,
+    "timelinejs": 7,
+}
+
+
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_after_a_publication_and_the_worker_s_build_a_first_read_costs_five_queries(
+    client, negotiation, output, django_capture_on_commit_callbacks
+):
+    """The worker builds what a negotiation's pages share, its latest timeline page and
+    the entries of its feed and export (``caching.publication``); every other entry
+    keeps its forms: a first read after a publication asks for its own selection, not
+    its entries, whatever the size of the record."""
+    editor = factories.editor(username="publisher")
+
+    def queries(number):
+        url = page_urls(negotiation, proposal=first, actor=party)[output]
+        cache.clear()
+        assert client.get(url).status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            create_statement(
+                negotiation=negotiation,
+                actor=party,
+                text=f"News number {number}.",
+                date="2025-12-31",
+                by=editor,
+                published=True,
+                sources=[factories.SourceFactory()],
+            )
+        assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
+
+    first = grow(negotiation, 1)[0]
+    party = negotiation.parties.order_by("pk").first()
+    small = queries(1)
+    grow(negotiation, 5)
+    large = queries(2)
+    assert len(small) == len(large), "\n".join(large)
+    assert len(large) <= STILL_BUILT_BY_THEIR_FIRST_READ.get(output, AFTER_THE_WORKER), "\n".join(
+        large
+    )
 
 
 @pytest.mark.parametrize("output", ["timeline", "proposal", "actor", "changes"])

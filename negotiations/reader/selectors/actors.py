@@ -108,29 +108,29 @@ class ActorListing:
 def actor_index(user):
     """Every actor readers meet — a party to a negotiation, or acting in a readable
     entry (``ACTOR_COLUMNS``, a proposal's addressees, an event's participants) — by
-    name, each with those negotiations: a constant number of queries."""
-    pairs = set(Negotiation.parties.through.objects.values_list("actor_id", "negotiation_id"))
+    name, each with those negotiations: three queries (the pairs of actor and
+    negotiation, as one UNION; the negotiations; the actors), whatever the size."""
     entries = readable(user)
+    parties = Negotiation.parties.through.objects.order_by()
+    pairs = [parties.values_list("actor_id", "negotiation_id")]
     for column in ACTOR_COLUMNS:
-        pairs |= set(
-            entries.filter(**{f"{column}__isnull": False})
-            .values_list(column, "negotiation_id")
-            .distinct()
-        )
+        acting = entries.filter(**{f"{column}__isnull": False}).order_by()
+        pairs.append(acting.values_list(column, "negotiation_id"))
     listings = (
         (Proposal.addressed_to, "proposal", EntryType.PROPOSAL),
         (Event.actors, "event", EntryType.EVENT),
     )
     for listed, entry, kind in listings:
         of_kind = entries.filter(entry_type=kind).values("pk")
-        pairs |= set(
+        pairs.append(
             listed.through.objects.filter(**{f"{entry}__in": of_kind})
+            .order_by()
             .values_list("actor_id", f"{entry}__negotiation_id")
-            .distinct()
         )
-    negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in pairs})}
+    found = set(pairs[0].union(*pairs[1:]))  # UNION: each pair once
+    negotiations = {n.pk: n for n in Negotiation.objects.filter(pk__in={n for _, n in found})}
     by_actor = {}
-    for actor_id, negotiation_id in pairs:
+    for actor_id, negotiation_id in found:
         by_actor.setdefault(actor_id, []).append(negotiations[negotiation_id])
     actors = Actor.objects.filter(pk__in=by_actor).select_related("affiliation")
     return [
