@@ -134,6 +134,31 @@ def test_a_correction_shows_on_its_entry_page_and_api(client, record, negotiatio
     assert [c["note"] for c in item["corrections"]] == ["The quote was shortened."]
 
 
+def syndicated(client, negotiation, actor):
+    """The negotiation's feed, the actor's feed and the TimelineJS export, as text."""
+    urls = [
+        reverse("negotiations:feed", args=[negotiation.slug]),
+        reverse("negotiations:actor_feed", args=[actor.slug]),
+        reverse("embed:timelinejs", args=[negotiation.slug]),
+    ]
+    return [client.get(url).content.decode() for url in urls]
+
+
+def test_feeds_and_the_export_show_an_entrys_correction_and_a_new_name(
+    client, record, negotiation, editor
+):
+    """They carry each entry's syndicated form from the cache: kept under the same key
+    rule as the pages' fragments (``fragments.entry_key``)."""
+    speaker = record["speaker"]
+    assert all("Ana Speaker" in text for text in syndicated(client, negotiation, speaker))
+    add_correction(record["statement"], note="The quote was shortened.", by=editor)
+    speaker.name = "Ana Minister"
+    save_record(speaker, by=editor)  # moves no entry's version
+    for text in syndicated(client, negotiation, speaker):
+        assert "The quote was shortened." in text
+        assert "Ana Minister" in text and "Ana Speaker" not in text
+
+
 def test_a_sources_new_title_shows_in_the_pages_sources(client, record, negotiation, editor):
     page(client, negotiation)
     source = record["statement"].sources.get()

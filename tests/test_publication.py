@@ -20,6 +20,7 @@ from negotiations.domain.entries import publish
 from negotiations.models import PublicationState
 from negotiations.reader import views
 from negotiations.reader.selectors import entries
+from negotiations.reader.selectors.queries import negotiation_paths
 from tests import factories
 from tests.pages.test_edge import run_due_tasks
 from tests.queries import is_the_stamp
@@ -127,10 +128,13 @@ def test_without_the_worker_the_first_read_builds_it_all(
     _, sql = first_read(page)
     assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS
     assert "negotiations/parts.html#header" in rendered
+    for output in ("feed", "timelinejs"):  # their entries, the new one too
+        assert Client().get(negotiation_paths(demo)[output]).status_code == 200
     with CaptureQueriesContext(connection) as worker:
         run_due_tasks()
     record = [q["sql"] for q in worker.captured_queries if '"negotiations_' in q["sql"]]
-    assert len(record) == 2, record  # the negotiation, the page's keyset: all found built
+    # The negotiation, the keysets of the page, the feed and the export: all found built.
+    assert len(record) == 4, record
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
@@ -142,7 +146,7 @@ def test_a_failing_part_is_skipped_and_the_purge_still_goes(
 
     monkeypatch.setattr(views, "timeline_panels", broken)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert run_due_tasks() == [("build_then_purge", 4)]  # all but the panels
+    assert run_due_tasks() == [("build_then_purge", 6)]  # all but the panels
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 

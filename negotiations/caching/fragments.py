@@ -1,11 +1,11 @@
 """Each timeline entry as readers get it, in the shared cache: its HTML fragment (the
-``entry`` partial) and its API item, under one key rule (``entry_key``): the entry's id,
-its ``version`` (its own fields, sources, listed actors), its ``shown_version`` (what it
-shows of other records, moved by ``domain.events.touch_showing``) and the ``context``
-(the release, today's date, the negotiation's slug). So a publication renders again only
-the entries it changed and those showing what it changed. Previews are not cached entry by
-entry (only whole, under the preview token: ``reader_http.respond``).
-"""
+``entry`` partial), its API item and what feeds and exports carry, under one key rule
+(``entry_key``): the entry's id, its ``version`` (its own fields, sources, listed
+actors), its ``shown_version`` (what it shows of other records, moved by
+``domain.events.touch_showing``) and the ``context`` (the release, today's date, the
+negotiation's slug). So a publication renders again only the entries it changed and those
+showing what it changed. Previews are not cached entry by entry (only whole, under the
+preview token: ``reader_http.respond``)."""
 
 import datetime
 import hashlib
@@ -18,6 +18,7 @@ from django.utils import timezone
 # readers ask for, so kept a short while.
 STORE_SECONDS = 10 * 60
 HTML, API = "html", "json"  # the API item: its JSON bytes (api.serializers)
+SYNDICATED = "syndicated"  # what feeds and exports carry (reader.selectors.syndicated)
 # What a timeline page's keyset query reads of each entry, the pages' and the API's alike:
 # the keys of its cached forms (``entry_key``), then its place in the reading order.
 SPINE = ("pk", "version", "shown_version", "date_start", "sequence")

@@ -18,7 +18,8 @@ from django.tasks import task
 from negotiations.caching import edge, fragments, reader_versions
 from negotiations.caching.reader_http import keep_for_readers
 from negotiations.models import Negotiation
-from negotiations.reader import views
+from negotiations.reader import exports, feeds, views
+from negotiations.reader.selectors.syndicated import latest_published
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,8 @@ def _build(negotiation_ids, deadline):
 
 def _shared_parts(negotiation_id):
     """What a reader's first read of the negotiation's timeline needs, each a call the pages
-    make themselves as an anonymous reader (``None``), the latest page last."""
+    make themselves as an anonymous reader (``None``), the latest page last; then the
+    entries of its feed and its TimelineJS export."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return
@@ -130,6 +132,8 @@ def _shared_parts(negotiation_id):
     yield lambda: views.timeline_panels(negotiation, None)
     yield lambda: views.offered_actors(negotiation, None)
     yield lambda: views.latest_page(negotiation, None)
+    yield lambda: feeds.negotiation_entries(negotiation)
+    yield lambda: latest_published(negotiation, exports.EXPORT_SIZE)
 
 
 @contextlib.contextmanager

@@ -11,8 +11,7 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 
 from negotiations.dates import DatePrecision, PartialDate
-from negotiations.reader.selectors.entries import decorate, syndicated_html
-from negotiations.reader.selectors.queries import latest, readable, reader_timeline
+from negotiations.reader.selectors.syndicated import latest_published
 
 EXPORT_SIZE = 100
 
@@ -33,16 +32,12 @@ def _absolute_links(html, root):
     return html.replace('href="/', f'href="{root}/')
 
 
-def timelinejs(negotiation, *, root):
-    """The TimelineJS document; ``root`` ("https://host") makes links absolute."""
-    entries, earlier = latest(
-        reader_timeline(readable(None).for_negotiation(negotiation)),
-        EXPORT_SIZE,
-    )
-    decorate(entries, None)
+def timelinejs(negotiation, phases, *, root):
+    """The TimelineJS document of the negotiation with its ``phases`` (its eras);
+    ``root`` ("https://host") makes links absolute."""
+    entries, earlier = latest_published(negotiation, EXPORT_SIZE)
     events = []
     for entry in entries:
-        text = syndicated_html(entry)
         events.append(
             {
                 "unique_id": f"entry-{entry.pk}",
@@ -50,9 +45,9 @@ def timelinejs(negotiation, *, root):
                 "display_date": capfirst(entry.date.reading),
                 "text": {
                     "headline": escape(entry.headline),
-                    "text": _absolute_links(text, root).strip(),
+                    "text": _absolute_links(entry.html, root).strip(),
                 },
-                "group": entry.get_entry_type_display(),
+                "group": entry.kind,
                 "autolink": False,
                 **({"background": {"color": "#fff6dc"}} if entry.key else {}),
             }
@@ -65,7 +60,7 @@ def timelinejs(negotiation, *, root):
             "end_date": tl_date(PartialDate(phase.ends_on or last), display=False),
             "text": {"headline": escape(phase.name)},
         }
-        for phase in negotiation.phases.all()
+        for phase in phases
     ]
     return {
         "title": {

@@ -7,13 +7,13 @@ indexed), so an older event logged today still reaches subscribers; the latest
 rendered by the same templates as the pages. Items link to the entry's permalink.
 """
 
+import dataclasses
 import re
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.text import capfirst
 
 from negotiations.caching.reader_http import (
     negotiation_for_reader,
@@ -21,19 +21,18 @@ from negotiations.caching.reader_http import (
     respond,
     site_validators,
 )
-from negotiations.models import Actor, Negotiation
+from negotiations.models import Actor
 from negotiations.reader.selectors.actors import actor_feed_entries
-from negotiations.reader.selectors.changes import appeared_at
-from negotiations.reader.selectors.entries import decorate, syndicated_html
-from negotiations.reader.selectors.queries import (
-    acting_actors,
-    permalink,
-    readable,
-    reader_timeline,
-)
+from negotiations.reader.selectors.queries import readable
+from negotiations.reader.selectors.syndicated import recorded_last
 
 FEED_SIZE = 50
 _ROOT_RELATIVE = re.compile(r'(href|src)="/(?!/)')
+
+
+def negotiation_entries(negotiation):
+    """The entries of the negotiation's feed (``SyndicatedEntry``s, links relative)."""
+    return recorded_last(readable(None).for_negotiation(negotiation), FEED_SIZE)
 
 
 class EntryFeed(Feed):
@@ -49,10 +48,15 @@ class EntryFeed(Feed):
         )
 
     def entries(self, entries, subject):
-        """The latest published entries (a list), decorated for the entry templates."""
-        for entry in entries:
-            entry.site_root = subject.site_root
-        return decorate(entries, None)
+        """The feed's entries (``SyndicatedEntry``s) with links absolute under the site
+        root: a feed reader has no page to resolve them against."""
+        root = f"{subject.site_root}/"
+        return [
+            dataclasses.replace(
+                entry, html=_ROOT_RELATIVE.sub(lambda m: f'{m[1]}="{root}', entry.html)
+            )
+            for entry in entries
+        ]
 
     def with_site_root(self, request, subject):
         # The feed object is shared by every request: the site root travels with the items.
@@ -60,15 +64,13 @@ class EntryFeed(Feed):
         return subject
 
     def item_title(self, entry):
-        return f"{capfirst(entry.date.reading)}: {entry.headline}"
+        return entry.title
 
     def item_description(self, entry):
-        html = syndicated_html(entry)
-        # Links in a feed reader must be absolute.
-        return _ROOT_RELATIVE.sub(lambda m: f'{m[1]}="{entry.site_root}/', html)
+        return entry.html
 
     def item_link(self, entry):
-        return permalink(entry)
+        return entry.link
 
     def item_guid(self, entry):
         return f"tag:parley,2025:entry-{entry.pk}"
@@ -77,26 +79,24 @@ class EntryFeed(Feed):
         return False
 
     def item_pubdate(self, entry):
-        return appeared_at(entry)
+        return entry.appeared
 
     def item_updateddate(self, entry):
-        return max(entry.updated_at, appeared_at(entry))
+        return entry.updated
 
     def item_author_name(self, entry):
-        actors = acting_actors(entry)
-        return ", ".join(actor.name for actor in actors) or None
+        return entry.authors or None
 
     def item_categories(self, entry):
-        return [entry.get_entry_type_display()]
+        return [entry.kind]
 
 
 class NegotiationFeed(EntryFeed):
     def validators(self, request, slug):
-        negotiation = negotiation_for_reader(request, slug)
-        return negotiation_validators(negotiation, request)
+        return negotiation_validators(negotiation_for_reader(request, slug), request)
 
     def get_object(self, request, slug):
-        return self.with_site_root(request, get_object_or_404(Negotiation, slug=slug))
+        return self.with_site_root(request, negotiation_for_reader(request, slug))
 
     def title(self, negotiation):
         return f"{negotiation.title} — Parley"
@@ -117,17 +117,19 @@ class NegotiationFeed(EntryFeed):
         return "Parley"
 
     def items(self, negotiation):
-        entries = reader_timeline(readable(None).for_negotiation(negotiation))
-        return self.entries(list(entries.order_by("-pk")[:FEED_SIZE]), negotiation)
+        return self.entries(negotiation_entries(negotiation), negotiation)
 
 
 class ActorFeed(EntryFeed):
     def validators(self, request, slug):
-        actor = get_object_or_404(Actor, slug=slug)
-        return site_validators(request, actor.updated_at)
+        return site_validators(request, self.get_object(request, slug).updated_at)
 
     def get_object(self, request, slug):
-        return self.with_site_root(request, get_object_or_404(Actor, slug=slug))
+        """The actor, read once per request (the validators ask first)."""
+        if getattr(request, "feed_actor", None) is None:
+            actor = get_object_or_404(Actor, slug=slug)
+            request.feed_actor = self.with_site_root(request, actor)
+        return request.feed_actor
 
     def title(self, actor):
         return f"{actor.name} — Parley"

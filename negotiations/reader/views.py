@@ -652,7 +652,8 @@ def timelinejs_export(request, negotiation):
     """The TimelineJS data (served under /embed/, where other sites may read it)."""
     root = request.build_absolute_uri("/").rstrip("/")
     return JsonResponse(
-        timelinejs(negotiation, root=root), json_dumps_params={"ensure_ascii": False}
+        timelinejs(negotiation, negotiation_phases(negotiation, None), root=root),
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

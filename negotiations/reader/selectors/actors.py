@@ -9,11 +9,13 @@ from negotiations.reader.selectors.queries import (
     ACTOR_COLUMNS,
     NEWEST_FIRST,
     involvement,
+    picked,
     picked_ids,
     proposal_readable,
     readable,
     reader_timeline,
 )
+from negotiations.reader.selectors.syndicated import recorded_last
 
 ACTOR_SECTION = 20  # entries per section of an actor page
 
@@ -33,10 +35,10 @@ class ActorPage:
 
 def actor_feed_entries(actor, limit):
     """The ``limit`` published entries the actor takes part in most recently recorded
-    (newest first): the latest of each way of taking part, then the latest of those."""
+    (newest first, ``SyndicatedEntry``s): the latest of each way of taking part, then the
+    latest of those."""
     parts = [way.order_by("-pk")[:limit] for way in involvement(actor, None).values()]
-    ids = picked_ids(parts)
-    return list(reader_timeline(readable(None).filter(pk__in=ids)).order_by("-pk")[:limit])
+    return recorded_last(readable(None).filter(pk__in=picked(parts)), limit)
 
 
 def actor_page(actor, user):

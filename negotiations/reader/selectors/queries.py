@@ -109,17 +109,22 @@ def after(key, *, inclusive=False):
     )
 
 
-def picked_ids(parts):
-    """The ids that some bounded querysets (each ordered and cut) pick, in one query (a
-    UNION ALL): entries read by these ids cost one index lookup each, where an OR of the
-    parts would test every entry against each."""
+def picked(parts):
+    """The ids that some bounded querysets (each ordered and cut) pick, as one compound
+    query (a UNION ALL) to read or to filter by: entries read by these ids cost one index
+    lookup each, where an OR of the parts would test every entry against each."""
     queries = [
         Entry.objects.filter(pk__in=part.values("pk")).order_by().values_list("pk", flat=True)
         for part in parts
     ]
-    # One compound query (not nested ones); unordered: the model's default order is not
-    # among the selected columns.
-    return set(queries[0].union(*queries[1:], all=True).order_by())
+    # Each part nested (SQLite allows no LIMIT in a compound query's own parts); unordered:
+    # the model's default order is not among the selected columns.
+    return queries[0].union(*queries[1:], all=True).order_by()
+
+
+def picked_ids(parts):
+    """The ids ``picked`` by ``parts``, read (one query)."""
+    return set(picked(parts))
 
 
 def cut(queryset, limit):
