@@ -128,7 +128,7 @@ def test_without_the_worker_the_first_read_builds_it_all(
     _, sql = first_read(page)
     assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS
     assert "negotiations/parts.html#header" in rendered
-    for output in ("feed", "timelinejs"):  # their entries, the new one too
+    for output in ("next", "feed", "timelinejs"):  # what the worker builds of them
         assert Client().get(negotiation_paths(demo)[output]).status_code == 200
     with CaptureQueriesContext(connection) as worker:
         run_due_tasks()
@@ -146,7 +146,7 @@ def test_a_failing_part_is_skipped_and_the_purge_still_goes(
 
     monkeypatch.setattr(views, "timeline_panels", broken)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert run_due_tasks() == [("build_then_purge", 6)]  # all but the panels
+    assert run_due_tasks() == [("build_then_purge", 7)]  # all but the panels
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 

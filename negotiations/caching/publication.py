@@ -122,8 +122,9 @@ def _build(negotiation_ids, deadline):
 
 def _shared_parts(negotiation_id):
     """What a reader's first read of the negotiation's timeline needs, each a call the pages
-    make themselves as an anonymous reader (``None``), the latest page last; then the
-    entries of its feed and its TimelineJS export."""
+    make themselves as an anonymous reader (``None``), the latest page last; then what
+    "what comes next" lists besides its events, and the entries of its feed and its
+    TimelineJS export."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return
@@ -132,6 +133,7 @@ def _shared_parts(negotiation_id):
     yield lambda: views.timeline_panels(negotiation, None)
     yield lambda: views.offered_actors(negotiation, None)
     yield lambda: views.latest_page(negotiation, None)
+    yield lambda: views.next_standing(negotiation, None)
     yield lambda: feeds.negotiation_entries(negotiation)
     yield lambda: latest_published(negotiation, exports.EXPORT_SIZE)
 

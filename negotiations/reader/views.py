@@ -51,6 +51,7 @@ from negotiations.reader.selectors.negotiation import (
     standing,
     state_of_play_history,
 )
+from negotiations.reader.selectors.next import NEXT_LIMIT
 from negotiations.reader.selectors.next import coming_next as read_coming_next
 from negotiations.reader.selectors.next import upcoming as read_upcoming
 from negotiations.reader.selectors.positions import positions as read_positions
@@ -463,9 +464,15 @@ def changes(request, negotiation):
 
 @negotiation_page
 def coming_next(request, negotiation):
+    user = request.user
     context = negotiation_context(request, negotiation, current="next", heading="What comes next")
-    page = read_coming_next(negotiation, request.user)
-    context.update(references=cite(page.scheduled_events), page=page)
+    page = read_coming_next(
+        negotiation,
+        user,
+        context=fragments_context(negotiation, user),
+        stand=next_standing(negotiation, user),
+    )
+    context.update(page=page)
     return render_negotiation_page(
         request,
         "negotiations/next.html",
@@ -474,6 +481,14 @@ def coming_next(request, negotiation):
         title=f"What comes next in {negotiation.title}",
         description=f"Scheduled events, pending expectations and open proposals in "
         f"{negotiation.title}.",
+    )
+
+
+def next_standing(negotiation, user):
+    """What "what comes next" lists besides its events (``standing``, ``NEXT_LIMIT`` of
+    each), kept under the negotiation's version."""
+    return kept(
+        negotiation, user, "next-standing", lambda: standing(negotiation, user, limit=NEXT_LIMIT)
     )
 
 

@@ -8,14 +8,14 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from negotiations.caching import fragments
 from negotiations.models import (
     EntryType,
     Event,
     Expectation,
     ending_on_or_after,
 )
-from negotiations.reader.selectors.entries import decorate
-from negotiations.reader.selectors.negotiation import pending_expectations, standing
+from negotiations.reader.selectors.negotiation import pending_expectations
 from negotiations.reader.selectors.queries import (
     NEWEST_FIRST,
     TIMELINE_ORDER,
@@ -24,6 +24,7 @@ from negotiations.reader.selectors.queries import (
     readable,
     reader_timeline,
 )
+from negotiations.reader.selectors.timeline import cited_entries
 
 NEXT_LIMIT = 50  # each list of "what comes next"
 
@@ -37,6 +38,7 @@ class NextPage:
     more_events: bool = False
     more_expectations: bool = False
     more_proposals: bool = False
+    references: str = ""  # the events' sources, rendered (``coming_next``)
 
 
 def scheduled(today):
@@ -93,27 +95,25 @@ def upcoming(negotiation, user, *, limit):
     )
 
 
-def coming_next(negotiation, user):
-    """Scheduled events (soonest first), pending expectations by due date, open
-    proposals: at most ``NEXT_LIMIT`` of each."""
-    limit = NEXT_LIMIT
+def coming_next(negotiation, user, *, context, stand):
+    """Scheduled events, soonest first (at most ``NEXT_LIMIT``: one keyset query, their
+    fragments and sources from the cache, ``cited_entries``), with ``stand``: the pending
+    expectations by due date and the open proposals (``standing`` with ``NEXT_LIMIT``)."""
     today = timezone.localdate()
-    events, more_events = first(
-        reader_timeline(
-            readable(user)
-            .for_negotiation(negotiation)
-            .filter(Q(entry_type=EntryType.EVENT) & scheduled(today))
-        ),
-        limit,
+    events = (
+        readable(user)
+        .for_negotiation(negotiation)
+        .filter(Q(entry_type=EntryType.EVENT) & scheduled(today))
     )
-    decorate(events, user)  # events show no trail and name no proposal: no query
-    stand = standing(negotiation, user, today=today, limit=limit)
+    spine, more_events = first(events.values_list(*fragments.SPINE, named=True), NEXT_LIMIT)
+    sources, entries = cited_entries(spine, user, context)
     return NextPage(
         today=today,
-        scheduled_events=events,
+        scheduled_events=entries(),
         pending_expectations=stand.pending_expectations,
         open_proposals=stand.open_proposals,
         more_events=more_events,
         more_expectations=stand.more_expectations,
         more_proposals=stand.more_proposals,
+        references=sources()[0],
     )

@@ -245,6 +245,29 @@ def page_sources(references):
     return html, {ref.source.pk: ref.number for ref in references}
 
 
+def cited_entries(spine, user, context):
+    """The entries of ``spine`` (rows of ``fragments.SPINE``) as a page lists them, read
+    once each and only when called: ``sources()``, the page's sources (``page_sources``,
+    kept whole under the entries' versions), and ``entries()``, each entry's
+    ``ListedEntry`` (``fragments.cached``) citing them by the page's numbers. What is
+    missing costs one query for the sources, five for the entries (``listed_entries``)."""
+    cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))
+    drawn = tuple((row.pk, row.version, row.shown_version) for row in spine)
+    sources = functools.cache(
+        lambda: fragments.cached_whole("sources", drawn, context, lambda: page_sources(cited()[0]))
+    )
+
+    @functools.cache  # the eras and the lanes picture, both missing, read them once
+    def entries():
+        found = fragments.cached(
+            fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
+        )
+        numbers = sources()[1]
+        return [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
+
+    return sources, entries
+
+
 def timeline_page(negotiation, user, *, filters, cursor, phases, order, context):
     """A page of the timeline: one keyset query for its entries' ids and versions (two
     with a permalink, three with an actor filter); its sources and entries from the cache
@@ -264,20 +287,8 @@ def timeline_page(negotiation, user, *, filters, cursor, phases, order, context)
         opens_at_start=opens_at_start,
         narrow=None if actor is None else narrowed_to(actor, user, negotiation, rest),
     )
-    cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))  # misses: one query
     drawn = tuple((row.pk, row.version, row.shown_version) for row in spine)
-    sources = functools.cache(
-        lambda: fragments.cached_whole("sources", drawn, context, lambda: page_sources(cited()[0]))
-    )
-
-    @functools.cache  # the eras and the lanes picture, both missing, read them once
-    def read_entries():
-        found = fragments.cached(
-            fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
-        )
-        numbers = sources()[1]
-        return [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
-
+    sources, read_entries = cited_entries(spine, user, context)
     newest_first = order == ReadingOrder.NEWEST
 
     def section():
