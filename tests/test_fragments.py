@@ -294,6 +294,43 @@ def test_a_proposals_new_title_shows_where_it_is_named(client, negotiation, edit
     assert "The better plan" in article(html, about)
 
 
+def test_a_proposals_page_follows_its_status_corrections_statements_and_successors(
+    client, record, negotiation, editor
+):
+    """Its facts and status history are kept whole under its version and its successors'
+    (``proposals.proposal_page``), its statements as the timeline's entries."""
+    plan = record["plan"]
+    url = reverse("negotiations:proposal", args=[negotiation.slug, plan.pk])
+    assert "status-proposed" in client.get(url).content.decode()
+    change_status(
+        proposal=plan,
+        status=ProposalStatus.REJECTED,
+        date="2025-03-01",
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    add_correction(plan, note="The amount was misread.", by=editor)
+    create_statement(
+        negotiation=negotiation,
+        actor=record["speaker"],
+        text="We will not sign this plan.",
+        date="2025-03-02",
+        proposal=plan,
+        stance=Stance.OPPOSES,
+        by=editor,
+        published=True,
+        sources=[factories.SourceFactory()],
+    )
+    successor = factories.ProposalFactory(negotiation=negotiation, supersedes=plan, title="Plan B")
+    html = client.get(url).content.decode()
+    assert "status-rejected" in html and "The amount was misread." in html
+    assert "We will not sign this plan." in html and "Plan B" in html
+    successor.title = "Plan C"
+    save_entry(successor, by=editor, correction_note="The title was wrong.")
+    assert "Plan C" in client.get(url).content.decode()
+
+
 def test_a_withdrawn_status_change_leaves_the_one_before(client, record, negotiation, editor):
     rejected = change_status(
         proposal=record["plan"],

@@ -510,19 +510,20 @@ def positions(request, negotiation):
 @negotiation_page
 def proposal(request, negotiation, pk):
     cursor = Cursor.from_query(request.GET, entries=False)
-    page = proposal_page(negotiation, pk, request.user, cursor=cursor)
-    item = page.entry.as_proposal
-    context = negotiation_context(request, negotiation, current="proposal", heading=item.title)
-    context.update(
-        references=cite([page.entry], page.statements), page=page, cursor=cursor, proposal=item
+    user = request.user
+    page = proposal_page(
+        negotiation, pk, user, cursor=cursor, context=fragments_context(negotiation, user)
     )
+    facts = page.facts
+    context = negotiation_context(request, negotiation, current="proposal", heading=facts.title)
+    context.update(page=page, cursor=cursor)
     return render_negotiation_page(
         request,
         "negotiations/proposal.html",
         context,
-        name=item.title,
-        title=f"{item.title} — {negotiation.title}",
-        description=item.summary or f"A proposal in {negotiation.title}.",
+        name=facts.title,
+        title=f"{facts.title} — {negotiation.title}",
+        description=facts.summary or f"A proposal in {negotiation.title}.",
         og_type="article",
     )
 

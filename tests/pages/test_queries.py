@@ -137,7 +137,7 @@ def test_the_first_read_after_a_publication_reads_the_new_entry_alone(client, ne
 # aside): five queries at most, but for the outputs that still read their own entries
 # whole (their kinds, addressees and participants, sources, corrections, trails).
 AFTER_THE_WORKER = 5
-STILL_BUILT_BY_THEIR_FIRST_READ = {"proposal": 7, "actor": 15}
+STILL_BUILT_BY_THEIR_FIRST_READ = {"actor": 15}
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
