@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from negotiations.caching import edge, publication
 from negotiations.domain.entries import publish
 from negotiations.models import PublicationState
-from negotiations.reader import views
+from negotiations.reader import feeds, views
 from negotiations.reader.selectors import entries
 from negotiations.reader.selectors.queries import negotiation_paths
 from tests import factories
@@ -133,9 +133,25 @@ def test_without_the_worker_the_first_read_builds_it_all(
     with CaptureQueriesContext(connection) as worker:
         run_due_tasks()
     record = [q["sql"] for q in worker.captured_queries if '"negotiations_' in q["sql"]]
-    # The negotiation, the keysets of the page, the feed and the export: all found built.
-    assert len(record) == 4, record
+    # The negotiation (read before the purge and after it), the keysets of the page, the
+    # feed and the export: all found built.
+    assert len(record) == 5, record
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_the_purge_does_not_wait_for_the_other_outputs(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    """What "what comes next", the feed and the export read is built once the purge is
+    sent: the edge's refetch of the timeline does not wait for it."""
+    order, record, negotiation_entries = [], edge._enqueue, feeds.negotiation_entries
+    monkeypatch.setattr(edge, "_enqueue", lambda *args: order.append("purge") or record(*args))
+    monkeypatch.setattr(
+        feeds, "negotiation_entries", lambda n: order.append("feed") or negotiation_entries(n)
+    )
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert run_due_tasks() == [("build_then_purge", 8)]
+    assert order == ["purge", "feed"]
 
 
 def test_a_failing_part_is_skipped_and_the_purge_still_goes(
@@ -197,7 +213,9 @@ def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
     [(task_name, built)] = run_due_tasks()
     assert time.monotonic() - started < publication.BUILD_SECONDS + 3
     assert task_name == "build_then_purge" and calls == []
-    assert built in (2, 3, 4)  # all but the panels (and what comes after, out of time)
+    # All but the panels (and what comes after them, out of time); then, the purge sent,
+    # the three parts of the other outputs.
+    assert built in (5, 6, 7)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 

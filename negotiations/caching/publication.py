@@ -56,11 +56,13 @@ def _committed(ids, purge_keys):
 def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
     """Build the shared parts of each negotiation's pages until ``BUILD_SECONDS`` have
     passed (a part that fails is logged and skipped), then purge ``purge_keys`` at the edge
-    (``purge_delay`` seconds later), whatever the build did. Returns the parts built."""
+    (``purge_delay`` seconds later), whatever the build did; then, the purge sent, what its
+    other outputs read (``BUILD_SECONDS`` more at most). Returns the parts built."""
     try:
-        return _build(negotiation_ids, time.monotonic() + BUILD_SECONDS)
+        built = _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
     finally:
         edge.purge(purge_keys, delay=purge_delay)
+    return built + _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _later_parts)
 
 
 # The day's build runs this long after midnight (the keys of the new day are then named).
@@ -79,7 +81,11 @@ def build_the_day():
     if not _first_to_claim(f"parley:day-built:{fragments.context()}"):
         return 0  # built today under this release: by another worker, or before a restart
     ids = Negotiation.objects.order_by("pk").values_list("pk", flat=True)
-    return sum(_build([pk], time.monotonic() + BUILD_SECONDS) for pk in ids)
+    return sum(
+        _build([pk], time.monotonic() + BUILD_SECONDS, parts)
+        for pk in ids
+        for parts in (_shared_parts, _later_parts)
+    )
 
 
 def _schedule_the_next_day():
@@ -101,12 +107,12 @@ def _first_to_claim(key):
     return caches[reader_versions.ALIAS].add(key, True, fragments.until_midnight() + 3600)
 
 
-def _build(negotiation_ids, deadline):
-    """Build the shared parts of each negotiation's pages until ``deadline`` (a part that
-    fails is logged and skipped). Returns the parts built."""
+def _build(negotiation_ids, deadline, parts):
+    """Build the ``parts`` of each negotiation (a generator of calls, given its id) until
+    ``deadline`` (a part that fails is logged and skipped). Returns the parts built."""
     built = 0
     for negotiation_id in negotiation_ids:
-        for part in _shared_parts(negotiation_id):
+        for part in parts(negotiation_id):
             left = deadline - time.monotonic()
             if left <= 0:
                 logger.warning("Stopped building the pages of %s: out of time", negotiation_id)
@@ -122,9 +128,8 @@ def _build(negotiation_ids, deadline):
 
 def _shared_parts(negotiation_id):
     """What a reader's first read of the negotiation's timeline needs, each a call the pages
-    make themselves as an anonymous reader (``None``), the latest page last; then what
-    "what comes next" lists besides its events, and the entries of its feed and its
-    TimelineJS export."""
+    make themselves as an anonymous reader (``None``), the latest page last: the edge's
+    refetch after the purge finds them."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return
@@ -133,6 +138,15 @@ def _shared_parts(negotiation_id):
     yield lambda: views.timeline_panels(negotiation, None)
     yield lambda: views.offered_actors(negotiation, None)
     yield lambda: views.latest_page(negotiation, None)
+
+
+def _later_parts(negotiation_id):
+    """What its other outputs read that a publication changes, built once the purge is
+    sent (not to hold it): what "what comes next" lists besides its events, the entries
+    of its feed and of its TimelineJS export."""
+    negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
+    if negotiation is None:
+        return
     yield lambda: views.next_standing(negotiation, None)
     yield lambda: feeds.negotiation_entries(negotiation)
     yield lambda: latest_published(negotiation, exports.EXPORT_SIZE)
