@@ -51,10 +51,6 @@ class ProposalPage:
     earlier_statements: TimelineKey | None = None  # "Earlier statements": before this key
     later_statements: TimelineKey | None = None
 
-    @property
-    def title(self):
-        return self.facts.title
-
 
 def proposal_page(negotiation, pk, user, *, cursor, context):
     """The proposal, its status trail (the latest ``PROPOSAL_TRAIL`` steps), the
