@@ -58,10 +58,17 @@ class EntryFeed(Feed):
             for entry in entries
         ]
 
-    def with_site_root(self, request, subject):
-        # The feed object is shared by every request: the site root travels with the items.
-        subject.site_root = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
-        return subject
+    def get_object(self, request, slug):
+        """The feed's subject (``subject``), read once per request (the validators ask
+        first), with the site root: the feed object is shared by every request, so the
+        root travels with the subject to the items."""
+        if getattr(request, "feed_subject", None) is None:
+            subject = self.subject(request, slug)
+            subject.site_root = (
+                f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+            )
+            request.feed_subject = subject
+        return request.feed_subject
 
     def item_title(self, entry):
         return entry.title
@@ -93,10 +100,10 @@ class EntryFeed(Feed):
 
 class NegotiationFeed(EntryFeed):
     def validators(self, request, slug):
-        return negotiation_validators(negotiation_for_reader(request, slug), request)
+        return negotiation_validators(self.get_object(request, slug), request)
 
-    def get_object(self, request, slug):
-        return self.with_site_root(request, negotiation_for_reader(request, slug))
+    def subject(self, request, slug):
+        return negotiation_for_reader(request, slug)
 
     def title(self, negotiation):
         return f"{negotiation.title} — Parley"
@@ -124,12 +131,8 @@ class ActorFeed(EntryFeed):
     def validators(self, request, slug):
         return site_validators(request, self.get_object(request, slug).updated_at)
 
-    def get_object(self, request, slug):
-        """The actor, read once per request (the validators ask first)."""
-        if getattr(request, "feed_actor", None) is None:
-            actor = get_object_or_404(Actor, slug=slug)
-            request.feed_actor = self.with_site_root(request, actor)
-        return request.feed_actor
+    def subject(self, request, slug):
+        return get_object_or_404(Actor, slug=slug)
 
     def title(self, actor):
         return f"{actor.name} — Parley"
