@@ -10,13 +10,13 @@ To measure the paths behind the cache, a request to the bench server may send
   timeline page (``negotiations.caching.publication``; a reader between the commit and
   the end of the build): the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
-  the timeline's panels, phases and filter actors), the page's lanes picture, sources and
-  entries kept whole (keyed by its entries) miss, and so does the newest entry of each
+  the timeline's panels, phases and filter actors), the page's lanes picture and entries
+  kept whole (keyed by its entries) miss, and so does the newest entry of each
   page's fragments (the one just published); the other entries' fragments (keyed by their
   own versions) and the filter form are found;
 - ``quiet``: the first read after ten quiet minutes: what each address gets (the stored
-  responses, routes, and what is kept whole under a page's entries: the page, its sources
-  and lanes picture, the API page) is gone, what the record alone decides (each entry's
+  responses, routes, and what is kept whole under a page's entries: the page, its lanes
+  picture, the API page) is gone, what the record alone decides (each entry's
   forms, what the negotiation's pages share, the filter form) is kept until midnight
   (``fragments.until_midnight``);
 - ``all``: every read of the cache misses (a first read with nothing cached at all).
@@ -41,7 +41,6 @@ UNBUILT = (
     *STORED_RESPONSES,
     "parley:shared:",
     "parley:entries:lanes:",
-    "parley:entries:sources:",
     "parley:entries:timeline:",
 )
 ENTRY_FRAGMENTS = "parley:entry:"
@@ -49,7 +48,6 @@ ENTRY_FRAGMENTS = "parley:entry:"
 QUIET = (
     *STORED_RESPONSES,
     "parley:entries:timeline:",
-    "parley:entries:sources:",
     "parley:entries:lanes:",
     "parley:entries:api-page:",
 )

@@ -220,9 +220,9 @@ def test_previews_are_neither_kept_nor_served_from_what_readers_got(record, nego
 
 
 def test_an_entry_cites_the_numbers_of_the_page_it_is_on(client, negotiation):
-    """The timeline numbers its sources for the page (``cite_ids``): an entry's cached
-    fragment is kept per numbering, so a page that numbers differently never shows
-    another page's numbers."""
+    """The timeline numbers its sources for the page (``timeline.page_sources``): an
+    entry's cached fragment cites by mark, so a page that numbers differently never
+    shows another page's numbers."""
     first_source = factories.SourceFactory(title="First report")
     second_source = factories.SourceFactory(title="Second report")
     factories.EventFactory(negotiation=negotiation, date="2025-02-01", sources=[first_source])
@@ -245,9 +245,9 @@ def rendered(monkeypatch):
     built = []
     listed_entries = timeline.listed_entries
 
-    def spy(ids, user, citations):
+    def spy(ids, user):
         built.extend(ids)
-        return listed_entries(ids, user, citations)
+        return listed_entries(ids, user)
 
     monkeypatch.setattr(timeline, "listed_entries", spy)
     return built

@@ -209,13 +209,11 @@ class EntryQuerySet(models.QuerySet):
         joins seventeen tables, which PostgreSQL takes tens of milliseconds to plan."""
         return self.select_related(*HEADLINE_RELATED)
 
-    def timeline(self, *, listed_actors=True, sources=True):
+    def timeline(self, *, listed_actors=True):
         """Every kind joined in, related rows prefetched: a constant number of queries.
         ``listed_actors=False`` leaves out the addressees of proposals and participants
-        of events (pages that do not show them);
-        ``sources=False`` the sources (the timeline page reads them with ``cite_ids``)."""
+        of events (pages that do not show them)."""
         listed = ("as_proposal__addressed_to", "as_event__actors") if listed_actors else ()
-        listed += ("sources",) if sources else ()
         return (
             self.select_related(
                 "negotiation",
@@ -228,7 +226,7 @@ class EntryQuerySet(models.QuerySet):
                 "as_event",
                 "as_expectation__actor",
             )
-            .prefetch_related(*listed)
+            .prefetch_related(*listed, "sources")
             .chronological()
         )
 

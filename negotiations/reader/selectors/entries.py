@@ -1,6 +1,8 @@
 """Entries as the reader pages show them: status trails, draft labels, eras."""
 
+import datetime
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import (
     CharField,
@@ -14,12 +16,10 @@ from django.utils.safestring import mark_safe
 
 from negotiations.dates import PartialDate
 from negotiations.models import (
-    Entry,
     EntryType,
     Proposal,
     ProposalStatus,
     PublicationState,
-    Source,
     StatusChange,
     place_in_phases,
 )
@@ -162,6 +162,21 @@ class Reference:
     source: object
 
 
+class CitedSource(NamedTuple):
+    """A source as a cached entry keeps it (``timeline.ListedEntry``): what a page's list
+    of sources shows of it."""
+
+    pk: int
+    url: str
+    title: str
+    publisher: str
+    published_on: datetime.date | None
+
+    @classmethod
+    def of(cls, source):
+        return cls(source.pk, source.url, source.title, source.publisher, source.published_on)
+
+
 def cite(*groups):
     """Number the sources of a page's entries once each, in the order first cited (the
     page lists them at its foot); each entry gets ``citations``, its references."""
@@ -172,21 +187,13 @@ def cite(*groups):
     return list(references.values())
 
 
-def cite_ids(entry_ids):
-    """``cite`` for entries not in hand (the timeline's, cached as fragments): the page's
-    references and ``{id: citations}``, numbered in the order of ``entry_ids``; one
-    query."""
-    ordering = [
-        f"-source__{name[1:]}" if name.startswith("-") else f"source__{name}"
-        for name in Source._meta.ordering
-    ]
-    links = Entry.sources.through.objects.filter(entry_id__in=entry_ids)
-    sources_of = {}
-    for link in links.select_related("source").order_by(*ordering):
-        sources_of.setdefault(link.entry_id, []).append(link.source)
+def references_of(entries):
+    """``cite`` for cached entries (``timeline.ListedEntry``, which keep their
+    ``sources``): the page's references, numbered once each in the order first cited."""
     references = {}
-    citations = {pk: _cited(references, sources_of.get(pk, ())) for pk in entry_ids}
-    return list(references.values()), citations
+    for entry in entries:
+        _cited(references, entry.sources)
+    return list(references.values())
 
 
 def _cited(references, sources):

@@ -83,10 +83,9 @@ def permalink(entry):
     return entry_url(entry.negotiation.slug, entry.pk)
 
 
-def reader_timeline(queryset, *, sources=True):
-    """The model's timeline (kinds joined, relations prefetched) plus corrections;
-    ``sources=False``: the entries cite ``cite_ids``'s numbers instead."""
-    return queryset.timeline(sources=sources).prefetch_related("corrections")
+def reader_timeline(queryset):
+    """The model's timeline (kinds joined, relations prefetched) plus corrections."""
+    return queryset.timeline().prefetch_related("corrections")
 
 
 def before(key):

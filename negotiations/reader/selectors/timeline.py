@@ -18,13 +18,14 @@ from negotiations.models import Correction, Proposal
 from negotiations.reader.charts.lanes import Moment
 from negotiations.reader.filters import ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
+    CitedSource,
     DateGroup,
     Era,
     Reference,
-    cite_ids,
     decorate,
     eras,
     proposals_with_status,
+    references_of,
     rendered,
 )
 from negotiations.reader.selectors.queries import (
@@ -165,7 +166,7 @@ class ActorRef:
 @dataclass
 class ListedEntry:
     """An entry as the timeline page lists it, kept in the cache (``fragments``): its
-    rendered HTML, and what the eras and the lanes picture read of it."""
+    rendered HTML, its sources, and what the eras and the lanes picture read of it."""
 
     pk: int
     version: int
@@ -178,6 +179,7 @@ class ListedEntry:
     headline: str
     acting: tuple  # ActorRef: who acted (``acting_actors``)
     moment: Moment | None  # what the lanes picture labels, for a key development
+    sources: tuple  # CitedSource: what it cites, in order
     html: str
 
     @property
@@ -204,21 +206,23 @@ class ListedEntry:
             headline=entry.headline,
             acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
             moment=Moment.of(entry) if entry.is_development else None,
+            sources=entry.cited_sources,
             html=rendered("negotiations/entries.html#entry", {"entry": entry}),
         )
 
 
-def listed_entries(ids, user, citations):
+def listed_entries(ids, user):
     """``{id: ListedEntry}`` of these entries: read with their kinds, addressees and
-    participants, corrections, status trails and the proposals they may name (five
-    queries), decorated and rendered citing their sources (``citations``, by id:
-    ``cite_ids`` read them) by mark, not by number (``numbered``)."""
-    entries = list(reader_timeline(readable(user).filter(pk__in=ids), sources=False))
+    participants, sources, corrections, status trails and the proposals they may name
+    (six queries), decorated and rendered citing their sources by mark, not by number
+    (``numbered``)."""
+    entries = list(reader_timeline(readable(user).filter(pk__in=ids)))
     decorate(entries, user)
     for entry in entries:
+        entry.cited_sources = tuple(CitedSource.of(source) for source in entry.sources.all())
         entry.citations = [
-            Reference(mark_safe(f"<!--cite:{ref.source.pk}-->"), ref.source)
-            for ref in citations[entry.pk]
+            Reference(mark_safe(f"<!--cite:{source.pk}-->"), source)
+            for source in entry.cited_sources
         ]
     return {entry.pk: ListedEntry.of(entry) for entry in entries}
 
@@ -238,32 +242,34 @@ def numbered(entry, numbers):
     return dataclasses.replace(entry, html=mark_safe(html))  # marks were the template's
 
 
-def page_sources(references):
-    """What is cached of a page's sources (``cite_ids``: numbered once for the page): the
-    list at its foot, rendered (the ``references`` partial), and each source's number."""
+def page_sources(entries):
+    """A page's sources, numbered once for the page in the order its ``ListedEntry``s
+    cite them: the list at its foot, rendered (the ``references`` partial), and each
+    source's number."""
+    references = references_of(entries)
     html = rendered("negotiations/entries.html#references", {"references": references})
     return html, {ref.source.pk: ref.number for ref in references}
 
 
 def cited_entries(spine, user, context):
     """The entries of ``spine`` (rows of ``fragments.SPINE``) as a page lists them, read
-    once each and only when called: ``sources()``, the page's sources (``page_sources``,
-    kept whole under the entries' versions), and ``entries()``, each entry's
-    ``ListedEntry`` (``fragments.cached``) citing them by the page's numbers. What is
-    missing costs one query for the sources, five for the entries (``listed_entries``)."""
-    cited = functools.cache(lambda: cite_ids([row.pk for row in spine]))
-    drawn = tuple((row.pk, row.version, row.shown_version) for row in spine)
-    sources = functools.cache(
-        lambda: fragments.cached_whole("sources", drawn, context, lambda: page_sources(cited()[0]))
-    )
+    once each and only when called: ``sources()``, the page's sources (``page_sources``),
+    and ``entries()``, each entry's ``ListedEntry`` (``fragments.cached``) citing them by
+    the page's numbers. What is missing costs six queries (``listed_entries``)."""
 
     @functools.cache  # the eras and the lanes picture, both missing, read them once
-    def entries():
+    def listed():
         found = fragments.cached(
-            fragments.HTML, spine, context, lambda ids: listed_entries(ids, user, cited()[1])
+            fragments.HTML, spine, context, lambda ids: listed_entries(ids, user)
         )
+        return [found[row.pk] for row in spine if row.pk in found]
+
+    sources = functools.cache(lambda: page_sources(listed()))
+
+    @functools.cache
+    def entries():
         numbers = sources()[1]
-        return [numbered(found[row.pk], numbers) for row in spine if row.pk in found]
+        return [numbered(entry, numbers) for entry in listed()]
 
     return sources, entries
 
