@@ -22,7 +22,7 @@ from negotiations.domain.entries import (
 )
 from negotiations.domain.records import delete_record, save_record
 from negotiations.models import Entry, ProposalStatus, PublicationState, Stance
-from negotiations.reader.selectors import entries, timeline
+from negotiations.reader.selectors import actors, entries, timeline
 from tests import factories
 from tests.queries import is_the_stamp
 
@@ -241,7 +241,8 @@ def test_an_entry_cites_the_numbers_of_the_page_it_is_on(client, negotiation):
 
 @pytest.fixture
 def rendered(monkeypatch):
-    """The ids of the entries the timeline page reads and renders (its cache misses)."""
+    """The ids of the entries the timeline and actor pages read and render (their cache
+    misses)."""
     built = []
     listed_entries = timeline.listed_entries
 
@@ -250,6 +251,7 @@ def rendered(monkeypatch):
         return listed_entries(ids, user)
 
     monkeypatch.setattr(timeline, "listed_entries", spy)
+    monkeypatch.setattr(actors, "listed_entries", spy)
     return built
 
 
@@ -390,6 +392,61 @@ def test_a_page_whose_window_moves_renumbers_without_rendering(
     assert "<!--cite:" not in html
     foot = html[html.index('id="ref-1"') :]
     assert "Report 2" in foot[: foot.index("</li>")]
+
+
+def actor_page(client, actor):
+    response = client.get(reverse("negotiations:actor", args=[actor.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_actors_page_lists_the_timeline_s_fragments_naming_their_negotiation(
+    client, record, negotiation, editor, rendered
+):
+    """An actor's page lists the entries the timelines cached (``actors.actor_page``),
+    each naming its negotiation as it is called now and citing the page's numbers."""
+    speaker, statement = record["speaker"], record["statement"]
+    elsewhere = factories.StatementFactory(
+        negotiation=factories.NegotiationFactory(title="Other talks"),
+        actor=speaker,
+        date="2025-01-01",
+        sources=[factories.SourceFactory(title="Older report")],
+    )
+    timeline_html = page(client, negotiation)
+    rendered.clear()
+    html = actor_page(client, speaker)
+    assert rendered == [elsewhere.pk]  # the other entry came from the timeline's cache
+    assert "entry-negotiation" not in article(timeline_html, statement)
+    assert "<!--" not in timeline_html + html
+    assert 'class="entry-negotiation">in <a' in article(html, elsewhere)
+    assert "Other talks</a>" in article(html, elsewhere)
+    ours = article(html, statement)
+    assert f"{negotiation.title}</a>" in ours and 'href="#ref-2"' in ours
+    foot = html[html.index('id="ref-2"') :]
+    assert statement.sources.get().title in foot[: foot.index("</li>")]
+
+    negotiation.title = "The renamed talks"
+    save_record(negotiation, by=editor)
+    assert "The renamed talks</a>" in article(actor_page(client, speaker), statement)
+
+
+def test_an_actors_stances_follow_the_proposals_they_name(client, negotiation, editor):
+    """The rows of an actor's stances are kept with each statement's fragment
+    (``ListedEntry.stance``), under the key the proposal's new title moves."""
+    speaker = factories.ActorFactory(name="Ana Speaker")
+    plan = factories.ProposalFactory(negotiation=negotiation, title="The plan")
+    factories.StatementFactory(
+        negotiation=negotiation, actor=speaker, proposal=plan, stance=Stance.OPPOSES
+    )
+
+    def stances():
+        html = actor_page(client, speaker)
+        return html[html.index('id="stances-title"') : html.index('id="statements-title"')]
+
+    assert "The plan" in stances() and "Opposes" in stances()
+    plan.title = "The better plan"
+    save_entry(plan, by=editor, correction_note="The title was wrong.")
+    assert "The better plan" in stances()
 
 
 def panel(html, name):

@@ -52,12 +52,15 @@ def entry_key(form, entry_id, version, shown_version, context):
 def cached(form, spine, context, build):
     """``{id: value}`` for the entries of ``spine`` (rows with ``pk``, ``version`` and
     ``shown_version``): what the cache holds (one ``get_many``), and ``build(ids)`` (a dict
-    by id) for the rest, then cached (one ``set_many``). ``context`` None (a preview): all
-    built, nothing cached."""
+    by id) for the rest, then cached (one ``set_many``). ``context``: the entries'
+    ``context``, or a function giving each row's (entries of several negotiations); None
+    (a preview): all built, nothing cached."""
     if context is None:
         return build([row.pk for row in spine]) if spine else {}
+    context_of = context if callable(context) else lambda row: context
     keys = {
-        row.pk: entry_key(form, row.pk, row.version, row.shown_version, context) for row in spine
+        row.pk: entry_key(form, row.pk, row.version, row.shown_version, context_of(row))
+        for row in spine
     }
     found = cache.get_many(list(keys.values())) if keys else {}
     result = {entry_id: found[key] for entry_id, key in keys.items() if key in found}

@@ -31,15 +31,10 @@ from negotiations.reader.charts.amounts import amounts
 from negotiations.reader.charts.lanes import lanes as draw_lanes
 from negotiations.reader.exports import timelinejs
 from negotiations.reader.filters import Cursor, SinceForm, TimelineFilterForm
-from negotiations.reader.selectors.actors import (
-    ACTOR_SECTION,
-    actor_index,
-    actor_page,
-    where_they_stand,
-)
+from negotiations.reader.selectors.actors import ACTOR_SECTION, actor_index, actor_page
 from negotiations.reader.selectors.changes import CHANGES_LIMIT, changes_since
 from negotiations.reader.selectors.embed import embed_entries
-from negotiations.reader.selectors.entries import cite, rendered
+from negotiations.reader.selectors.entries import rendered
 from negotiations.reader.selectors.home import (
     DEVELOPMENTS_ON_CARD,
     last_updated,
@@ -130,10 +125,10 @@ def offered_actors(negotiation, user):
     return kept(negotiation, user, "actors", lambda: actors_in(negotiation, user))
 
 
-def negotiation_header(negotiation, user, *, current, heading=""):
-    """The header and side column of one of the negotiation's pages as HTML, kept for
-    every filter and cursor; what the side column reads is kept once for every page
-    (``side``)."""
+def negotiation_side(negotiation, user):
+    """What the side column of a negotiation's pages reads (its latest key developments,
+    its earlier states of play, what comes next), kept once for every page; actors' pages
+    open with its latest key development."""
 
     def side():
         developments = key_developments(negotiation, user)
@@ -144,6 +139,13 @@ def negotiation_header(negotiation, user, *, current, heading=""):
             "upcoming": read_upcoming(negotiation, user, limit=SIDE_NEXT_LIMIT),
         }
 
+    return kept(negotiation, user, "side", side)
+
+
+def negotiation_header(negotiation, user, *, current, heading=""):
+    """The header and side column of one of the negotiation's pages as HTML, kept for
+    every filter and cursor."""
+
     def header():
         parts = {
             "negotiation": negotiation,
@@ -152,7 +154,7 @@ def negotiation_header(negotiation, user, *, current, heading=""):
             "links": negotiation_paths(negotiation),
             "current": current,
             "heading": heading,
-            **kept(negotiation, user, "side", side),
+            **negotiation_side(negotiation, user),
         }
         return rendered("negotiations/parts.html#header", parts)
 
@@ -578,7 +580,11 @@ def actor(request, slug):
 
     def build():
         page = actor_page(person, request.user)
-        references = cite(page.statements, page.proposals, page.expectations, page.other_entries)
+        # Where each of its negotiations stands: its latest key development.
+        stories = [
+            (negotiation, negotiation_side(negotiation, request.user)["developments"][:1])
+            for negotiation in page.negotiations
+        ]
         description = person.title or f"What {person.name} said, proposed and expects."
         return render(
             request,
@@ -586,8 +592,7 @@ def actor(request, slug):
             {
                 "actor": person,
                 "page": page,
-                "references": references,
-                "stories": where_they_stand(page.negotiations, request.user),
+                "stories": stories,
                 "limit": ACTOR_SECTION,
                 "preview": user_may_preview(request.user),
                 "feed_url": reverse("negotiations:actor_feed", kwargs={"slug": person.slug}),

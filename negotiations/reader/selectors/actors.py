@@ -1,36 +1,48 @@
 """An actor's page: sections of the entries they take part in."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from negotiations.models import Actor, EntryType, Event, Negotiation, Proposal
-from negotiations.reader.selectors.entries import decorate
-from negotiations.reader.selectors.home import with_developments
+from django.db.models import Q, Value
+
+from negotiations.caching import fragments
+from negotiations.models import (
+    Actor,
+    Entry,
+    EntryType,
+    Event,
+    Negotiation,
+    Proposal,
+    user_may_preview,
+)
+from negotiations.reader.selectors.entries import rendered
 from negotiations.reader.selectors.queries import (
     ACTOR_COLUMNS,
     NEWEST_FIRST,
     involvement,
     picked,
-    picked_ids,
     proposal_readable,
     readable,
-    reader_timeline,
 )
 from negotiations.reader.selectors.syndicated import recorded_last
+from negotiations.reader.selectors.timeline import listed_entries, numbered, page_sources
 
 ACTOR_SECTION = 20  # entries per section of an actor page
+# The sections listing entries, in the order the page numbers the sources they cite.
+LISTED_SECTIONS = ("statements", "proposals", "expectations", "other_entries")
 
 
 @dataclass
 class ActorPage:
-    actor: Actor
     members: list
+    negotiations: list  # those it is a party to or acts in, by title
+    # Each section's latest ``ListedEntry``s, oldest first, naming their negotiation.
     statements: list
     proposals: list
-    stances: list
     expectations: list
     other_entries: list
-    negotiations: list
-    more: dict = field(default_factory=dict)  # section name → more than shown
+    stances: list  # the rows of its stances table (HTML), oldest first
+    references: str  # the sources the sections' entries cite, numbered (HTML)
+    more: dict  # section name → more than shown
 
 
 def actor_feed_entries(actor, limit):
@@ -42,63 +54,75 @@ def actor_feed_entries(actor, limit):
 
 
 def actor_page(actor, user):
-    """The latest ``ACTOR_SECTION`` entries of each section (oldest first), in one read of the
-    entries: each section's ids are a bounded subquery of it, each read from its own
-    index (``involvement``)."""
-    limit = ACTOR_SECTION
+    """The latest ``ACTOR_SECTION`` entries of each section, as the timeline lists them:
+    three queries (who speaks for the actor; every section's ids and versions, as one
+    UNION, ``section_rows``; the negotiations), then each entry's ``ListedEntry`` from the
+    cache under its negotiation's ``fragments.context`` (built for previews), what is
+    missing read and rendered (``listed_entries``)."""
     members = list(actor.members.order_by("name"))
-    speakers = {actor.pk, *(member.pk for member in members)}
+    rows = section_rows(actor, user, members)
+    acted_in = {row.negotiation_id for row in rows}
+    negotiations = {
+        negotiation.pk: negotiation
+        for negotiation in Negotiation.objects.filter(
+            Q(pk__in=actor.negotiations.values("pk")) | Q(pk__in=acted_in)
+        )
+    }
+    contexts = {pk: fragments.context(n.slug) for pk, n in negotiations.items()}
+    found = fragments.cached(
+        fragments.HTML,
+        list({row.pk: row for row in rows}.values()),
+        None if user_may_preview(user) else lambda row: contexts[row.negotiation_id],
+        lambda ids: listed_entries(ids, user),
+    )
+    shown, more = {}, {}
+    for name in (*LISTED_SECTIONS, "stances"):
+        latest = sorted(
+            (row for row in rows if row.section == name and row.pk in found),
+            key=lambda row: (row.date_start, row.sequence, row.pk),
+            reverse=True,
+        )
+        more[name] = len(latest) > ACTOR_SECTION
+        shown[name] = latest[:ACTOR_SECTION][::-1]
+    listed = [(row, found[row.pk]) for name in LISTED_SECTIONS for row in shown[name]]
+    references, numbers = page_sources(entry for _, entry in listed)
+    lines = {
+        pk: rendered("negotiations/entries.html#negotiation_line", {"negotiation": negotiation})
+        for pk, negotiation in negotiations.items()
+    }
+    entries = {row.pk: numbered(entry, numbers, lines[row.negotiation_id]) for row, entry in listed}
+    return ActorPage(
+        members=members,
+        negotiations=sorted(negotiations.values(), key=lambda n: (n.title, n.pk)),
+        stances=[found[row.pk].stance for row in shown["stances"]],
+        references=references,
+        more=more,
+        **{name: [entries[row.pk] for row in shown[name]] for name in LISTED_SECTIONS},
+    )
+
+
+def section_rows(actor, user, members):
+    """The latest ``ACTOR_SECTION`` + 1 entries of each section of the actor's page, as
+    rows of its ``section``, ``fragments.SPINE`` and ``negotiation_id``: one query, a
+    UNION ALL of each way the actor takes part (``involvement``) cut on its own index."""
     ways = involvement(actor, user, members=members)
-
-    def proposed(e):
-        return e.entry_type == EntryType.PROPOSAL and e.as_proposal.proposed_by_id in speakers
-
-    # Each section: what it reads, and which of the entries read are its own.
     sections = {
-        "statements": ([ways["statements"]], lambda e: e.entry_type == EntryType.STATEMENT),
-        "stances": (
-            [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
-            lambda e: (
-                e.entry_type == EntryType.STATEMENT
-                and e.as_statement.stance
-                and e.statement_proposal_visible
-            ),
-        ),
-        "proposals": ([ways["proposed"]], proposed),
-        "expectations": ([ways["expectations"]], lambda e: e.entry_type == EntryType.EXPECTATION),
+        "statements": [ways["statements"]],
+        "stances": [ways["statements"].filter(proposal_readable(user)).exclude(stance="")],
+        "proposals": [ways["proposed"]],
+        "expectations": [ways["expectations"]],
         # Proposals addressed to it (not its own), its status changes, its events.
-        "other_entries": (
-            [ways["listed"], ways["status_changes"]],
-            lambda e: (
-                e.entry_type in (EntryType.STATUS_CHANGE, EntryType.EVENT)
-                or (e.entry_type == EntryType.PROPOSAL and not proposed(e))
-            ),
-        ),
+        "other_entries": [ways["listed"], ways["status_changes"]],
     }
     parts = [
-        queryset.order_by(*NEWEST_FIRST)[: limit + 1]
-        for querysets, _ in sections.values()
-        for queryset in querysets
+        Entry.objects.filter(pk__in=way.order_by(*NEWEST_FIRST)[: ACTOR_SECTION + 1].values("pk"))
+        .order_by()
+        .annotate(section=Value(name))
+        .values_list("section", *fragments.SPINE, "negotiation_id", named=True)
+        for name, section in sections.items()
+        for way in section
     ]
-    entries = list(reader_timeline(readable(user).filter(pk__in=picked_ids(parts))))
-    decorate(entries, user)
-    shown, more = {}, {}
-    for name, (_, belongs) in sections.items():
-        items = [e for e in entries if belongs(e)]
-        # The subquery picked the latest limit + 1 of this section; statements picked for
-        # the stances section may add older ones to "statements": keep the latest.
-        more[name] = len(items) > limit
-        shown[name] = items[-limit:]
-    negotiations = {negotiation.pk: negotiation for negotiation in actor.negotiations.all()}
-    for entry in entries:
-        negotiations.setdefault(entry.negotiation_id, entry.negotiation)
-    return ActorPage(
-        actor=actor,
-        members=members,
-        negotiations=sorted(negotiations.values(), key=lambda n: n.title),
-        more=more,
-        **shown,
-    )
+    return list(parts[0].union(*parts[1:], all=True))
 
 
 @dataclass
@@ -139,10 +163,3 @@ def actor_index(user):
         ActorListing(actor, sorted(by_actor[actor.pk], key=lambda n: (n.title, n.pk)))
         for actor in actors.order_by("name", "pk")
     ]
-
-
-def where_they_stand(negotiations, user):
-    """The negotiations (a list) as an actor's page opens with them: each with its state
-    of play and its latest key development (``with_developments``; two queries)."""
-    found = Negotiation.objects.filter(pk__in=[n.pk for n in negotiations]).order_by("title")
-    return list(with_developments(found, user, limit=1))

@@ -169,22 +169,15 @@ def acting_actors(entry):
 def involvement(actor, user, *, members=None):
     """Each way the actor, or anyone speaking for it, takes part in readable entries
     (``models.participation``, as the API's actor filter): {way: queryset}. Each way is
-    read from its own index, the ids written out (an OR of the ways would test every
-    entry against each): two small queries, who speaks for the actor and the proposals
-    and events listing them."""
+    read from its own index, the speakers' ids written out (an OR of the ways would test
+    every entry against each): one small query, none given the actor's ``members``."""
     if members is None:
         actors = list(speaking_for(actor).values_list("pk", flat=True))
     else:
         actors = [actor.pk, *(member.pk for member in members)]
     ways = participation(actors)
-    addressed = ways[EntryType.PROPOSAL, "addressed_to"]
-    attended = ways[EntryType.EVENT, "actors"]
-    listed = set(
-        addressed.order_by()
-        .values_list("pk", flat=True)
-        .union(attended.order_by().values_list("pk", flat=True), all=True)
-        .order_by()
-    )
+    addressed = ways[EntryType.PROPOSAL, "addressed_to"].order_by().values("pk")
+    attended = ways[EntryType.EVENT, "actors"].order_by().values("pk")
     found = {
         "proposed": ways[EntryType.PROPOSAL, "proposed_by"],
         "status_changes": ways[EntryType.STATUS_CHANGE, "actor"],
@@ -195,7 +188,7 @@ def involvement(actor, user, *, members=None):
     # Proposals addressed to them (their own proposals are "proposed") and events.
     found["listed"] = (
         readable(user)
-        .filter(pk__in=listed)
+        .filter(pk__in=addressed.union(attended, all=True))
         .exclude(entry_type=EntryType.PROPOSAL, as_proposal__proposed_by__in=actors)
     )
     return found

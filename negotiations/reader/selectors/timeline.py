@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 
 from negotiations.caching import fragments
 from negotiations.dates import PartialDate
-from negotiations.models import Correction, Proposal
+from negotiations.models import Correction, EntryType, Proposal
 from negotiations.reader.charts.lanes import Moment
 from negotiations.reader.filters import ReadingOrder, TimelineKey
 from negotiations.reader.selectors.entries import (
@@ -165,8 +165,9 @@ class ActorRef:
 
 @dataclass
 class ListedEntry:
-    """An entry as the timeline page lists it, kept in the cache (``fragments``): its
-    rendered HTML, its sources, and what the eras and the lanes picture read of it."""
+    """An entry as the reader pages list it, kept in the cache (``fragments``): its
+    rendered HTML, its sources, and what the eras, the lanes picture and an actor's
+    stances read of it."""
 
     pk: int
     version: int
@@ -180,6 +181,7 @@ class ListedEntry:
     acting: tuple  # ActorRef: who acted (``acting_actors``)
     moment: Moment | None  # what the lanes picture labels, for a key development
     sources: tuple  # CitedSource: what it cites, in order
+    stance: str  # its row in an actor's stances (a statement's stance on a proposal), or ""
     html: str
 
     @property
@@ -207,7 +209,12 @@ class ListedEntry:
             acting=tuple(ActorRef(a.pk, a.affiliation_id) for a in acting_actors(entry)),
             moment=Moment.of(entry) if entry.is_development else None,
             sources=entry.cited_sources,
-            html=rendered("negotiations/entries.html#entry", {"entry": entry}),
+            stance=rendered("negotiations/entries.html#stance", {"entry": entry})
+            if entry.entry_type == EntryType.STATEMENT
+            and entry.as_statement.stance
+            and entry.statement_proposal_visible
+            else "",
+            html=rendered("negotiations/entries.html#entry", {"entry": entry, "marked": True}),
         )
 
 
@@ -227,19 +234,24 @@ def listed_entries(ids, user):
     return {entry.pk: ListedEntry.of(entry) for entry in entries}
 
 
-# How a cached entry cites a source (``listed_entries``): a mark that escaped text cannot
-# contain, given the number the source has on the page the entry is on when the page is
+# The marks of a cached entry (``listed_entries``, rendered ``marked``): where it cites a
+# source, given the number the source has on the page the entry is on; where an actor's
+# page names its negotiation. Marks escaped text cannot contain, filled when the page is
 # put together (``numbered``). One fragment per entry, on whichever page it is: a page
 # whose window moves (a publication adds an entry, the oldest leaves) renumbers its
 # sources without rendering its entries again.
-CITE_MARK = re.compile(r"<!--cite:(\d+)-->")
+MARKS = re.compile(r"<!--(?:cite:(\d+)|negotiation)-->")
 
 
-def numbered(entry, numbers):
+def numbered(entry, numbers, negotiation_line=""):
     """A cached ``ListedEntry`` citing its sources by the page's ``numbers``
-    (``{source id: number}``)."""
-    html = CITE_MARK.sub(lambda match: str(numbers.get(int(match[1]), "")), entry.html)
-    return dataclasses.replace(entry, html=mark_safe(html))  # marks were the template's
+    (``{source id: number}``), naming its negotiation with ``negotiation_line`` (HTML;
+    an actor's page) or not."""
+
+    def fill(match):
+        return str(numbers.get(int(match[1]), "")) if match[1] else negotiation_line
+
+    return dataclasses.replace(entry, html=mark_safe(MARKS.sub(fill, entry.html)))
 
 
 def page_sources(entries):
