@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.core.servers.basehttp import ThreadedWSGIServer
 
+from negotiations.caching import publication
 from tests import factories
 from tests.redis_server import REDIS_SERVER, RedisServer
 
@@ -16,6 +17,14 @@ def _fresh_rate_limits():
     it find the reader versions of an earlier test's negotiations (ids are reused)."""
     caches["throttle"].clear()
     caches["reader_versions"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _unhurried_builds(monkeypatch):
+    """The worker's build gets all the time it needs: on a loaded CI machine the default
+    deadline (``publication.BUILD_SECONDS``, 2 s for builds of 50–150 ms) once cut a
+    build short. The tests of the deadline set their own."""
+    monkeypatch.setattr(publication, "BUILD_SECONDS", 60)
 
 
 @pytest.fixture

@@ -207,6 +207,7 @@ def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
             cursor.execute("SELECT pg_sleep(30)")
 
     calls = []
+    monkeypatch.setattr(publication, "BUILD_SECONDS", 2.0)
     monkeypatch.setattr(views, "timeline_panels", lambda *args, **kwargs: calls.append(stuck()))
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     started = time.monotonic()
