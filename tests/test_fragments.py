@@ -430,6 +430,29 @@ def test_an_actors_page_lists_the_timeline_s_fragments_naming_their_negotiation(
     assert "The renamed talks</a>" in article(actor_page(client, speaker), statement)
 
 
+def test_an_actors_page_after_a_publication_elsewhere_reads_none_of_its_entries(
+    client, record, editor, monkeypatch
+):
+    """Its sections are kept whole under their entries' ids and versions and the
+    negotiations' names (``actors.actor_page``): a publication in another negotiation
+    moves the site stamp its stored copy is keyed on, and the page is put together again
+    from that one cache read."""
+    speaker = record["speaker"]
+    actor_page(client, speaker)
+    published_statement(factories.NegotiationFactory(), editor, "Elsewhere.", "2025-03-01")
+    backend = caches["default"]
+    asked, get_many, section_rows = [], backend.get_many, actors.section_rows
+    monkeypatch.setattr(
+        backend, "get_many", lambda keys, *args: asked.extend(keys) or get_many(keys, *args)
+    )
+    monkeypatch.setattr(
+        actors, "section_rows", lambda *args: asked.append("sections") or section_rows(*args)
+    )
+    assert "Statement number" in actor_page(client, speaker)
+    assert "sections" in asked  # built again, not its stored copy
+    assert not [key for key in asked if key.startswith("parley:entry:")]
+
+
 def test_an_actors_stances_follow_the_proposals_they_name(client, negotiation, editor):
     """The rows of an actor's stances are kept with each statement's fragment
     (``ListedEntry.stance``), under the key the proposal's new title moves."""

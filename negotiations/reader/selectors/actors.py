@@ -31,18 +31,27 @@ ACTOR_SECTION = 20  # entries per section of an actor page
 LISTED_SECTIONS = ("statements", "proposals", "expectations", "other_entries")
 
 
+@dataclass(frozen=True)
+class ActorSections:
+    """What an actor's page lists, put together and kept whole (``actor_page``): each
+    section's entries as HTML, oldest first, naming their negotiation and citing the
+    page's numbers; the rows of its stances table; its numbered sources; and which
+    sections have more than they show."""
+
+    statements: tuple
+    proposals: tuple
+    expectations: tuple
+    other_entries: tuple
+    stances: tuple
+    references: str
+    more: dict  # section name → more than shown
+
+
 @dataclass
 class ActorPage:
     members: list
     negotiations: list  # those it is a party to or acts in, by title
-    # Each section's latest ``ListedEntry``s, oldest first, naming their negotiation.
-    statements: list
-    proposals: list
-    expectations: list
-    other_entries: list
-    stances: list  # the rows of its stances table (HTML), oldest first
-    references: str  # the sources the sections' entries cite, numbered (HTML)
-    more: dict  # section name → more than shown
+    sections: ActorSections
 
 
 def actor_feed_entries(actor, limit):
@@ -56,9 +65,10 @@ def actor_feed_entries(actor, limit):
 def actor_page(actor, user):
     """The latest ``ACTOR_SECTION`` entries of each section, as the timeline lists them:
     three queries (who speaks for the actor; every section's ids and versions, as one
-    UNION, ``section_rows``; the negotiations), then each entry's ``ListedEntry`` from the
-    cache under its negotiation's ``fragments.context`` (built for previews), what is
-    missing read and rendered (``listed_entries``)."""
+    UNION, ``section_rows``; the negotiations), then the sections put together, kept whole
+    under their entries' ids and versions and the negotiations' names (``put_together``;
+    built for previews): a publication that changes none of them, anywhere on the site,
+    leaves them as they were."""
     members = list(actor.members.order_by("name"))
     rows = section_rows(actor, user, members)
     acted_in = {row.negotiation_id for row in rows}
@@ -68,11 +78,34 @@ def actor_page(actor, user):
             Q(pk__in=actor.negotiations.values("pk")) | Q(pk__in=acted_in)
         )
     }
+    preview = user_may_preview(user)
+    drawn = (
+        actor.pk,
+        sorted((row.section, row.pk, row.version, row.shown_version) for row in rows),
+        sorted((n.pk, n.slug, n.title) for n in negotiations.values()),
+    )
+    return ActorPage(
+        members=members,
+        negotiations=sorted(negotiations.values(), key=lambda n: (n.title, n.pk)),
+        sections=fragments.cached_whole(
+            "actor",
+            drawn,
+            None if preview else fragments.context(),
+            lambda: put_together(rows, negotiations, user, preview=preview),
+            fragments.until_midnight(),  # what the record alone decides
+        ),
+    )
+
+
+def put_together(rows, negotiations, user, *, preview):
+    """``ActorSections`` of ``rows`` (``section_rows``): each entry's ``ListedEntry`` from
+    the cache under its negotiation's ``fragments.context`` (built for previews), what is
+    missing read and rendered (``listed_entries``)."""
     contexts = {pk: fragments.context(n.slug) for pk, n in negotiations.items()}
     found = fragments.cached(
         fragments.HTML,
         list({row.pk: row for row in rows}.values()),
-        None if user_may_preview(user) else lambda row: contexts[row.negotiation_id],
+        None if preview else lambda row: contexts[row.negotiation_id],
         lambda ids: listed_entries(ids, user),
     )
     shown, more = {}, {}
@@ -90,14 +123,14 @@ def actor_page(actor, user):
         pk: rendered("negotiations/entries.html#negotiation_line", {"negotiation": negotiation})
         for pk, negotiation in negotiations.items()
     }
-    entries = {row.pk: numbered(entry, numbers, lines[row.negotiation_id]) for row, entry in listed}
-    return ActorPage(
-        members=members,
-        negotiations=sorted(negotiations.values(), key=lambda n: (n.title, n.pk)),
-        stances=[found[row.pk].stance for row in shown["stances"]],
+    html = {
+        row.pk: numbered(entry, numbers, lines[row.negotiation_id]).html for row, entry in listed
+    }
+    return ActorSections(
+        stances=tuple(found[row.pk].stance for row in shown["stances"]),
         references=references,
         more=more,
-        **{name: [entries[row.pk] for row in shown[name]] for name in LISTED_SECTIONS},
+        **{name: tuple(html[row.pk] for row in shown[name]) for name in LISTED_SECTIONS},
     )
 
 
