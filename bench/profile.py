@@ -5,8 +5,9 @@
 
 Migrates, collects the static files, generates the record (``bench.generate``) when
 absent and prepares the bench (``bench.setup``), then times ``--requests`` requests of the
-bare view, the timeline API's first page and the timeline HTML page through Django's test
-``Client`` with ``X-Bench-Bypass-Cache: 1`` — what ``make bench`` asks of those rows —
+bare view, the timeline API's first page, the timeline HTML page and an actor's page
+through Django's test ``Client`` with ``X-Bench-Bypass-Cache: 1`` — what ``make bench``
+asks of those rows —
 under the bench settings (Redis, the production middleware). Prints ms per request — this
 process's CPU, and wall time, which adds the waits on PostgreSQL and Redis — (the median of
 ``--rounds``) and each path's ratio to the bare view measured in the same process.
@@ -46,7 +47,9 @@ def main(argv=None):
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="per path and round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--profile", choices=["api", "html"], help="print cProfile's top 30")
+    parser.add_argument(
+        "--profile", choices=["api", "html", "actor"], help="print cProfile's top 30"
+    )
     args = parser.parse_args(argv)
     setup = prepare(args.entries)
 
@@ -60,6 +63,7 @@ def main(argv=None):
         "bare": "/bench/bare/",
         "api": f"/api/v1/negotiations/{setup['negotiation_id']}/timeline/?page_size=50",
         "html": f"/negotiations/{setup['slug']}/",
+        "actor": f"/actors/{setup['actor_slug']}/",
     }
     for path in paths.values():  # warm up: imports, connections, the entries' fragments
         for _ in range(20):

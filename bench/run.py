@@ -252,6 +252,11 @@ def build_endpoints(base, setup):
             "nocache": "all",  # nor what every page of the negotiation shows alike
         },
         {
+            "name": "an actor's page",
+            "url": f"{base}/actors/{setup['actor_slug']}/",
+            "nocache": True,  # its stored copy missed: put together from the cached entries
+        },
+        {
             "name": "If-None-Match → 304",
             "url": first_page,
             "revalidate": True,  # with the ETag current when measured (writes move it)

@@ -21,6 +21,7 @@ from negotiations.models import Actor, Entry, Negotiation  # noqa: E402
 from negotiations.roles import EDITORS, JOURNALISTS  # noqa: E402
 
 negotiation = Negotiation.objects.get(slug="bench-large")
+actor = Actor.objects.order_by("pk").first()  # the writes' speaker; a party with its page
 user, _ = get_user_model().objects.get_or_create(username="bench-journalist", is_staff=True)
 user.groups.add(Group.objects.get(name=JOURNALISTS))
 token, _ = Token.objects.get_or_create(user=user)
@@ -44,7 +45,8 @@ print(
         {
             "negotiation_id": negotiation.pk,
             "slug": negotiation.slug,
-            "actor_id": Actor.objects.order_by("pk").values_list("pk", flat=True).first(),
+            "actor_id": actor.pk,
+            "actor_slug": actor.slug,
             "token": token.key,
             "reader_token": reader_token.key,
             "reader_cookie": session_cookie(reader),
