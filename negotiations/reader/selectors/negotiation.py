@@ -1,10 +1,10 @@
 """A negotiation as readers see it: state of play, key developments, where things stand."""
 
-import datetime
 from dataclasses import dataclass
 
 from django.db.models import (
     Count,
+    F,
     Max,
     Sum,
 )
@@ -88,30 +88,28 @@ def pending_expectations(negotiation, user, today, limit):
     """Pending expectations by due date (undated last), each with ``progress_today``
     (pending, or overdue once the due period has ended); and whether there are more.
 
-    Read from the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
+    Chosen among the latest ``EXPECTATIONS_READ`` pending ones stated (an index walk
     along the timeline): due dates are not indexed, and an expectation stated long
-    ago and never resolved is rarely what a reader waits for.
+    ago and never resolved is rarely what a reader waits for. One query, which reads
+    whole only the ``limit`` it keeps (with the one after, which says there are more).
     """
-    stated = list(
+    stated = (
         Expectation.objects.visible_to(user)
         .for_negotiation(negotiation)
         .filter(outcome=Expectation.Outcome.PENDING)
+        .order_by(*NEWEST_FIRST)
+        .values("pk")[: max(limit, EXPECTATIONS_READ) + 1]
+    )
+    soonest = list(
+        Expectation.objects.filter(pk__in=stated)
         .select_related("actor", "negotiation")
-        .order_by(*NEWEST_FIRST)[: max(limit, EXPECTATIONS_READ) + 1]
+        .order_by(F("due_date_start").asc(nulls_last=True), "date_start", "sequence", "pk")[
+            : limit + 1
+        ]
     )
-    more = len(stated) > max(limit, EXPECTATIONS_READ)
-    stated.sort(
-        key=lambda e: (
-            e.due_date_start is None,
-            e.due_date_start or datetime.date.min,
-            e.date_start,
-            e.sequence,
-            e.pk,
-        )
-    )
-    for expectation in stated:
+    for expectation in soonest:
         expectation.progress_today = expectation.progress_on(today)
-    return stated[:limit], more or len(stated) > limit
+    return soonest[:limit], len(soonest) > limit
 
 
 def standing(negotiation, user, *, today=None, limit=None):
