@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.run import combine, errors, render_first_reads
+from bench.run import AFTER_THE_BUILD, AT_ONCE, combine, errors, render_first_reads
 from tracker.cache import caches_on
 
 
@@ -57,10 +57,16 @@ def test_errors_say_of_which_kind_they_are():
 
 
 def test_first_reads_after_publications_are_compared_with_steady_reads_by_median():
-    reads = [(30.0, "1", 20.0), (90.0, "1", 10.0), (45.0, "19", 15.0)]
+    reads = {
+        AFTER_THE_BUILD: [(30.0, "1", 20.0), (90.0, "1", 10.0), (45.0, "1", 15.0)],
+        AT_ONCE: [(120.0, "20", 40.0), (60.0, "1", 40.0)],
+    }
     line = render_first_reads(reads)
-    assert "Median first read **45.0 ms** (30.0–90.0; queries: 1/19)" in line
-    assert "against 15.0 ms steady: **3.00 ×**" in line
+    assert "5 statements published" in line
+    assert "later **45.0 ms** (30.0–90.0; queries: 1) against 15.0 ms steady: **3.00 ×**" in line
+    assert "at once **90.0 ms** (60.0–120.0; queries: 20/1) against 40.0 ms steady: **2.25 ×**" in (
+        line
+    )
 
 
 @pytest.mark.django_db
