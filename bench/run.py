@@ -281,6 +281,8 @@ def build_endpoints(base, setup):
 # How long a publication's first read waits for the worker: its build stops within 2 s
 # (BUILD_SECONDS in negotiations/caching/publication.py), and it looks for tasks every 0.5 s.
 WORKER_SECONDS = 3
+# When each publication's first read comes (``first_reads``).
+AFTER_THE_BUILD, AT_ONCE = "after the build", "at once"
 
 
 def first_reads(base, setup, publications, manage, env):
@@ -336,9 +338,6 @@ def first_reads(base, setup, publications, manage, env):
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
     return reads
-
-
-AFTER_THE_BUILD, AT_ONCE = "after the build", "at once"
 
 
 def timed(url, headers=None):
