@@ -6,7 +6,7 @@ To measure the paths behind the cache, a request to the bench server may send
 - ``1``: every read of a stored response or of an address's route misses — the view
   renders the page, from what the negotiation's pages share and the cached entries;
 - ``unbuilt``: the first read of the page after a publication of one new entry on it,
-  before the task worker has built what the negotiation's pages share and its latest
+  before the publication has built what the negotiation's pages share and its latest
   timeline page (``negotiations.caching.publication``; a reader between the commit and
   the end of the build): the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
@@ -34,9 +34,9 @@ bypass = ContextVar("bench_bypass", default="")
 # The keys of the stored responses and of the addresses they answer
 # (negotiations.caching.reader_http).
 STORED_RESPONSES = ("parley:reader:", "parley:route:")
-# What a publication moves to new keys besides them, which the worker builds (see above).
+# What a publication moves to new keys besides them, which its build builds (see above).
 # Once it has, the first read misses the stored responses alone: ``bench.run`` measures
-# that read after real publications, with a worker running.
+# that read after real publications.
 UNBUILT = (
     *STORED_RESPONSES,
     "parley:shared:",

@@ -1,7 +1,7 @@
 """The timeline page's first read after a publication, timed in-process (issue 13).
 
     scripts/with-postgres.sh scripts/with-redis.sh .venv/bin/python -m bench.cold
-    … -m bench.cold --entries 20000 --profile after-worker   # and cProfile's top lines
+    … -m bench.cold --entries 20000 --profile racing   # and cProfile's top lines
 
 Prepares the record as ``bench.profile`` does (``prepare``), then reads in-process.
 
@@ -9,21 +9,21 @@ Ways to read the bench negotiation's latest timeline page with the test client (
 of ``--rounds``, milliseconds of wall time, and the SQL queries):
 
 - ``steady``: ``X-Bench-Bypass-Cache: 1``, the path behind the stored response;
-- ``before-worker``: an editor publishes a statement dated today (so it is on the page)
-  through the domain function, then the page is read as any reader would, before the task
-  worker has built anything (a reader between the commit and the build): the reader
-  version moved, so the stored response and everything kept under the negotiation's
-  version miss; the entries whose text did not change are still in the cache;
-- ``after-worker``: the same once the task worker has run (in this process, as
-  ``manage.py run_worker`` runs it: the tasks framework's ``db_worker``), which built what
-  the negotiation's pages share and the latest timeline page
-  (``negotiations.caching.publication``); ``build`` is how long that run took, before the
-  edge purge (its queries are not counted: 0). This process then forgets its 5-s copies
-  of the pages' cache, as an app server other than the worker has none of what the
-  worker built (so the read fetches every entry from Redis, where a busy server has most
-  of them: an upper bound);
+- ``racing``: an editor publishes a statement dated today (so it is on the page) through
+  the domain function, and the page is read as any reader would between the commit and
+  the publication's build (``negotiations.caching.publication``, held back for that read,
+  then run): the reader version moved, so the stored response and everything kept under
+  the negotiation's version miss; the entries whose text did not change are still in
+  the cache;
+- ``publish``: how long the publishing call takes, its build included (which builds what
+  the negotiation's pages share and the latest timeline page before it announces the new
+  version); its queries are not counted: 0. This process then forgets its 5-s copies of
+  the pages' cache, as an app server other than the writer's has none of what it built
+  (so the read fetches every entry from Redis, where a busy server has most of them: an
+  upper bound);
+- ``after-build``: the page read after that publication;
 - ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: unbuilt``, what ``make bench`` measures
-  for ``before-worker`` (``bench/cache.py``), without writing;
+  for ``racing`` (``bench/cache.py``), without writing;
 - ``cold``: ``X-Bench-Bypass-Cache: all``, every read of the cache misses.
 
 ``--profile`` prints cProfile's 30 costliest calls of one more such read. Each round
@@ -54,40 +54,52 @@ def editor():
     return user
 
 
-def publish_one(by, number):
-    """A statement dated today, published at once: one reader event."""
+def publish_one(by, number, *, racing=False):
+    """A statement dated today, published at once: one reader event. ``racing``: the
+    publication's build and announcement (``publication._committed``) held back and
+    returned as a call, for a read between the commit and them. Otherwise, how long the
+    publishing call took, then this process forgets its copies of the pages' cache, as
+    another app server than the writer's (``tracker.cache``)."""
+    from django.core.cache import caches
     from django.utils import timezone
 
+    from negotiations.caching import publication
     from negotiations.domain.entries import create_statement
     from negotiations.domain.records import get_or_create_source
     from negotiations.models import Actor, Negotiation
 
     negotiation = Negotiation.objects.get(slug=SLUG)
     source = get_or_create_source(url=f"https://news.example.org/bench/cold/{number}", by=by)
-    return create_statement(
-        negotiation=negotiation,
-        actor=Actor.objects.order_by("pk").first(),
-        text=f"A statement published by the bench ({number}).",
-        date=timezone.localdate().isoformat(),
-        by=by,
-        published=True,
-        sources=[source],
-    )
-
-
-def run_worker():
-    """The task worker's run, in this process: every task of the ``default`` queue due.
-    Then this process forgets its own copies of the pages' cache (``tracker.cache``): the
-    worker is another process, whose writes an app server reads from Redis."""
-    from django.core.cache import caches
-    from django.core.management import call_command
-
+    held, committed = [], publication._committed
+    if racing:
+        publication._committed = lambda *args: held.append(args)
     start = time.perf_counter()
-    options = {"batch": True, "reload": False, "startup_delay": False, "verbosity": 0}
-    call_command("db_worker", queue_name="default", **options)
+    try:
+        create_statement(
+            negotiation=negotiation,
+            actor=Actor.objects.order_by("pk").first(),
+            text=f"A statement published by the bench ({number}).",
+            date=timezone.localdate().isoformat(),
+            by=by,
+            published=True,
+            sources=[source],
+        )
+    finally:
+        publication._committed = committed
+    if racing:
+        return lambda: [committed(*args) for args in held]
     elapsed = (time.perf_counter() - start) * 1000
     caches["default"]._local.clear()
     return elapsed, 0
+
+
+def run_worker():
+    """The task worker's run, in this process: every task of the ``default`` queue due
+    (what earlier runs left: the other outputs' builds, the purges, the fan-outs)."""
+    from django.core.management import call_command
+
+    options = {"batch": True, "reload": False, "startup_delay": False, "verbosity": 0}
+    call_command("db_worker", queue_name="default", **options)
 
 
 def read(client, url, level):
@@ -105,8 +117,8 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=9)
     levels = {
         "steady": "1",
-        "before-worker": "",
-        "after-worker": "",
+        "racing": "",
+        "after-build": "",
         "emulated-unbuilt": "unbuilt",
         "cold": "all",
     }
@@ -125,18 +137,18 @@ def main(argv=None):
     stamp = datetime.datetime.now(datetime.UTC).strftime("%H%M%S")
     run_worker()  # what earlier runs left
     read(client, url, "")  # warm the process: imports, templates, the cache
-    results = {name: [] for name in ("steady", "before-worker", "build", "after-worker")}
+    results = {name: [] for name in ("steady", "racing", "publish", "after-build")}
     results |= {"emulated-unbuilt": [], "cold": []}
     for number in range(args.rounds):
         results["steady"].append(read(client, url, "1"))
-        publish_one(by, f"{stamp}-{number}")
-        results["before-worker"].append(read(client, url, ""))
-        run_worker()  # finds it built by that reader
-        publish_one(by, f"{stamp}-{number}-built")
-        results["build"].append(run_worker())
-        results["after-worker"].append(read(client, url, ""))
+        build = publish_one(by, f"{stamp}-{number}", racing=True)
+        results["racing"].append(read(client, url, ""))
+        build()  # finds it built by that reader
+        results["publish"].append(publish_one(by, f"{stamp}-{number}-built"))
+        results["after-build"].append(read(client, url, ""))
         results["emulated-unbuilt"].append(read(client, url, "unbuilt"))
         results["cold"].append(read(client, url, "all"))
+        run_worker()
     steady = statistics.median(ms for ms, _ in results["steady"])
     print(f"{'read':<16} {'median ms':>10} {'min':>8} {'max':>8} {'queries':>8} {'× steady':>9}")
     for name, rows in results.items():
@@ -148,10 +160,8 @@ def main(argv=None):
             f"{queries:>8.0f} {median / steady:>9.2f}"
         )
     if args.profile:
-        if args.profile in ("before-worker", "after-worker"):
-            publish_one(by, f"{stamp}-profiled")
-        if args.profile == "after-worker":
-            run_worker()
+        if args.profile in ("racing", "after-build"):
+            publish_one(by, f"{stamp}-profiled", racing=args.profile == "racing")
         profiler = cProfile.Profile()
         profiler.enable()
         read(client, url, levels[args.profile])

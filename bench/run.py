@@ -237,7 +237,7 @@ def build_endpoints(base, setup):
             "nocache": True,  # the stored preview gone (caching.tokens): built whole
         },
         {
-            "name": "timeline HTML page, first read after a publication, before the worker's build",
+            "name": "timeline HTML page, first read after a publication, before its build",
             "url": f"{base}/negotiations/{setup['slug']}/",
             "nocache": "unbuilt",  # a reader between the commit and the build (bench/cache.py)
         },
@@ -278,24 +278,24 @@ def build_endpoints(base, setup):
     ]
 
 
-# How long a publication's first read waits for the worker: its build stops within 2 s
-# (BUILD_SECONDS in negotiations/caching/publication.py), and it looks for tasks every 0.5 s.
-WORKER_SECONDS = 3
+# How long the bench waits before a later first read and before each steady read: the task
+# worker has run what a publication left it by then (it looks for tasks every 0.5 s).
+QUIET_SECONDS = 3
 # When each publication's first read comes (``first_reads``).
-AFTER_THE_BUILD, AT_ONCE = "after the build", "at once"
+LATER, AT_ONCE = "later", "at once"
 
 
 def first_reads(base, setup, publications, manage, env):
     """The timeline page's first read after each of ``publications`` real publications,
     with the task worker running (``manage.py run_worker``, as ``make run`` and production
-    run it): an editor publishes a statement dated today through the API, and one
-    anonymous reader reads the page, every other time ``WORKER_SECONDS`` later (once the
-    worker has built) and at once otherwise (a reader racing the build: the page must show
-    the statement); ``WORKER_SECONDS`` after that, a steady uncached read of it
-    (``X-Bench-Bypass-Cache: 1``): after the same idle, as a read after seconds of quiet
-    costs several times one right after another here (bench/README.md).
-    ``{"after the build" | "at once": [(first ms, queries, steady ms), …]}``. Measured
-    before the wrk rows, whose writes leave the worker tasks to run."""
+    run it): an editor publishes a statement dated today through the API (timed: the
+    response comes once the publication's build is done), and one anonymous reader reads
+    the page (it must show the statement), at once every other time and
+    ``QUIET_SECONDS`` later otherwise; ``QUIET_SECONDS`` after that, a steady uncached
+    read of it (``X-Bench-Bypass-Cache: 1``): after the same idle, as a read after seconds
+    of quiet costs several times one right after another here (bench/README.md).
+    ``{"later" | "at once": [(publication ms, first ms, queries, steady ms), …]}``.
+    Measured before the wrk rows, whose writes leave the worker tasks to run."""
     worker = subprocess.Popen(
         [*manage, "run_worker", "--queue-name", "default"],
         env=env,
@@ -306,7 +306,7 @@ def first_reads(base, setup, publications, manage, env):
     page = f"{base}/negotiations/{setup['slug']}/"
     editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
-    reads = {AFTER_THE_BUILD: [], AT_ONCE: []}
+    reads = {LATER: [], AT_ONCE: []}
     try:
         fetch(page)  # the page as readers had it before
         for number in range(publications):
@@ -320,20 +320,23 @@ def first_reads(base, setup, publications, manage, env):
                 "sources": [{"url": f"https://news.example.org/bench/{stamp}/{number}"}],
                 "published": True,
             }
+            started = time.perf_counter()
             status, _, body = fetch(
                 f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
             )
+            publication_ms = (time.perf_counter() - started) * 1000
             if status != 201:
                 sys.exit(f"The bench editor could not publish a statement ({status}): {body!r}")
-            when = AT_ONCE if number % 2 else AFTER_THE_BUILD
-            if when == AFTER_THE_BUILD:
-                time.sleep(WORKER_SECONDS)
+            when = AT_ONCE if number % 2 else LATER
+            if when == LATER:
+                time.sleep(QUIET_SECONDS)
             first_ms, headers, content = timed(page)
             if text.encode() not in content:
                 sys.exit(f"The first read {when} after a publication did not show it.")
-            time.sleep(WORKER_SECONDS)
+            time.sleep(QUIET_SECONDS)
             steady_ms, _, _ = timed(page, {"X-Bench-Bypass-Cache": "1"})
-            reads[when].append((first_ms, headers.get("X-Queries", "–"), steady_ms))
+            queries = headers.get("X-Queries", "–")
+            reads[when].append((publication_ms, first_ms, queries, steady_ms))
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
@@ -351,24 +354,26 @@ def timed(url, headers=None):
 
 def render_first_reads(reads):
     def median_of(when):
-        firsts = [first for first, _, _ in reads[when]]
-        steady = statistics.median(steady for _, _, steady in reads[when])
+        firsts = [first for _, first, _, _ in reads[when]]
+        steady = statistics.median(steady for *_, steady in reads[when])
         first = statistics.median(firsts)
-        queries = "/".join(dict.fromkeys(str(q) for _, q, _ in reads[when]))
+        queries = "/".join(dict.fromkeys(str(q) for _, _, q, _ in reads[when]))
         return (
             f"**{first:.1f} ms** ({min(firsts):.1f}–{max(firsts):.1f}; queries: {queries}) "
             f"against {steady:.1f} ms steady: **{first / steady:.2f} ×**"
         )
 
-    count = sum(len(found) for found in reads.values())
+    every = [read for found in reads.values() for read in found]
+    publishing = [publication for publication, *_ in every]
     return (
         f"Timeline HTML page, first read after a publication (the task worker running): "
-        f"{count} statements published by an editor through the API, each followed by one "
-        f"anonymous read of the page, {WORKER_SECONDS} s later every other time, at once "
-        f"(racing the worker's build; each showed the statement) otherwise, then, "
-        f"{WORKER_SECONDS} s later, one steady uncached read (`X-Bench-Bypass-Cache: 1`). "
-        f"Median first read {WORKER_SECONDS} s later {median_of(AFTER_THE_BUILD)}; "
-        f"at once {median_of(AT_ONCE)}."
+        f"{len(every)} statements published by an editor through the API (each answered "
+        f"once its build was done: median {statistics.median(publishing):.1f} ms, "
+        f"{min(publishing):.1f}–{max(publishing):.1f}), each followed by one anonymous "
+        f"read of the page (each showed the statement), at once every other time, "
+        f"{QUIET_SECONDS} s later otherwise, then, {QUIET_SECONDS} s later, one steady "
+        f"uncached read (`X-Bench-Bypass-Cache: 1`). Median first read at once "
+        f"{median_of(AT_ONCE)}; {QUIET_SECONDS} s later {median_of(LATER)}."
     )
 
 

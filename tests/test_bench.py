@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.run import AFTER_THE_BUILD, AT_ONCE, combine, errors, render_first_reads
+from bench.run import AT_ONCE, LATER, combine, errors, render_first_reads
 from tracker.cache import caches_on
 
 
@@ -58,11 +58,12 @@ def test_errors_say_of_which_kind_they_are():
 
 def test_first_reads_after_publications_are_compared_with_steady_reads_by_median():
     reads = {
-        AFTER_THE_BUILD: [(30.0, "1", 20.0), (90.0, "1", 10.0), (45.0, "1", 15.0)],
-        AT_ONCE: [(120.0, "20", 40.0), (60.0, "1", 40.0)],
+        LATER: [(80.0, 30.0, "1", 20.0), (95.0, 90.0, "1", 10.0), (70.0, 45.0, "1", 15.0)],
+        AT_ONCE: [(110.0, 120.0, "20", 40.0), (90.0, 60.0, "1", 40.0)],
     }
     line = render_first_reads(reads)
     assert "5 statements published" in line
+    assert "median 90.0 ms, 70.0–110.0" in line
     assert "later **45.0 ms** (30.0–90.0; queries: 1) against 15.0 ms steady: **3.00 ×**" in line
     assert "at once **90.0 ms** (60.0–120.0; queries: 20/1) against 40.0 ms steady: **2.25 ×**" in (
         line

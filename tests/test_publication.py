@@ -1,6 +1,7 @@
-"""A publication as an event (negotiations.caching.publication): once it commits, the task
-worker builds what the negotiation's pages share under the new reader version, and only then
-is the edge purged; a build that fails or runs out of time still purges."""
+"""A publication as an event (negotiations.caching.publication): once it commits, the
+process that wrote it builds what the negotiation's pages share under the new reader
+version, and only then sets that version in the shared cache and purges the edge; a build
+that fails or runs out of time still does both. The task worker builds the other outputs."""
 
 import datetime
 import io
@@ -8,16 +9,16 @@ import time
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
-from negotiations.caching import edge, publication
+from negotiations.caching import edge, publication, reader_versions
 from negotiations.domain.entries import publish
-from negotiations.models import PublicationState
+from negotiations.models import Negotiation, PublicationState
 from negotiations.reader import feeds, views
 from negotiations.reader.selectors import entries
 from negotiations.reader.selectors.queries import negotiation_paths
@@ -29,12 +30,15 @@ from tests.test_http_cache import sql_of
 
 pytestmark = pytest.mark.django_db
 
-BUILD = "negotiations.caching.publication.build_then_purge"
-# What the first read of the timeline after a publication asks the database once the
-# worker has built what the pages share and the latest page: the page's keyset, as a
-# steady read. Building them costs at least ``SHARED_PARTS`` more.
-AFTER_THE_WORKER = 1
+OTHER_OUTPUTS = "negotiations.caching.publication.build_other_outputs"
+# What the first read of the timeline after a publication asks the database once its
+# build is done: the page's keyset, as a steady read. Building what the pages share costs
+# at least ``SHARED_PARTS`` more.
+AFTER_THE_BUILD = 1
 SHARED_PARTS = 10
+# What a publication builds before it announces its version: the negotiation, its header,
+# panels, the filter's actors, the latest page.
+BUILT_PARTS = 5
 
 
 @pytest.fixture
@@ -55,7 +59,20 @@ def purges(settings, monkeypatch):
     return sent
 
 
-def publish_one(negotiation, editor, capture):
+@pytest.fixture
+def builds(monkeypatch):
+    """How many parts each build of a publication built, in order."""
+    counts, build = [], publication._build
+
+    def counting(*args):
+        counts.append(build(*args))
+        return counts[-1]
+
+    monkeypatch.setattr(publication, "_build", counting)
+    return counts
+
+
+def publish_one(negotiation, editor, capture, *, execute=True):
     event = factories.EventFactory(
         negotiation=negotiation,
         title="Talks resume in Riyadh",
@@ -63,8 +80,9 @@ def publish_one(negotiation, editor, capture):
         sources=[factories.SourceFactory()],
         actors=[factories.ActorFactory(name="A new envoy")],  # the filter offers one more
     )
-    with capture(execute=True):
+    with capture(execute=execute) as callbacks:
         publish(event, by=editor)
+    return callbacks
 
 
 @pytest.fixture
@@ -90,117 +108,142 @@ def first_read(page):
     return response, sql
 
 
-def test_when_the_purge_goes_out_the_first_read_finds_its_page_built(
+def announced(negotiation):
+    """The reader version the shared cache holds for ``negotiation``, if any."""
+    return caches[reader_versions.ALIAS].get(reader_versions._key(negotiation.pk))
+
+
+def test_a_reader_who_finds_the_new_version_finds_its_page_built(
     demo, page, editor, purges, rendered, monkeypatch, django_capture_on_commit_callbacks
 ):
     Client().get(page)
-    publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert purges == []  # not before the build
-    refetches, record = [], edge._enqueue
+    seen = []
+    publish_version = reader_versions.publish
 
-    def refetch_then_purge(*args, **kwargs):
-        """The edge's refetch, as the purge goes out."""
+    def read_then_announce(ids):
+        """The reader who comes just before the new version is announced."""
         rendered.clear()
-        refetches.append((*first_read(page), list(rendered)))
-        record(*args, **kwargs)
+        seen.append((announced(demo), *first_read(page), list(rendered)))
+        return publish_version(ids)
 
-    monkeypatch.setattr(edge, "_enqueue", refetch_then_purge)
-    assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
-    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
-    [(built, sql, fragments)] = refetches
-    assert len(sql) <= AFTER_THE_WORKER, sql
+    monkeypatch.setattr(reader_versions, "publish", read_then_announce)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    [(version, built, sql, fragments)] = seen
+    assert version is None  # forgotten with the write: that reader asked the database
+    assert len(sql) <= AFTER_THE_BUILD + 1, sql  # the version, the page's keyset
     assert fragments == []  # no fragment rendered: the page's own template only
-    # What the worker built is what a reader builds: the same page, byte for byte.
+    latest = Negotiation.objects.get(pk=demo.pk)
+    assert announced(demo) == (latest.reader_version, latest.reader_changed_at)
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]  # after the announcement
+    # What the publication built is what a reader builds: the same page, byte for byte.
     cache.clear()
     _, alone = first_read(page)
-    assert len(alone) >= AFTER_THE_WORKER + SHARED_PARTS
+    assert len(alone) >= AFTER_THE_BUILD + SHARED_PARTS
     assert built.content == Client().get(page).content
 
 
-def test_without_the_worker_the_first_read_builds_it_all(
+def test_a_reader_between_the_commit_and_the_build_builds_it_all(
     demo, page, editor, purges, rendered, django_capture_on_commit_callbacks
 ):
-    """The race: a reader between the commit and the build pays the whole first read,
-    and keeps what it built where the worker then finds it."""
+    """The race: a reader between the commit and the build (the key forgotten, the
+    database read) pays the whole first read, and keeps what it built where the build
+    then finds it."""
     Client().get(page)
-    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    callbacks = publish_one(demo, editor, django_capture_on_commit_callbacks, execute=False)
     rendered.clear()
     _, sql = first_read(page)
-    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS
+    assert len(sql) >= AFTER_THE_BUILD + SHARED_PARTS
     assert "negotiations/parts.html#header" in rendered
     for output in ("next", "feed", "timelinejs"):  # what the worker builds of them
         assert Client().get(negotiation_paths(demo)[output]).status_code == 200
-    with CaptureQueriesContext(connection) as worker:
+    with CaptureQueriesContext(connection) as build:
+        for callback in callbacks:
+            callback()
         run_due_tasks()
-    record = [q["sql"] for q in worker.captured_queries if '"negotiations_' in q["sql"]]
-    # The negotiation (read before the purge and after it), the keysets of the page, the
-    # feed and the export: all found built.
-    assert len(record) == 5, record
+    record = [q["sql"] for q in build.captured_queries if '"negotiations_' in q["sql"]]
+    # The negotiation (read for the build, its announcement and the other outputs), the
+    # keysets of the page, the feed and the export: all found built.
+    assert len(record) == 6, record
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
 def test_the_purge_does_not_wait_for_the_other_outputs(
     demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """What "what comes next", the feed and the export read is built once the purge is
-    sent: the edge's refetch of the timeline does not wait for it."""
+    """What "what comes next", the feed and the export read is built by the task worker
+    once the purge is sent: neither the edge's refetch nor the write's response wait."""
     order, record, negotiation_entries = [], edge._enqueue, feeds.negotiation_entries
     monkeypatch.setattr(edge, "_enqueue", lambda *args: order.append("purge") or record(*args))
     monkeypatch.setattr(
         feeds, "negotiation_entries", lambda n: order.append("feed") or negotiation_entries(n)
     )
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert run_due_tasks() == [("build_then_purge", 8)]
+    assert order == ["purge"]
+    assert run_due_tasks() == [("build_other_outputs", 3)]
     assert order == ["purge", "feed"]
 
 
 def test_a_failing_part_is_skipped_and_the_purge_still_goes(
-    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+    demo, page, editor, purges, builds, monkeypatch, django_capture_on_commit_callbacks
 ):
     def broken(*args, **kwargs):
         raise RuntimeError("the template is broken")
 
     monkeypatch.setattr(views, "timeline_panels", broken)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert run_due_tasks() == [("build_then_purge", 7)]  # all but the panels
+    assert builds == [BUILT_PARTS - 1]  # all but the panels
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    assert announced(demo) is not None
+
+
+def test_a_build_that_cannot_start_still_announces_and_purges(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    def unavailable(negotiation_id):
+        raise DatabaseError("gone")
+
+    monkeypatch.setattr(publication, "_shared_parts", unavailable)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    assert announced(demo) is not None
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
 def test_out_of_time_the_purge_goes_without_the_rest(
-    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+    demo, page, editor, purges, builds, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(publication, "BUILD_SECONDS", 0)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert run_due_tasks() == [("build_then_purge", 0)]
+    assert builds == [0]
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
     _, sql = first_read(page)
-    assert len(sql) >= AFTER_THE_WORKER + SHARED_PARTS  # nothing was built
+    assert len(sql) >= AFTER_THE_BUILD + SHARED_PARTS  # nothing was built
 
 
-def test_a_build_that_cannot_be_enqueued_purges_at_once(
+def test_other_outputs_that_cannot_be_enqueued_leave_the_write_alone(
     demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
 ):
     class Unreachable:
         def enqueue(self, *args):
             raise ConnectionError("the task database is away")
 
-    monkeypatch.setattr(publication, "build_then_purge", Unreachable())
+    monkeypatch.setattr(publication, "build_other_outputs", Unreachable())
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
 def test_without_a_shared_cache_nothing_is_built(
-    demo, editor, no_shared_cache, purges, django_capture_on_commit_callbacks
+    demo, editor, no_shared_cache, purges, builds, django_capture_on_commit_callbacks
 ):
-    """Each process keeps its own pages: the worker's would help no reader."""
+    """Each process keeps its own pages: a build would help no other reader."""
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    assert not DBTaskResult.objects.filter(task_path=BUILD).exists()
+    assert builds == []
+    assert not DBTaskResult.objects.filter(task_path=OTHER_OUTPUTS).exists()
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statement_timeout")
 def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
-    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+    demo, editor, purges, builds, monkeypatch, django_capture_on_commit_callbacks
 ):
     def stuck(*args, **kwargs):
         with connection.cursor() as cursor:
@@ -209,14 +252,12 @@ def test_a_statement_past_the_deadline_is_stopped_and_the_purge_goes(
     calls = []
     monkeypatch.setattr(publication, "BUILD_SECONDS", 2.0)
     monkeypatch.setattr(views, "timeline_panels", lambda *args, **kwargs: calls.append(stuck()))
-    publish_one(demo, editor, django_capture_on_commit_callbacks)
     started = time.monotonic()
-    [(task_name, built)] = run_due_tasks()
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert time.monotonic() - started < publication.BUILD_SECONDS + 3
-    assert task_name == "build_then_purge" and calls == []
-    # All but the panels (and what comes after them, out of time); then, the purge sent,
-    # the three parts of the other outputs.
-    assert built in (5, 6, 7)
+    assert calls == []
+    # All but the panels (and what comes after them, out of time).
+    assert builds[0] in (2, 3, 4)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 
@@ -254,7 +295,7 @@ def test_as_the_worker_starts_it_builds_every_negotiation_s_first_page(demo):
     factories.EventFactory(negotiation=other, title="A meeting")
     call_command("run_worker", batch=True, verbosity=0, stdout=io.StringIO())
     for negotiation in (demo, other):
-        assert len(first_read_sql(negotiation)) <= AFTER_THE_WORKER
+        assert len(first_read_sql(negotiation)) <= AFTER_THE_BUILD
 
 
 def test_the_day_s_build_runs_once_a_day_and_again_after_midnight(demo):
@@ -266,11 +307,11 @@ def test_the_day_s_build_runs_once_a_day_and_again_after_midnight(demo):
         assert run_due_tasks(paths=[DAY_BUILD]) == [("build_the_day", 0)]
         [scheduled] = DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY")
         assert scheduled.run_after == NEXT_MIDNIGHT + publication.DAY_BUILD_DELAY
-        assert len(first_read_sql(demo)) <= AFTER_THE_WORKER
+        assert len(first_read_sql(demo)) <= AFTER_THE_BUILD
     with time_machine.travel(NEXT_MIDNIGHT + datetime.timedelta(seconds=6), tick=False):
         [(_, built)] = run_due_tasks(paths=[DAY_BUILD])
         assert built >= SHARED_PARTS // 2  # the new day's keys
-        assert len(first_read_sql(demo)) <= AFTER_THE_WORKER
+        assert len(first_read_sql(demo)) <= AFTER_THE_BUILD
         assert DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY").count() == 1
 
 

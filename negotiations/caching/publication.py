@@ -1,6 +1,7 @@
-"""A publication as an event: once it commits, the new reader versions go into the shared
-cache, the task worker builds what the negotiation's pages share and its latest timeline
-page, then the edge is purged. The steps, their order and the race with readers:
+"""A publication as an event: once it commits, the process that wrote it builds what the
+negotiation's pages share and its latest timeline page under the new reader version, and
+only then sets that version in the shared cache and purges the edge; the task worker then
+builds what its other outputs read. The steps, their order and the race with readers:
 docs/architecture.md, "How a publication flows". The worker builds the same for every
 negotiation as each day starts and as a release starts, whose keys are new
 (``build_the_day``).
@@ -23,14 +24,14 @@ from negotiations.reader.selectors.syndicated import latest_published
 
 logger = logging.getLogger(__name__)
 
-# How long the edge purge may wait for the build (a build takes 50–150 ms on the bench's
-# 100,000 entries).
+# How long a build may take (50–150 ms on the bench's 100,000 entries): the write's
+# response waits for it, and the announcement of its new versions too.
 BUILD_SECONDS = 2.0
 
 
 def moved(negotiation_ids, *, purge_keys):
     """The reader versions of ``negotiation_ids`` move in the current transaction: forget
-    them now; once it commits, set them, build, purge ``purge_keys`` at the edge. Without a
+    them now; once it commits, build, set them, purge ``purge_keys`` at the edge. Without a
     shared cache nothing is built: the purge goes at once."""
     ids = sorted(negotiation_ids)
     if not ids or not reader_versions.is_shared():
@@ -41,28 +42,30 @@ def moved(negotiation_ids, *, purge_keys):
 
 
 def _committed(ids, purge_keys):
-    """The new versions in the cache, then the build and purge enqueued (the purge
-    ``VERSION_SECONDS`` later if the versions could not be set)."""
-    delay = 0 if reader_versions.publish(ids) else reader_versions.VERSION_SECONDS
+    """In the process that made the write, before its response: what the negotiations'
+    pages share, built under their new versions (``BUILD_SECONDS`` at most); then the new
+    versions in the shared cache, so that a reader who finds them finds their pages built;
+    then the edge purge (``VERSION_SECONDS`` later if the versions could not be set), and
+    the other outputs left to the task worker. Never raises: the write has committed."""
     try:
-        build_then_purge.enqueue(ids, purge_keys, delay)
+        _build(ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
     except Exception:
-        # The write it follows has committed: the readers build it themselves.
-        logger.exception("Could not enqueue the build of the pages of %s", ids)
-        edge.purge(purge_keys, delay=delay)
+        # Readers build what is missing themselves.
+        logger.exception("Could not build the pages of %s", ids)
+    delay = 0 if reader_versions.publish(ids) else reader_versions.VERSION_SECONDS
+    edge.purge(purge_keys, delay=delay)
+    try:
+        build_other_outputs.enqueue(ids)
+    except Exception:
+        logger.exception("Could not enqueue the build of the other outputs of %s", ids)
 
 
 @task
-def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
-    """Build the shared parts of each negotiation's pages until ``BUILD_SECONDS`` have
-    passed (a part that fails is logged and skipped), then purge ``purge_keys`` at the edge
-    (``purge_delay`` seconds later), whatever the build did; then, the purge sent, what its
-    other outputs read (``BUILD_SECONDS`` more at most). Returns the parts built."""
-    try:
-        built = _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
-    finally:
-        edge.purge(purge_keys, delay=purge_delay)
-    return built + _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _later_parts)
+def build_other_outputs(negotiation_ids):
+    """What the other outputs of each negotiation read that a publication changes
+    (``BUILD_SECONDS`` at most, a part that fails logged and skipped), built by the task
+    worker: not to hold the write's response. Returns the parts built."""
+    return _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _later_parts)
 
 
 # The day's build runs this long after midnight (the keys of the new day are then named).
@@ -128,8 +131,7 @@ def _build(negotiation_ids, deadline, parts):
 
 def _shared_parts(negotiation_id):
     """What a reader's first read of the negotiation's timeline needs, each a call the pages
-    make themselves as an anonymous reader (``None``), the latest page last: the edge's
-    refetch after the purge finds them."""
+    make themselves as an anonymous reader (``None``), the latest page last."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:  # deleted
         return
@@ -141,9 +143,8 @@ def _shared_parts(negotiation_id):
 
 
 def _later_parts(negotiation_id):
-    """What its other outputs read that a publication changes, built once the purge is
-    sent (not to hold it): what "what comes next" lists besides its events, the entries
-    of its feed and of its TimelineJS export."""
+    """What its other outputs read that a publication changes: what "what comes next"
+    lists besides its events, the entries of its feed and of its TimelineJS export."""
     negotiation = Negotiation.objects.filter(pk=negotiation_id).first()
     if negotiation is None:
         return

@@ -139,11 +139,11 @@ AFTER_THE_WORKER = 5
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
-def test_after_a_publication_and_the_worker_s_build_a_first_read_costs_five_queries(
+def test_after_a_publication_and_its_build_a_first_read_costs_five_queries(
     client, negotiation, output, django_capture_on_commit_callbacks
 ):
-    """The worker builds what a negotiation's pages share, its latest timeline page and
-    the entries of its feed and export (``caching.publication``); every other entry
+    """A publication builds what a negotiation's pages share and its latest timeline page,
+    the worker the entries of its feed and export (``caching.publication``); every other entry
     keeps its forms: a first read after a publication asks for its own selection, not
     its entries, whatever the size of the record."""
     editor = factories.editor(username="publisher")
@@ -162,7 +162,7 @@ def test_after_a_publication_and_the_worker_s_build_a_first_read_costs_five_quer
                 published=True,
                 sources=[factories.SourceFactory()],
             )
-        assert [name for name, _ in run_due_tasks()] == ["build_then_purge"]
+        assert [name for name, _ in run_due_tasks()] == ["build_other_outputs"]
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         return [q["sql"] for q in captured.captured_queries if not is_the_stamp(q["sql"])]
