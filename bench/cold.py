@@ -10,11 +10,10 @@ of ``--rounds``, milliseconds of wall time, and the SQL queries):
 
 - ``steady``: ``X-Bench-Bypass-Cache: 1``, the path behind the stored response;
 - ``racing``: an editor publishes a statement dated today (so it is on the page) through
-  the domain function, and the page is read as any reader would between the commit and
-  the publication's build (``negotiations.caching.publication``, held back for that read,
-  then run): the reader version moved, so the stored response and everything kept under
-  the negotiation's version miss; the entries whose text did not change are still in
-  the cache;
+  the domain function, and the page is read as any reader would during the publication's
+  build (``negotiations.caching.publication``: the read is made as the build starts):
+  the version readers had before the write is put back, so this reader gets the page as
+  it was;
 - ``publish``: how long the publishing call takes, its build included (which builds what
   the negotiation's pages share and the latest timeline page before it announces the new
   version); its queries are not counted: 0. This process then forgets its 5-s copies of
@@ -23,7 +22,9 @@ of ``--rounds``, milliseconds of wall time, and the SQL queries):
   upper bound);
 - ``after-build``: the page read after that publication;
 - ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: unbuilt``, what ``make bench`` measures
-  for ``racing`` (``bench/cache.py``), without writing;
+  for a reader during the build who finds no version to keep (nobody read the negotiation
+  in the seconds before the write): the new version, its parts not built yet
+  (``bench/cache.py``), without writing;
 - ``cold``: ``X-Bench-Bypass-Cache: all``, every read of the cache misses.
 
 ``--profile`` prints cProfile's 30 costliest calls of one more such read. Each round
@@ -54,12 +55,12 @@ def editor():
     return user
 
 
-def publish_one(by, number, *, racing=False):
-    """A statement dated today, published at once: one reader event. ``racing``: the
-    publication's build and announcement (``publication._committed``) held back and
-    returned as a call, for a read between the commit and them. Otherwise, how long the
-    publishing call took, then this process forgets its copies of the pages' cache, as
-    another app server than the writer's (``tracker.cache``)."""
+def publish_one(by, number, *, during_build=None):
+    """A statement dated today, published at once: one reader event. ``during_build``: a
+    call made as the publication's build starts (``publication._build``, once the old
+    version is put back), whose result is returned. Otherwise, how long the publishing
+    call took, then this process forgets its copies of the pages' cache, as another app
+    server than the writer's (``tracker.cache``)."""
     from django.core.cache import caches
     from django.utils import timezone
 
@@ -70,9 +71,14 @@ def publish_one(by, number, *, racing=False):
 
     negotiation = Negotiation.objects.get(slug=SLUG)
     source = get_or_create_source(url=f"https://news.example.org/bench/cold/{number}", by=by)
-    held, committed = [], publication._committed
-    if racing:
-        publication._committed = lambda *args: held.append(args)
+    seen, build = [], publication._build
+
+    def call_then_build(ids, deadline, parts):
+        if parts is publication._shared_parts and during_build is not None:
+            seen.append(during_build())
+        return build(ids, deadline, parts)
+
+    publication._build = call_then_build
     start = time.perf_counter()
     try:
         create_statement(
@@ -85,9 +91,9 @@ def publish_one(by, number, *, racing=False):
             sources=[source],
         )
     finally:
-        publication._committed = committed
-    if racing:
-        return lambda: [committed(*args) for args in held]
+        publication._build = build
+    if during_build is not None:
+        return seen[0]
     elapsed = (time.perf_counter() - start) * 1000
     caches["default"]._local.clear()
     return elapsed, 0
@@ -141,9 +147,8 @@ def main(argv=None):
     results |= {"emulated-unbuilt": [], "cold": []}
     for number in range(args.rounds):
         results["steady"].append(read(client, url, "1"))
-        build = publish_one(by, f"{stamp}-{number}", racing=True)
-        results["racing"].append(read(client, url, ""))
-        build()  # finds it built by that reader
+        racing = publish_one(by, f"{stamp}-{number}", during_build=lambda: read(client, url, ""))
+        results["racing"].append(racing)
         results["publish"].append(publish_one(by, f"{stamp}-{number}-built"))
         results["after-build"].append(read(client, url, ""))
         results["emulated-unbuilt"].append(read(client, url, "unbuilt"))
@@ -160,12 +165,19 @@ def main(argv=None):
             f"{queries:>8.0f} {median / steady:>9.2f}"
         )
     if args.profile:
-        if args.profile in ("racing", "after-build"):
-            publish_one(by, f"{stamp}-profiled", racing=args.profile == "racing")
         profiler = cProfile.Profile()
-        profiler.enable()
-        read(client, url, levels[args.profile])
-        profiler.disable()
+
+        def profiled():
+            profiler.enable()
+            read(client, url, levels[args.profile])
+            profiler.disable()
+
+        if args.profile == "racing":
+            publish_one(by, f"{stamp}-profiled", during_build=profiled)
+        else:
+            if args.profile == "after-build":
+                publish_one(by, f"{stamp}-profiled")
+            profiled()
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(r"negotiations/|tracker/", 45)
         stats.sort_stats("tottime").print_stats(25)

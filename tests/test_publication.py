@@ -121,20 +121,20 @@ def test_a_reader_who_finds_the_new_version_finds_its_page_built(
     seen = []
     publish_version = reader_versions.publish
 
-    def read_then_announce(ids):
-        """The reader who comes just before the new version is announced."""
+    def announce_then_read(ids):
+        """The reader who comes just after the new version is announced, before the purge."""
+        published = publish_version(ids)
         rendered.clear()
-        seen.append((announced(demo), *first_read(page), list(rendered)))
-        return publish_version(ids)
+        seen.append((announced(demo), purges[:], *first_read(page), list(rendered)))
+        return published
 
-    monkeypatch.setattr(reader_versions, "publish", read_then_announce)
+    monkeypatch.setattr(reader_versions, "publish", announce_then_read)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
-    [(version, built, sql, fragments)] = seen
-    assert version is None  # forgotten with the write: that reader asked the database
-    assert len(sql) <= AFTER_THE_BUILD + 1, sql  # the version, the page's keyset
-    assert fragments == []  # no fragment rendered: the page's own template only
+    [(version, purged, built, sql, fragments)] = seen
     latest = Negotiation.objects.get(pk=demo.pk)
-    assert announced(demo) == (latest.reader_version, latest.reader_changed_at)
+    assert version == (latest.reader_version, latest.reader_changed_at) and purged == []
+    assert len(sql) <= AFTER_THE_BUILD, sql  # the page's keyset
+    assert fragments == []  # no fragment rendered: the page's own template only
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]  # after the announcement
     # What the publication built is what a reader builds: the same page, byte for byte.
     cache.clear()
@@ -143,13 +143,40 @@ def test_a_reader_who_finds_the_new_version_finds_its_page_built(
     assert built.content == Client().get(page).content
 
 
+def test_readers_keep_the_old_version_while_the_build_runs(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The write took the version out of the cache; once it commits, the one readers had is
+    put back before the build: a reader during the build gets the page as it was, from its
+    stored copy, not a page built whole."""
+    before = Client().get(page)
+    old = announced(demo)
+    seen = []
+    build = publication._build
+
+    def read_then_build(ids, deadline, parts):
+        if parts is publication._shared_parts:
+            seen.append((announced(demo), *sql_of(lambda: Client().get(page))))
+        return build(ids, deadline, parts)
+
+    monkeypatch.setattr(publication, "_build", read_then_build)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    [(version, during, sql)] = seen
+    assert version == old and sql == []
+    assert during.content == before.content
+    assert announced(demo) != old
+    assert "Talks resume in Riyadh" in Client().get(page).text
+
+
 def test_a_reader_between_the_commit_and_the_build_builds_it_all(
     demo, page, editor, purges, rendered, django_capture_on_commit_callbacks
 ):
-    """The race: a reader between the commit and the build (the key forgotten, the
-    database read) pays the whole first read, and keeps what it built where the build
-    then finds it."""
+    """The race left: nobody read the negotiation in the seconds before the write (its
+    version expired), so there is none to put back; a reader during the build finds the
+    new one in the database and pays the whole first read, and keeps what it built where
+    the build then finds it."""
     Client().get(page)
+    caches[reader_versions.ALIAS].delete(reader_versions._key(demo.pk))  # expired
     callbacks = publish_one(demo, editor, django_capture_on_commit_callbacks, execute=False)
     rendered.clear()
     _, sql = first_read(page)

@@ -106,6 +106,22 @@ def test_a_reader_that_read_the_old_version_cannot_put_it_back(
     assert cached(talks) == in_database(talks) != old
 
 
+def test_what_readers_had_is_put_back_only_where_nothing_newer_is(talks, editor):
+    """``forget`` returns the version readers had, put back once the write commits: never
+    over a version set meanwhile (another write's announcement)."""
+    read(), read()
+    old = cached(talks)
+    held = reader_versions.forget([talks.pk])
+    assert cached(talks) is None
+    reader_versions.put_back(held)
+    assert cached(talks) == old
+    held = reader_versions.forget([talks.pk])
+    newer = (old[0] + 1, timezone.now())
+    caches[reader_versions.ALIAS].set(reader_versions._key(talks.pk), newer, 5)
+    reader_versions.put_back(held)
+    assert cached(talks) == newer
+
+
 def test_the_edge_purge_comes_after_the_new_version_is_in_the_cache(
     talks, editor, settings, monkeypatch, django_capture_on_commit_callbacks
 ):

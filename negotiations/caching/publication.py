@@ -31,22 +31,25 @@ BUILD_SECONDS = 2.0
 
 def moved(negotiation_ids, *, purge_keys):
     """The reader versions of ``negotiation_ids`` move in the current transaction: forget
-    them now; once it commits, build, set them, purge ``purge_keys`` at the edge. Without a
-    shared cache nothing is built: the purge goes at once."""
+    them now; once it commits, put back the old ones, build, set the new ones, purge
+    ``purge_keys`` at the edge. Without a shared cache nothing is built: the purge goes at
+    once."""
     ids = sorted(negotiation_ids)
     if not ids or not reader_versions.is_shared():
         transaction.on_commit(lambda: edge.purge(purge_keys))
         return
-    reader_versions.forget(ids)
-    transaction.on_commit(lambda: _committed(ids, list(purge_keys)))
+    held = reader_versions.forget(ids)
+    transaction.on_commit(lambda: _committed(ids, list(purge_keys), held))
 
 
-def _committed(ids, purge_keys):
-    """In the process that made the write, before its response: what the negotiations'
+def _committed(ids, purge_keys, held):
+    """In the process that made the write, before its response: the versions readers had
+    before it put back (``held``), which they keep during the build; what the negotiations'
     pages share, built under their new versions (``BUILD_SECONDS`` at most); then the new
     versions in the shared cache, so that a reader who finds them finds their pages built;
     then the edge purge (``VERSION_SECONDS`` later if the versions could not be set), and
     the other outputs left to the task worker. Never raises: the write has committed."""
+    reader_versions.put_back(held)
     try:
         _build(ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
     except Exception:

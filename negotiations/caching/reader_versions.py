@@ -1,7 +1,7 @@
 """Each negotiation's reader version and ``reader_changed_at`` (its stamp), kept in the
 shared cache alias ``reader_versions`` (Redis, never copied into a process) for every
-process to read: a repeat anonymous read then needs no SQL. Why the order of ``forget``
-and ``publish`` is safe: docs/architecture.md, "Why the order is safe";
+process to read: a repeat anonymous read then needs no SQL. Why the order of ``forget``,
+``put_back`` and ``publish`` is safe: docs/architecture.md, "Why the order is safe";
 ``tests/test_reader_versions.py`` fails when any step stops working.
 """
 
@@ -50,9 +50,24 @@ def is_shared():
 
 
 def forget(negotiation_ids):
-    """The versions of ``negotiation_ids`` move in the current transaction: readers ask
-    the database until ``publish`` sets them."""
-    caches[ALIAS].delete_many([_key(pk) for pk in negotiation_ids])
+    """The versions of ``negotiation_ids`` move in the current transaction: taken out of
+    the cache, so that a read in this transaction asks the database. Returns what readers
+    had there (for ``put_back``)."""
+    store = caches[ALIAS]
+    keys = [_key(pk) for pk in negotiation_ids]
+    held = store.get_many(keys)
+    store.delete_many(keys)
+    return held
+
+
+def put_back(held):
+    """Once the transaction that moved them committed, the versions readers had before it
+    (``forget``), for them to keep while the new ones' pages are built: a reader then reads
+    its page as it was, not a page built whole. Only where the cache holds none (``add``):
+    a newer one set meanwhile stays."""
+    store = caches[ALIAS]
+    for key, value in held.items():
+        store.add(key, value, VERSION_SECONDS)
 
 
 def publish(negotiation_ids):
