@@ -315,6 +315,7 @@ def test_a_part_s_deadline_ends_with_it_inside_another_transaction(demo):
 
 
 DAY_BUILD = "negotiations.caching.publication.build_the_day"
+DAY_BUILD_OF = "negotiations.caching.publication.build_the_day_of"
 NOON = datetime.datetime(2027, 1, 15, 12, 0, tzinfo=datetime.UTC)
 NEXT_MIDNIGHT = datetime.datetime(2027, 1, 16, tzinfo=datetime.UTC)
 
@@ -336,20 +337,43 @@ def test_as_the_worker_starts_it_builds_every_negotiation_s_first_page(demo):
 
 
 def test_the_day_s_build_runs_once_a_day_and_again_after_midnight(demo):
+    other = factories.NegotiationFactory(title="Other talks")
     with time_machine.travel(NOON, tick=False):
         publication.build_the_day.enqueue()
-        [(name, built)] = run_due_tasks(paths=[DAY_BUILD])
-        assert name == "build_the_day" and built >= SHARED_PARTS // 2
+        ran = run_due_tasks(paths=[DAY_BUILD, DAY_BUILD_OF])
+        assert ran[0] == ("build_the_day", 2)  # one task for each negotiation
+        assert [name for name, _ in ran[1:]] == ["build_the_day_of"] * 2
+        assert max(built for _, built in ran[1:]) >= SHARED_PARTS // 2
         publication.build_the_day.enqueue()  # another worker starts the same day
-        assert run_due_tasks(paths=[DAY_BUILD]) == [("build_the_day", 0)]
+        assert run_due_tasks(paths=[DAY_BUILD, DAY_BUILD_OF]) == [("build_the_day", 0)]
         [scheduled] = DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY")
         assert scheduled.run_after == NEXT_MIDNIGHT + publication.DAY_BUILD_DELAY
-        assert len(first_read_sql(demo)) <= AFTER_THE_BUILD
+        for negotiation in (demo, other):
+            assert len(first_read_sql(negotiation)) <= AFTER_THE_BUILD
     with time_machine.travel(NEXT_MIDNIGHT + datetime.timedelta(seconds=6), tick=False):
-        [(_, built)] = run_due_tasks(paths=[DAY_BUILD])
-        assert built >= SHARED_PARTS // 2  # the new day's keys
+        ran = run_due_tasks(paths=[DAY_BUILD, DAY_BUILD_OF])
+        assert ran[0] == ("build_the_day", 2)  # the new day's keys
         assert len(first_read_sql(demo)) <= AFTER_THE_BUILD
         assert DBTaskResult.objects.filter(task_path=DAY_BUILD, status="READY").count() == 1
+
+
+@pytest.mark.usefixtures("worker_in_test_transaction")
+def test_a_publication_s_tasks_do_not_wait_for_the_day_s_build(
+    demo, editor, django_capture_on_commit_callbacks
+):
+    """The day's build waits on the worker's queue, one task per negotiation, behind what
+    a publication enqueues meanwhile: on a site of many negotiations, a purge or the other
+    outputs after midnight come within one negotiation's build, not the whole site's."""
+    factories.NegotiationFactory.create_batch(3)
+    assert publication.build_the_day.call() == 4
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    call_command("db_worker", batch=True, reload=False, verbosity=0)
+    finished = list(
+        DBTaskResult.objects.filter(status="SUCCESSFUL")
+        .order_by("finished_at")
+        .values_list("task_path", flat=True)
+    )
+    assert finished == [OTHER_OUTPUTS] + [DAY_BUILD_OF] * 4
 
 
 def test_a_next_day_that_could_not_be_scheduled_is_scheduled_by_the_next_start(demo, monkeypatch):

@@ -86,23 +86,37 @@ def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
 
 # The day's build runs this long after midnight (the keys of the new day are then named).
 DAY_BUILD_DELAY = datetime.timedelta(seconds=5)
+# Each negotiation's part of it waits for what a write or a reader waits for on the same
+# worker (a publication's purge and other outputs at 0, the followers' fan-out at -10).
+DAY_BUILD_PRIORITY = -20
 
 
 @task
 def build_the_day():
-    """Build what a publication's build builds for every negotiation, ``BUILD_SECONDS`` at
-    most each, once per day and release (the keys' ``fragments.context``), so that no
-    reader builds a whole page as a day or a release starts; and schedule the next day's
-    run. Enqueued by ``manage.py run_worker`` as it starts. Returns the parts built."""
+    """Enqueue, for every negotiation, the build of what a publication's build builds
+    (``build_the_day_of``, one task each at ``DAY_BUILD_PRIORITY``: a publication's purge
+    enqueued meanwhile runs before the negotiations still waiting, not after all of them),
+    once per day and release (the keys' ``fragments.context``), so that no reader builds a
+    whole page as a day or a release starts; and schedule the next day's run. Enqueued by
+    ``manage.py run_worker`` as it starts. Returns how many it enqueued."""
     if not reader_versions.is_shared():
         return 0
     _schedule_the_next_day()
     if not _first_to_claim(f"parley:day-built:{fragments.context()}"):
         return 0  # built today under this release: by another worker, or before a restart
-    ids = Negotiation.objects.order_by("pk").values_list("pk", flat=True)
+    ids = list(Negotiation.objects.order_by("pk").values_list("pk", flat=True))
+    day = build_the_day_of.using(priority=DAY_BUILD_PRIORITY)
+    for negotiation_id in ids:
+        day.enqueue(negotiation_id)
+    return len(ids)
+
+
+@task
+def build_the_day_of(negotiation_id):
+    """A negotiation's part of the day's build: ``BUILD_SECONDS`` at most for what its
+    pages share, as much for its other outputs. Returns the parts built."""
     return sum(
-        _build([pk], time.monotonic() + BUILD_SECONDS, parts)
-        for pk in ids
+        _build([negotiation_id], time.monotonic() + BUILD_SECONDS, parts)
         for parts in (_shared_parts, _later_parts)
     )
 
