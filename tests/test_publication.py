@@ -15,6 +15,7 @@ from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
+from redis.exceptions import ResponseError
 
 from negotiations.caching import edge, publication, reader_versions
 from negotiations.domain.entries import publish
@@ -235,6 +236,23 @@ def test_a_build_that_cannot_start_still_announces_and_purges(
     monkeypatch.setattr(publication, "_shared_parts", unavailable)
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert announced(demo) is not None
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+
+
+def test_an_old_version_that_cannot_be_put_back_still_announces_and_purges(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Redis refusing the write (out of memory, which it answers with an error): readers
+    during the build ask the database; the new version is still announced and purged."""
+
+    def refused(held):
+        raise ResponseError("OOM command not allowed when used memory > 'maxmemory'")
+
+    Client().get(page), Client().get(page)
+    monkeypatch.setattr(reader_versions, "put_back", refused)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    latest = Negotiation.objects.get(pk=demo.pk)
+    assert announced(demo) == (latest.reader_version, latest.reader_changed_at)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
 
 

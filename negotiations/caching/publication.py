@@ -49,8 +49,8 @@ def _committed(ids, purge_keys, held):
     versions in the shared cache, so that a reader who finds them finds their pages built;
     then the edge purge (``VERSION_SECONDS`` later if the versions could not be set), and
     the other outputs left to the task worker. Never raises: the write has committed."""
-    reader_versions.put_back(held)
     try:
+        reader_versions.put_back(held)
         _build(ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
     except Exception:
         # Readers build what is missing themselves.
