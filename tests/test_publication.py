@@ -242,8 +242,9 @@ def test_a_build_that_cannot_start_still_announces_and_purges(
 def test_an_old_version_that_cannot_be_put_back_still_announces_and_purges(
     demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Redis refusing the write (out of memory, which it answers with an error): readers
-    during the build ask the database; the new version is still announced and purged."""
+    """Redis refusing that write with an error (not a lost connection, which the cache
+    already swallows): readers during the build ask the database; the build, the
+    announcement and the purge still go."""
 
     def refused(held):
         raise ResponseError("OOM command not allowed when used memory > 'maxmemory'")

@@ -14,6 +14,7 @@ from django.db import DatabaseError
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from redis.exceptions import ResponseError
 
 from negotiations.caching import edge, reader_versions
 from negotiations.domain.embargoes import lift_due_embargoes
@@ -242,6 +243,29 @@ def test_a_version_that_could_not_be_read_after_the_commit_delays_the_purge(
     for callback in callbacks:
         callback()
     run_due_tasks()
+    assert enqueued == [reader_versions.VERSION_SECONDS]
+
+
+def test_a_version_the_cache_refuses_delays_the_purge(
+    talks, editor, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Redis answering the write with an error (out of memory under ``noeviction``), not
+    a lost connection: nothing raises after the commit, the purge waits."""
+    settings.EDGE_PURGE_URLS = ["http://127.0.0.1:9/"]
+    enqueued = []
+    monkeypatch.setattr(edge, "_enqueue", lambda keys, urls, a, r, delay=0: enqueued.append(delay))
+    store = caches[reader_versions.ALIAS]
+
+    def refused(*args, **kwargs):
+        raise ResponseError("OOM command not allowed when used memory > 'maxmemory'")
+
+    read(), read()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        publish(draft(talks, "Second meeting"), by=editor)
+    monkeypatch.setattr(store, "set_many", refused)
+    monkeypatch.setattr(store, "add", refused)
+    for callback in callbacks:
+        callback()
     assert enqueued == [reader_versions.VERSION_SECONDS]
 
 

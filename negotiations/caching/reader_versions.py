@@ -9,7 +9,7 @@ import logging
 
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, router
+from django.db import DEFAULT_DB_ALIAS, router
 
 from negotiations.models import Negotiation
 
@@ -79,9 +79,9 @@ def publish(negotiation_ids):
         # A negotiation deleted: None, which reads as a miss (its forget may have failed too).
         stamps = {_key(pk): found.get(pk) for pk in negotiation_ids}
         return not caches[ALIAS].set_many(stamps, VERSION_SECONDS)
-    except DatabaseError:
+    except Exception:  # the database gone, or a cache that refuses the write (out of memory)
         logger.exception(
-            "Could not read the reader versions of %s after their commit", negotiation_ids
+            "Could not announce the reader versions of %s after their commit", negotiation_ids
         )
         return False
 
