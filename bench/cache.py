@@ -7,8 +7,9 @@ To measure the paths behind the cache, a request to the bench server may send
   renders the page, from what the negotiation's pages share and the cached entries;
 - ``unbuilt``: the first read of the page after a publication of one new entry on it,
   before the publication has built what the negotiation's pages share and its latest
-  timeline page (``negotiations.caching.publication``; a reader between the commit and
-  the end of the build): the stored responses and routes, everything kept under the
+  timeline page (``negotiations.caching.publication``; a reader during the build who
+  finds no version to keep, as nobody read the negotiation in the 5 s before the write):
+  the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
   the timeline's panels, phases and filter actors), the page's lanes picture and entries
   kept whole (keyed by its entries) miss, and so does the newest entry of each

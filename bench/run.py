@@ -239,7 +239,7 @@ def build_endpoints(base, setup):
         {
             "name": "timeline HTML page, first read after a publication, before its build",
             "url": f"{base}/negotiations/{setup['slug']}/",
-            "nocache": "unbuilt",  # a reader between the commit and the build (bench/cache.py)
+            "nocache": "unbuilt",  # during the build, no version to keep (bench/cache.py)
         },
         {
             "name": "timeline HTML page, after ten quiet minutes",
