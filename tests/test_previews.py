@@ -164,3 +164,44 @@ def test_a_stored_preview_is_kept_no_longer_than_a_token_lives(talks, editor):
         page, sql = sql_of(lambda: staff.get(url))
         assert tokens.PREVIEWS.current() == token
     assert "First meeting" in page.text and not authentication_only(sql)
+
+
+@pytest.mark.parametrize("name, how", [("timeline", "session"), ("api", "token")])
+def test_a_preview_reads_both_tokens_in_one_round_trip(talks, editor, name, how, monkeypatch):
+    """Its permissions need the roles token, its stored copy the preview token: one read."""
+    url = url_of(name, talks)
+    staff = signed_in(Client(), editor, how)
+    staff.get(url)
+    store = caches[reader_versions.ALIAS]
+    keys = {token.key for token in tokens.ALL}
+    reads, inside = [], []  # LocMemCache's get_many calls its get: not a read of its own
+    for method in ("get", "get_many"):
+        asked = getattr(store, method)
+
+        def recorded(key_or_keys, *args, asked=asked, **kwargs):
+            named = {key_or_keys} if isinstance(key_or_keys, str) else set(key_or_keys)
+            if named & keys and not inside:
+                reads.append(named)
+            inside.append(True)
+            try:
+                return asked(key_or_keys, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(store, method, recorded)
+    again, sql = sql_of(lambda: staff.get(url))
+    assert "First meeting" in again.text and authentication_only(sql), sql
+    assert reads == [keys]
+
+
+def test_a_write_in_a_request_gives_its_later_reads_a_new_token(talks, editor):
+    seen = []
+
+    def view(request):
+        seen.append(tokens.PREVIEWS.current())
+        factories.EventFactory(negotiation=talks, title="Draft meeting", state=DRAFT)
+        seen.append(tokens.PREVIEWS.current())
+        seen.append(tokens.PREVIEWS.current())
+
+    tokens.TokensMiddleware(view)(None)
+    assert seen[0] != seen[1] == seen[2]

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # before those an anonymous repeat read has no use for (sessions, CSRF, users, messages,
     # history): it answers stored copies and 304s without them.
     "negotiations.caching.reader_http.AnonymousCacheMiddleware",
+    # Reads the cache tokens a request needs (permissions, previews) in one round trip.
+    "negotiations.caching.tokens.TokensMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
