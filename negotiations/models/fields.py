@@ -7,7 +7,7 @@ multi-table inheritance). The timeline is therefore one indexed query over
 ``Entry``.
 
 Derived state is never stored twice: a proposal's current status is read from
-its latest status change (``ProposalQuerySet.with_status``). Writes go through
+its latest status change (``EntryQuerySet.with_status``). Writes go through
 ``negotiations.domain``.
 """
 

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from negotiations.dates import DatePrecision, PartialDate
-from negotiations.models.entries import Entry, EntryQuerySet, EntryType
+from negotiations.models.entries import Entry, EntryQuerySet, EntryType, ProposalStatus
 from negotiations.models.fields import (
     TITLE_MAX,
     entry_history,
@@ -18,57 +18,6 @@ from negotiations.models.fields import (
     validate_language,
 )
 from negotiations.models.record import Actor
-
-
-class ProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    UNDER_DISCUSSION = "under_discussion", "Under discussion"
-    COUNTERED = "countered", "Countered"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    SUSPENDED = "suspended", "Suspended"
-    SUPERSEDED = "superseded", "Superseded"
-    AGREED_IN_PRINCIPLE = "agreed_in_principle", "Agreed in principle"
-    SIGNED = "signed", "Signed"
-    RATIFIED = "ratified", "Ratified"
-    IN_FORCE = "in_force", "In force"
-    IMPLEMENTED = "implemented", "Implemented"
-    LAPSED = "lapsed", "Lapsed"
-
-    @classmethod
-    def closed(cls):
-        """Statuses after which a proposal is no longer on the table."""
-        return [cls.REJECTED, cls.WITHDRAWN, cls.SUPERSEDED, cls.LAPSED]
-
-    @classmethod
-    def is_closed(cls, status):
-        """Whether a proposal with this current status is no longer on the table."""
-        return status in cls.closed()
-
-    @classmethod
-    def label_of(cls, status):
-        """What readers read for a current status (None: no status change yet)."""
-        if not status:
-            return "No status recorded"
-        return cls(status).label if status in cls.values else status
-
-
-class ProposalQuerySet(EntryQuerySet):
-    def with_status(self, user=None):
-        """Annotate ``current_status``: the status of the latest status change the user may see.
-
-        Latest means the timeline order (date, then order within the day, then id),
-        so two changes on one day resolve to the later one.
-        """
-        changes = StatusChange.objects.filter(proposal=models.OuterRef("pk")).visible_to(user)
-        latest = changes.order_by("-date_start", "-sequence", "-pk").values("status")[:1]
-        return self.annotate(current_status=models.Subquery(latest))
-
-    def open(self):
-        """Proposals still on the table (requires ``with_status``)."""
-        return self.filter(
-            Q(current_status__isnull=True) | ~Q(current_status__in=ProposalStatus.closed())
-        )
 
 
 class Proposal(Entry):
@@ -113,7 +62,7 @@ class Proposal(Entry):
     M2M_FIELDS = ("addressed_to",)
     SEARCH_FIELDS = ("summary",)
 
-    objects = ProposalQuerySet.as_manager()
+    objects = EntryQuerySet.as_manager()
     history = entry_history()
 
     class Meta:

@@ -37,7 +37,7 @@ class AmountsChart:
 def amounts(proposals, *, closed_statuses, status_labels, id_prefix="amounts", more=False):
     """One picture per currency of the proposals that carry an amount (timeline order).
 
-    ``proposals`` carry ``current_status`` (``ProposalQuerySet.with_status``); ``more``:
+    ``proposals`` carry ``current_status`` (``EntryQuerySet.with_status``); ``more``:
     they are the latest of more such proposals (the text alternative says so).
     """
     by_currency = {}

@@ -40,7 +40,7 @@ class StatusStep:
 
 def status_trails(status_changes):
     """Each proposal's status changes, rows of ``TRAIL_FIELDS`` in timeline order (the
-    order that decides ``ProposalQuerySet.with_status``): {proposal_id: [StatusStep, …]}."""
+    order that decides ``EntryQuerySet.with_status``): {proposal_id: [StatusStep, …]}."""
     trails = {}
     for pk, proposal_id, status, date_start, date_precision in status_changes:
         trail = trails.setdefault(proposal_id, [])
