@@ -8,7 +8,7 @@ To measure the paths behind the cache, a request to the bench server may send
 - ``unbuilt``: the first read of the page after a publication of one new entry on it,
   before the publication has built what the negotiation's pages share and its latest
   timeline page (``negotiations.caching.publication``; a reader during the build who
-  finds no version to keep, as nobody read the negotiation in the 5 s before the write):
+  finds no version to keep: between the commit and the put-back, or after Redis lost it):
   the stored responses and routes, everything kept under the
   negotiation's version (``parley:shared:``: the negotiation, its header and side column,
   the timeline's panels, phases and filter actors), the page's lanes picture and entries

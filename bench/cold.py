@@ -22,8 +22,8 @@ of ``--rounds``, milliseconds of wall time, and the SQL queries):
   upper bound);
 - ``after-build``: the page read after that publication;
 - ``emulated-unbuilt``: ``X-Bench-Bypass-Cache: unbuilt``, what ``make bench`` measures
-  for a reader during the build who finds no version to keep (nobody read the negotiation
-  in the seconds before the write): the new version, its parts not built yet
+  for a reader during the build who finds no version to keep (between the commit and the
+  put-back, or after Redis lost it): the new version, its parts not built yet
   (``bench/cache.py``), without writing;
 - ``cold``: ``X-Bench-Bypass-Cache: all``, every read of the cache misses.
 

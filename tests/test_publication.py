@@ -171,13 +171,35 @@ def test_readers_keep_the_old_version_while_the_build_runs(
     assert "Talks resume in Riyadh" in Client().get(page).text
 
 
+def test_readers_keep_the_old_version_even_when_none_was_cached(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Nobody read the negotiation in the seconds before the write (its version expired):
+    the one readers had is read from the database before the write moves it, and put back
+    all the same; a reader during the build gets the page as it was."""
+    before = Client().get(page)
+    caches[reader_versions.ALIAS].delete(reader_versions._key(demo.pk))  # expired
+    seen = []
+    build = publication._build
+
+    def read_then_build(ids, deadline, parts):
+        if parts is publication._shared_parts:
+            seen.append(sql_of(lambda: Client().get(page)))
+        return build(ids, deadline, parts)
+
+    monkeypatch.setattr(publication, "_build", read_then_build)
+    publish_one(demo, editor, django_capture_on_commit_callbacks)
+    [(during, sql)] = seen
+    assert during.content == before.content and sql == []
+    assert "Talks resume in Riyadh" in Client().get(page).text
+
+
 def test_a_reader_between_the_commit_and_the_build_builds_it_all(
     demo, page, editor, purges, rendered, django_capture_on_commit_callbacks
 ):
-    """The race left: nobody read the negotiation in the seconds before the write (its
-    version expired), so there is none to put back; a reader during the build finds the
-    new one in the database and pays the whole first read, and keeps what it built where
-    the build then finds it."""
+    """The race left: a reader between the commit and ``put_back`` (or after Redis lost
+    what it put back) finds the new version in the database and pays the whole first
+    read, and keeps what it built where the build then finds it."""
     Client().get(page)
     caches[reader_versions.ALIAS].delete(reader_versions._key(demo.pk))  # expired
     callbacks = publish_one(demo, editor, django_capture_on_commit_callbacks, execute=False)

@@ -123,6 +123,20 @@ def test_what_readers_had_is_put_back_only_where_nothing_newer_is(talks, editor)
     assert cached(talks) == newer
 
 
+def test_with_none_in_the_cache_what_readers_had_is_read_before_the_write(
+    talks, editor, monkeypatch
+):
+    """Nobody read the negotiation in the seconds before the write: the version held for
+    readers is the database's, read before the version moves."""
+    old = in_database(talks)
+    assert cached(talks) is None
+    held = []
+    forget = reader_versions.forget
+    monkeypatch.setattr(reader_versions, "forget", lambda ids: held.append(forget(ids)) or held[-1])
+    publish(draft(talks, "Second meeting"), by=editor)
+    assert held == [{reader_versions._key(talks.pk): old}] and in_database(talks) != old
+
+
 def test_the_edge_purge_comes_after_the_new_version_is_in_the_cache(
     talks, editor, settings, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -30,10 +30,10 @@ BUILD_SECONDS = 2.0
 
 
 def moved(negotiation_ids, *, purge_keys):
-    """The reader versions of ``negotiation_ids`` move in the current transaction: forget
-    them now; once it commits, put back the old ones, build, set the new ones, purge
-    ``purge_keys`` at the edge. Without a shared cache nothing is built: the purge goes at
-    once."""
+    """The reader versions of ``negotiation_ids`` are about to move in the current
+    transaction: forget them now; once it commits, put back the old ones, build, set the
+    new ones, purge ``purge_keys`` at the edge. Without a shared cache nothing is built:
+    the purge goes at once."""
     ids = sorted(negotiation_ids)
     if not ids or not reader_versions.is_shared():
         transaction.on_commit(lambda: edge.purge(purge_keys))

@@ -50,13 +50,19 @@ def is_shared():
 
 
 def forget(negotiation_ids):
-    """The versions of ``negotiation_ids`` move in the current transaction: taken out of
-    the cache, so that a read in this transaction asks the database. Returns what readers
-    had there (for ``put_back``)."""
+    """The versions of ``negotiation_ids`` are about to move in the current transaction:
+    taken out of the cache, so that a read in this transaction asks the database. Returns
+    what readers had (for ``put_back``): what the cache held, else what the database has,
+    read with the rows locked for the write (a version another write commits meanwhile is
+    then the one read, not skipped)."""
     store = caches[ALIAS]
-    keys = [_key(pk) for pk in negotiation_ids]
-    held = store.get_many(keys)
-    store.delete_many(keys)
+    keys = {_key(pk): pk for pk in negotiation_ids}
+    held = store.get_many(list(keys))
+    store.delete_many(list(keys))
+    unknown = [pk for key, pk in keys.items() if key not in held]
+    if unknown:
+        found = _read(unknown, using=DEFAULT_DB_ALIAS, lock=True)
+        held |= {_key(pk): stamp for pk, stamp in found.items()}
     return held
 
 
@@ -86,8 +92,10 @@ def publish(negotiation_ids):
         return False
 
 
-def _read(ids, using=None):
-    rows = Negotiation.objects.using(using).filter(pk__in=ids).order_by()
+def _read(ids, using=None, *, lock=False):
+    rows = Negotiation.objects.using(using).filter(pk__in=ids).order_by("pk")
+    if lock:
+        rows = rows.select_for_update()
     return {
         pk: (version, changed_at)
         for pk, version, changed_at in rows.values_list("pk", "reader_version", "reader_changed_at")

@@ -48,13 +48,14 @@ def record_events(events, *, negotiation_ids=(), at=None, proposal_of=None):
     touch_showing(events, proposal_of=proposal_of)
     ids = {event.negotiation_id for event in events} | set(negotiation_ids)
     ids.discard(None)
+    # Before the versions move: what readers had is kept for them during the build. On
+    # commit the pages are built, the shared cache gets the new versions, then the edge
+    # gets its purge.
+    publication.moved(ids, purge_keys=edge.keys_of_events(events, negotiation_ids))
     if ids:
         Negotiation.objects.filter(pk__in=ids).update(
             reader_version=F("reader_version") + 1, reader_changed_at=at
         )
-    # The shared cache gets the new versions on commit, the worker builds what the pages
-    # share, then the edge gets its purge.
-    publication.moved(ids, purge_keys=edge.keys_of_events(events, negotiation_ids))
 
 
 # What a reader event changes in the text of other entries than its own.
