@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
 
@@ -58,3 +58,11 @@ def take_permissions_away(sender, using, **kwargs):
     """A user's roles or a role's permissions changed: every user's kept permissions are
     read again (``caching.permissions``)."""
     ROLES.take_away(using)
+
+
+@receiver(post_migrate)
+def take_tokens_away_after_migrating(sender, using, **kwargs):
+    """A migration changes roles and records through its own models, which send the
+    receivers above nothing: whatever was kept under a token is read again."""
+    for token in (ROLES, PREVIEWS):
+        token.take_away(using)

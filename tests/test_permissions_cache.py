@@ -8,6 +8,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import caches
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 from django.test import Client
 
 from negotiations.caching import reader_versions, tokens
@@ -131,6 +133,16 @@ def test_a_role_given_the_right_gives_it_to_its_members(url, researcher):
     assert not previews(researcher, url)[0]  # kept without the right
     role.permissions.add(view_entry())
     assert previews(researcher, url)[0]
+
+
+def test_a_migration_s_change_of_a_role_is_seen_at_the_next_request(url, journalist):
+    """A migration's models send the receivers nothing; its end takes the tokens away."""
+    assert previews(journalist, url)[0]
+    through = Group.permissions.through.objects
+    through.filter(group__name=JOURNALISTS, permission=view_entry()).delete()  # no signal
+    assert previews(journalist, url)[0]  # still kept
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    assert not previews(journalist, url)[0]
 
 
 def test_without_a_shared_cache_permissions_are_read_at_every_request(
