@@ -93,6 +93,27 @@ def test_a_scheduled_entry_appears_at_its_time(client, talks):
         assert "Embargoed meeting" in client.get("/negotiations/talks/").text
 
 
+def outer_calls(monkeypatch, backend, methods):
+    """The keys of each call of ``methods`` on the cache ``backend`` that Parley makes, in
+    order: not those one method makes of another (LocMem's ``get_many`` calls its ``get``,
+    its ``set_many`` its ``set``)."""
+    calls, depth = [], []
+    for method in methods:
+        original = getattr(backend, method)
+
+        def spy(first, *args, original=original, **kwargs):
+            if not depth:
+                calls.append([first] if isinstance(first, str) else list(first))
+            depth.append(original)
+            try:
+                return original(first, *args, **kwargs)
+            finally:
+                depth.pop()
+
+        monkeypatch.setattr(backend, method, spy)
+    return calls
+
+
 def signed_in(client, user, how):
     """``client`` signed in as ``user`` with a session cookie, or sending an API token."""
     if how == "session":
@@ -193,22 +214,9 @@ def test_a_rendered_response_and_its_route_are_stored_in_one_write(
     """The stored copy and the address's route go to the cache together (one round trip
     to Redis), once the view returned: never one without the other."""
     url = PAGES[name] or f"/api/v1/negotiations/{talks.pk}/timeline/"
-    backend = caches["default"]  # the instance ``cache`` stands for
-    writes, depth = [], []
-    for method in ("set", "set_many"):
-        original = getattr(backend, method)
-
-        def spy(data, *args, original=original, method=method, **kwargs):
-            if not depth:  # a call of Parley's, not set_many's own sets (LocMem)
-                keys = list(data) if method == "set_many" else [data]
-                writes.append([key.split(":")[1] for key in keys if key.startswith("parley:")])
-            depth.append(method)
-            try:
-                return original(data, *args, **kwargs)
-            finally:
-                depth.pop()
-
-        monkeypatch.setattr(backend, method, spy)
+    # caches["default"]: the instance ``cache`` stands for.
+    writes = outer_calls(monkeypatch, caches["default"], ("set", "set_many"))
     assert client.get(url).status_code == 200
-    stored = [kinds for kinds in writes if {"reader", "route"} & set(kinds)]
+    kinds = [[key.split(":")[1] for key in keys if key.startswith("parley:")] for keys in writes]
+    stored = [each for each in kinds if {"reader", "route"} & set(each)]
     assert stored == [["reader", "route"]]
