@@ -5,6 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from django.dispatch import receiver
 from simple_history.signals import pre_create_historical_record
 
+from negotiations.caching import previews
 from negotiations.caching.tokens import PREVIEWS, ROLES
 
 
@@ -33,8 +34,10 @@ def take_previews_away(sender, using, **kwargs):
     a phase, a negotiation): no stored preview may be read again. Its links (sources,
     parties, actors) are set with its save; a write without one (``QuerySet.update``: the
     embargo lift) moves the reader version, which previews are also stored under
-    (``caching.tokens``)."""
+    (``caching.tokens``). Once it commits, the worker builds again what previewers built
+    lately (``caching.previews``)."""
     PREVIEWS.take_away(using)
+    previews.after_write(using)
 
 
 # The record's models: those whose history is kept. The history's receivers already cost

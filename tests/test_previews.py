@@ -9,12 +9,13 @@ import time_machine
 from django.core.cache import caches
 from django.test import Client
 
-from negotiations.caching import reader_versions, tokens
+from negotiations.caching import previews, reader_versions, tokens
 from negotiations.domain.embargoes import lift_due_embargoes
-from negotiations.domain.entries import save_entry
+from negotiations.domain.entries import create_statement, save_entry
 from negotiations.domain.records import delete_record, save_record
 from negotiations.models import Negotiation, PublicationState
 from tests import factories
+from tests.pages.test_edge import run_due_tasks
 from tests.queries import authentication_only
 from tests.test_http_cache import assert_private_copy, outer_calls, signed_in, sql_of
 
@@ -190,3 +191,101 @@ def test_a_write_in_a_request_gives_its_later_reads_a_new_token(talks, editor):
 
     tokens.TokensMiddleware(view)(None)
     assert seen[0] != seen[1] == seen[2]
+
+
+BUILD_AHEAD = ("negotiations.caching.previews.build_ahead",)
+
+
+def _write_a_draft(talks, title, callbacks):
+    with callbacks(execute=True):
+        factories.EventFactory(negotiation=talks, title=title, state=DRAFT)
+
+
+@pytest.mark.parametrize("name, how", [("timeline", "session"), ("api", "token")])
+@pytest.mark.parametrize("worker", ["has built", "has not built yet"])
+def test_after_a_write_the_worker_builds_again_what_a_previewer_built(
+    talks, editor, name, how, worker, django_capture_on_commit_callbacks
+):
+    """The editor's next look finds the preview stored, with the write, for what it costs
+    to know who asks; before the worker's build, it builds the page whole."""
+    url = url_of(name, talks)
+    staff = signed_in(Client(), editor, how)
+    staff.get(url)
+    _write_a_draft(talks, "Late draft", django_capture_on_commit_callbacks)
+    if worker == "has built":
+        assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+    page, sql = sql_of(lambda: staff.get(url))
+    assert "Late draft" in page.text
+    assert authentication_only(sql) == (worker == "has built"), sql
+    assert_private_copy(page)
+
+
+def test_the_worker_builds_once_the_publication_is_announced(
+    talks, editor, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A publication holds its new reader version back while it builds the readers' pages
+    (``caching.publication``): a preview built before would be stored under the old one,
+    where the editor's look would not find it."""
+    url = talks.get_absolute_url()
+    staff = signed_in(Client(), editor, "session")
+    staff.get(url)
+    with django_capture_on_commit_callbacks() as callbacks:
+        create_statement(
+            negotiation=talks,
+            actor=factories.ActorFactory(),
+            text="Signed.",
+            date="2025-02-25",
+            by=editor,
+            published=True,
+            sources=[factories.SourceFactory()],
+        )
+    publish = reader_versions.publish
+    monkeypatch.setattr(reader_versions, "publish", lambda ids: True)  # still building
+    for callback in callbacks:
+        callback()
+    waits = []
+
+    def announce_while_waiting(seconds):
+        waits.append(seconds)
+        publish([talks.pk])
+
+    monkeypatch.setattr(previews.time, "sleep", announce_while_waiting)
+    run_due_tasks(paths=BUILD_AHEAD)
+    page, sql = sql_of(lambda: staff.get(url))
+    assert waits and "Signed" in page.text
+    assert authentication_only(sql), sql
+
+
+def test_only_what_a_previewer_built_lately_is_built_again(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    staff = signed_in(Client(), editor, "session")
+    start = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        staff.get(talks.get_absolute_url())
+    later = start + datetime.timedelta(seconds=previews.RECENT_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        _write_a_draft(talks, "Late draft", django_capture_on_commit_callbacks)
+        assert run_due_tasks(paths=BUILD_AHEAD) == []  # nothing queued: nobody previewed
+
+
+def test_the_worker_looks_as_the_previewer_only_while_they_may_preview(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    staff = signed_in(Client(), editor, "session")
+    staff.get(talks.get_absolute_url())
+    editor.is_staff = False
+    editor.save()
+    _write_a_draft(talks, "Late draft", django_capture_on_commit_callbacks)
+    assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 0)]
+
+
+def test_writes_committed_before_the_worker_starts_queue_one_build(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    signed_in(Client(), editor, "session").get(talks.get_absolute_url())
+    for title in ("One", "Two", "Three"):
+        _write_a_draft(talks, title, django_capture_on_commit_callbacks)
+    assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+    _write_a_draft(talks, "Four", django_capture_on_commit_callbacks)  # after it started
+    assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]

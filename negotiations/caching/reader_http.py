@@ -20,7 +20,7 @@ from django.utils.cache import (
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from negotiations.caching import edge, reader_versions, tokens
+from negotiations.caching import edge, previews, reader_versions, tokens
 from negotiations.caching.fragments import STORE_SECONDS, get_or_build, until_midnight
 from negotiations.reader.selectors.negotiation import negotiation_for_reader as read
 from negotiations.reader.selectors.negotiation import site_stamp
@@ -160,7 +160,8 @@ def respond(request, build, *, validators, preview):
     """Send ``build()``'s response with the right caching headers: readers get validators
     (a 304 when current) and the stored copy; signed-in users who get no preview the same
     bytes, privately; previews, private too, are stored apart, also under the preview token
-    (``tokens.PREVIEWS``: any write takes it away), and built afresh without one."""
+    (``tokens.PREVIEWS``: any write takes it away, and the worker then builds again what
+    previewers built lately: ``previews``), and built afresh without one."""
     signed_in = request.user.is_authenticated
     if preview:
         token = tokens.PREVIEWS.current()
@@ -185,6 +186,7 @@ def respond(request, build, *, validators, preview):
             if preview:
                 # Never read once its token is gone: kept no longer than a token lives.
                 cache.set(key, kept, tokens.TOKEN_SECONDS)
+                previews.remember(request, _address(request), validators.negotiation_id)
             else:
                 # Written by AnonymousCacheMiddleware, with the address's route: one round trip.
                 response.parley_stored = {key: kept}

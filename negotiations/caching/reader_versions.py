@@ -92,6 +92,17 @@ def publish(negotiation_ids):
         return False
 
 
+def announced(negotiation_ids):
+    """Whether the shared cache holds, for each of ``negotiation_ids``, the version the
+    database has, or none (a read then asks the database): no publication's build holds
+    its new version back."""
+    if not negotiation_ids or not is_shared():
+        return True
+    held = caches[ALIAS].get_many([_key(pk) for pk in negotiation_ids])
+    found = _read(negotiation_ids, using=DEFAULT_DB_ALIAS)
+    return all(held.get(_key(pk), stamp) == stamp for pk, stamp in found.items())
+
+
 def _read(ids, using=None, *, lock=False):
     rows = Negotiation.objects.using(using).filter(pk__in=ids).order_by("pk")
     if lock:

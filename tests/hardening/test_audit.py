@@ -475,6 +475,7 @@ NOT_CONTENT = {
     ("tracker/cache.py", "self._local.delete"): "a cache entry",
     ("tracker/cache.py", "super().delete"): "a cache entry",
     ("negotiations/caching/tokens.py", "store.delete"): "a token",
+    ("negotiations/caching/previews.py", "store.delete"): "a mark that a build is queued",
     ("negotiations/caching/publication.py", "caches[reader_versions.ALIAS].delete"): "a claim",
     ("negotiations/management/commands/demo_accounts.py", "User.objects.get_or_create"): "users",
     ("negotiations/newsroom/exchange.py", "self.create"): "the importer's own step (domain calls)",
