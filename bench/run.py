@@ -7,11 +7,13 @@ Generates the synthetic record (bench/generate.py) if absent, serves Parley unde
 gunicorn with the bench settings (production plus a bare view, a query counter and a
 cache that can be told to miss) on 127.0.0.1, warms up, then drives each endpoint with
 wrk from loopback for a fixed duration. Before that, with the task worker running, times
-the timeline page's first read after real publications (``first_reads``). Prints the
-results and records them in bench/README.md.
+the timeline page's first read after real publications (``first_reads``) and an editor's
+look at the preview after real writes (``preview_looks``). Prints the results and records
+them in bench/README.md.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -82,6 +84,12 @@ def main(argv=None):
         default=18,
         help="publications after each of which the timeline page's first read is timed",
     )
+    parser.add_argument(
+        "--drafts",
+        type=int,
+        default=12,
+        help="drafts written after each of which an editor's look at the preview is timed",
+    )
     parser.add_argument("--no-record", action="store_true", help="do not rewrite bench/README.md")
     args = parser.parse_args(argv)
 
@@ -135,7 +143,9 @@ def main(argv=None):
     )
     try:
         wait_until_up(f"{base}/bench/bare/")
-        firsts = first_reads(base, setup, args.publications, manage, env)
+        with worker_running(manage, env):
+            firsts = first_reads(base, setup, args.publications)
+            looks = preview_looks(base, setup, args.drafts)
         endpoints = build_endpoints(base, setup)
         rounds = [[measure(endpoint, args) for endpoint in endpoints] for _ in range(args.rounds)]
         rows = combine(rounds)
@@ -143,7 +153,9 @@ def main(argv=None):
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    table = render(rows, args, setup) + "\n\n" + render_first_reads(firsts)
+    table = "\n\n".join(
+        [render(rows, args, setup), render_first_reads(firsts), render_preview_looks(looks)]
+    )
     print(table)
     if not args.no_record:
         record(table)
@@ -205,10 +217,10 @@ def build_endpoints(base, setup):
             "headers": {"Authorization": f"Token {setup['editor_token']}"},
         },
         {
-            "name": "timeline API, first page, an editor's preview after a write",
+            "name": "timeline API, first page, an editor's preview built whole",
             "url": first_page,
             "headers": {"Authorization": f"Token {setup['editor_token']}"},
-            "nocache": True,  # the stored preview gone (caching.tokens): built whole
+            "nocache": True,  # a look after a write, before the worker built it again
         },
         {
             "name": "timeline API, deep page (~90,000)",
@@ -231,10 +243,10 @@ def build_endpoints(base, setup):
             "headers": {"Cookie": setup["editor_cookie"]},
         },
         {
-            "name": "timeline HTML page, an editor's preview after a write",
+            "name": "timeline HTML page, an editor's preview built whole",
             "url": f"{base}/negotiations/{setup['slug']}/",
             "headers": {"Cookie": setup["editor_cookie"]},
-            "nocache": True,  # the stored preview gone (caching.tokens): built whole
+            "nocache": True,  # a look after a write, before the worker built it again
         },
         {
             "name": "timeline HTML page, first read after a publication, before its build",
@@ -285,17 +297,10 @@ QUIET_SECONDS = 3
 LATER, AT_ONCE = "later", "at once"
 
 
-def first_reads(base, setup, publications, manage, env):
-    """The timeline page's first read after each of ``publications`` real publications,
-    with the task worker running (``manage.py run_worker``, as ``make run`` and production
-    run it): an editor publishes a statement dated today through the API (timed: the
-    response comes once the publication's build is done), and one anonymous reader reads
-    the page (it must show the statement), at once every other time and
-    ``QUIET_SECONDS`` later otherwise; ``QUIET_SECONDS`` after that, a steady uncached
-    read of it (``X-Bench-Bypass-Cache: 1``): after the same idle, as a read after seconds
-    of quiet costs several times one right after another here (bench/README.md).
-    ``{"later" | "at once": [(publication ms, first ms, queries, steady ms), …]}``.
-    Measured before the wrk rows, whose writes leave the worker tasks to run."""
+@contextlib.contextmanager
+def worker_running(manage, env):
+    """The task worker (``manage.py run_worker``, as ``make run`` and production run it),
+    stopped on the way out."""
     worker = subprocess.Popen(
         [*manage, "run_worker", "--queue-name", "default"],
         env=env,
@@ -303,44 +308,106 @@ def first_reads(base, setup, publications, manage, env):
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
+    try:
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+
+
+def first_reads(base, setup, publications):
+    """The timeline page's first read after each of ``publications`` real publications,
+    with the task worker running: an editor publishes a statement dated today through the
+    API (timed: the response comes once the publication's build is done), and one
+    anonymous reader reads
+    the page (it must show the statement), at once every other time and
+    ``QUIET_SECONDS`` later otherwise; ``QUIET_SECONDS`` after that, a steady uncached
+    read of it (``X-Bench-Bypass-Cache: 1``): after the same idle, as a read after seconds
+    of quiet costs several times one right after another here (bench/README.md).
+    ``{"later" | "at once": [(publication ms, first ms, queries, steady ms), …]}``.
+    Measured before the wrk rows, whose writes leave the worker tasks to run."""
     page = f"{base}/negotiations/{setup['slug']}/"
     editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
     reads = {LATER: [], AT_ONCE: []}
-    try:
-        fetch(page)  # the page as readers had it before
-        for number in range(publications):
-            text = f"Publication {number} of the bench."
-            statement = {
-                "negotiation": setup["negotiation_id"],
-                "actor": setup["actor_id"],
-                "date": datetime.date.today().isoformat(),
-                "kind": "direct",
-                "text": text,
-                "sources": [{"url": f"https://news.example.org/bench/{stamp}/{number}"}],
-                "published": True,
-            }
-            started = time.perf_counter()
-            status, _, body = fetch(
-                f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
-            )
-            publication_ms = (time.perf_counter() - started) * 1000
-            if status != 201:
-                sys.exit(f"The bench editor could not publish a statement ({status}): {body!r}")
-            when = AT_ONCE if number % 2 else LATER
-            if when == LATER:
-                time.sleep(QUIET_SECONDS)
-            first_ms, headers, content = timed(page)
-            if text.encode() not in content:
-                sys.exit(f"The first read {when} after a publication did not show it.")
+    fetch(page)  # the page as readers had it before
+    for number in range(publications):
+        text = f"Publication {number} of the bench."
+        statement = {
+            "negotiation": setup["negotiation_id"],
+            "actor": setup["actor_id"],
+            "date": datetime.date.today().isoformat(),
+            "kind": "direct",
+            "text": text,
+            "sources": [{"url": f"https://news.example.org/bench/{stamp}/{number}"}],
+            "published": True,
+        }
+        started = time.perf_counter()
+        status, _, body = fetch(
+            f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
+        )
+        publication_ms = (time.perf_counter() - started) * 1000
+        if status != 201:
+            sys.exit(f"The bench editor could not publish a statement ({status}): {body!r}")
+        when = AT_ONCE if number % 2 else LATER
+        if when == LATER:
             time.sleep(QUIET_SECONDS)
-            steady_ms, _, _ = timed(page, {"X-Bench-Bypass-Cache": "1"})
-            queries = headers.get("X-Queries", "–")
-            reads[when].append((publication_ms, first_ms, queries, steady_ms))
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        first_ms, headers, content = timed(page)
+        if text.encode() not in content:
+            sys.exit(f"The first read {when} after a publication did not show it.")
+        time.sleep(QUIET_SECONDS)
+        steady_ms, _, _ = timed(page, {"X-Bench-Bypass-Cache": "1"})
+        queries = headers.get("X-Queries", "–")
+        reads[when].append((publication_ms, first_ms, queries, steady_ms))
     return reads
+
+
+def preview_looks(base, setup, drafts):
+    """An editor's look at the timeline's preview after each of ``drafts`` drafts written
+    through the API, with the task worker running (which builds again, after each write,
+    what previewers built lately: ``caching.previews``): the HTML page and the API's page
+    of today's entries in turn, at once and ``QUIET_SECONDS`` later in turn, then, ``QUIET_SECONDS``
+    after, the same look again (its stored preview). Each look must show the draft.
+    ``{(page, when): [(look ms, queries, again ms), …]}``."""
+    pages = {
+        "HTML": (f"{base}/negotiations/{setup['slug']}/", {"Cookie": setup["editor_cookie"]}),
+        "API": (
+            # The first page lists the oldest entries: today's entries list the drafts.
+            f"{base}/api/v1/negotiations/{setup['negotiation_id']}/timeline/"
+            f"?page_size=50&since={datetime.date.today().isoformat()}",
+            {"Authorization": f"Token {setup['editor_token']}"},
+        ),
+    }
+    editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
+    turns = [(page, when) for page in pages for when in (AT_ONCE, LATER)]
+    looks = {turn: [] for turn in turns}
+    for url, headers in pages.values():
+        timed(url, headers)  # what the editor previewed before
+    for number in range(drafts):
+        text = f"Draft {number} of the bench."
+        statement = {
+            "negotiation": setup["negotiation_id"],
+            "actor": setup["actor_id"],
+            "date": datetime.date.today().isoformat(),
+            "kind": "direct",
+            "text": text,
+        }
+        status, _, body = fetch(
+            f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
+        )
+        if status != 201:
+            sys.exit(f"The bench editor could not write a draft ({status}): {body!r}")
+        page, when = turns[number % len(turns)]
+        url, headers = pages[page]
+        if when == LATER:
+            time.sleep(QUIET_SECONDS)
+        look_ms, response_headers, content = timed(url, headers)
+        if text.encode() not in content:
+            sys.exit(f"The editor's look {when} at the {page} preview did not show the draft.")
+        time.sleep(QUIET_SECONDS)
+        again_ms, _, _ = timed(url, headers)
+        looks[page, when].append((look_ms, response_headers.get("X-Queries", "–"), again_ms))
+    return looks
 
 
 def timed(url, headers=None):
@@ -374,6 +441,30 @@ def render_first_reads(reads):
         f"{QUIET_SECONDS} s later otherwise, then, {QUIET_SECONDS} s later, one steady "
         f"uncached read (`X-Bench-Bypass-Cache: 1`). Median first read at once "
         f"{median_of(AT_ONCE)}; {QUIET_SECONDS} s later {median_of(LATER)}."
+    )
+
+
+def render_preview_looks(looks):
+    def median_of(turn):
+        found = looks[turn]
+        ms = [look for look, _, _ in found]
+        queries = "/".join(dict.fromkeys(str(q) for _, q, _ in found))
+        again = statistics.median(again for *_, again in found)
+        return (
+            f"**{statistics.median(ms):.1f} ms** ({min(ms):.1f}–{max(ms):.1f}; queries: "
+            f"{queries}; stored: {again:.1f} ms)"
+        )
+
+    count = sum(len(found) for found in looks.values())
+    parts = [
+        f"{page} {when}: {median_of((page, when))}" for page, when in looks if looks[page, when]
+    ]
+    return (
+        f"An editor's preview of the timeline after a write (the task worker running, "
+        f"which builds again what previewers built lately): {count} drafts written by the "
+        f"editor through the API, each followed by one look at the preview (the HTML page "
+        f"or the API's page of today's entries), at once or {QUIET_SECONDS} s later, then "
+        f"{QUIET_SECONDS} s after, the same look again (stored). Medians: " + "; ".join(parts) + "."
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.run import AT_ONCE, LATER, combine, errors, render_first_reads
+from bench.run import AT_ONCE, LATER, combine, errors, render_first_reads, render_preview_looks
 from tracker.cache import caches_on
 
 
@@ -68,6 +68,21 @@ def test_first_reads_after_publications_are_compared_with_steady_reads_by_median
     assert "at once **90.0 ms** (60.0–120.0; queries: 20/1) against 40.0 ms steady: **2.25 ×**" in (
         line
     )
+
+
+def test_an_editor_s_looks_after_a_write_are_told_apart_by_page_and_wait():
+    looks = {
+        ("HTML", AT_ONCE): [(230.0, "26", 11.0), (250.0, "26", 13.0)],
+        ("HTML", LATER): [(7.0, "2", 12.0)],
+        ("API", AT_ONCE): [],
+        ("API", LATER): [(12.0, "2", 9.0), (10.0, "1", 8.0), (11.0, "2", 7.0)],
+    }
+    line = render_preview_looks(looks)
+    assert "6 drafts written" in line
+    assert "HTML at once: **240.0 ms** (230.0–250.0; queries: 26; stored: 12.0 ms)" in line
+    assert "HTML later: **7.0 ms** (7.0–7.0; queries: 2; stored: 12.0 ms)" in line
+    assert "API later: **11.0 ms** (10.0–12.0; queries: 2/1; stored: 8.0 ms)" in line
+    assert "API at once" not in line
 
 
 @pytest.mark.django_db
