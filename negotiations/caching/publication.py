@@ -166,7 +166,12 @@ def _shared_parts(negotiation_id):
     if negotiation is None:  # deleted
         return
     yield lambda: keep_for_readers(negotiation)
-    yield lambda: views.negotiation_header(negotiation, None, current="timeline")
+    yield lambda: views.negotiation_header(
+        negotiation,
+        None,
+        parties=views.negotiation_parties(negotiation, None),
+        current="timeline",
+    )
     yield lambda: views.timeline_panels(negotiation, None)
     yield lambda: views.offered_actors(negotiation, None)
     yield lambda: views.latest_page(negotiation, None)

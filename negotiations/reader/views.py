@@ -100,14 +100,17 @@ def negotiation_context(request, negotiation, *, current, heading=""):
     links = dict(negotiation_paths(negotiation))
     links["embed_absolute"] = request.build_absolute_uri(links["embed"])
     links["site_origin"] = request.build_absolute_uri("/").rstrip("/")
+    parties = negotiation_parties(negotiation, user)
     return {
         "negotiation": negotiation,
-        "parties": negotiation_parties(negotiation, user),
+        "parties": parties,
         "record_edited": record_edited(negotiation),
         "links": links,
         "current": current,
         "preview": user_may_preview(user),
-        "header": negotiation_header(negotiation, user, current=current, heading=heading),
+        "header": negotiation_header(
+            negotiation, user, parties=parties, current=current, heading=heading
+        ),
     }
 
 
@@ -142,14 +145,15 @@ def negotiation_side(negotiation, user):
     return kept(negotiation, user, "side", side)
 
 
-def negotiation_header(negotiation, user, *, current, heading=""):
+def negotiation_header(negotiation, user, *, parties, current, heading=""):
     """The header and side column of one of the negotiation's pages as HTML, kept for
-    every filter and cursor."""
+    every filter and cursor (``parties``: ``negotiation_parties``, which the page reads
+    too)."""
 
     def header():
         parts = {
             "negotiation": negotiation,
-            "parties": negotiation_parties(negotiation, user),
+            "parties": parties,
             "record_edited": record_edited(negotiation),
             "links": negotiation_paths(negotiation),
             "current": current,

@@ -203,6 +203,19 @@ def test_a_timeline_page_reads_its_entries_once(staff_client, negotiation, monke
         assert len(calls) == 1
 
 
+def test_a_page_built_whole_reads_the_parties_once(staff_client, negotiation):
+    """The page and its header both show the parties: a preview (nothing kept) reads them
+    once, and so does a first read."""
+    grow(negotiation, 1)
+    parties = 'INNER JOIN "negotiations_negotiation_parties"'
+    for client in (staff_client, Client()):
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(negotiation.get_absolute_url()).status_code == 200
+        read = [q["sql"] for q in captured.captured_queries if parties in q["sql"]]
+        assert len(read) == 1, "\n".join(read)
+
+
 @pytest.fixture
 def cut_lists(monkeypatch):
     """Every list shorter than what the data holds: the pages read their windows."""
