@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.test import Client
+from django.urls import set_script_prefix
 
 from negotiations.caching import previews, reader_versions, tokens
 from negotiations.domain.embargoes import lift_due_embargoes
@@ -289,3 +290,29 @@ def test_writes_committed_before_the_worker_starts_queue_one_build(
     assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
     _write_a_draft(talks, "Four", django_capture_on_commit_callbacks)  # after it started
     assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+
+
+@pytest.fixture
+def served_under_a_path():
+    """Parley served under ``/parley/`` (what a WSGI server's ``SCRIPT_NAME`` sets for each
+    request; the test client sets nothing)."""
+    set_script_prefix("/parley/")
+    yield
+    set_script_prefix("/")
+
+
+def test_the_worker_builds_the_preview_with_the_address_s_own_links(
+    talks, editor, served_under_a_path, django_capture_on_commit_callbacks
+):
+    """The links of the preview the worker builds start with the path the previewer's
+    own build's started with, whatever the worker's last task set."""
+    staff = signed_in(Client(SCRIPT_NAME="/parley"), editor, "session")
+    url = "/negotiations/talks/"  # the path after SCRIPT_NAME
+    staff.get(url)
+    _write_a_draft(talks, "Late draft", django_capture_on_commit_callbacks)
+    set_script_prefix("/")  # the worker serves no request
+    assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+    set_script_prefix("/parley/")
+    page, sql = sql_of(lambda: staff.get(url))
+    assert authentication_only(sql), sql
+    assert 'href="/parley/negotiations/talks/changes/"' in page.text

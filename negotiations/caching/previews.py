@@ -13,10 +13,10 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
-from django.core.handlers.wsgi import WSGIRequest, get_script_name
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.tasks import task
-from django.urls import resolve, set_script_prefix
+from django.urls import get_script_prefix, resolve, set_script_prefix
 
 from negotiations.caching import reader_versions, tokens
 from negotiations.models import user_may_preview
@@ -57,6 +57,7 @@ def remember(request, address, negotiation_id):
     recent = store.get(RECENT_KEY) or {}
     recent[address] = {
         "meta": {name: request.META[name] for name in ADDRESS_META if name in request.META},
+        "prefix": get_script_prefix(),  # what the page's links start with
         "user": request.user.pk,
         "negotiation": negotiation_id,
         "at": time.time(),
@@ -103,18 +104,17 @@ def build_ahead():
         if user is None or not user.is_active or not user_may_preview(user):
             continue
         try:
-            _look(look["meta"], user)
+            _look(look, user)
             looked += 1
         except Exception:
             logger.exception("Could not build the preview at %s", address)
     return looked
 
 
-def _look(meta, user):
-    """A GET of the address ``meta`` names, by ``user``, through its view."""
-    environ = {**meta, "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()}
-    set_script_prefix(get_script_name(environ))
-    request = WSGIRequest(environ)
+def _look(look, user):
+    """A GET of the address ``look`` (``remember``) names, by ``user``, through its view."""
+    set_script_prefix(look["prefix"])
+    request = WSGIRequest({**look["meta"], "REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()})
     request.user = user
     request.parley_built_ahead = True
     match = resolve(request.path_info)
