@@ -270,6 +270,22 @@ def test_only_what_a_previewer_built_lately_is_built_again(
         assert run_due_tasks(paths=BUILD_AHEAD) == []  # nothing queued: nobody previewed
 
 
+def test_of_the_addresses_remembered_only_those_built_lately_are_built_again(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    """Each address for ``RECENT_SECONDS`` after its previewer built it, however recently
+    another was built."""
+    staff = signed_in(Client(), editor, "session")
+    start = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        staff.get(talks.get_absolute_url())
+    with time_machine.travel(start + datetime.timedelta(seconds=500), tick=False):
+        staff.get(f"/api/v1/negotiations/{talks.pk}/timeline/")
+    with time_machine.travel(start + datetime.timedelta(seconds=700), tick=False):
+        _write_a_draft(talks, "Late draft", django_capture_on_commit_callbacks)
+        assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+
+
 def test_the_worker_looks_as_the_previewer_only_while_they_may_preview(
     talks, editor, django_capture_on_commit_callbacks
 ):

@@ -54,7 +54,7 @@ def remember(request, address, negotiation_id):
     if getattr(request, "parley_built_ahead", False):
         return
     store = caches[reader_versions.ALIAS]
-    recent = store.get(RECENT_KEY) or {}
+    recent = _recent(store)
     recent[address] = {
         "meta": {name: request.META[name] for name in ADDRESS_META if name in request.META},
         "prefix": get_script_prefix(),  # what the page's links start with
@@ -64,6 +64,14 @@ def remember(request, address, negotiation_id):
     }
     latest = sorted(recent.items(), key=lambda item: item[1]["at"], reverse=True)
     store.set(RECENT_KEY, dict(latest[:MOST_ADDRESSES]), RECENT_SECONDS)
+
+
+def _recent(store):
+    """``{address: look}`` of the addresses previewers built in the last
+    ``RECENT_SECONDS``."""
+    since = time.time() - RECENT_SECONDS
+    found = store.get(RECENT_KEY) or {}
+    return {address: look for address, look in found.items() if look["at"] > since}
 
 
 def after_write(using=DEFAULT_DB_ALIAS):
@@ -76,7 +84,7 @@ def after_write(using=DEFAULT_DB_ALIAS):
 def _enqueue():
     store = caches[reader_versions.ALIAS]
     try:
-        if store.get(RECENT_KEY) and store.add(QUEUED_KEY, True, tokens.TOKEN_SECONDS):
+        if _recent(store) and store.add(QUEUED_KEY, True, tokens.TOKEN_SECONDS):
             build_ahead.enqueue()
     except Exception:  # the write has committed: its previews are then built by a look
         logger.exception("Could not enqueue the build of the previews")
@@ -90,7 +98,7 @@ def build_ahead():
     Returns how many addresses it looked at."""
     store = caches[reader_versions.ALIAS]
     store.delete(QUEUED_KEY)  # a write committed from now on enqueues another build
-    recent = store.get(RECENT_KEY) or {}
+    recent = _recent(store)
     deadline = time.monotonic() + BUILD_SECONDS
     negotiation_ids = {look["negotiation"] for look in recent.values()} - {None}
     while not reader_versions.announced(negotiation_ids) and time.monotonic() < deadline:
@@ -98,9 +106,9 @@ def build_ahead():
     users = get_user_model().objects.in_bulk({look["user"] for look in recent.values()})
     looked = 0
     for address, look in sorted(recent.items(), key=lambda item: item[1]["at"], reverse=True):
-        user = users.get(look["user"])
         if time.monotonic() > deadline:
             break
+        user = users.get(look["user"])
         if user is None or not user.is_active or not user_may_preview(user):
             continue
         try:
