@@ -327,28 +327,18 @@ def first_reads(base, setup, publications):
     ``{"later" | "at once": [(publication ms, first ms, queries, steady ms), …]}``.
     Measured before the wrk rows, whose writes leave the worker tasks to run."""
     page = f"{base}/negotiations/{setup['slug']}/"
-    editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d%H%M%S")
     reads = {LATER: [], AT_ONCE: []}
     fetch(page)  # the page as readers had it before
     for number in range(publications):
         text = f"Publication {number} of the bench."
-        statement = {
-            "negotiation": setup["negotiation_id"],
-            "actor": setup["actor_id"],
-            "date": datetime.date.today().isoformat(),
-            "kind": "direct",
-            "text": text,
-            "sources": [{"url": f"https://news.example.org/bench/{stamp}/{number}"}],
-            "published": True,
-        }
-        started = time.perf_counter()
-        status, _, body = fetch(
-            f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
+        publication_ms = write_statement(
+            base,
+            setup,
+            text,
+            sources=[{"url": f"https://news.example.org/bench/{stamp}/{number}"}],
+            published=True,
         )
-        publication_ms = (time.perf_counter() - started) * 1000
-        if status != 201:
-            sys.exit(f"The bench editor could not publish a statement ({status}): {body!r}")
         when = AT_ONCE if number % 2 else LATER
         if when == LATER:
             time.sleep(QUIET_SECONDS)
@@ -366,8 +356,9 @@ def preview_looks(base, setup, drafts):
     """An editor's look at the timeline's preview after each of ``drafts`` drafts written
     through the API, with the task worker running (which builds again, after each write,
     what previewers built lately: ``caching.previews``): the HTML page and the API's page
-    of today's entries in turn, at once and ``QUIET_SECONDS`` later in turn, then, ``QUIET_SECONDS``
-    after, the same look again (its stored preview). Each look must show the draft.
+    of today's entries in turn, at once and ``QUIET_SECONDS`` later in turn, then,
+    ``QUIET_SECONDS`` after, the same look again (its stored preview). Each look must show
+    the draft.
     ``{(page, when): [(look ms, queries, again ms), …]}``."""
     pages = {
         "HTML": (f"{base}/negotiations/{setup['slug']}/", {"Cookie": setup["editor_cookie"]}),
@@ -378,25 +369,13 @@ def preview_looks(base, setup, drafts):
             {"Authorization": f"Token {setup['editor_token']}"},
         ),
     }
-    editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
     turns = [(page, when) for page in pages for when in (AT_ONCE, LATER)]
     looks = {turn: [] for turn in turns}
     for url, headers in pages.values():
         timed(url, headers)  # what the editor previewed before
     for number in range(drafts):
         text = f"Draft {number} of the bench."
-        statement = {
-            "negotiation": setup["negotiation_id"],
-            "actor": setup["actor_id"],
-            "date": datetime.date.today().isoformat(),
-            "kind": "direct",
-            "text": text,
-        }
-        status, _, body = fetch(
-            f"{base}/api/v1/statements/", editor, json.dumps(statement).encode()
-        )
-        if status != 201:
-            sys.exit(f"The bench editor could not write a draft ({status}): {body!r}")
+        write_statement(base, setup, text)
         page, when = turns[number % len(turns)]
         url, headers = pages[page]
         if when == LATER:
@@ -408,6 +387,26 @@ def preview_looks(base, setup, drafts):
         again_ms, _, _ = timed(url, headers)
         looks[page, when].append((look_ms, response_headers.get("X-Queries", "–"), again_ms))
     return looks
+
+
+def write_statement(base, setup, text, **fields):
+    """The bench editor writes a statement dated today through the API (a draft unless
+    ``published=True``); returns the milliseconds its response took (a publication's
+    build included). Exits unless it answers 201."""
+    statement = {
+        "negotiation": setup["negotiation_id"],
+        "actor": setup["actor_id"],
+        "date": datetime.date.today().isoformat(),
+        "kind": "direct",
+        "text": text,
+        **fields,
+    }
+    editor = {"Authorization": f"Token {setup['editor_token']}", "Content-Type": "application/json"}
+    started = time.perf_counter()
+    status, _, body = fetch(f"{base}/api/v1/statements/", editor, json.dumps(statement).encode())
+    if status != 201:
+        sys.exit(f"The bench editor could not write a statement ({status}): {body!r}")
+    return (time.perf_counter() - started) * 1000
 
 
 def timed(url, headers=None):
