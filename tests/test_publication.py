@@ -14,12 +14,14 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from redis.exceptions import ResponseError
 
 from negotiations.caching import edge, publication, reader_versions
 from negotiations.domain.entries import publish
 from negotiations.models import Negotiation, PublicationState
+from negotiations.newsroom.backfill import import_entries_csv
 from negotiations.reader import feeds, views
 from negotiations.reader.selectors import entries
 from negotiations.reader.selectors.queries import negotiation_paths
@@ -435,3 +437,84 @@ def test_a_next_day_that_could_not_be_scheduled_is_scheduled_by_the_next_start(d
 def test_without_a_shared_cache_the_day_s_build_does_nothing(demo, no_shared_cache):
     assert publication.build_the_day.call() == 0
     assert not DBTaskResult.objects.filter(task_path=DAY_BUILD).exists()
+
+
+def _drafts(negotiation, count):
+    return [
+        factories.EventFactory(
+            negotiation=negotiation,
+            title=f"Talks resume, day {number}",
+            state=PublicationState.DRAFT,
+            sources=[factories.SourceFactory()],
+        )
+        for number in range(count)
+    ]
+
+
+def test_writes_published_together_are_built_and_purged_once(
+    demo, page, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Readers keep, during that one build, the version they had before the first write."""
+    before = Client().get(page)
+    Client().get(page)  # the second read asks for the version, and keeps it
+    old = announced(demo)
+    drafts = _drafts(demo, 3)
+    seen, build = [], publication._build
+
+    def read_then_build(ids, deadline, parts):
+        if parts is publication._shared_parts:
+            seen.append((ids, announced(demo), Client().get(page).content))
+        return build(ids, deadline, parts)
+
+    monkeypatch.setattr(publication, "_build", read_then_build)
+    with django_capture_on_commit_callbacks(execute=True), publication.together():
+        for draft in drafts:
+            publish(draft, by=editor)
+    assert seen == [([demo.pk], old, before.content)]
+    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
+    assert "Talks resume, day 2" in Client().get(page).text
+
+
+def test_writes_rolled_back_together_publish_nothing(
+    demo, editor, purges, monkeypatch, django_capture_on_commit_callbacks
+):
+    drafts = _drafts(demo, 2)
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        publication.together(),
+    ):
+        for draft in drafts:
+            publish(draft, by=editor)
+        raise RuntimeError("an import that fails on its last row")
+    assert callbacks == [] and purges == []
+
+
+def test_a_bulk_publication_in_the_admin_is_one_publication(
+    client, demo, editor, purges, builds, django_capture_on_commit_callbacks
+):
+    drafts = _drafts(demo, 3)
+    client.force_login(editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:negotiations_event_changelist"),
+            {"action": "make_published", "_selected_action": [draft.pk for draft in drafts]},
+        )
+    assert len(builds) == 1 and len(purges) == 1
+
+
+def test_a_csv_import_is_one_publication(
+    demo, editor, purges, builds, django_capture_on_commit_callbacks
+):
+    actor = demo.parties.order_by("pk").first()
+    rows = "".join(
+        f"statement,2025-03-0{day},{actor.slug},Day {day}.,https://news.example.org/{day},"
+        "published\n"
+        for day in range(1, 4)
+    )
+    text = "type,date,speaker,text,source_url,state\n" + rows
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_entries_csv(io.StringIO(text), negotiation=demo, by=editor)
+    assert report.imported, report.errors
+    assert report.created["statement"] == 3
+    assert len(builds) == 1 and len(purges) == 1

@@ -8,6 +8,7 @@ negotiation as each day starts and as a release starts, whose keys are new
 """
 
 import contextlib
+import contextvars
 import datetime
 import logging
 import time
@@ -33,13 +34,60 @@ def moved(negotiation_ids, *, purge_keys):
     """The reader versions of ``negotiation_ids`` are about to move in the current
     transaction: forget them now; once it commits, put back the old ones, build, set the
     new ones, purge ``purge_keys`` at the edge. Without a shared cache nothing is built:
-    the purge goes at once."""
-    ids = sorted(negotiation_ids)
+    the purge goes at once. Inside ``together()``, added to its one step."""
+    step = _gathering.get()
+    if step is not None:
+        step.add(negotiation_ids, purge_keys)
+        return
+    _on_commit(_Step(negotiation_ids, purge_keys))
+
+
+# The step of the innermost ``together()`` block (None outside one).
+_gathering = contextvars.ContextVar("parley_publications", default=None)
+
+
+@contextlib.contextmanager
+def together():
+    """An atomic block whose writes are published as one: once it commits (with the
+    transaction around it, if any), one build of each negotiation they moved and one
+    purge, where each write would run its own (a bulk publication in the admin, an
+    import: each step builds a negotiation's pages). Rolled back, nothing."""
+    step = _Step((), ())
+    gathering = _gathering.set(step)
+    try:
+        with transaction.atomic():
+            yield
+            _on_commit(step)
+    finally:
+        _gathering.reset(gathering)
+
+
+class _Step:
+    """What a commit publishes: the negotiations whose reader versions moved, the versions
+    readers had before (``reader_versions.forget``) and the edge keys to purge."""
+
+    def __init__(self, negotiation_ids, purge_keys):
+        self.ids, self.purge_keys, self.held = set(), {}, {}  # the keys in their order
+        self.add(negotiation_ids, purge_keys)
+
+    def add(self, negotiation_ids, purge_keys):
+        """A write moves ``negotiation_ids``: what readers had is forgotten now (once per
+        negotiation: a later write would read this transaction's own version)."""
+        new = set(negotiation_ids) - self.ids
+        if new and reader_versions.is_shared():
+            self.held |= reader_versions.forget(sorted(new))
+        self.ids |= new
+        self.purge_keys |= dict.fromkeys(purge_keys)
+
+
+def _on_commit(step):
+    ids, purge_keys = sorted(step.ids), list(step.purge_keys)
+    if not ids and not purge_keys:
+        return
     if not ids or not reader_versions.is_shared():
         transaction.on_commit(lambda: edge.purge(purge_keys))
-        return
-    held = reader_versions.forget(ids)
-    transaction.on_commit(lambda: _committed(ids, list(purge_keys), held))
+    else:
+        transaction.on_commit(lambda: _committed(ids, purge_keys, step.held))
 
 
 def _committed(ids, purge_keys, held):

@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from negotiations.caching import publication
 from negotiations.dates import PartialDate
 from negotiations.domain.entries import save_entry
 from negotiations.domain.records import get_or_create_source
@@ -127,7 +128,7 @@ def import_entries_csv(stream, *, negotiation=None, by=None, dry_run=False):
     report = Report()
     rows = _Rows(negotiation=negotiation, by=by)
     try:
-        with transaction.atomic():
+        with publication.together():  # one build and one purge once every row is in
             line = reader.line_num
             while True:
                 start = line + 1

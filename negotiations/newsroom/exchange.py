@@ -20,9 +20,10 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 
+from negotiations.caching import publication
 from negotiations.dates import PartialDate
 from negotiations.domain.entries import add_correction, save_entry
 from negotiations.domain.records import get_or_create_source, save_record
@@ -302,7 +303,7 @@ def import_negotiation(data, *, by=None):
     actors_data = _items(data, "actors", "the file")
     sources_data = _items(data, "sources", "the file")
     entries_data = _items(data, "entries", "the file")
-    with transaction.atomic():
+    with publication.together():  # one build and one purge once it is all in
         actors, new_actors = _import_actors(actors_data, by=by)
         sources = {}
         for item in sources_data:

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from negotiations.caching import publication
 from negotiations.domain.conflicts import NOT_CHECKED, ConflictError
 from negotiations.domain.entries import save_entry, set_publication
 from negotiations.domain.entries import submit_for_review as submit_entry_for_review
@@ -35,14 +36,15 @@ def _publication_action(state, description):
     @admin.action(description=description, permissions=["publish"])
     def action(modeladmin, request, queryset):
         done, refused = 0, []
-        for entry in queryset:
-            try:
-                with transaction.atomic():
-                    set_publication(entry, state=state, by=request.user)
-                done += 1
-            except (ValidationError, PermissionDenied) as error:
-                reason = "; ".join(getattr(error, "messages", [str(error)]))
-                refused.append(f"“{entry}”: {reason}")
+        with publication.together():  # one build and one purge for all of them
+            for entry in queryset:
+                try:
+                    with transaction.atomic():
+                        set_publication(entry, state=state, by=request.user)
+                    done += 1
+                except (ValidationError, PermissionDenied) as error:
+                    reason = "; ".join(getattr(error, "messages", [str(error)]))
+                    refused.append(f"“{entry}”: {reason}")
         if done:
             modeladmin.message_user(request, f"{done} entries now {state}.", messages.SUCCESS)
         for line in refused:
