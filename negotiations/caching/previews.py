@@ -4,7 +4,7 @@ queries for a timeline page, 7 for an API page). Instead the task worker, once t
 commits, looks again at the addresses previewers had built lately (``remember``), as the
 previewer who built each one, and so stores them under the new token: the editor's next
 look finds its preview stored (``reader_http.respond``). A look before the worker's build
-(half a second or so after the commit) still builds the page whole.
+(within about a second of the commit) still builds the page whole.
 """
 
 import io
