@@ -126,6 +126,25 @@ def test_an_embargo_lifted_takes_the_stored_preview_away(talks, editor):
         assert "Scheduled for" not in staff.get(talks.get_absolute_url()).text
 
 
+def test_after_an_embargo_lifts_the_worker_builds_the_preview_again(
+    talks, editor, django_capture_on_commit_callbacks
+):
+    """The lift sends no signal; it moves the reader version, which previews are stored
+    under: the worker builds them again all the same."""
+    two_pm = datetime.datetime(2025, 2, 25, 14, 0, tzinfo=datetime.UTC)
+    staff = signed_in(Client(), editor, "session")
+    with time_machine.travel(two_pm - datetime.timedelta(minutes=5), tick=False):
+        factories.EventFactory(negotiation=talks, title="Embargoed", publish_at=two_pm)
+        assert "Scheduled for" in staff.get(talks.get_absolute_url()).text
+    with time_machine.travel(two_pm + datetime.timedelta(minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            lift_due_embargoes()
+        assert run_due_tasks(paths=BUILD_AHEAD) == [("build_ahead", 1)]
+        page, sql = sql_of(lambda: staff.get(talks.get_absolute_url()))
+    assert "Scheduled for" not in page.text
+    assert authentication_only(sql), sql
+
+
 def test_a_write_takes_the_token_away_again_once_it_commits(
     talks, editor, django_capture_on_commit_callbacks
 ):

@@ -17,7 +17,7 @@ from django.core.cache import caches
 from django.db import connection, transaction
 from django.tasks import task
 
-from negotiations.caching import edge, fragments, reader_versions
+from negotiations.caching import edge, fragments, previews, reader_versions
 from negotiations.caching.reader_http import keep_for_readers
 from negotiations.models import Negotiation
 from negotiations.reader import exports, feeds, views
@@ -34,7 +34,10 @@ def moved(negotiation_ids, *, purge_keys):
     """The reader versions of ``negotiation_ids`` are about to move in the current
     transaction: forget them now; once it commits, put back the old ones, build, set the
     new ones, purge ``purge_keys`` at the edge. Without a shared cache nothing is built:
-    the purge goes at once. Inside ``together()``, added to its one step."""
+    the purge goes at once. Inside ``together()``, added to its one step. Previews are
+    stored under the reader version too: the worker builds them again (``previews``), as
+    after a write the signals see (not this one, when it is an embargo's lift)."""
+    previews.after_write()
     step = _gathering.get()
     if step is not None:
         step.add(negotiation_ids, purge_keys)
