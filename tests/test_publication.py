@@ -34,7 +34,6 @@ from tests.test_http_cache import sql_of
 pytestmark = pytest.mark.django_db
 
 OTHER_OUTPUTS = "negotiations.caching.publication.build_other_outputs"
-OLD_RELEASE_TASK = "negotiations.caching.publication.build_then_purge"
 # What the first read of the timeline after a publication asks the database once its
 # build is done: the page's keyset, as a steady read. Building what the pages share costs
 # at least ``SHARED_PARTS`` more.
@@ -302,15 +301,6 @@ def test_other_outputs_that_cannot_be_enqueued_leave_the_write_alone(
     monkeypatch.setattr(publication, "build_other_outputs", Unreachable())
     publish_one(demo, editor, django_capture_on_commit_callbacks)
     assert purges == [(["site", f"neg-{demo.pk}"], 0)]
-
-
-def test_the_previous_release_s_task_still_builds_and_purges(demo, purges):
-    """A rolling deployment: an app server of the release before enqueued its task on
-    commit; this release's worker still runs it whole."""
-    publication.build_then_purge.enqueue([demo.pk], ["site", f"neg-{demo.pk}"])
-    assert run_due_tasks(paths=[OLD_RELEASE_TASK]) == [("build_then_purge", BUILT_PARTS + 3)]
-    assert purges == [(["site", f"neg-{demo.pk}"], 0)]
-    assert len(first_read_sql(demo)) <= AFTER_THE_BUILD
 
 
 def test_without_a_shared_cache_nothing_is_built(

@@ -122,19 +122,6 @@ def build_other_outputs(negotiation_ids):
     return _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _later_parts)
 
 
-@task
-def build_then_purge(negotiation_ids, purge_keys, purge_delay=0):
-    """What an app server of the release before this one enqueued on commit (it built
-    nothing and left the purge to this task): while a rolling deployment runs both, the
-    worker of this release still builds, purges and builds the other outputs, so no
-    publication misses its purge. Remove it in the release after."""
-    try:
-        built = _build(negotiation_ids, time.monotonic() + BUILD_SECONDS, _shared_parts)
-    finally:
-        edge.purge(purge_keys, delay=purge_delay)
-    return built + build_other_outputs.call(negotiation_ids)
-
-
 # The day's build runs this long after midnight (the keys of the new day are then named).
 DAY_BUILD_DELAY = datetime.timedelta(seconds=5)
 # Each negotiation's part of it waits for what a write or a reader waits for on the same
