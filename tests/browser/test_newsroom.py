@@ -1,6 +1,7 @@
 """The newsroom admin in real headless Chromium: three statements from one article through
-quick add (steps counted), and the quick-add form and entry list at 1280 and 375 px with
-no sideways scrolling and a readable headline column. Screenshots go to SHOTS."""
+quick add (steps counted), and the newsroom's home, the quick-add form and entry list at
+1280 and 375 px with no sideways scrolling and a readable headline column. Screenshots go
+to SHOTS."""
 
 import os
 from pathlib import Path
@@ -152,6 +153,29 @@ def test_three_statements_from_one_article(tab, site):
     ]
     new = Actor.objects.get(name="Olha Stefanishyna")
     assert new.affiliation.name == "Government of Ukraine"
+    assert journalist.outside_requests == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+def test_the_newsroom_s_home_reads_each_link_on_one_line(tab, site, viewport):
+    """The links a journalist opens first ("Quick add", "From an article", the pending
+    revisions) on one line each, beside what they do, inside their box."""
+    newsroom_journalist()
+    journalist = sign_in(tab, viewport)
+    page = journalist.open("/admin/")
+    page.screenshot(path=SHOTS / f"newsroom-home-{viewport['width']}.png", full_page=True)
+    assert no_overflow(page), page.evaluate(OVERFLOW)
+    links = page.locator("#quick-add-module th a, #pending-revisions-module th a")
+    assert links.all_inner_texts() == ["Quick add", "From an article", "0 pending revisions"]
+    line = page.locator("#quick-add-module td").first.evaluate(
+        "cell => parseFloat(getComputedStyle(cell).lineHeight)"
+    )
+    for link in links.all():
+        assert link.bounding_box()["height"] < 1.5 * line, link.inner_text()
+    for module in ("#quick-add-module", "#pending-revisions-module"):
+        inside = f"() => {{ const m = document.querySelector('{module}');"
+        inside += " return m.querySelector('table').scrollWidth - m.clientWidth; }"
+        assert page.evaluate(inside) <= 0, module
     assert journalist.outside_requests == []
 
 
