@@ -176,7 +176,7 @@ def test_the_newsroom_s_home_reads_each_link_on_one_line(tab, site, viewport):
         inside = f"() => {{ const m = document.querySelector('{module}');"
         inside += " return m.querySelector('table').scrollWidth - m.clientWidth; }"
         assert page.evaluate(inside) <= 0, module
-    assert journalist.outside_requests == []
+    assert journalist.errors == [] and journalist.outside_requests == []
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
