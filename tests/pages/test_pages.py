@@ -180,6 +180,15 @@ def test_what_comes_next(client, negotiation):
     assert "As of 1 March 2025." in html
 
 
+def test_the_side_column_lists_what_comes_next_except_on_that_page(client, negotiation):
+    """Every page of the negotiation sums up what comes next beside it, but the page that
+    lists it whole: there it said the same thing twice, one above the other on a phone."""
+    factories.EventFactory(negotiation=negotiation, title="Summit", date="2099-03-20")
+    for name, shown in [("timeline", 1), ("changes", 1), ("positions", 1), ("next", 0)]:
+        html = client.get(reverse(f"negotiations:{name}", args=[negotiation.slug])).content
+        assert html.decode().count('id="side-next-title"') == shown, name
+
+
 # --------------------------------------------------------------------------- #
 # Proposal page
 # --------------------------------------------------------------------------- #
