@@ -114,4 +114,6 @@ def test_the_bench_header_reaches_behind_the_stored_page_or_behind_everything(
     before_the_build = queries(HTTP_X_BENCH_BYPASS_CACHE="unbuilt")
     behind_all = queries(HTTP_X_BENCH_BYPASS_CACHE="all")
     assert stored <= 1 and stored < behind_page == after_quiet < before_the_build < behind_all
-    assert queries() <= stored  # nothing was bypassed for the request after
+    # Nothing was bypassed for the request after: the stored page again. Its reader version
+    # lives VERSION_SECONDS in Redis, so on a slow run it is read again (one query).
+    assert queries() <= 1
